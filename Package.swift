@@ -1,0 +1,89 @@
+// swift-tools-version: 6.1
+// pro380-mqtt: a Modbus / M-Bus / IEC 62056-21 to MQTT bridge for Inepro PRO380 energy meters.
+import PackageDescription
+
+let upcomingFeatures: [SwiftSetting] = [
+    // SE-0335: existential types are spelled `any P`.
+    // https://github.com/swiftlang/swift-evolution/blob/main/proposals/0335-existential-any.md
+    .enableUpcomingFeature("ExistentialAny"),
+    // SE-0409: imports are internal unless marked `package import` or `public import`.
+    // https://github.com/swiftlang/swift-evolution/blob/main/proposals/0409-access-level-on-imports.md
+    .enableUpcomingFeature("InternalImportsByDefault"),
+    // SE-0444: a file sees only the members of modules it imports itself.
+    // https://github.com/swiftlang/swift-evolution/blob/main/proposals/0444-member-import-visibility.md
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "pro380-mqtt",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "pro380-mqtt", targets: ["pro380-mqtt"])
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CMosquitto",
+            pkgConfig: "libmosquitto",
+            providers: [.apt(["libmosquitto-dev"])]
+        ),
+        .target(
+            name: "MQTT",
+            dependencies: ["CMosquitto", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: upcomingFeatures
+        ),
+        .target(name: "SerialIO", dependencies: [.product(name: "Logging", package: "swift-log")], swiftSettings: upcomingFeatures),
+        .target(name: "Modbus", dependencies: ["SerialIO"], swiftSettings: upcomingFeatures),
+        .target(name: "MBus", dependencies: ["SerialIO"], swiftSettings: upcomingFeatures),
+        .target(name: "IEC62056", dependencies: ["SerialIO"], swiftSettings: upcomingFeatures),
+        .target(name: "PRO380", swiftSettings: upcomingFeatures),
+        .target(
+            name: "Simulator",
+            dependencies: ["PRO380", "Modbus", "MBus", "IEC62056", "SerialIO", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: upcomingFeatures
+        ),
+        .target(
+            name: "Bridge",
+            dependencies: [
+                "PRO380", "MQTT", "Modbus", "MBus", "IEC62056", "SerialIO",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: upcomingFeatures
+        ),
+        .executableTarget(
+            name: "pro380-mqtt",
+            dependencies: [
+                "Bridge", "Simulator", "PRO380", "MQTT", "Modbus", "MBus", "IEC62056", "SerialIO",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: upcomingFeatures
+        ),
+        .target(
+            name: "TestSupport",
+            dependencies: ["SerialIO"],
+            path: "Tests/TestSupport",
+            swiftSettings: upcomingFeatures
+        ),
+        .testTarget(name: "ModbusTests", dependencies: ["Modbus", "TestSupport"], swiftSettings: upcomingFeatures),
+        .testTarget(name: "MBusTests", dependencies: ["MBus", "TestSupport"], swiftSettings: upcomingFeatures),
+        .testTarget(name: "IEC62056Tests", dependencies: ["IEC62056", "TestSupport"], swiftSettings: upcomingFeatures),
+        .testTarget(name: "PRO380Tests", dependencies: ["PRO380", "TestSupport"], swiftSettings: upcomingFeatures),
+        .testTarget(name: "SerialIOTests", dependencies: ["SerialIO", "TestSupport"], swiftSettings: upcomingFeatures),
+        .testTarget(name: "MQTTTests", dependencies: ["MQTT", "TestSupport"], swiftSettings: upcomingFeatures),
+        .testTarget(
+            name: "IntegrationTests",
+            dependencies: ["Bridge", "Simulator", "PRO380", "MQTT", "Modbus", "MBus", "IEC62056", "SerialIO", "TestSupport"],
+            swiftSettings: upcomingFeatures
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,1 @@
+// The Bridge module. See docs/architecture.md for its place in the bridge.

@@ -1,0 +1,1 @@
+// The IEC62056 module. See docs/architecture.md for its place in the bridge.

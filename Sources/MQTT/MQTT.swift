@@ -1,0 +1,1 @@
+// The MQTT module. See docs/architecture.md for its place in the bridge.

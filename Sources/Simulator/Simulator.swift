@@ -1,0 +1,1 @@
+// The Simulator module. See docs/architecture.md for its place in the bridge.

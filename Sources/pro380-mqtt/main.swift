@@ -1,0 +1,2 @@
+// The pro380-mqtt command-line tool.
+print("pro380-mqtt")

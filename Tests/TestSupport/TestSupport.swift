@@ -1,0 +1,1 @@
+// Shared test helpers: decoder verifier, broker launcher, pty helper, Python peers.

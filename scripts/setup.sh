@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Installs what pro380-mqtt needs on a Debian machine that has the Swift toolchain:
+# libmosquitto (the C client the MQTT module wraps), mosquitto (the broker the demo and tests start),
+# mosquitto-clients, socat, and the Python test peers (pymodbus, pyMeterBus, ...) in a venv under .build/.
+# Idempotent: a second run installs nothing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+
+missing=()
+for pkg in libmosquitto-dev mosquitto mosquitto-clients socat pkg-config; do
+    dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
+done
+if ! python3 -m venv --help >/dev/null 2>&1; then missing+=(python3-venv); fi
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "setup: installing ${missing[*]}"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+if [ "${1:-}" = "--with-test-peers" ]; then
+    venv=".build/test-venv"
+    requirements="scripts/test-peers.txt"
+    stamp="$venv/.installed-$(sha1sum "$requirements" | cut -c1-12)"
+    if [ ! -f "$stamp" ]; then
+        echo "setup: creating the Python test-peer venv in $venv"
+        rm -rf "$venv"
+        mkdir -p .build
+        python3 -m venv "$venv"
+        "$venv/bin/pip" install -q --disable-pip-version-check -r "$requirements"
+        touch "$stamp"
+    fi
+fi

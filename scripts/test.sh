@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# The test command of the README: installs what the tests need, then runs every test target with `swift test`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh --with-test-peers
+export PRO380_TEST_PYTHON="$PWD/.build/test-venv/bin/python"
+swift build --build-tests
+swift test --skip-build "$@"
