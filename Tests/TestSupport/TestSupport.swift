@@ -1,1 +1,0 @@
-// Shared test helpers: decoder verifier, broker launcher, pty helper, Python peers.
