@@ -1,4 +1,4 @@
-import Foundation
+package import Foundation
 
 /// Where the tests find the package, the Python test peers and free loopback ports.
 package enum TestEnvironment {
