@@ -46,7 +46,9 @@ import Testing
     @Test func skipsJunkBeforeSTX() throws {
         let junk: [UInt8] = [0x06, 0x30, 0x35, 0x30, 0x0D, 0x0A, 0x00, 0xFF, 0x7F]
         #expect(try Telegrams.decodeAll([junk]) == [])
-        #expect(try Telegrams.decodeAll([junk + Telegrams.shortForm]) == [DataMessage(dataSets: Telegrams.shortFormSets)])
+        #expect(
+            try Telegrams.decodeAll([junk + Telegrams.shortForm]) == [DataMessage(dataSets: Telegrams.shortFormSets)]
+        )
     }
 
     @Test(arguments: [0, 5, 40])
@@ -75,7 +77,9 @@ import Testing
         #expect(try decoder.decode() == nil)
         #expect(decoder.hasPartialMessage)
         decoder.append(Telegrams.shortForm)
-        #expect(throws: IEC62056Error.malformedDataMessage(reason: "a second STX before ETX")) { _ = try decoder.decode() }
+        #expect(throws: IEC62056Error.malformedDataMessage(reason: "a second STX before ETX")) {
+            _ = try decoder.decode()
+        }
         #expect(try decoder.decode() == DataMessage(dataSets: Telegrams.shortFormSets))
     }
 

@@ -6,16 +6,23 @@ import Testing
 @Suite struct IEC62056ClientTests {
     static let signOn = LineSettings(baudRate: 300, dataBits: 7, parity: .even)
     static let at9600 = LineSettings(baudRate: 9600, dataBits: 7, parity: .even)
-    static let identification = IdentificationMessage(manufacturer: "INM", baudCharacter: 0x35, identification: "PRO380")
+    static let identification = IdentificationMessage(
+        manufacturer: "INM",
+        baudCharacter: 0x35,
+        identification: "PRO380"
+    )
     static let readout = Readout(identification: identification, dataSets: Telegrams.fullFormSets)
     /// Short waits so a test that must time out does so quickly; behaviour, not timing, is asserted.
     static let quick = IEC62056ClientConfiguration(
-        identificationTimeout: .milliseconds(500), dataStartTimeout: .milliseconds(400),
-        interCharacterTimeout: .milliseconds(300))
+        identificationTimeout: .milliseconds(500),
+        dataStartTimeout: .milliseconds(400),
+        interCharacterTimeout: .milliseconds(300)
+    )
 
     /// Runs `meter` on the peer end and `body` with a client on the other end; returns both results.
     func withMeter<T: Sendable>(
-        _ meter: ScriptedMeter, configuration: IEC62056ClientConfiguration = quick,
+        _ meter: ScriptedMeter,
+        configuration: IEC62056ClientConfiguration = quick,
         _ body: @Sendable @escaping (IEC62056Client) async throws -> T
     ) async throws -> (result: Result<T, any Error>, heard: [HHUMessage], client: SocketPairTransport) {
         let (clientEnd, peerEnd) = SocketPairTransport.makePair()

@@ -12,7 +12,9 @@ struct PythonOracleTests {
         let python = try #require(TestEnvironment.python, "test-peer venv missing")
         let process = Process()
         process.executableURL = URL(fileURLWithPath: python)
-        process.arguments = [TestEnvironment.packageRoot.appendingPathComponent("Tests/Peers/iec_telegram.py").path, command]
+        process.arguments = [
+            TestEnvironment.packageRoot.appendingPathComponent("Tests/Peers/iec_telegram.py").path, command,
+        ]
         let stdin = Pipe()
         let stdout = Pipe()
         process.standardInput = stdin
@@ -23,12 +25,16 @@ struct PythonOracleTests {
         try stdin.fileHandleForWriting.close()
         let output = stdout.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        return (String(decoding: output, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines), process.terminationStatus)
+        return (
+            String(decoding: output, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines),
+            process.terminationStatus
+        )
     }
 
     static let sets = [
         DataSet(address: "0.0.0", value: "13070042"), DataSet(address: "1.8.1", value: "000123.45", unit: "kWh"),
-        DataSet(address: "1-0:2.8.2*255", value: "0.01", unit: "kWh"), DataSet(address: "14.7.0", value: "49.98", unit: "Hz"),
+        DataSet(address: "1-0:2.8.2*255", value: "0.01", unit: "kWh"),
+        DataSet(address: "14.7.0", value: "49.98", unit: "Hz"),
         DataSet(address: "36.7.0", value: "-1.0125", unit: "kW"), DataSet(address: "96.1.3", value: "text value"),
     ]
 
@@ -36,9 +42,11 @@ struct PythonOracleTests {
         let lines = Self.sets.map { set in
             [[set.address, set.values[0].value, set.values[0].unit.map { "\"\($0)\"" } ?? "null"]]
         }
-        let json = "[" + lines.map { line in
-            "[[\"\(line[0][0])\", \"\(line[0][1])\", \(line[0][2])]]"
-        }.joined(separator: ",") + "]"
+        let json =
+            "["
+            + lines.map { line in
+                "[[\"\(line[0][0])\", \"\(line[0][1])\", \(line[0][2])]]"
+            }.joined(separator: ",") + "]"
         let (output, status) = try oracle("encode", input: json)
         #expect(status == 0)
         let ours = IEC62056Encoder.encode(DataMessage(dataSets: Self.sets))

@@ -14,16 +14,51 @@ import Testing
     }
 
     static let fieldCases = [
-        FieldCase(line: "/ISk5MT174-0001", manufacturer: "ISk", baudCharacter: "5", capabilities: [],
-                  identification: "MT174-0001", shortReactionTime: true, baudRate: 9600),
-        FieldCase(line: "/LGZ4\\2ZMD120APt.G03", manufacturer: "LGZ", baudCharacter: "4", capabilities: ["2"],
-                  identification: "ZMD120APt.G03", shortReactionTime: false, baudRate: 4800),
-        FieldCase(line: "/INM5PRO380", manufacturer: "INM", baudCharacter: "5", capabilities: [],
-                  identification: "PRO380", shortReactionTime: false, baudRate: 9600),
-        FieldCase(line: "/EMH6\\2\\@eHZ", manufacturer: "EMH", baudCharacter: "6", capabilities: ["2", "@"],
-                  identification: "eHZ", shortReactionTime: false, baudRate: 19200),
-        FieldCase(line: "/ABCE1234", manufacturer: "ABC", baudCharacter: "E", capabilities: [],
-                  identification: "1234", shortReactionTime: false, baudRate: nil),
+        FieldCase(
+            line: "/ISk5MT174-0001",
+            manufacturer: "ISk",
+            baudCharacter: "5",
+            capabilities: [],
+            identification: "MT174-0001",
+            shortReactionTime: true,
+            baudRate: 9600
+        ),
+        FieldCase(
+            line: "/LGZ4\\2ZMD120APt.G03",
+            manufacturer: "LGZ",
+            baudCharacter: "4",
+            capabilities: ["2"],
+            identification: "ZMD120APt.G03",
+            shortReactionTime: false,
+            baudRate: 4800
+        ),
+        FieldCase(
+            line: "/INM5PRO380",
+            manufacturer: "INM",
+            baudCharacter: "5",
+            capabilities: [],
+            identification: "PRO380",
+            shortReactionTime: false,
+            baudRate: 9600
+        ),
+        FieldCase(
+            line: "/EMH6\\2\\@eHZ",
+            manufacturer: "EMH",
+            baudCharacter: "6",
+            capabilities: ["2", "@"],
+            identification: "eHZ",
+            shortReactionTime: false,
+            baudRate: 19200
+        ),
+        FieldCase(
+            line: "/ABCE1234",
+            manufacturer: "ABC",
+            baudCharacter: "E",
+            capabilities: [],
+            identification: "1234",
+            shortReactionTime: false,
+            baudRate: nil
+        ),
     ]
 
     @Test(arguments: fieldCases)
@@ -73,8 +108,12 @@ import Testing
     }
 
     @Test func encodesTheOptionSelectMessage() {
-        #expect(IEC62056Encoder.encode(OptionSelectMessage(baudCharacter: 0x35)) == [0x06, 0x30, 0x35, 0x30, 0x0D, 0x0A])
-        #expect(OptionSelectMessage(dataReadoutAt: 300).map(IEC62056Encoder.encode) == [0x06, 0x30, 0x30, 0x30, 0x0D, 0x0A])
+        #expect(
+            IEC62056Encoder.encode(OptionSelectMessage(baudCharacter: 0x35)) == [0x06, 0x30, 0x35, 0x30, 0x0D, 0x0A]
+        )
+        #expect(
+            OptionSelectMessage(dataReadoutAt: 300).map(IEC62056Encoder.encode) == [0x06, 0x30, 0x30, 0x30, 0x0D, 0x0A]
+        )
         #expect(OptionSelectMessage(dataReadoutAt: 115200) == nil)
     }
 
@@ -85,7 +124,8 @@ import Testing
     }
 
     @Test func meterSideDecoderReadsRequestsAndAcknowledgements() throws {
-        let bytes = IEC62056Encoder.encode(RequestMessage(deviceAddress: "42")) + [0x00]
+        let bytes =
+            IEC62056Encoder.encode(RequestMessage(deviceAddress: "42")) + [0x00]
             + IEC62056Encoder.encode(OptionSelectMessage(baudCharacter: 0x35))
         var decoder = HHUMessageDecoder()
         var messages: [HHUMessage] = []
@@ -93,6 +133,10 @@ import Testing
             decoder.append([byte])
             while let message = try decoder.decode() { messages.append(message) }
         }
-        #expect(messages == [.request(RequestMessage(deviceAddress: "42")), .optionSelect(OptionSelectMessage(baudCharacter: 0x35))])
+        #expect(
+            messages == [
+                .request(RequestMessage(deviceAddress: "42")), .optionSelect(OptionSelectMessage(baudCharacter: 0x35)),
+            ]
+        )
     }
 }

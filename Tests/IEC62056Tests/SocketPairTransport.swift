@@ -4,7 +4,7 @@ import SerialIO
 import Synchronization
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Both ends' line settings of a `SocketPairTransport` pair: a stand-in for the serial line's speed.
@@ -74,7 +74,9 @@ final class SocketPairTransport: Transport {
             while offset < payload.count {
                 let n = payload[offset...].withUnsafeBytes { Glibc.write(self.fd, $0.baseAddress, $0.count) }
                 if n < 0 && errno == EINTR { continue }
-                guard n > 0 else { throw TransportError.systemCall(endpoint: self.endpoint, call: "write", errno: errno) }
+                guard n > 0 else {
+                    throw TransportError.systemCall(endpoint: self.endpoint, call: "write", errno: errno)
+                }
                 offset += n
             }
         }
@@ -117,7 +119,13 @@ final class SocketPairTransport: Transport {
             defer { s.closed = true }
             return !s.closed
         }
-        if wasOpen { await withCheckedContinuation { c in queue.async { _ = Glibc.close(self.fd); c.resume() } } }
+        if wasOpen {
+            await withCheckedContinuation { c in
+                queue.async {
+                    _ = Glibc.close(self.fd); c.resume()
+                }
+            }
+        }
     }
 
     private func onQueue<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {

@@ -7,7 +7,8 @@ enum Telegrams {
     /// Short addresses, a value without unit, `F.F`. BCC 0x00 (the XOR happens to cancel out).
     static let shortForm: [UInt8] = hex(
         "02302e302e30283133303730303432290d0a312e382e30283030313233342e35362a6b5768290d0a33322e372e30283233312e322a5"
-            + "6290d0a462e46283030290d0a210d0a0300")
+            + "6290d0a462e46283030290d0a210d0a0300"
+    )
     static let shortFormSets = [
         DataSet(address: "0.0.0", value: "13070042"), DataSet(address: "1.8.0", value: "001234.56", unit: "kWh"),
         DataSet(address: "32.7.0", value: "231.2", unit: "V"), DataSet(address: "F.F", value: "00"),
@@ -16,7 +17,8 @@ enum Telegrams {
     /// Full addresses `1-0:1.8.0*255` and a text value. BCC 0x48.
     static let fullForm: [UInt8] = hex(
         "02312d303a312e382e302a3235352830303031322e3334352a6b5768290d0a312d303a322e382e302a32353528302e3030302a6b57"
-            + "68290d0a432e312e30284d54313734290d0a210d0a0348")
+            + "68290d0a432e312e30284d54313734290d0a210d0a0348"
+    )
     static let fullFormSets = [
         DataSet(address: "1-0:1.8.0*255", value: "00012.345", unit: "kWh"),
         DataSet(address: "1-0:2.8.0*255", value: "0.000", unit: "kWh"), DataSet(address: "C.1.0", value: "MT174"),

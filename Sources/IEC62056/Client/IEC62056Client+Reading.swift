@@ -6,7 +6,8 @@ extension IEC62056Client {
     /// time (so a stream of noise cannot hold the session).
     func readIdentification() async throws -> IdentificationMessage {
         let settings = configuration.signOnSettings
-        let deadline = ContinuousClock.now + configuration.identificationTimeout
+        let deadline =
+            ContinuousClock.now + configuration.identificationTimeout
             + settings.transmissionTime(characters: IdentificationDecoder.maximumLength)
         var decoder = IdentificationDecoder()
         var timeout = configuration.identificationTimeout

@@ -44,7 +44,10 @@ package actor IEC62056Client {
         isBusy = true
         defer { isBusy = false }
         var machine = ReadoutStateMachine(
-            deviceAddress: deviceAddress, policy: speedPolicy(forDevice: deviceAddress), configuration: configuration)
+            deviceAddress: deviceAddress,
+            policy: speedPolicy(forDevice: deviceAddress),
+            configuration: configuration
+        )
         var action = machine.start()
         while true {
             switch action {

@@ -71,13 +71,20 @@ package struct ReadoutStateMachine: Sendable {
                 switchTo = settings
             }
         }
-        state = .awaitingData(policy: policy, isRetry: isRetry, switched: switchTo != nil, identification: identification)
+        state = .awaitingData(
+            policy: policy,
+            isRetry: isRetry,
+            switched: switchTo != nil,
+            identification: identification
+        )
         return .acknowledge(reactionTime: reaction, message: IEC62056Encoder.encode(select), switchTo: switchTo)
     }
 
     /// The data message arrived with a correct BCC.
     package mutating func received(_ message: DataMessage) -> Action {
-        guard case .awaitingData(let policy, _, _, let identification) = state else { return unexpected("data message") }
+        guard case .awaitingData(let policy, _, _, let identification) = state else {
+            return unexpected("data message")
+        }
         state = .finished
         return .deliver(Readout(identification: identification, dataSets: message.dataSets), policy: policy)
     }

@@ -20,7 +20,12 @@ package struct IdentificationMessage: Sendable, Equatable, Hashable {
     /// The identification proper (`MT174-0001`).
     package var identification: String
 
-    package init(manufacturer: String, baudCharacter: UInt8, enhancedCapabilities: [Character] = [], identification: String) {
+    package init(
+        manufacturer: String,
+        baudCharacter: UInt8,
+        enhancedCapabilities: [Character] = [],
+        identification: String
+    ) {
         self.manufacturer = manufacturer
         self.baudCharacter = baudCharacter
         self.enhancedCapabilities = enhancedCapabilities
@@ -65,7 +70,10 @@ package struct IdentificationMessage: Sendable, Equatable, Hashable {
             throw IEC62056Error.malformedIdentification(text, reason: "`/` or `!` inside the identification")
         }
         self.init(
-            manufacturer: String(decoding: line[1...3], as: UTF8.self), baudCharacter: line[4],
-            enhancedCapabilities: capabilities, identification: String(decoding: rest, as: UTF8.self))
+            manufacturer: String(decoding: line[1...3], as: UTF8.self),
+            baudCharacter: line[4],
+            enhancedCapabilities: capabilities,
+            identification: String(decoding: rest, as: UTF8.self)
+        )
     }
 }

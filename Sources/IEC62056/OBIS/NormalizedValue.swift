@@ -45,7 +45,10 @@ package struct NormalizedValue: Sendable, Equatable, Hashable {
         guard (1...2).contains(parts.count), !parts[0].isEmpty,
             parts.allSatisfy({ !$0.isEmpty && $0.allSatisfy { $0.isASCII && $0.isNumber } })
         else { return nil }
-        return Decimal(string: text.hasPrefix("+") ? String(text.dropFirst()) : text, locale: Locale(identifier: "en_US_POSIX"))
+        return Decimal(
+            string: text.hasPrefix("+") ? String(text.dropFirst()) : text,
+            locale: Locale(identifier: "en_US_POSIX")
+        )
     }
 
     /// The factor and published unit for a unit as a meter writes it; `nil` when it passes unchanged.
