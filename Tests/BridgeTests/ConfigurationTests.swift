@@ -103,3 +103,12 @@ import Testing
         }
     }
 }
+
+@Suite struct SampleConfigurationTests {
+    @Test func shippedExampleIsTheSample() throws {
+        let url = TestEnvironment.packageRoot.appendingPathComponent("config/example.yaml")
+        let shipped = try String(contentsOf: url, encoding: .utf8)
+        #expect(shipped == SampleConfiguration.yaml + "\n", "regenerate config/example.yaml from SampleConfiguration.yaml")
+        _ = try BridgeConfiguration.parse(yaml: SampleConfiguration.yaml, file: "sample")
+    }
+}

@@ -81,7 +81,7 @@ extension BridgeConfiguration {
         return s
     }
 
-    static let busKinds = ["modbus_rtu", "modbus_tcp", "modbus_rtu_over_tcp"]
+    static let busKinds = ["modbus_rtu", "modbus_tcp", "modbus_rtu_over_tcp", "mbus_serial", "mbus_tcp", "iec62056"]
 
     private static func decodeBus(_ node: ConfigNode) throws -> BusConfiguration {
         let m = try node.mapping(allowed: ["name", "timeout", "request_gap", "echo", "meters"] + busKinds)
@@ -90,46 +90,27 @@ extension BridgeConfiguration {
         guard kinds.count == 1, let (kind, linkNode) = kinds.first else {
             throw node.error("a bus needs exactly one of \(busKinds.joined(separator: ", "))")
         }
-        let link: BusLink
-        switch kind {
-        case "modbus_rtu":
-            let l = try linkNode.mapping(allowed: ["device", "baud", "parity", "stop_bits"])
-            guard let device = try l["device"]?.string() else { throw linkNode.error("modbus_rtu needs device") }
-            var settings = LineSettings(baudRate: 9600, dataBits: 8, parity: .even, stopBits: 1)
-            if let v = l["baud"] { settings.baudRate = try v.int(in: 300...115_200) }
-            if let v = l["parity"] {
-                guard let parity = LineSettings.Parity(rawValue: try v.string()) else { throw v.error("even, none or odd") }
-                settings.parity = parity
-            }
-            if let v = l["stop_bits"] { settings.stopBits = try v.int(in: 1...2) }
-            link = .modbusRTU(device: device, settings: settings)
-        default:
-            let l = try linkNode.mapping(allowed: ["host", "port"])
-            guard let host = try l["host"]?.string() else { throw linkNode.error("\(kind) needs host") }
-            let port = try l["port"]?.int(in: 1...65535) ?? 502
-            link = kind == "modbus_tcp" ? .modbusTCP(host: host, port: port) : .modbusRTUOverTCP(host: host, port: port)
-        }
+        let link = try decodeLink(kind: kind, linkNode)
         var bus = BusConfiguration(name: name, link: link)
         if let v = m["timeout"] { bus.timeout = try v.duration() }
         if let v = m["request_gap"] { bus.requestGap = try v.duration() }
         if let v = m["echo"] { bus.echo = try v.bool() }
         guard let meters = m["meters"] else { throw node.error("bus \(name) lists no meters") }
-        bus.meters = try meters.sequence().map(decodeMeter)
+        bus.meters = try meters.sequence().map { try decodeMeter($0, link: link) }
         return bus
     }
 
-    private static func decodeMeter(_ node: ConfigNode) throws -> MeterConfiguration {
+    private static func decodeMeter(_ node: ConfigNode, link: BusLink) throws -> MeterConfiguration {
         let m = try node.mapping(allowed: [
-            "name", "address", "interval", "groups", "max_registers", "request_gap", "offline_after", "allow_commands",
+            "name", "address", "secondary_address", "device_address", "interval", "groups", "max_registers", "request_gap", "offline_after", "allow_commands",
         ])
         guard let nameNode = m["name"] else { throw node.error("every meter needs a name (its topic level)") }
         let name = try nameNode.string()
         guard !name.isEmpty, !name.contains(where: { "/+#".contains($0) }), name != "bridge" else {
             throw nameNode.error("a meter name is one topic level: no /, + or #, and not \"bridge\"")
         }
-        guard let addressNode = m["address"] else { throw node.error("meter \(name) needs an address (Modbus unit id 1..247)") }
-        let address = try addressNode.int(in: 1...247)
-        var meter = MeterConfiguration(name: name, address: address)
+        var meter = MeterConfiguration(name: name, address: nil)
+        try decodeAddress(m, node: node, link: link, into: &meter)
         if let v = m["interval"] { meter.intervals = MeterConfiguration.defaultIntervals(try v.duration()) }
         if let v = m["groups"] {
             for (group, interval) in try v.mapping(allowed: PollGroup.allCases.map(\.rawValue)) {
@@ -162,16 +143,99 @@ extension BridgeConfiguration {
         var meterNames = Set<String>()
         for (index, bus) in config.buses.enumerated() {
             guard busNames.insert(bus.name).inserted else { throw busNodes[index].error("bus name \(bus.name) is used twice") }
-            var addresses = Set<Int>()
+            var addresses = Set<String>()
             let meterNodes = try busNodes[index].mapping(allowed: ["name", "timeout", "request_gap", "echo", "meters"] + busKinds)["meters"]!.sequence()
             for (mi, meter) in bus.meters.enumerated() {
                 guard meterNames.insert(meter.name).inserted else {
                     throw meterNodes[mi].error("meter name \(meter.name) is used twice (names are topic levels)")
                 }
-                guard addresses.insert(meter.address).inserted else {
-                    throw meterNodes[mi].error("address \(meter.address) is used twice on bus \(bus.name)")
+                let address = meter.address.map(String.init) ?? meter.secondaryAddress ?? meter.deviceAddress ?? ""
+                guard addresses.insert(address).inserted else {
+                    throw meterNodes[mi].error("address \(address.isEmpty ? "(none)" : address) is used twice on bus \(bus.name)")
                 }
             }
+        }
+    }
+}
+
+extension BridgeConfiguration {
+    private static func decodeLink(kind: String, _ node: ConfigNode) throws -> BusLink {
+        switch kind {
+        case "modbus_rtu", "mbus_serial":
+            let modbus = kind == "modbus_rtu"
+            let l = try node.mapping(allowed: modbus ? ["device", "baud", "parity", "stop_bits"] : ["device", "baud"])
+            guard let device = try l["device"]?.string() else { throw node.error("\(kind) needs device") }
+            var settings = LineSettings(baudRate: modbus ? 9600 : 2400, dataBits: 8, parity: .even, stopBits: 1)
+            if let v = l["baud"] {
+                settings.baudRate = try v.int()
+                let allowed = modbus ? [300, 600, 1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200] : [300, 600, 1200, 2400, 4800, 9600]
+                guard allowed.contains(settings.baudRate) else {
+                    throw v.error("\(settings.baudRate) is not a baud rate of this bus; allowed: \(allowed.map(String.init).joined(separator: ", "))")
+                }
+            }
+            if let v = l["parity"] {
+                guard let parity = LineSettings.Parity(rawValue: try v.string()) else { throw v.error("even, none or odd") }
+                settings.parity = parity
+            }
+            if let v = l["stop_bits"] { settings.stopBits = try v.int(in: 1...2) }
+            return modbus ? .modbusRTU(device: device, settings: settings) : .mbusSerial(device: device, settings: settings)
+        case "iec62056":
+            let l = try node.mapping(allowed: ["device", "host", "port", "baud", "mode", "fixed_speed"])
+            if let v = l["mode"], try v.string().uppercased() != "C" { throw v.error("only mode C is supported") }
+            if let host = try l["host"]?.string() {
+                guard l["device"] == nil else { throw node.error("give device or host, not both") }
+                guard let port = try l["port"]?.int(in: 1...65535) else { throw node.error("iec62056 over TCP needs port") }
+                return .iec62056TCP(host: host, port: port)
+            }
+            guard let device = try l["device"]?.string() else { throw node.error("iec62056 needs device (or host and port)") }
+            let baud = try l["baud"]?.int() ?? 300
+            guard [300, 600, 1200, 2400, 4800, 9600, 19200].contains(baud) else { throw l["baud"]!.error("a mode C speed: 300 to 19200") }
+            let fixed = try l["fixed_speed"]?.bool() ?? false
+            return .iec62056Serial(device: device, baudRate: baud, fixedSpeed: fixed)
+        default:
+            let l = try node.mapping(allowed: ["host", "port"])
+            guard let host = try l["host"]?.string() else { throw node.error("\(kind) needs host") }
+            guard let port = try l["port"]?.int(in: 1...65535) ?? (kind == "mbus_tcp" ? nil : 502) else {
+                throw node.error("\(kind) needs port")
+            }
+            switch kind {
+            case "modbus_tcp": return .modbusTCP(host: host, port: port)
+            case "modbus_rtu_over_tcp": return .modbusRTUOverTCP(host: host, port: port)
+            default: return .mbusTCP(host: host, port: port)
+            }
+        }
+    }
+
+    private static func decodeAddress(_ m: [String: ConfigNode], node: ConfigNode, link: BusLink, into meter: inout MeterConfiguration) throws {
+        switch link.protocol {
+        case .modbus:
+            guard let v = m["address"] else { throw node.error("meter \(meter.name) needs an address (Modbus unit id 1..247)") }
+            meter.address = try v.int(in: 1...247)
+            for key in ["secondary_address", "device_address"] where m[key] != nil { throw m[key]!.error("not used on a Modbus bus") }
+        case .mbus:
+            if let v = m["address"] {
+                let address = try v.int(in: 0...254)
+                guard address <= 250 || address == 254 else { throw v.error("M-Bus primary address 0..250, or 254 for a lone meter") }
+                meter.address = address
+            }
+            if let v = m["secondary_address"] {
+                let text = try v.string()
+                guard text.count == 8, text.allSatisfy(\.isNumber) else { throw v.error("8 decimal digits, e.g. \"13070042\"") }
+                meter.secondaryAddress = text
+            }
+            guard (meter.address == nil) != (meter.secondaryAddress == nil) else {
+                throw node.error("an M-Bus meter needs exactly one of address (primary) or secondary_address")
+            }
+            if let v = m["device_address"] { throw v.error("not used on an M-Bus bus") }
+        case .iec62056:
+            if let v = m["device_address"] {
+                let text = try v.string()
+                guard text.count <= 32, text.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == " ") }) else {
+                    throw v.error("up to 32 letters or digits")
+                }
+                meter.deviceAddress = text
+            }
+            for key in ["address", "secondary_address"] where m[key] != nil { throw m[key]!.error("not used on an iec62056 bus (use device_address)") }
         }
     }
 }

@@ -3,37 +3,8 @@ package import SerialIO
 
 /// Everything the bridge runs from, decoded from the YAML config file (`BridgeConfiguration+YAML.swift`).
 ///
-/// Keys, types and defaults (durations are written `500ms`, `10s`, `5m`, `1h`):
-/// ```yaml
-/// mqtt:
-///   host: 127.0.0.1            # default 127.0.0.1
-///   port: 1883                 # default 1883 (8883 is usual with tls)
-///   client_id: pro380-mqtt     # default pro380-mqtt; every bridge instance on one broker needs its own
-///   base_topic: pro380         # default pro380
-///   version: 5                 # 5 (default) or 3 (MQTT 3.1.1)
-///   qos: 1                     # 0 or 1 (default 1) for readings
-///   keepalive: 30s             # default 30s
-///   username: user             # optional
-///   password_file: /etc/pro380-mqtt/password   # optional; else $PRO380_MQTT_PASSWORD
-///   tls: {ca_file: ca.pem, cert_file: client.pem, key_file: client.key, insecure: false}
-/// diagnostics_interval: 60s    # default 60s: <base>/bridge/diagnostics and <base>/<meter>/diagnostics
-/// buses:
-///   - name: basement           # unique
-///     modbus_rtu: {device: /dev/ttyUSB0, baud: 9600, parity: even, stop_bits: 1}
-///     # or modbus_tcp: {host, port: 502} or modbus_rtu_over_tcp: {host, port}
-///     timeout: 500ms           # reply timeout (default 500ms; 1s over TCP)
-///     request_gap: 0ms         # extra silence before every request (default 0)
-///     echo: false              # the adapter echoes what it sends (RS485 without echo suppression)
-///     meters:
-///       - name: main           # unique over the whole file; the topic level <meter>
-///         address: 1           # Modbus unit id 1..247
-///         interval: 10s        # default 10s: instantaneous and energy groups
-///         groups: {instantaneous: 5s, energy: 30s, identity: 1h}   # per-group intervals (override interval)
-///         max_registers: 125   # largest read the meter accepts (default 125)
-///         request_gap: 0ms     # overrides the bus's
-///         offline_after: 3     # failed polls in a row before availability goes offline (default 3)
-///         allow_commands: [tariff]   # keys that MQTT commands may write (default [tariff])
-/// ```
+/// Every key with its type and default is documented once, in `SampleConfiguration.yaml` (printed by
+/// `pro380-mqtt check-config --sample` and shipped as `config/example.yaml`).
 package struct BridgeConfiguration: Sendable, Equatable {
     package var mqtt: MQTTSettings
     package var buses: [BusConfiguration]
@@ -112,6 +83,26 @@ package enum BusLink: Sendable, Equatable {
     case modbusTCP(host: String, port: Int)
     /// Modbus RTU frames through a transparent serial-to-TCP gateway (`modbus_rtu_over_tcp: {host, port}`).
     case modbusRTUOverTCP(host: String, port: Int)
+    /// M-Bus on a serial line through a level converter (`mbus_serial: {device, baud}`), default 2400 8E1.
+    case mbusSerial(device: String, settings: LineSettings)
+    /// M-Bus frames through a TCP gateway (`mbus_tcp: {host, port}`).
+    case mbusTCP(host: String, port: Int)
+    /// IEC 62056-21 optical readout on a serial optical head (`iec62056: {device, baud: 300, mode: C}`).
+    /// `fixedSpeed` keeps the sign-on speed (heads that cannot switch).
+    case iec62056Serial(device: String, baudRate: Int, fixedSpeed: Bool)
+    /// IEC 62056-21 through a serial-to-TCP gateway (`iec62056: {host, port}`): always fixed speed.
+    case iec62056TCP(host: String, port: Int)
+
+    /// The protocol spoken on the bus.
+    package enum MeterProtocol: String, Sendable { case modbus, mbus, iec62056 }
+
+    package var `protocol`: MeterProtocol {
+        switch self {
+        case .modbusRTU, .modbusTCP, .modbusRTUOverTCP: return .modbus
+        case .mbusSerial, .mbusTCP: return .mbus
+        case .iec62056Serial, .iec62056TCP: return .iec62056
+        }
+    }
 
     /// The config key that selects this kind of bus.
     package var configKey: String {
@@ -119,14 +110,19 @@ package enum BusLink: Sendable, Equatable {
         case .modbusRTU: return "modbus_rtu"
         case .modbusTCP: return "modbus_tcp"
         case .modbusRTUOverTCP: return "modbus_rtu_over_tcp"
+        case .mbusSerial: return "mbus_serial"
+        case .mbusTCP: return "mbus_tcp"
+        case .iec62056Serial, .iec62056TCP: return "iec62056"
         }
     }
 
     /// `/dev/ttyUSB0` or `host:port`.
     package var endpoint: String {
         switch self {
-        case .modbusRTU(let device, _): return device
-        case .modbusTCP(let host, let port), .modbusRTUOverTCP(let host, let port): return "\(host):\(port)"
+        case .modbusRTU(let device, _), .mbusSerial(let device, _), .iec62056Serial(let device, _, _): return device
+        case .modbusTCP(let host, let port), .modbusRTUOverTCP(let host, let port), .mbusTCP(let host, let port),
+            .iec62056TCP(let host, let port):
+            return "\(host):\(port)"
         }
     }
 
@@ -134,6 +130,8 @@ package enum BusLink: Sendable, Equatable {
         switch self {
         case .modbusRTU: return .milliseconds(500)
         case .modbusTCP, .modbusRTUOverTCP: return .seconds(1)
+        case .mbusSerial, .mbusTCP: return .seconds(1)
+        case .iec62056Serial, .iec62056TCP: return .milliseconds(1500)
         }
     }
 }
@@ -141,7 +139,13 @@ package enum BusLink: Sendable, Equatable {
 /// One meter on a bus (`buses[].meters[]`).
 package struct MeterConfiguration: Sendable, Equatable {
     package var name: String
-    package var address: Int
+    /// Modbus unit id (1..247) or M-Bus primary address (0..250, 254 for a lone meter); `nil` for an M-Bus meter
+    /// addressed by `secondaryAddress` or an IEC 62056-21 meter.
+    package var address: Int?
+    /// M-Bus secondary address: 8 digits, the identification number (`secondary_address: "13070042"`).
+    package var secondaryAddress: String?
+    /// IEC 62056-21 device address sent in the request message (`/?<address>!`), optional.
+    package var deviceAddress: String?
     package var intervals: [PollGroup: Duration]
     package var maxRegisters: Int
     package var requestGap: Duration?
@@ -154,11 +158,13 @@ package struct MeterConfiguration: Sendable, Equatable {
     }
 
     package init(
-        name: String, address: Int, intervals: [PollGroup: Duration] = MeterConfiguration.defaultIntervals(.seconds(10)),
+        name: String, address: Int?, secondaryAddress: String? = nil, deviceAddress: String? = nil, intervals: [PollGroup: Duration] = MeterConfiguration.defaultIntervals(.seconds(10)),
         maxRegisters: Int = 125, requestGap: Duration? = nil, offlineAfter: Int = 3, allowCommands: [String] = ["tariff"]
     ) {
         self.name = name
         self.address = address
+        self.secondaryAddress = secondaryAddress
+        self.deviceAddress = deviceAddress
         self.intervals = intervals
         self.maxRegisters = maxRegisters
         self.requestGap = requestGap
