@@ -78,6 +78,7 @@ let package = Package(
         .testTarget(name: "IEC62056Tests", dependencies: ["IEC62056", "TestSupport"], swiftSettings: upcomingFeatures),
         .testTarget(name: "PRO380Tests", dependencies: ["PRO380", "TestSupport"], swiftSettings: upcomingFeatures),
         .testTarget(name: "SerialIOTests", dependencies: ["SerialIO", "TestSupport"], swiftSettings: upcomingFeatures),
+        .testTarget(name: "BridgeTests", dependencies: ["Bridge", "PRO380", "TestSupport"], swiftSettings: upcomingFeatures),
         .testTarget(name: "MQTTTests", dependencies: ["MQTT", "TestSupport"], swiftSettings: upcomingFeatures),
         .testTarget(
             name: "IntegrationTests",
