@@ -42,7 +42,8 @@ extension RegisterDefinition {
             guard case .text(let text) = value, text.count <= 2 * mapping.count, text.allSatisfy(\.isASCII) else {
                 return nil
             }
-            let bytes = Array(text.utf8) + Array(repeating: UInt8(ascii: " "), count: 2 * mapping.count - text.utf8.count)
+            let bytes =
+                Array(text.utf8) + Array(repeating: UInt8(ascii: " "), count: 2 * mapping.count - text.utf8.count)
             registers = stride(from: 0, to: bytes.count, by: 2).map { UInt16(bytes[$0]) << 8 | UInt16(bytes[$0 + 1]) }
         case .tariff:
             guard let t = value.wholeNumber, t == 1 || t == 2 else { return nil }

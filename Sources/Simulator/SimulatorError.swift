@@ -27,8 +27,10 @@ package enum SimulatorError: Error, Sendable, Equatable, CustomStringConvertible
         case .unknownKey(let key): return "\(key): no such value on this meter"
         case .notWritable(let key): return "\(key): read-only"
         case .valueNotAllowed(let key, let value, let allowed): return "\(key): \(value) refused, must be \(allowed)"
-        case .illegalDataAddress(let address, let count): return "registers \(hex(address)) (\(count)): illegal data address"
-        case .illegalDataValue(let address, let reason): return "register \(hex(address)): illegal data value: \(reason)"
+        case .illegalDataAddress(let address, let count):
+            return "registers \(hex(address)) (\(count)): illegal data address"
+        case .illegalDataValue(let address, let reason):
+            return "register \(hex(address)): illegal data value: \(reason)"
         case .illegalFunction(let function, let address): return "function \(function) not allowed at \(hex(address))"
         case .stateFile(let path, let reason): return "state file \(path): \(reason)"
         case .server(let endpoint, let reason): return "\(endpoint): \(reason)"

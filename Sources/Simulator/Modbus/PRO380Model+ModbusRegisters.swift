@@ -41,8 +41,12 @@ extension PRO380Model {
     /// rows is checked whole before any row is applied.
     /// - Returns: `.illegalFunction` (01) for another function code; `.illegalDataAddress` (02) when a register is
     ///   not writable or the request splits a value; `.illegalDataValue` (03) for a value the manual does not allow.
-    package func writeRegisters(address: UInt16, values: [UInt16], function: UInt8, at now: Date) -> Result<Void, SimulatorError> {
-        guard function == 6 || function == 16 else { return .failure(.illegalFunction(function: function, address: address)) }
+    package func writeRegisters(address: UInt16, values: [UInt16], function: UInt8, at now: Date) -> Result<
+        Void, SimulatorError
+    > {
+        guard function == 6 || function == 16 else {
+            return .failure(.illegalFunction(function: function, address: address))
+        }
         guard function == 16 || values.count == 1, (1...123).contains(values.count) else {
             return .failure(.illegalDataValue(address: address, reason: "register count \(values.count)"))
         }
@@ -85,7 +89,8 @@ extension PRO380Model {
         case .bcd:
             return BCD.decode(registers).map { (.integer($0), true) }
         case .namedCode:
-            guard case .names(let names) = allowed, let named = names.first(where: { $0.code == Int(registers[0]) }) else {
+            guard case .names(let names) = allowed, let named = names.first(where: { $0.code == Int(registers[0]) })
+            else {
                 return nil
             }
             return (.text(named.name), true)
@@ -97,7 +102,9 @@ extension PRO380Model {
             }
         case .float:
             guard registers.count == 2 else { return nil }
-            return MeterValue(single: Float(bitPattern: UInt32(registers[0]) << 16 | UInt32(registers[1]))).map { ($0, true) }
+            return MeterValue(single: Float(bitPattern: UInt32(registers[0]) << 16 | UInt32(registers[1]))).map {
+                ($0, true)
+            }
         }
     }
 }

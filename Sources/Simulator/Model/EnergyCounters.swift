@@ -48,7 +48,12 @@ package struct EnergyCounters: Codable, Sendable, Equatable {
             let q = phase.reactivePower / 1000 * hours
             netActive += p
             netReactive += q
-            if p >= 0 { forwardActive[i][t] += p; phaseForward += p } else { reverseActive[i][t] -= p }
+            if p >= 0 {
+                forwardActive[i][t] += p
+                phaseForward += p
+            } else {
+                reverseActive[i][t] -= p
+            }
             if q >= 0 { forwardReactive[i][t] += q } else { reverseReactive[i][t] -= q }
         }
         if netActive >= 0 { nettedForwardActive[t] += netActive } else { nettedReverseActive[t] -= netActive }
@@ -67,7 +72,9 @@ package struct EnergyCounters: Codable, Sendable, Equatable {
         }
         let forward = reactive ? forwardReactive : forwardActive
         let reverse = reactive ? reverseReactive : reverseActive
-        func sum(_ counters: PhaseTariff) -> Double { counters.reduce(0) { row, phase in tariffs.reduce(row) { $0 + phase[$1] } } }
+        func sum(_ counters: PhaseTariff) -> Double {
+            counters.reduce(0) { row, phase in tariffs.reduce(row) { $0 + phase[$1] } }
+        }
         return (sum(forward), sum(reverse))
     }
 

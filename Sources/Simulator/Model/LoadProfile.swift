@@ -58,8 +58,10 @@ private struct HouseholdParameters {
 
     func phases(at t: Double) -> [PhaseLoad] {
         (0..<3).map { i in
-            let voltage = 230 + 3 * sin(2 * .pi * t / 600 + voltagePhase[i]) + 0.4 * sin(2 * .pi * t / 37 + voltagePhase[i])
-            let current = currentBase[i] + currentSwing[i] * (0.5 + 0.5 * sin(2 * .pi * t / currentPeriod[i] + currentPhase[i]))
+            let voltage =
+                230 + 3 * sin(2 * .pi * t / 600 + voltagePhase[i]) + 0.4 * sin(2 * .pi * t / 37 + voltagePhase[i])
+            let current =
+                currentBase[i] + currentSwing[i] * (0.5 + 0.5 * sin(2 * .pi * t / currentPeriod[i] + currentPhase[i]))
             var angle = angleBase[i] + 5 * sin(2 * .pi * t / 300 + currentPhase[i])
             // The generator feeds back during the first third of every 15 minutes: the angle turns by 180°, and
             // the inverter's slight capacitive behaviour puts the phase in quadrant 3.

@@ -23,10 +23,12 @@ extension PRO380Model {
         guard let definition = table[key] else { throw SimulatorError.unknownKey(key) }
         guard let specification = definition.write else { throw SimulatorError.notWritable(key: key) }
         guard let accepted = specification.allowed.simulatorAccepted(value) else {
-            throw SimulatorError.valueNotAllowed(key: key, value: value.description, allowed: specification.allowed.description)
+            throw SimulatorError.valueNotAllowed(
+                key: key, value: value.description, allowed: specification.allowed.description)
         }
         let savesToEEPROM = key != "tariff" || persist
-        try mutate(at: now) { (settings: inout SimulatedMeterSettings, counters: inout EnergyCounters) throws(SimulatorError) in
+        try mutate(at: now) {
+            (settings: inout SimulatedMeterSettings, counters: inout EnergyCounters) throws(SimulatorError) in
             switch (key, accepted) {
             case ("modbus_id", .integer(let n)): settings.modbusID = n
             case ("baud_rate", .integer(let n)): settings.baudRate = n
@@ -63,7 +65,9 @@ extension AllowedValues {
             return .integer(n)
         case .oneOf(let list):
             guard let d = value.simulatorDecimal, list.contains(d) else { return nil }
-            if let n = value.simulatorWholeNumber, list.allSatisfy({ MeterValue.decimal($0).simulatorWholeNumber != nil }) {
+            if let n = value.simulatorWholeNumber,
+                list.allSatisfy({ MeterValue.decimal($0).simulatorWholeNumber != nil })
+            {
                 return .integer(n)
             }
             return .decimal(d)

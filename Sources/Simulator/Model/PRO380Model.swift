@@ -123,7 +123,9 @@ package final class PRO380Model: Sendable {
     }
 
     /// Runs `body` on the state after integrating to `now`; used by `write`.
-    func mutate<R>(at now: Date, _ body: (inout SimulatedMeterSettings, inout EnergyCounters) throws(SimulatorError) -> R)
+    func mutate<R>(
+        at now: Date, _ body: (inout SimulatedMeterSettings, inout EnergyCounters) throws(SimulatorError) -> R
+    )
         throws(SimulatorError) -> R
     {
         let result: Result<R, SimulatorError> = state.withLock { state in
@@ -146,7 +148,8 @@ package final class PRO380Model: Sendable {
         let from = state.integratedUntil.timeIntervalSince(start)
         for n in 0..<steps {
             let midpoint = from + (Double(n) + 0.5) * step
-            state.counters.integrate(profile.phases(at: midpoint), seconds: step, tariff: state.settings.activeTariff, code: code)
+            state.counters.integrate(
+                profile.phases(at: midpoint), seconds: step, tariff: state.settings.activeTariff, code: code)
         }
         state.integratedUntil = now
     }

@@ -8,7 +8,9 @@ import Testing
     static let start = Date(timeIntervalSince1970: 1_800_000_000)
     /// One hour of L1 +5 kW, L2 +5 kW, L3 -12 kW: exactly the manual's example energies.
     static let exampleLoad = LoadProfile.constant(
-        phases: [PhaseLoad(activePower: 5000), PhaseLoad(activePower: 5000), PhaseLoad(activePower: -12000, voltage: 240)],
+        phases: [
+            PhaseLoad(activePower: 5000), PhaseLoad(activePower: 5000), PhaseLoad(activePower: -12000, voltage: 240),
+        ],
         frequency: 50)
 
     struct Expected: Sendable, CustomStringConvertible {
@@ -33,7 +35,8 @@ import Testing
     @Test(arguments: table)
     func manualWorkedExample(_ expected: Expected) throws {
         let model = try PRO380Model(
-            settings: SimulatedMeterSettings(combinationCode: expected.code), profile: Self.exampleLoad, start: Self.start)
+            settings: SimulatedMeterSettings(combinationCode: expected.code), profile: Self.exampleLoad,
+            start: Self.start)
         let values = model.values(at: Self.start.addingTimeInterval(3600))
         #expect(values["active_energy_total"] == .decimal(expected.total))
         #expect(values["forward_active_energy_total"] == .decimal(expected.forward))

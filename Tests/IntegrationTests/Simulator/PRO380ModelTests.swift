@@ -15,7 +15,8 @@ import Testing
         let model = try PRO380Model(start: Self.start)
         let keys = Set(model.values(at: Self.start).keys)
         #expect(keys == Set(table.definitions.map(\.key)).subtracting(["voltage", "current", "error_code"]))
-        let pro1 = try PRO380Model(settings: SimulatedMeterSettings(pro1OnlyKeys: ["voltage", "current", "error_code"]), start: Self.start)
+        let pro1 = try PRO380Model(
+            settings: SimulatedMeterSettings(pro1OnlyKeys: ["voltage", "current", "error_code"]), start: Self.start)
         #expect(Set(pro1.values(at: Self.start).keys) == Set(table.definitions.map(\.key)))
     }
 
@@ -55,7 +56,9 @@ import Testing
                 let before = try number(previous, definition.key)
                 #expect(try number(values, definition.key) >= before, "\(definition.key) fell")
             }
-            if values.contains(where: { $0.key.hasPrefix("current_direction") && $0.value == .text("-") }) { sawReverseFlow = true }
+            if values.contains(where: { $0.key.hasPrefix("current_direction") && $0.value == .text("-") }) {
+                sawReverseFlow = true
+            }
             previous = values
         }
         #expect(sawReverseFlow)
