@@ -16,6 +16,11 @@ package protocol MeterDriver: Sendable {
     /// Reads the given keys now (an MQTT `get`), with command priority.
     func read(keys: [String]) async -> PollOutcome
 
+    /// Writes a validated command with command priority, then confirms it: reads the register back where the
+    /// meter has one (answering only when it matches), else takes the meter's acknowledgement as confirmation.
+    /// - Throws: `CommandError` saying whether the meter refused, timed out, or read back another value.
+    func write(_ command: MeterCommand) async throws -> CommandConfirmation
+
     /// The keys this meter has refused (PRO1-only rows), so discovery and `get` can leave them out.
     func refusedKeys() async -> Set<String>
 
