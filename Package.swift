@@ -39,7 +39,11 @@ let package = Package(
             swiftSettings: upcomingFeatures
         ),
         .target(name: "SerialIO", dependencies: [.product(name: "Logging", package: "swift-log")], swiftSettings: upcomingFeatures),
-        .target(name: "Modbus", dependencies: ["SerialIO"], swiftSettings: upcomingFeatures),
+        .target(
+            name: "Modbus",
+            dependencies: ["SerialIO", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: upcomingFeatures
+        ),
         .target(name: "MBus", dependencies: ["SerialIO"], swiftSettings: upcomingFeatures),
         .target(name: "IEC62056", dependencies: ["SerialIO"], swiftSettings: upcomingFeatures),
         .target(name: "PRO380", swiftSettings: upcomingFeatures),
@@ -76,7 +80,11 @@ let package = Package(
             path: "Tests/TestSupport",
             swiftSettings: upcomingFeatures
         ),
-        .testTarget(name: "ModbusTests", dependencies: ["Modbus", "TestSupport"], swiftSettings: upcomingFeatures),
+        .testTarget(
+            name: "ModbusTests",
+            dependencies: ["Modbus", "TestSupport", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: upcomingFeatures
+        ),
         .testTarget(name: "MBusTests", dependencies: ["MBus", "TestSupport"], swiftSettings: upcomingFeatures),
         .testTarget(name: "IEC62056Tests", dependencies: ["IEC62056", "TestSupport"], swiftSettings: upcomingFeatures),
         .testTarget(name: "PRO380Tests", dependencies: ["PRO380", "TestSupport"], swiftSettings: upcomingFeatures),
