@@ -7,7 +7,7 @@ enum BusSessionFactory {
         case .modbus:
             throw ConfigurationError(file: "", line: nil, key: bus.name, message: "modbus buses are not wired yet")
         case .mbus:
-            throw ConfigurationError(file: "", line: nil, key: bus.name, message: "mbus buses are not wired yet")
+            return MBusBusSession(bus, logger: logger)
         case .iec62056:
             throw ConfigurationError(file: "", line: nil, key: bus.name, message: "iec62056 buses are not wired yet")
         }
