@@ -7,9 +7,9 @@ import Synchronization
 ///
 /// Addressing (EN 13757-2, manual A2.1): 0 ... 250 reaches the meters with that primary address, 253 the meters
 /// selected by secondary address, 254 every meter (each answers), 255 every meter (none answers). When more than
-/// one meter answers, their replies overlap on the line: the bus returns the bitwise OR of the replies (the
-/// M-Bus line idles at mark, and a space from either slave wins), so the master sees a garbled frame. Two E5 at
-/// once OR to E5, as on a real bus; a search tells them apart by the readout that follows.
+/// one meter answers, their replies overlap on the line (`overlay`: bitwise AND, a space from either slave wins),
+/// so the master sees a garbled frame. Two E5 at once look like one E5, as on a real bus; a search tells the meters
+/// apart by the readout that follows.
 ///
 /// Thread safety: the meters' link state sits behind a `Mutex`; a request is handled under it, so requests are
 /// strictly one at a time like on the half-duplex line. A write saves the model's state file: callers run
@@ -66,6 +66,9 @@ package final class SimulatedMBusBus: Sendable {
                 }
             case .long(let control, let address, let ci, let data):
                 guard control.isSndUD else { return nil }
+                let reached = ci == ControlInformation.selection && address == MBusPrimaryAddress.networkLayer
+                    ? Array(state.meters.indices) : Self.targets(address, in: state.meters)
+                for index in reached where control.fcv { state.meters[index].noteSendUserData(fcb: control.fcb) }
                 if ci == ControlInformation.selection, address == MBusPrimaryAddress.networkLayer {
                     for index in state.meters.indices {
                         state.meters[index].selected = state.meters[index].matches(data)
@@ -93,14 +96,22 @@ package final class SimulatedMBusBus: Sendable {
         }
     }
 
-    /// Replies sent at once: the bitwise OR of their bytes (the longer one's tail as is); `nil` when none.
+    /// Replies sent at once, as the master receives them. Identical replies (two E5) look like one. Different ones
+    /// overlap bit by bit: a space (0) from either slave wins over the idle mark (1), so the line carries the
+    /// bitwise AND (the longer reply's tail as is). Where that AND happens to decode as a valid frame (one reply's
+    /// bits a subset of the other's), a real UART would still flag the parity and framing errors of the overlap;
+    /// the simulator stands for them by spoiling the checksum, so a collision is never a clean frame.
     static func overlay(_ replies: [[UInt8]]) -> [UInt8]? {
         guard var line = replies.first else { return nil }
+        guard replies.contains(where: { $0 != line }) else { return line }
         for reply in replies.dropFirst() {
             for (index, byte) in reply.enumerated() {
-                if index < line.count { line[index] |= byte } else { line.append(byte) }
+                if index < line.count { line[index] &= byte } else { line.append(byte) }
             }
         }
+        var decoder = MBusFrameDecoder()
+        decoder.append(line)
+        if (try? decoder.decode()) != nil, line.count >= 2 { line[line.count - 2] &+= 1 }
         return line
     }
 

@@ -63,6 +63,13 @@ package struct SimulatedMBusMeter: Sendable {
         lastTelegram = nil
     }
 
+    /// A SND_UD with FCV set: the FCB sequence is shared by every FCV frame, so the next REQ_UD2 with the same FCB
+    /// is not a repeat of an older telegram.
+    package mutating func noteSendUserData(fcb: Bool) {
+        lastFCB = fcb
+        lastTelegram = nil
+    }
+
     /// The RSP_UD for a REQ_UD2 with `control` sent to `address`, at `now`.
     package mutating func respond(to control: ControlField, address: UInt8, at now: Date) -> MBusFrame {
         if control.fcv, let lastFCB, lastFCB == control.fcb, let lastTelegram { return lastTelegram }
