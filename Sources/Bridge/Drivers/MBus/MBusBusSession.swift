@@ -71,7 +71,17 @@ package final class MBusBusSession: BusSession {
             + "\"transport_drops\": \(counters.drops), \"queue_length\": \(gate.queueLength)}"
     }
 
+    /// Closes the transport after the transaction in flight; at once when the calling task is already
+    /// cancelled (shutdown), since a cancelled task cannot wait for the gate.
     package func close() async {
-        try? await gate.withTransaction(priority: .command) { await link.close() }
+        if Task.isCancelled {
+            await link.close()
+            return
+        }
+        do {
+            try await gate.withTransaction(priority: .command) { await link.close() }
+        } catch {
+            await link.close()
+        }
     }
 }
