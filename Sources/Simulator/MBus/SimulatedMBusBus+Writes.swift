@@ -11,11 +11,15 @@ extension SimulatedMBusBus {
     /// the meter does not know, or a value the manual does not allow, gets no answer (the meter ignores the
     /// telegram), so the master sees a timeout.
     static func apply(ci: UInt8, data: [UInt8], to model: PRO380Model, at now: Date) -> Bool {
-        if let index = ControlInformation.baudRates.indices.first(where: { ControlInformation.baudRateChange(to: ControlInformation.baudRates[$0]) == ci }) {
-            return (try? model.write(key: "baud_rate", value: .integer(ControlInformation.baudRates[index]), at: now)) != nil
+        if let index = ControlInformation.baudRates.indices.first(where: {
+            ControlInformation.baudRateChange(to: ControlInformation.baudRates[$0]) == ci
+        }) {
+            return (try? model.write(key: "baud_rate", value: .integer(ControlInformation.baudRates[index]), at: now))
+                != nil
         }
         guard ci == ControlInformation.dataSend,
-            let structure = try? VariableDataDecoder.decode(ci: ControlInformation.variableDataResponseNoHeader, data: data),
+            let structure = try? VariableDataDecoder.decode(
+                ci: ControlInformation.variableDataResponseNoHeader, data: data),
             !structure.records.isEmpty
         else { return false }
         for record in structure.records {

@@ -66,7 +66,8 @@ package final class SimulatedMBusBus: Sendable {
                 }
             case .long(let control, let address, let ci, let data):
                 guard control.isSndUD else { return nil }
-                let reached = ci == ControlInformation.selection && address == MBusPrimaryAddress.networkLayer
+                let reached =
+                    ci == ControlInformation.selection && address == MBusPrimaryAddress.networkLayer
                     ? Array(state.meters.indices) : Self.targets(address, in: state.meters)
                 for index in reached where control.fcv { state.meters[index].noteSendUserData(fcb: control.fcb) }
                 if ci == ControlInformation.selection, address == MBusPrimaryAddress.networkLayer {
@@ -91,7 +92,8 @@ package final class SimulatedMBusBus: Sendable {
         switch address {
         case MBusPrimaryAddress.networkLayer: return meters.indices.filter { meters[$0].selected }
         case MBusPrimaryAddress.broadcastWithReply, MBusPrimaryAddress.broadcastNoReply: return Array(meters.indices)
-        case 0...MBusPrimaryAddress.highestAssignable: return meters.indices.filter { meters[$0].primaryAddress == address }
+        case 0...MBusPrimaryAddress.highestAssignable:
+            return meters.indices.filter { meters[$0].primaryAddress == address }
         default: return []
         }
     }

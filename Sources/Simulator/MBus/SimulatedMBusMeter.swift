@@ -37,8 +37,9 @@ package struct SimulatedMBusMeter: Sendable {
     /// The secondary address the meter answers a selection with, and sends in its header.
     package var secondaryAddress: SecondaryAddress {
         let digits = model.settings.mbusSecondaryAddress
-        return (try? SecondaryAddress(
-            identification: digits, manufacturer: .inepro, version: version, medium: FixedDataHeader.electricity))
+        return
+            (try? SecondaryAddress(
+                identification: digits, manufacturer: .inepro, version: version, medium: FixedDataHeader.electricity))
             ?? SecondaryAddress.anyMeter
     }
 
@@ -93,7 +94,8 @@ package struct SimulatedMBusMeter: Sendable {
             // Eight BCD digits of 10 Wh: the register rolls over at 1 000 000 kWh, as the display does.
             let tenWattHours = Decimal(Int64((value * 100).rounded()) % 100_000_000)
             return MBusDataRecord(
-                dib: DataInformationBlock(coding: .bcd8, functionField: mapping.functionField, tariff: UInt32(mapping.tariff)),
+                dib: DataInformationBlock(
+                    coding: .bcd8, functionField: mapping.functionField, tariff: UInt32(mapping.tariff)),
                 vib: ValueInformationBlock(vif: mapping.vif), value: .number(tenWattHours))
         }
         let structure = VariableDataStructure(header: .long(header), records: records)

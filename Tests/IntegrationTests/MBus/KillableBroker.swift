@@ -13,7 +13,8 @@ struct KillableBroker {
 
     static func start() async throws -> KillableBroker {
         let port = TestEnvironment.freeLoopbackPort()
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("mbus-broker-\(UUID().uuidString)")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "mbus-broker-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let config = directory.appendingPathComponent("mosquitto.conf")
         let lines = [

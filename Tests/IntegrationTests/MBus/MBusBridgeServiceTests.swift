@@ -27,18 +27,20 @@ import Testing
     func publishesTheManualsEnergyValuesToTheBroker(_ endpoint: MBusSimulatorServer.Endpoint) async throws {
         let broker = try await KillableBroker.start()
         let payloads: [String: String]
-        do { payloads = try await Harness.with([try Harness.meter(primary: 3)], on: endpoint) { _, server in
-            var settings = MQTTSettings()
-            settings.port = broker.port
-            let bus = Harness.busConfiguration(server, meters: [MeterConfiguration(name: "pv", address: 3)])
-            let service = BridgeService(
-                configuration: BridgeConfiguration(mqtt: settings, buses: [bus]), logger: Harness.logger)
-            let running = Task { try await service.run() }
-            let payloads = try await Self.retained(port: broker.port, topics: Set(Self.expected.keys))
-            running.cancel()
-            _ = try? await running.value
-            return payloads
-        } } catch {
+        do {
+            payloads = try await Harness.with([try Harness.meter(primary: 3)], on: endpoint) { _, server in
+                var settings = MQTTSettings()
+                settings.port = broker.port
+                let bus = Harness.busConfiguration(server, meters: [MeterConfiguration(name: "pv", address: 3)])
+                let service = BridgeService(
+                    configuration: BridgeConfiguration(mqtt: settings, buses: [bus]), logger: Harness.logger)
+                let running = Task { try await service.run() }
+                let payloads = try await Self.retained(port: broker.port, topics: Set(Self.expected.keys))
+                running.cancel()
+                _ = try? await running.value
+                return payloads
+            }
+        } catch {
             await broker.stop()
             throw error
         }

@@ -46,7 +46,8 @@ import Testing
     @Test func readsByConfiguredSecondaryAddressAmongSeveralMeters() async throws {
         let meters = try ["13070001", "13070002", "13070003"].map { try Harness.meter(serial: $0, primary: 0) }
         try await Harness.with(meters) { _, server in
-            let session = Self.session(server, [MeterConfiguration(name: "b", address: nil, secondaryAddress: "13070002")])
+            let session = Self.session(
+                server, [MeterConfiguration(name: "b", address: nil, secondaryAddress: "13070002")])
             let first = await session.meters[0].driver.poll(groups: [.energy, .identity])
             let second = await session.meters[0].driver.poll(groups: [.energy, .identity])
             await session.close()
@@ -58,7 +59,8 @@ import Testing
     }
 
     @Test func aCorruptedTelegramPublishesNothingAndCounts() async throws {
-        try await Harness.with([try Harness.meter(primary: 1)], faults: MBusFaults(corruptTelegrams: 3)) { bus, server in
+        try await Harness.with([try Harness.meter(primary: 1)], faults: MBusFaults(corruptTelegrams: 3)) {
+            bus, server in
             let session = Self.session(server, [MeterConfiguration(name: "m", address: 1)])
             let driver = session.meters[0].driver
             let bad = await driver.poll(groups: [.energy, .identity])
@@ -91,9 +93,14 @@ import Testing
             let session = Self.session(server, [MeterConfiguration(name: "m", address: 1)])
             let driver = session.meters[0].driver
             let table = RegisterTable.pro380
-            _ = try await driver.write(MeterCommand(key: "combination_code", value: .integer(10), definition: table["combination_code"]!))
-            _ = try await driver.write(MeterCommand(key: "s0_output_rate", value: .decimal(Decimal(string: "0.1")!), definition: table["s0_output_rate"]!))
-            _ = try await driver.write(MeterCommand(key: "power_down_counter", value: .integer(0), definition: table["power_down_counter"]!))
+            _ = try await driver.write(
+                MeterCommand(key: "combination_code", value: .integer(10), definition: table["combination_code"]!))
+            _ = try await driver.write(
+                MeterCommand(
+                    key: "s0_output_rate", value: .decimal(Decimal(string: "0.1")!),
+                    definition: table["s0_output_rate"]!))
+            _ = try await driver.write(
+                MeterCommand(key: "power_down_counter", value: .integer(0), definition: table["power_down_counter"]!))
             for key in ["modbus_id", "parity", "lcd_cycle_time"] {
                 await #expect(throws: CommandError.notSupported(key: key, protocolName: "M-Bus")) {
                     try await driver.write(MeterCommand(key: key, value: .integer(1), definition: table[key]!))
@@ -112,11 +119,14 @@ import Testing
             let driver = session.meters[0].driver
             let table = RegisterTable.pro380
             let moved = try await driver.write(
-                MeterCommand(key: "mbus_primary_address", value: .integer(7), definition: table["mbus_primary_address"]!))
+                MeterCommand(
+                    key: "mbus_primary_address", value: .integer(7), definition: table["mbus_primary_address"]!))
             #expect(moved.notice == "update address: 7 in the config file")
             #expect(bus.models[0].settings.mbusPrimaryAddress == 7)
             let renamed = try await driver.write(
-                MeterCommand(key: "mbus_secondary_address", value: .digits("15012345"), definition: table["mbus_secondary_address"]!))
+                MeterCommand(
+                    key: "mbus_secondary_address", value: .digits("15012345"),
+                    definition: table["mbus_secondary_address"]!))
             #expect(renamed.detail.contains("15012345"))
             #expect(bus.models[0].settings.mbusSecondaryAddress == "15012345")
             let after = await driver.poll(groups: [.identity])
@@ -137,13 +147,19 @@ import Testing
     }
 
     @Test func refusesABaudRateChangeOnASharedBus() async throws {
-        let meters = [try Harness.meter(serial: "13070001", primary: 1), try Harness.meter(serial: "13070002", primary: 2)]
+        let meters = [
+            try Harness.meter(serial: "13070001", primary: 1), try Harness.meter(serial: "13070002", primary: 2),
+        ]
         try await Harness.with(meters) { bus, server in
             let session = Self.session(
                 server, [MeterConfiguration(name: "a", address: 1), MeterConfiguration(name: "b", address: 2)])
-            await #expect(throws: CommandError.unsafe("baud_rate refused: other meters share this bus and would stay at the old speed")) {
+            await #expect(
+                throws: CommandError.unsafe(
+                    "baud_rate refused: other meters share this bus and would stay at the old speed")
+            ) {
                 try await session.meters[0].driver.write(
-                    MeterCommand(key: "baud_rate", value: .integer(9600), definition: RegisterTable.pro380["baud_rate"]!))
+                    MeterCommand(
+                        key: "baud_rate", value: .integer(9600), definition: RegisterTable.pro380["baud_rate"]!))
             }
             await session.close()
             #expect(bus.models.allSatisfy { $0.settings.baudRate == 2400 })

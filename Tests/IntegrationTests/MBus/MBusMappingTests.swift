@@ -9,12 +9,14 @@ import Testing
     static let now = Date(timeIntervalSince1970: 1_800_000_000)
 
     static func header(status: UInt8 = 0) throws -> DataHeader {
-        .long(FixedDataHeader(
-            address: try SecondaryAddress(identification: "13070042", manufacturer: .inepro, version: 1, medium: 2),
-            accessNumber: 2, status: status))
+        .long(
+            FixedDataHeader(
+                address: try SecondaryAddress(identification: "13070042", manufacturer: .inepro, version: 1, medium: 2),
+                accessNumber: 2, status: status))
     }
 
-    static func record(_ dif: DataInformationBlock, _ vib: ValueInformationBlock, _ value: MBusValue) -> MBusDataRecord {
+    static func record(_ dif: DataInformationBlock, _ vib: ValueInformationBlock, _ value: MBusValue) -> MBusDataRecord
+    {
         MBusDataRecord(dib: dif, vib: vib, value: value)
     }
 
@@ -25,9 +27,12 @@ import Testing
             records: [
                 Self.record(DataInformationBlock(coding: .bcd8, functionField: 0), energy, .number(1_604_814)),
                 Self.record(DataInformationBlock(coding: .bcd8, functionField: 2, tariff: 2), energy, .number(678_901)),
-                Self.record(DataInformationBlock(coding: .bcd8, functionField: 1, storageNumber: 1), energy, .number(5)),
+                Self.record(
+                    DataInformationBlock(coding: .bcd8, functionField: 1, storageNumber: 1), energy, .number(5)),
                 Self.record(DataInformationBlock(coding: .bcd4), .fd(0x48), .number(2312)),
-                Self.record(DataInformationBlock(coding: .bcd8, functionField: 1, tariff: 1), energy, .invalid(reason: "digit A")),
+                Self.record(
+                    DataInformationBlock(coding: .bcd8, functionField: 1, tariff: 1), energy,
+                    .invalid(reason: "digit A")),
             ])
         let result = MBusRecordMapper().map(reading, groups: [.energy, .identity], time: Self.now)
         let values = Dictionary(result.readings.map { ($0.key, ($0.value, $0.unit)) }, uniquingKeysWith: { a, _ in a })
@@ -66,7 +71,13 @@ import Testing
     }
 
     @Test func combinationCodeTenIsBCD() throws {
-        #expect(try MBusWriteEncoder.data(.combinationCode, value: .integer(10), key: "combination_code") == [0x09, 0xFD, 0x3A, 0x10])
-        #expect(try MBusWriteEncoder.data(.s0Rate, value: .decimal(Decimal(string: "0.01")!), key: "s0_output_rate") == [0x0C, 0xFD, 0x3A, 0x01, 0, 0, 0])
+        #expect(
+            try MBusWriteEncoder.data(.combinationCode, value: .integer(10), key: "combination_code") == [
+                0x09, 0xFD, 0x3A, 0x10,
+            ])
+        #expect(
+            try MBusWriteEncoder.data(.s0Rate, value: .decimal(Decimal(string: "0.01")!), key: "s0_output_rate") == [
+                0x0C, 0xFD, 0x3A, 0x01, 0, 0, 0,
+            ])
     }
 }

@@ -17,12 +17,18 @@ import Testing
         let hex = bytes.map { String(format: "%02x", $0) }.joined()
         let process = try ChildProcess(python, [script, hex])
         #expect(await process.waitForExit() == 0)
-        let lines = process.lines.compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        let lines = process.lines.compactMap {
+            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+        }
         try #require(lines.count == 10, "\(process.lines)")
         #expect(lines[0]["manufacturer"] as? String == "INM")
-        let records = lines.dropFirst().map { ($0["value"] as? String ?? "", $0["tariff"] as? Int ?? -1, $0["unit"] as? String ?? "") }
+        let records = lines.dropFirst().map {
+            ($0["value"] as? String ?? "", $0["tariff"] as? Int ?? -1, $0["unit"] as? String ?? "")
+        }
         // pyMeterBus applies VIF 04's 10 Wh: values in Wh, the manual's order (total, T1, T2, forward ..., reverse ...).
-        let expected = ["16048140", "3580230", "12467910", "6913460", "1234560", "5678900", "9134680", "2345670", "6789010"]
+        let expected = [
+            "16048140", "3580230", "12467910", "6913460", "1234560", "5678900", "9134680", "2345670", "6789010",
+        ]
         #expect(records.map { Decimal(string: $0.0) } == expected.map { Decimal(string: $0) })
         #expect(records.map(\.1) == [0, 1, 2, 0, 1, 2, 0, 1, 2])
         #expect(records.allSatisfy { $0.2.contains("WH") || $0.2.lowercased().contains("wh") })

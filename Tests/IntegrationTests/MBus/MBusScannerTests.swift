@@ -22,14 +22,16 @@ import Testing
         let serials = ["13070001", "13070042", "13071234", "24000001", "24000009"]
         let meters = try serials.map { try Harness.meter(serial: $0, primary: 0) }
         let result = try await Harness.with(meters) { _, server in
-            let port = try SerialPort(device: server.endpoint, settings: LineSettings(baudRate: 2400), logger: Harness.logger)
+            let port = try SerialPort(
+                device: server.endpoint, settings: LineSettings(baudRate: 2400), logger: Harness.logger)
             defer { Task { await port.close() } }
             return try await MBusScanner.scan(port, options: Self.options(primary: 0...2))
         }
         #expect(result.collidingPrimaryAddresses == [0])
         #expect(Set(result.meters.map(\.serialNumber)) == Set(serials))
         #expect(result.meters.allSatisfy { $0.primaryAddress == nil && $0.manufacturer == "INM" && $0.version == 1 })
-        let yaml = MBusScanner.configurationYAML(result.meters, link: .mbusSerial(device: "/dev/ttyUSB0", settings: LineSettings(baudRate: 2400)))
+        let yaml = MBusScanner.configurationYAML(
+            result.meters, link: .mbusSerial(device: "/dev/ttyUSB0", settings: LineSettings(baudRate: 2400)))
         #expect(yaml.contains("    mbus_serial: {device: /dev/ttyUSB0, baud: 2400}"))
         for serial in serials {
             #expect(yaml.contains("      - name: pro380_\(serial)\n        secondary_address: \"\(serial)\""))
@@ -37,7 +39,9 @@ import Testing
     }
 
     @Test func primaryPassFindsMetersAtTheirOwnAddresses() async throws {
-        let meters = [try Harness.meter(serial: "13070001", primary: 1), try Harness.meter(serial: "13070003", primary: 3)]
+        let meters = [
+            try Harness.meter(serial: "13070001", primary: 1), try Harness.meter(serial: "13070003", primary: 3),
+        ]
         let result = try await Harness.with(meters, on: .tcp(host: "127.0.0.1", port: 0)) { _, server in
             let transport = try await TCPTransport.connect(host: "127.0.0.1", port: server.port!, timeout: .seconds(2))
             defer { Task { await transport.close() } }

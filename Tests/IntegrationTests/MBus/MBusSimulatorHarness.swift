@@ -24,7 +24,8 @@ struct MBusSimulatorHarness {
         "active_energy_total": Decimal(string: "16048.14")!, "active_energy_t1": Decimal(string: "3580.23")!,
         "active_energy_t2": Decimal(string: "12467.91")!, "forward_active_energy_total": Decimal(string: "6913.46")!,
         "forward_active_energy_t1": Decimal(string: "1234.56")!, "forward_active_energy_t2": Decimal(string: "5678.9")!,
-        "reverse_active_energy_total": Decimal(string: "9134.68")!, "reverse_active_energy_t1": Decimal(string: "2345.67")!,
+        "reverse_active_energy_total": Decimal(string: "9134.68")!,
+        "reverse_active_energy_t1": Decimal(string: "2345.67")!,
         "reverse_active_energy_t2": Decimal(string: "6789.01")!,
     ]
 

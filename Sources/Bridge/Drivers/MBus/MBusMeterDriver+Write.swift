@@ -22,7 +22,8 @@ extension MBusMeterDriver {
         default:
             let data = try MBusWriteEncoder.data(kind, value: command.value, key: command.key)
             try await mapErrors { try await self.transaction(.command) { try await self.sendUD($0, data: data) } }
-            var detail = "\(command.key) \(command.value) acknowledged by E5; the meter has no M-Bus record to read "
+            var detail =
+                "\(command.key) \(command.value) acknowledged by E5; the meter has no M-Bus record to read "
                 + (kind == .tariff ? "the tariff" : "\(command.key)") + " back"
             if case .tariff(_, persist: false) = command.value {
                 detail += "; M-Bus has no unsaved tariff, so the meter saved it"
@@ -48,7 +49,8 @@ extension MBusMeterDriver {
             switch try await client.select(address) {
             case .single: return
             case .collision:
-                throw MBusError.garbledReply(address: "secondary address \(address)", attempts: 1, lastError: "selection collided")
+                throw MBusError.garbledReply(
+                    address: "secondary address \(address)", attempts: 1, lastError: "selection collided")
             case .none: continue
             }
         }
@@ -88,12 +90,15 @@ extension MBusMeterDriver {
                 }
                 let after = try await client.readData(from: check, manufacturer: .inepro)
                 guard case .long(let readBack) = after.header, readBack.address.identification == expectedID else {
-                    throw CommandError.mismatch(expected: "meter \(expectedID) at \(check)", readBack: "\(after.header)")
+                    throw CommandError.mismatch(
+                        expected: "meter \(expectedID) at \(check)", readBack: "\(after.header)")
                 }
                 if notice != nil { self.target = check }
                 let readings = self.mapper.map(after, groups: Set(PollGroup.allCases), time: Date()).readings
                 return CommandConfirmation(
-                    readings: readings + [Reading(key: command.key, value: command.value.published, unit: nil, time: Date())],
+                    readings: readings + [
+                        Reading(key: command.key, value: command.value.published, unit: nil, time: Date())
+                    ],
                     detail: "acknowledged by E5; read back: meter \(expectedID) answers at \(check)", notice: notice)
             }
         }
@@ -103,7 +108,9 @@ extension MBusMeterDriver {
     /// the new one. Only on a serial line the bridge drives, and only with the meter alone on its bus.
     func writeBaudRate(_ command: MeterCommand) async throws -> CommandConfirmation {
         guard options.serialLine else {
-            throw CommandError.unsafe("baud_rate over an M-Bus TCP gateway: the gateway's line speed cannot follow; change it at the meter and the gateway")
+            throw CommandError.unsafe(
+                "baud_rate over an M-Bus TCP gateway: the gateway's line speed cannot follow; change it at the meter and the gateway"
+            )
         }
         guard options.aloneOnBus else {
             throw CommandError.unsafe("baud_rate refused: other meters share this bus and would stay at the old speed")

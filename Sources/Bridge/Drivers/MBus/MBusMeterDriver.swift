@@ -83,7 +83,9 @@ package actor MBusMeterDriver: MeterDriver {
 
     package func refusedKeys() async -> Set<String> {
         let table = mapper.table
-        return Set(table.definitions.filter { $0.mbus == nil && !Self.headerKeys.contains($0.key) && $0.write?.mbus == nil }.map(\.key))
+        return Set(
+            table.definitions.filter { $0.mbus == nil && !Self.headerKeys.contains($0.key) && $0.write?.mbus == nil }
+                .map(\.key))
     }
 
     package func diagnostics() async -> MeterDiagnostics { counters }
@@ -106,12 +108,15 @@ package actor MBusMeterDriver: MeterDriver {
             let answered = count(error)
             lastAnswered = answered
             logger.info("M-Bus readout failed", metadata: ["error": "\(error)"])
-            return PollOutcome(failures: [ReadFailure(keys: ["mbus_readout"], reason: "\(error)")], meterAnswered: answered)
+            return PollOutcome(
+                failures: [ReadFailure(keys: ["mbus_readout"], reason: "\(error)")], meterAnswered: answered)
         }
     }
 
     /// Runs `body` with the bus held at `priority`; a transport failure closes the transport for a reopen.
-    func transaction<T: Sendable>(_ priority: BusGate.Priority, _ body: (MBusClient) async throws -> T) async throws -> T {
+    func transaction<T: Sendable>(_ priority: BusGate.Priority, _ body: (MBusClient) async throws -> T) async throws
+        -> T
+    {
         try await gate.withTransaction(priority: priority) {
             let client = try await link.client()
             counters.transactions += 1
@@ -128,7 +133,8 @@ package actor MBusMeterDriver: MeterDriver {
     func resolve(_ client: MBusClient) async throws -> MBusAddress {
         if let target { return target }
         let identification = secondaryIdentification ?? ""
-        let mask = try SecondaryAddress(identification: identification, manufacturer: .inepro, medium: FixedDataHeader.electricity)
+        let mask = try SecondaryAddress(
+            identification: identification, manufacturer: .inepro, medium: FixedDataHeader.electricity)
         let found = try await client.searchSecondaryAddresses(within: mask)
         guard found.count == 1, let header = found.first else {
             throw MBusError.noReply(address: "secondary address \(identification)", attempts: 1)
