@@ -5,7 +5,7 @@ enum BusSessionFactory {
     static func make(_ bus: BusConfiguration, logger: Logger) throws -> any BusSession {
         switch bus.link.protocol {
         case .modbus:
-            throw ConfigurationError(file: "", line: nil, key: bus.name, message: "modbus buses are not wired yet")
+            return ModbusBusSession(bus: bus, logger: logger)
         case .mbus:
             throw ConfigurationError(file: "", line: nil, key: bus.name, message: "mbus buses are not wired yet")
         case .iec62056:
