@@ -67,7 +67,9 @@ package final class SerialPort: Transport {
             systemOpen(device, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC)
         }
         do throws(TransportError) {
-            guard isatty(fd) == 1 else { throw TransportError.systemCall(endpoint: device, call: "isatty", errno: ENOTTY) }
+            guard isatty(fd) == 1 else {
+                throw TransportError.systemCall(endpoint: device, call: "isatty", errno: ENOTTY)
+            }
             try syscall("ioctl(TIOCEXCL)", endpoint: device) { ioctl(fd, UInt(TIOCEXCL)) }
             if try nonBlockingSyscall("flock", endpoint: device, { flock(fd, LOCK_EX | LOCK_NB) }) == nil {
                 throw TransportError.systemCall(endpoint: device, call: "flock", errno: EBUSY)

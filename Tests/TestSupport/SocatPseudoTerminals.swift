@@ -49,7 +49,8 @@ package final class SocatPseudoTerminals: Sendable {
                     if data.isEmpty { break }
                     text += String(decoding: data, as: UTF8.self)
                     found = text.split(separator: "\n").compactMap { line in
-                        line.range(of: "PTY is ").map { String(line[$0.upperBound...]).trimmingCharacters(in: .whitespaces) }
+                        guard let marker = line.range(of: "PTY is ") else { return nil }
+                        return String(line[marker.upperBound...]).trimmingCharacters(in: .whitespaces)
                     }
                 }
                 continuation.resume(returning: found)
