@@ -23,6 +23,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
@@ -38,7 +39,11 @@ let package = Package(
             swiftSettings: upcomingFeatures
         ),
         .target(name: "SerialIO", dependencies: [.product(name: "Logging", package: "swift-log")], swiftSettings: upcomingFeatures),
-        .target(name: "Modbus", dependencies: ["SerialIO"], swiftSettings: upcomingFeatures),
+        .target(
+            name: "Modbus",
+            dependencies: ["SerialIO", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: upcomingFeatures
+        ),
         .target(name: "MBus", dependencies: ["SerialIO"], swiftSettings: upcomingFeatures),
         .target(name: "IEC62056", dependencies: ["SerialIO"], swiftSettings: upcomingFeatures),
         .target(name: "PRO380", swiftSettings: upcomingFeatures),
@@ -53,6 +58,7 @@ let package = Package(
                 "PRO380", "MQTT", "Modbus", "MBus", "IEC62056", "SerialIO",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
+                .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: upcomingFeatures
@@ -64,6 +70,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
             swiftSettings: upcomingFeatures
         ),
@@ -73,11 +80,16 @@ let package = Package(
             path: "Tests/TestSupport",
             swiftSettings: upcomingFeatures
         ),
-        .testTarget(name: "ModbusTests", dependencies: ["Modbus", "TestSupport"], swiftSettings: upcomingFeatures),
+        .testTarget(
+            name: "ModbusTests",
+            dependencies: ["Modbus", "TestSupport", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: upcomingFeatures
+        ),
         .testTarget(name: "MBusTests", dependencies: ["MBus", "TestSupport"], swiftSettings: upcomingFeatures),
         .testTarget(name: "IEC62056Tests", dependencies: ["IEC62056", "TestSupport"], swiftSettings: upcomingFeatures),
         .testTarget(name: "PRO380Tests", dependencies: ["PRO380", "TestSupport"], swiftSettings: upcomingFeatures),
         .testTarget(name: "SerialIOTests", dependencies: ["SerialIO", "TestSupport"], swiftSettings: upcomingFeatures),
+        .testTarget(name: "BridgeTests", dependencies: ["Bridge", "PRO380", "TestSupport"], swiftSettings: upcomingFeatures),
         .testTarget(name: "MQTTTests", dependencies: ["MQTT", "TestSupport"], swiftSettings: upcomingFeatures),
         .testTarget(
             name: "IntegrationTests",

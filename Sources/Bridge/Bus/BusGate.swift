@@ -1,0 +1,85 @@
+import Synchronization
+
+/// Grants a half-duplex bus to one transaction at a time; commands go before polls.
+///
+/// Every transaction on a bus (a Modbus request/reply, an M-Bus REQ_UD2/RSP_UD, an IEC 62056-21 readout) first
+/// takes the gate and gives it back when the reply is in. Waiters are served by priority, then in arrival order, so
+/// a command that arrives during a poll runs at the next transaction boundary, and commands run in arrival order.
+/// A waiter whose task is cancelled leaves the queue.
+package final class BusGate: Sendable {
+    /// Who is waiting: commands jump the poll queue.
+    package enum Priority: Int, Sendable, Comparable {
+        case poll = 0
+        case command = 1
+
+        package static func < (lhs: Priority, rhs: Priority) -> Bool { lhs.rawValue < rhs.rawValue }
+    }
+
+    private struct Waiter {
+        let id: UInt64
+        let priority: Priority
+        let continuation: CheckedContinuation<Void, any Error>
+    }
+
+    private struct State {
+        var busy = false
+        var nextID: UInt64 = 0
+        var waiters: [Waiter] = []
+    }
+
+    private let state = Mutex(State())
+
+    package init() {}
+
+    /// Runs `body` while holding the bus.
+    /// - Throws: `CancellationError` if the task is cancelled while waiting; whatever `body` throws.
+    package func withTransaction<T>(
+        priority: Priority, isolation: isolated (any Actor)? = #isolation, _ body: () async throws -> T
+    ) async throws -> T {
+        try await acquire(priority)
+        defer { release() }
+        return try await body()
+    }
+
+    private func acquire(_ priority: Priority) async throws {
+        let id = state.withLock { s -> UInt64 in
+            s.nextID += 1
+            return s.nextID
+        }
+        try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+                let grantNow = state.withLock { s -> Bool in
+                    if !s.busy {
+                        s.busy = true
+                        return true
+                    }
+                    // Insert after every waiter of the same or higher priority: priority first, then arrival order.
+                    let index = s.waiters.firstIndex { $0.priority < priority } ?? s.waiters.endIndex
+                    s.waiters.insert(Waiter(id: id, priority: priority, continuation: continuation), at: index)
+                    return false
+                }
+                if grantNow { continuation.resume() }
+            }
+        } onCancel: {
+            let cancelled = state.withLock { s -> Waiter? in
+                guard let index = s.waiters.firstIndex(where: { $0.id == id }) else { return nil }
+                return s.waiters.remove(at: index)
+            }
+            cancelled?.continuation.resume(throwing: CancellationError())
+        }
+    }
+
+    private func release() {
+        let next = state.withLock { s -> Waiter? in
+            if s.waiters.isEmpty {
+                s.busy = false
+                return nil
+            }
+            return s.waiters.removeFirst()
+        }
+        next?.continuation.resume()
+    }
+
+    /// How many transactions wait for the bus (for diagnostics).
+    package var queueLength: Int { state.withLock { $0.waiters.count } }
+}

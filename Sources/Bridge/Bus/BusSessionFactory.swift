@@ -1,0 +1,15 @@
+import Logging
+
+/// Opens the bus session that speaks a bus's protocol.
+enum BusSessionFactory {
+    static func make(_ bus: BusConfiguration, logger: Logger) throws -> any BusSession {
+        switch bus.link.protocol {
+        case .modbus:
+            throw ConfigurationError(file: "", line: nil, key: bus.name, message: "modbus buses are not wired yet")
+        case .mbus:
+            throw ConfigurationError(file: "", line: nil, key: bus.name, message: "mbus buses are not wired yet")
+        case .iec62056:
+            throw ConfigurationError(file: "", line: nil, key: bus.name, message: "iec62056 buses are not wired yet")
+        }
+    }
+}

@@ -1,0 +1,40 @@
+/// The annotated sample config: every key, its type and default. `pro380-mqtt check-config --sample` prints it,
+/// `config/example.yaml` is this text (a test keeps them equal), and a test decodes it.
+package enum SampleConfiguration {
+    package static let yaml = """
+        # pro380-mqtt configuration. Durations are written 500ms, 10s, 5m, 1h.
+        # Check a file with: pro380-mqtt check-config FILE
+        mqtt:
+          host: 127.0.0.1          # broker host (default 127.0.0.1)
+          port: 1883               # default 1883 (8883 is usual with tls)
+          client_id: pro380-mqtt   # default pro380-mqtt; each bridge instance on one broker needs its own
+          base_topic: pro380       # default pro380: readings go to pro380/<meter>/<key>
+          version: 5               # 5 (default) or 3 (MQTT 3.1.1)
+          qos: 1                   # QoS of readings, 0 or 1 (default 1)
+          keepalive: 30s           # default 30s
+          # username: bridge                             # optional
+          # password_file: /etc/pro380-mqtt/password     # optional; else the PRO380_MQTT_PASSWORD environment variable
+          # tls: {ca_file: /etc/pro380-mqtt/ca.pem, cert_file: client.pem, key_file: client.key, insecure: false}
+        diagnostics_interval: 60s  # default 60s: <base>/<meter>/diagnostics and <base>/bridge/<client_id>/diagnostics
+        buses:
+          - name: basement         # unique
+            modbus_rtu: {device: /dev/ttyUSB0, baud: 9600, parity: even, stop_bits: 1}   # defaults 9600 8E1
+            timeout: 500ms         # reply timeout (default 500ms on serial, 1s over TCP)
+            request_gap: 0ms       # extra silence before every request, for slow meters (default 0)
+            echo: false            # the RS485 adapter echoes what it sends (default false)
+            meters:
+              - name: main         # unique over the file: the topic level pro380/main/...
+                address: 1         # Modbus unit id 1..247
+                interval: 10s      # default 10s for the instantaneous and energy groups; identity hourly
+              - name: kitchen
+                address: 2
+                groups: {instantaneous: 5s, energy: 30s, identity: 1h}   # per-group intervals
+                max_registers: 125 # largest read the meter accepts (default 125)
+                offline_after: 3   # failed polls in a row before availability goes offline (default 3)
+                allow_commands: [tariff]   # keys MQTT commands may write (default [tariff])
+          - name: gateway
+            modbus_tcp: {host: 127.0.0.1, port: 502}    # or modbus_rtu_over_tcp: {host, port} for a transparent gateway
+            meters:
+              - {name: pv, address: 3, interval: 5s, max_registers: 60}
+        """
+}

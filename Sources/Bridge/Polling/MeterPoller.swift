@@ -1,0 +1,83 @@
+import Foundation
+package import Logging
+package import PRO380
+
+/// Polls one meter: each register group at its own interval, availability after each poll, counters guarded.
+///
+/// Runs until cancelled. Its transactions go through the bus's gate, so meters on one bus take turns and a command
+/// for any meter on the bus runs at the next transaction boundary.
+package struct MeterPoller: Sendable {
+    package let meter: String
+    package let driver: any MeterDriver
+    package let intervals: [PollGroup: Duration]
+    package let offlineAfter: Int
+    package let publisher: Publisher
+    package let logger: Logger
+    private let table = RegisterTable.pro380
+
+    package init(meter: String, driver: any MeterDriver, intervals: [PollGroup: Duration], offlineAfter: Int, publisher: Publisher, logger: Logger) {
+        self.meter = meter
+        self.driver = driver
+        self.intervals = intervals
+        self.offlineAfter = offlineAfter
+        self.publisher = publisher
+        self.logger = logger
+    }
+
+    /// Polls until the task is cancelled. Every group is read at start (identity included), then at its interval.
+    package func run() async {
+        let clock = ContinuousClock()
+        var due = Dictionary(uniqueKeysWithValues: intervals.keys.map { ($0, clock.now) })
+        var state = PollerState(offlineAfter: offlineAfter)
+        while !Task.isCancelled {
+            let now = clock.now
+            let groups = Set(due.filter { $0.value <= now }.map(\.key))
+            if !groups.isEmpty {
+                let outcome = await driver.poll(groups: groups)
+                await handle(outcome, state: &state)
+                let finished = clock.now
+                for group in groups { due[group] = Self.nextDue(after: due[group]!, interval: intervals[group]!, now: finished) }
+            }
+            guard let next = due.values.min() else { return }
+            do { try await clock.sleep(until: next) } catch { return }
+        }
+    }
+
+    /// The next start time: keeps the cadence, but skips missed slots rather than polling in a burst.
+    static func nextDue(after previous: ContinuousClock.Instant, interval: Duration, now: ContinuousClock.Instant) -> ContinuousClock.Instant {
+        var next = previous + interval
+        if next <= now { next = now + interval }
+        return next
+    }
+
+    /// Publishes what a poll brought and updates availability.
+    package func handle(_ outcome: PollOutcome, state: inout PollerState) async {
+        var accepted: [Reading] = []
+        for reading in outcome.readings {
+            if let quantity = table[reading.key]?.quantity, let last = state.counters.check(reading, quantity: quantity) {
+                logger.warning(
+                    "energy counter fell: not published",
+                    metadata: ["meter": "\(meter)", "key": "\(reading.key)", "read": "\(reading.value)", "last": "\(last)"])
+                continue
+            }
+            accepted.append(reading)
+        }
+        for failure in outcome.failures {
+            logger.info("not read: \(failure)", metadata: ["meter": "\(meter)"])
+        }
+        if !accepted.isEmpty { await publisher.publish(meter: meter, readings: accepted) }
+        let change = outcome.meterAnswered ? state.availability.recordSuccess() : state.availability.recordFailure()
+        if let change {
+            logger.notice("meter is \(change.rawValue)", metadata: ["meter": "\(meter)"])
+            await publisher.publishAvailability(meter: meter, online: change == .online)
+        }
+    }
+}
+
+/// The mutable part of a poller: availability and the counter guard.
+package struct PollerState: Sendable {
+    package var availability: MeterAvailability
+    package var counters = CounterGuard()
+
+    package init(offlineAfter: Int) { availability = MeterAvailability(offlineAfter: offlineAfter) }
+}

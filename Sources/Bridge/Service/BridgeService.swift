@@ -1,0 +1,89 @@
+import Foundation
+package import Logging
+package import MQTT
+import PRO380
+import ServiceLifecycle
+
+/// The daemon: one MQTT client, one bus session per bus, one poller per meter, the command handler and the
+/// diagnostics publisher, run until graceful shutdown.
+///
+/// Shutdown order (SIGINT/SIGTERM): pollers stop at their next transaction boundary (a transaction in flight
+/// finishes), meters and the bridge are published `offline` (retained), the queue is flushed as far as the
+/// broker allows, then the client disconnects.
+package final class BridgeService: Service {
+    package let configuration: BridgeConfiguration
+    private let logger: Logger
+
+    package init(configuration: BridgeConfiguration, logger: Logger) {
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    /// The MQTT client settings for this config: will = `offline` and birth = `online` on the bridge state topic.
+    package static func clientConfiguration(_ settings: MQTTSettings, topics: TopicLayout) -> MQTTClientConfiguration {
+        var c = MQTTClientConfiguration(clientID: settings.clientID)
+        c.host = settings.host
+        c.port = settings.port
+        c.keepAlive = settings.keepAlive
+        c.username = settings.username
+        c.password = settings.password
+        c.protocolVersion = settings.version == 3 ? .v311 : .v5
+        c.will = MQTTMessageDraft(topic: topics.bridgeState, payload: "offline", qos: .atLeastOnce, retain: true)
+        c.birth = MQTTMessageDraft(topic: topics.bridgeState, payload: "online", qos: .atLeastOnce, retain: true)
+        if let tls = settings.tls {
+            c.tls = TLSConfiguration(caFile: tls.caFile, certFile: tls.certFile, keyFile: tls.keyFile, insecureSkipHostnameCheck: tls.insecure)
+        }
+        return c
+    }
+
+    package func run() async throws {
+        let settings = configuration.mqtt
+        let topics = TopicLayout(base: settings.baseTopic, clientID: settings.clientID)
+        let client = try MQTTClient(configuration: Self.clientConfiguration(settings, topics: topics), logger: logger)
+        let publisher = Publisher(client: client, topics: topics, qos: settings.qos == 0 ? .atMostOnce : .atLeastOnce, logger: logger)
+        let buses = try configuration.buses.map { try BusSessionFactory.make($0, logger: logger) }
+        let pollers = buses.flatMap { bus in
+            bus.meters.map { meter in
+                MeterPoller(
+                    meter: meter.configuration.name, driver: meter.driver, intervals: meter.configuration.intervals,
+                    offlineAfter: meter.configuration.offlineAfter, publisher: publisher,
+                    logger: Self.logger(logger, meter: meter.configuration.name))
+            }
+        }
+        logger.notice("starting: \(buses.count) bus(es), \(pollers.count) meter(s), broker \(settings.host):\(settings.port)")
+        await connectFirstTime(client)
+
+        await cancelWhenGracefulShutdown {
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { await publisher.run() }
+                for poller in pollers { group.addTask { await poller.run() } }
+                group.addTask { await DiagnosticsReporter(buses: buses, publisher: publisher, topics: topics, interval: self.configuration.diagnosticsInterval).run() }
+                await group.waitForAll()
+            }
+        }
+
+        logger.notice("shutting down: publishing offline")
+        for poller in pollers { await publisher.publishAvailability(meter: poller.meter, online: false) }
+        if client.state == .connected {
+            try? await client.publish(MQTTMessageDraft(topic: topics.bridgeState, payload: "offline", qos: .atLeastOnce, retain: true))
+        }
+        for bus in buses { await bus.close() }
+        await client.shutdown()
+    }
+
+    private static func logger(_ base: Logger, meter: String) -> Logger {
+        var logger = base
+        logger[metadataKey: "meter"] = "\(meter)"
+        return logger
+    }
+
+    /// Tries to connect until it works or shutdown; polling starts regardless (readings queue meanwhile).
+    private func connectFirstTime(_ client: MQTTClient) async {
+        do {
+            try await client.connect()
+            logger.notice("connected to the broker")
+        } catch {
+            logger.error("broker not reachable yet (\(error)); polling anyway, readings wait in the queue")
+        }
+    }
+}

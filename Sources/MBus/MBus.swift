@@ -1,1 +1,0 @@
-// The MBus module. See docs/architecture.md for its place in the bridge.

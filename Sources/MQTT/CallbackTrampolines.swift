@@ -1,0 +1,73 @@
+import CMosquitto
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The `@convention(c)` callbacks libmosquitto calls on its network thread.
+///
+/// Each is a closure literal that captures nothing: it finds the `ClientContext` through the `obj` pointer given to
+/// `mosquitto_new`, copies the C data it needs (topic, payload, message ID, reason codes, MQTT 5 properties) into
+/// Swift values before returning, and hands them to the context. mosquitto.h (on_message): "This variable and
+/// associated memory will be freed by the library after the callback completes. The client should make copies of
+/// any of the data it requires."
+extension MosquittoHandle {
+    func installCallbacks() {
+        mosquitto_connect_v5_callback_set(pointer) { mosq, obj, rc, _, _ in
+            guard let mosq else { return }
+            context(obj).handleConnect(MosquittoHandle(pointer: mosq), rc: rc)
+        }
+        mosquitto_disconnect_v5_callback_set(pointer) { _, obj, rc, _ in
+            context(obj).handleDisconnect(rc: rc)
+        }
+        mosquitto_publish_v5_callback_set(pointer) { _, obj, mid, reasonCode, _ in
+            context(obj).handlePublish(mid: mid, reasonCode: reasonCode)
+        }
+        mosquitto_subscribe_v5_callback_set(pointer) { _, obj, mid, count, grantedQoS, _ in
+            let granted = grantedQoS.map { Array(UnsafeBufferPointer(start: $0, count: Int(count))) } ?? []
+            context(obj).handleSubscribe(mid: mid, granted: granted)
+        }
+        mosquitto_message_v5_callback_set(pointer) { _, obj, message, properties in
+            guard let message = message?.pointee else { return }
+            let copy = MQTTMessage(
+                topic: message.topic.map { String(cString: $0) } ?? "",
+                payload: message.payload.map {
+                    Array(UnsafeRawBufferPointer(start: $0, count: Int(message.payloadlen)))
+                } ?? [],
+                qos: QoS(rawValue: Int(message.qos)) ?? .atMostOnce,
+                retain: message.retain,
+                responseTopic: readString(properties, identifier: MQTT_PROP_RESPONSE_TOPIC),
+                correlationData: readBinary(properties, identifier: MQTT_PROP_CORRELATION_DATA)
+            )
+            context(obj).handleMessage(copy)
+        }
+        mosquitto_log_callback_set(pointer) { _, obj, level, text in
+            context(obj).handleLog(level: level, text: text.map { String(cString: $0) } ?? "")
+        }
+    }
+}
+
+/// The context behind `obj`; the retained reference taken in `MQTTClient.init` keeps it alive.
+private func context(_ obj: UnsafeMutableRawPointer?) -> ClientContext {
+    guard let obj else { preconditionFailure("libmosquitto callback without the user-data pointer") }
+    return Unmanaged<ClientContext>.fromOpaque(obj).takeUnretainedValue()
+}
+
+/// A copy of an MQTT 5 string property; the string libmosquitto allocates for it is freed here.
+private func readString(_ properties: OpaquePointer?, identifier: mqtt5_property) -> String? {
+    var value: UnsafeMutablePointer<CChar>?
+    guard mosquitto_property_read_string(properties, Int32(identifier.rawValue), &value, false) != nil, let value
+    else { return nil }
+    defer { free(value) }
+    return String(cString: value)
+}
+
+/// A copy of an MQTT 5 binary property; the buffer libmosquitto allocates for it is freed here.
+private func readBinary(_ properties: OpaquePointer?, identifier: mqtt5_property) -> [UInt8]? {
+    var value: UnsafeMutableRawPointer?
+    var length: UInt16 = 0
+    guard mosquitto_property_read_binary(properties, Int32(identifier.rawValue), &value, &length, false) != nil
+    else { return nil }
+    defer { free(value) }
+    return value.map { Array(UnsafeRawBufferPointer(start: $0, count: Int(length))) } ?? []
+}

@@ -1,0 +1,108 @@
+/// Everything mutable of one client, kept in `ClientContext`'s mutex.
+///
+/// Resuming a continuation or yielding to an `AsyncStream` only enqueues work and never runs the receiver inline,
+/// so the mutating methods below do both while the lock is held; that keeps state changes and their delivery in
+/// one order across the caller's threads and libmosquitto's network thread.
+struct ClientState {
+    /// Whether the handle may still be used.
+    enum Lifecycle: Equatable {
+        case open, shuttingDown, shutDown
+    }
+
+    /// The waiter of the first `connect`: armed before the attempt, resolved by the first CONNACK or disconnect.
+    enum ConnectWaiter {
+        case idle
+        case armed
+        case waiting(CheckedContinuation<Void, any Error>)
+        case resolved(Result<Void, any Error>)
+    }
+
+    /// A SUBSCRIBE awaiting its SUBACK; `continuation` is nil for the re-subscription after a reconnect.
+    struct PendingSubscribe {
+        var filters: [String]
+        var continuation: CheckedContinuation<Void, any Error>?
+    }
+
+    var lifecycle = Lifecycle.open
+    var connection = MQTTConnectionState.disconnected(reason: "not connected yet")
+    /// True between `mosquitto_loop_start` and `mosquitto_loop_stop`.
+    var loopRunning = false
+    var connectWaiter = ConnectWaiter.idle
+    var pendingPublishes: [Int32: CheckedContinuation<Void, any Error>] = [:]
+    var pendingSubscribes: [Int32: PendingSubscribe] = [:]
+    /// Filters to restore after every reconnect, in the order first subscribed.
+    var subscriptions: [(filter: String, qos: QoS)] = []
+    var messageSinks: [Int: AsyncStream<MQTTMessage>.Continuation] = [:]
+    var stateSinks: [Int: AsyncStream<MQTTConnectionState>.Continuation] = [:]
+    var nextSinkID = 0
+    /// The kernel thread ID of libmosquitto's network thread, recorded in its first callback.
+    var networkThreadID: Int32?
+    var shutdownWaiters: [CheckedContinuation<Void, Never>] = []
+
+    /// Changes the connection state and tells every state stream.
+    mutating func setConnection(_ new: MQTTConnectionState) {
+        guard connection != new else { return }
+        connection = new
+        for sink in stateSinks.values { sink.yield(new) }
+    }
+
+    /// Settles the first connect's waiter; a no-op when no connect is in flight or it was settled already.
+    mutating func resolveConnect(_ result: Result<Void, any Error>) {
+        switch connectWaiter {
+        case .armed:
+            connectWaiter = .resolved(result)
+        case .waiting(let continuation):
+            connectWaiter = .idle
+            continuation.resume(with: result)
+        case .idle, .resolved:
+            break
+        }
+    }
+
+    /// Parks the first connect's task until `resolveConnect`, or resumes it at once if that already happened.
+    mutating func awaitConnect(_ continuation: CheckedContinuation<Void, any Error>) {
+        switch connectWaiter {
+        case .armed:
+            connectWaiter = .waiting(continuation)
+        case .resolved(let result):
+            connectWaiter = .idle
+            continuation.resume(with: result)
+        case .idle, .waiting:
+            continuation.resume(throwing: MQTTError.shutDown)
+        }
+    }
+
+    /// Remembers `filters` for re-subscription, replacing the QoS of filters already known.
+    mutating func remember(_ filters: [String], qos: QoS) {
+        for filter in filters {
+            if let index = subscriptions.firstIndex(where: { $0.filter == filter }) {
+                subscriptions[index].qos = qos
+            } else {
+                subscriptions.append((filter, qos))
+            }
+        }
+    }
+
+    /// Fails SUBSCRIBEs whose SUBACK can no longer come: libmosquitto drops unsent and unacknowledged SUBSCRIBE
+    /// packets on reconnect (only QoS > 0 PUBLISHes are resent). Their filters stay remembered and are restored.
+    mutating func failPendingSubscribes(_ error: MQTTError) {
+        for pending in pendingSubscribes.values { pending.continuation?.resume(throwing: error) }
+        pendingSubscribes.removeAll()
+    }
+
+    /// The last step of shutdown: fails every waiter with `.shutDown`, finishes every stream.
+    mutating func finishShutdown() {
+        lifecycle = .shutDown
+        resolveConnect(.failure(MQTTError.shutDown))
+        for continuation in pendingPublishes.values { continuation.resume(throwing: MQTTError.shutDown) }
+        pendingPublishes.removeAll()
+        failPendingSubscribes(.shutDown)
+        setConnection(.shutDown)
+        for sink in stateSinks.values { sink.finish() }
+        for sink in messageSinks.values { sink.finish() }
+        stateSinks.removeAll()
+        messageSinks.removeAll()
+        for waiter in shutdownWaiters { waiter.resume() }
+        shutdownWaiters.removeAll()
+    }
+}

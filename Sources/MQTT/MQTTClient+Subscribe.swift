@@ -1,0 +1,33 @@
+import CMosquitto
+import Synchronization
+
+extension MQTTClient {
+    /// Subscribes to `filters` (wildcards allowed) in one SUBSCRIBE and returns on the SUBACK.
+    ///
+    /// The filters are remembered and subscribed again after every reconnect (in on_connect, right after the birth
+    /// message). Messages arrive on the streams returned by `messages()`.
+    /// - Throws: `MQTTError.notConnected` when not connected at call time; `MQTTError.subscribeFailed` when
+    ///   libmosquitto rejects a filter, the broker refuses one (those are forgotten again), or the connection drops
+    ///   before the SUBACK (the filters stay remembered and are restored on reconnect); `MQTTError.shutDown`.
+    package func subscribe(_ filters: [String], qos: QoS) async throws {
+        guard !filters.isEmpty else { return }
+        let handle = self.handle
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            let failure: MQTTError? = context.state.withLock { state in
+                guard state.lifecycle == .open else { return .shutDown }
+                guard state.connection == .connected else { return .notConnected }
+                var mid: Int32 = 0
+                // Registered under the lock held across the call, as in `publish`: the SUBACK callback waits for it.
+                let rc = handle.subscribe(filters, qos: qos, mid: &mid)
+                guard rc == MOSQ_ERR_SUCCESS.rawValue else {
+                    if rc == MOSQ_ERR_NO_CONN.rawValue { return .notConnected }
+                    return .subscribeFailed("\(filters.joined(separator: ", ")): \(MosquittoHandle.describe(rc))")
+                }
+                state.remember(filters, qos: qos)
+                state.pendingSubscribes[mid] = .init(filters: filters, continuation: continuation)
+                return nil
+            }
+            if let failure { continuation.resume(throwing: failure) }
+        }
+    }
+}

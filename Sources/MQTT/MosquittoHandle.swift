@@ -1,0 +1,72 @@
+import CMosquitto
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `mosquitto_lib_init`, run once per process on first use (Swift initializes globals exactly once, thread-safely).
+/// mosquitto.h: "Must be called before any other mosquitto functions. This function is *not* thread safe." The
+/// lazy global gives the once-only guarantee; `mosquitto_lib_cleanup` is never called (mosquitto-rs `INIT`).
+private let libraryInitialization: Int32 = mosquitto_lib_init()
+
+/// A non-owning reference to one `struct mosquitto` and the thin, checked wrappers over the calls the client makes.
+///
+/// mosquitto.h, Topic: Threads: "libmosquitto provides thread safe operation, with the exception of
+/// <mosquitto_lib_init> which is not thread safe." Every call below except `destroy()` may therefore run on any
+/// thread concurrently with the network thread started by `mosquitto_loop_start`.
+// Sendable proof: the pointer is only used through libmosquitto calls, which are thread safe (quoted above), and
+// `destroy()` runs exactly once, in `MQTTClient.shutdown()`, after `mosquitto_loop_stop` joined the network thread
+// and after the client's lifecycle left `.open` under its mutex, so no other call can reach the pointer afterwards.
+struct MosquittoHandle: @unchecked Sendable {
+    let pointer: OpaquePointer
+
+    /// Creates a handle whose callbacks receive `context` as their `obj` argument.
+    static func make(clientID: String, cleanSession: Bool, context: UnsafeMutableRawPointer) throws(MQTTError) -> Self {
+        precondition(libraryInitialization == MOSQ_ERR_SUCCESS.rawValue, "mosquitto_lib_init failed")
+        guard let pointer = mosquitto_new(clientID, cleanSession, context) else {
+            let code = errno
+            throw .libmosquitto(call: "mosquitto_new", code: code, message: String(cString: strerror(code)))
+        }
+        return Self(pointer: pointer)
+    }
+
+    /// Throws `MQTTError.libmosquitto` naming `call` unless `rc` is `MOSQ_ERR_SUCCESS`.
+    static func check(_ rc: Int32, _ call: String) throws(MQTTError) {
+        guard rc != MOSQ_ERR_SUCCESS.rawValue else { return }
+        throw .libmosquitto(call: call, code: rc, message: describe(rc))
+    }
+
+    /// `mosquitto_strerror`, with the C `errno` text for `MOSQ_ERR_ERRNO` (read on the calling thread right away).
+    static func describe(_ rc: Int32) -> String {
+        if rc == MOSQ_ERR_ERRNO.rawValue { return String(cString: strerror(errno)) }
+        return String(cString: mosquitto_strerror(rc))
+    }
+
+    /// Publishes `draft` with an optional MQTT 5 property list; `mid` receives the message ID.
+    /// mosquitto.h (mosquitto_publish_v5): "mid - pointer to an int. If not NULL, the function will set this to the
+    /// message id of this particular message."
+    func publish(_ draft: MQTTMessageDraft, properties: OpaquePointer?, mid: inout Int32) -> Int32 {
+        draft.payload.withUnsafeBytes { bytes in
+            mosquitto_publish_v5(
+                pointer, &mid, draft.topic, Int32(bytes.count), bytes.baseAddress, Int32(draft.qos.rawValue),
+                draft.retain, properties)
+        }
+    }
+
+    /// Sends one SUBSCRIBE for `filters`, all at `qos`; `mid` receives the message ID.
+    func subscribe(_ filters: [String], qos: QoS, mid: inout Int32) -> Int32 {
+        var cStrings = filters.map { strdup($0) }
+        defer { cStrings.forEach { free($0) } }
+        return cStrings.withUnsafeMutableBufferPointer { buffer in
+            buffer.withMemoryRebound(to: UnsafeMutablePointer<CChar>?.self) { rebound in
+                mosquitto_subscribe_multiple(
+                    pointer, &mid, Int32(rebound.count), rebound.baseAddress, Int32(qos.rawValue), 0, nil)
+            }
+        }
+    }
+
+    /// `mosquitto_destroy`. Call once, after the network thread was joined by `mosquitto_loop_stop`.
+    func destroy() {
+        mosquitto_destroy(pointer)
+    }
+}

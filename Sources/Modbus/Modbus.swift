@@ -1,1 +1,0 @@
-// The Modbus module. See docs/architecture.md for its place in the bridge.

@@ -1,0 +1,17 @@
+import ArgumentParser
+
+/// `pro380-mqtt`: polls Inepro PRO380 energy meters over Modbus and publishes every value to MQTT.
+@main
+struct PRO380MQTT: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "pro380-mqtt",
+        abstract: "Bridge Inepro PRO380 energy meters (Modbus RTU/TCP) to MQTT.",
+        discussion: """
+            Start with `pro380-mqtt demo` to see the whole round trip against the built-in simulator, then write a
+            config (`pro380-mqtt check-config --sample`) and run `pro380-mqtt run --config FILE`.
+            """,
+        subcommands: [
+            RunCommand.self, CheckConfigCommand.self,
+        ]
+    )
+}

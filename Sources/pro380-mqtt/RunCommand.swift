@@ -1,0 +1,43 @@
+import ArgumentParser
+import Bridge
+import Logging
+import ServiceLifecycle
+import UnixSignals
+
+/// `pro380-mqtt run --config FILE`: the daemon.
+struct RunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Poll every meter of the config and publish to MQTT until SIGINT/SIGTERM."
+    )
+
+    @Option(name: .shortAndLong, help: "The YAML config file.")
+    var config: String
+
+    @Option(help: "Override mqtt.host of the config file.")
+    var brokerHost: String?
+
+    @Option(help: "Override mqtt.port of the config file.")
+    var brokerPort: Int?
+
+    @OptionGroup var global: GlobalOptions
+
+    func run() async throws {
+        let logger = global.bootstrapLogging()
+        var configuration: BridgeConfiguration
+        do {
+            configuration = try BridgeConfiguration.load(path: config)
+        } catch let error as ConfigurationError {
+            logger.critical("\(error.description)")
+            throw ExitCode(2)
+        }
+        if let brokerHost { configuration.mqtt.host = brokerHost }
+        if let brokerPort { configuration.mqtt.port = brokerPort }
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [.init(service: BridgeService(configuration: configuration, logger: logger))],
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger))
+        try await group.run()
+    }
+}
