@@ -115,10 +115,12 @@ final class DescriptorChannel: Sendable {
         }
     }
 
-    /// Like `close()`, without waiting for the descriptor to be closed (for synchronous callers).
-    func closeSoon() {
+    /// Like `close()`, for synchronous callers: waits on the calling thread only until a waiting operation has
+    /// been woken (it is interrupted at once), so the descriptor is closed when this returns.
+    /// Never call it from inside `perform`.
+    func closeNow() {
         guard markClosed() else { return }
-        queue.async { self.releaseIfNeeded() }
+        queue.sync { self.releaseIfNeeded() }
     }
 
     private func markClosed() -> Bool {

@@ -81,9 +81,10 @@ package final class TCPListener: Sendable {
         }
     }
 
-    /// Stops listening; a pending `accept()` throws `TransportError.closed`. Connections already accepted stay
-    /// open. A second call does nothing.
+    /// Stops listening: when it returns, the socket is closed and new connections are refused; a pending
+    /// `accept()` throws `TransportError.closed`. Connections already accepted stay open. A second call does
+    /// nothing. It waits only for a pending `accept` to be woken, which is immediate.
     package func close() {
-        channel.closeSoon()
+        channel.closeNow()
     }
 }
