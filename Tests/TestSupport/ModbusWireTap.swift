@@ -53,18 +53,15 @@ package final class ModbusWireTap: Sendable {
     /// Write requests (function 06 or 16) so far.
     package var writes: [Frame] { requests.filter { $0.function == 0x06 || $0.function == 0x10 } }
 
-    /// Relays connections until cancelled.
+    /// Relays connections until cancelled (`accept()` ends with the cancellation), then closes the listener.
     package func run() async {
-        await withTaskCancellationHandler {
-            await withTaskGroup(of: Void.self) { group in
-                while let client = try? await listener.accept() {
-                    group.addTask { await self.relay(client) }
-                }
-                group.cancelAll()
+        await withTaskGroup(of: Void.self) { group in
+            while let client = try? await listener.accept() {
+                group.addTask { await self.relay(client) }
             }
-        } onCancel: {
-            listener.close()
+            group.cancelAll()
         }
+        listener.close()
     }
 
     private func relay(_ client: TCPTransport) async {
@@ -88,7 +85,9 @@ package final class ModbusWireTap: Sendable {
         while !Task.isCancelled {
             let bytes: [UInt8]
             do {
-                bytes = try await source.read(maxCount: 4096, timeout: .milliseconds(200))
+                // A transport runs its reads and writes on one queue: a short read wait keeps the other
+                // direction's writes from queueing behind it.
+                bytes = try await source.read(maxCount: 4096, timeout: .milliseconds(2))
             } catch TransportError.timeout {
                 continue
             } catch {

@@ -32,7 +32,9 @@ struct BridgeWritableKeyTests {
                 let answer = try await harness.command("main", write.key, write.payload)
                 #expect(answer.ok, "\(write.key) \(write.payload): \(answer.text)")
                 #expect(tap.writes.last?.pdu == pdu(write.frame), "\(write.key): \(String(describing: tap.writes.last))")
-                #expect(harness.log.last(harness.topic("main", write.key)).flatMap(PublishedReading.init)?.valueText == write.published)
+                await eventually("\(write.key) \(write.published) published") {
+                    harness.log.last(harness.topic("main", write.key)).flatMap(PublishedReading.init)?.valueText == write.published
+                }
             }
             let settings = try simulator.meter().settings
             #expect(settings.combinationCode == 10 && settings.lcdCycleTime == 25 && settings.s0OutputRate == Decimal(string: "0.01"))
