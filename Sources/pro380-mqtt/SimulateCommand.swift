@@ -54,7 +54,13 @@ struct SimulateCommand: AsyncParsableCommand {
         }
         configuration.stateDirectory = stateDir.map { URL(fileURLWithPath: $0, isDirectory: true) }
         let service = try SimulatorService(configuration: configuration, logger: logger)
-        Console.write("Simulating \(meters) PRO380 meter(s): \(configuration.endpoint.description) at \(service.endpoint)")
+        let kind: String
+        switch configuration.endpoint {
+        case .pseudoTerminal: kind = "Modbus RTU on the pseudo-terminal"
+        case .tcp: kind = "Modbus TCP at"
+        case .rtuOverTCP: kind = "Modbus RTU over TCP at"
+        }
+        Console.write("Simulating \(meters) PRO380 meter(s), Modbus IDs 1-\(meters): \(kind) \(service.endpoint)")
         Console.write("A config block for these meters:\n")
         Console.write(Self.configBlock(configuration: configuration, endpoint: service.endpoint))
         try await withTaskCancellationOnSignals { try await service.run() }
