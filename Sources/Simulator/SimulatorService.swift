@@ -97,10 +97,11 @@ package final class SimulatorService: Sendable {
             await server.serveRTU(on: pseudoTerminal.controller)
         } else if let listener {
             let framing: ModbusFraming = configuration.endpoint.isRTUOverTCP ? .rtuOverTCP : .tcp
-            // `accept()` ends with the task's cancellation by itself. Closing the listener from a cancellation
-            // handler would deadlock: `close()` waits for the listener's queue, whose accept is resuming this
-            // very task while the runtime holds the task's status lock to run the handler.
-            await server.serve(listener: listener, framing: framing)
+            await withTaskCancellationHandler {
+                await server.serve(listener: listener, framing: framing)
+            } onCancel: {
+                listener.close()
+            }
         }
     }
 
