@@ -52,6 +52,23 @@ struct BridgeCommandTests {
         }
     }
 
+    /// `<base>/<meter>/<key>/get` reads one register now, `<base>/<meter>/get` the whole meter; both answer.
+    @Test func getReadsNow() async throws {
+        try await BridgeHarness.run { harness in
+            let (_, tap) = try start(harness, interval: .seconds(30))
+            await eventually("online") { harness.log.last(harness.topic("main", "availability")) == "online" }
+            let readsBefore = tap.requests.count
+            try await harness.log.publish("pro380/main/tariff/get", "")
+            await eventually("the get answer") { !harness.log.on("pro380/main/tariff/get/result").isEmpty }
+            #expect(CommandReply(harness.log.on("pro380/main/tariff/get/result")[0].payload)?.ok == true)
+            #expect(tap.requests.dropFirst(readsBefore).map(\.description) == ["unit 1 03 60 48 00 01"])
+            try await harness.log.publish("pro380/main/get", "")
+            await eventually("the meter get answer") { !harness.log.on("pro380/main/get/result").isEmpty }
+            let whole = try #require(CommandReply(harness.log.on("pro380/main/get/result")[0].payload))
+            #expect(whole.ok && whole.value as? Int == pro380ModbusKeys.count, "\(whole.text)")
+        }
+    }
+
     /// Every refused payload is answered with an error saying what is wrong, and no write reaches the meter.
     @Test func refusedCommandsNeverReachTheMeter() async throws {
         try await BridgeHarness.run { harness in

@@ -17,11 +17,11 @@ struct BridgeResilienceTests {
     /// never slows a meter on another bus: that one keeps publishing at its own cadence meanwhile.
     @Test func silentMeterGoesOfflineWithoutDelayingAnotherBus() async throws {
         try await BridgeHarness.run { harness in
-            let first = try harness.simulator(SimulatorConfiguration())
+            let first = try harness.simulator(SimulatorConfiguration(meters: SimulatorConfiguration.meters(count: 2)))
             let second = try harness.simulator(SimulatorConfiguration())
             harness.startBridge(
                 harness.configuration(buses: [
-                    testBus("left", link: first.tcpLink, meters: [("a", 1)], interval: .milliseconds(200), timeout: .milliseconds(700)),
+                    testBus("left", link: first.tcpLink, meters: [("a", 1), ("c", 2)], interval: .milliseconds(200), timeout: .milliseconds(700)),
                     testBus("right", link: second.tcpLink, meters: [("b", 1)], interval: .milliseconds(200)),
                 ]))
             await eventually("both online") {
@@ -30,12 +30,16 @@ struct BridgeResilienceTests {
             }
             first.service.bus.faults.silentUnits = [1]
             let readingsBefore = harness.log.on(harness.topic("b", "voltage_l1")).count
+            let sameBusBefore = harness.log.on(harness.topic("c", "voltage_l1")).count
             let silentFrom = harness.log.on(harness.topic("a", "voltage_l1")).count
             await eventually("a offline", timeout: .seconds(12)) { harness.log.last(harness.topic("a", "availability")) == "offline" }
             let readingsDuring = harness.log.on(harness.topic("b", "voltage_l1")).count - readingsBefore
             // At least three 700 ms timeouts passed on the left bus; the right bus, polled every 200 ms, kept going.
             #expect(readingsDuring >= 6, "b published \(readingsDuring) readings while a went offline")
             #expect(harness.log.last(harness.topic("b", "availability")) == "online")
+            // The meter sharing the silent one's bus loses at most a timeout per poll: it keeps answering too.
+            #expect(harness.log.on(harness.topic("c", "voltage_l1")).count - sameBusBefore >= 2)
+            #expect(harness.log.last(harness.topic("c", "availability")) == "online")
             #expect(harness.log.on(harness.topic("a", "voltage_l1")).count <= silentFrom + 1)
 
             first.service.bus.faults.silentUnits = []
