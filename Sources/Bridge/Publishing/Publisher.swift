@@ -60,6 +60,8 @@ package actor Publisher {
     private func send(_ drafts: [MQTTMessageDraft]) async {
         guard queue.isEmpty, client.state == .connected else {
             enqueue(drafts)
+            // Older messages wait: keep the order, and send them now if the broker is there.
+            if client.state == .connected { await flush() }
             return
         }
         await withTaskGroup(of: MQTTMessageDraft?.self) { group in
