@@ -83,7 +83,7 @@ package actor Publisher {
         flushing = true
         defer { flushing = false }
         while !queue.isEmpty, client.state == .connected {
-            let batch = Array(queue.prefix(Self.batchSize))
+            let batch = nextBatch()
             let sent = await withTaskGroup(of: UInt64?.self) { group in
                 for item in batch {
                     group.addTask { [client, logger] in
@@ -110,6 +110,19 @@ package actor Publisher {
                 return
             }
         }
+    }
+
+    /// The oldest queued messages, up to `batchSize`, stopping before a topic repeats: the messages of one batch go
+    /// out concurrently, so two readings of one topic (queued during an outage) must not share a batch, or the
+    /// older could overtake the newer and stay the retained value.
+    private func nextBatch() -> [Queued] {
+        var batch: [Queued] = []
+        var topics = Set<String>()
+        for item in queue.prefix(Self.batchSize) {
+            guard topics.insert(item.draft.topic).inserted else { break }
+            batch.append(item)
+        }
+        return batch
     }
 
     private func enqueue(_ drafts: [MQTTMessageDraft]) {
