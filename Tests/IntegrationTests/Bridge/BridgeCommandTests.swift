@@ -102,6 +102,13 @@ struct BridgeCommandTests {
                 #expect(!answer.ok, "\(key) \(payload.prefix(40)) was accepted")
                 #expect(answer.error.contains(error), "\(key) \(payload.prefix(40)): \(answer.error)")
             }
+            // A retained command published while the bridge listens: MQTT 5's "retain as published" keeps the flag.
+            let answered = harness.log.on(resultTopic).count
+            try await harness.log.publish("pro380/main/tariff/set", "2", retain: true)
+            await eventually("the live retained command answered") { harness.log.on(resultTopic).count > answered }
+            let live = try #require(CommandReply(harness.log.on(resultTopic)[answered].payload))
+            #expect(!live.ok && live.error.contains("retained"), "\(live.text)")
+            try await harness.log.publish("pro380/main/tariff/set", "", retain: true)
             #expect(tap.writes.isEmpty, "frames reached the meter: \(tap.writes)")
             #expect(try simulator.meter().settings.activeTariff == 1)
         }
