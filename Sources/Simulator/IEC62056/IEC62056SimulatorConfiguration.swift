@@ -1,5 +1,20 @@
 package import IEC62056
 
+/// Where a simulated optical port is served.
+package enum IEC62056SimulatorEndpoint: Sendable, Equatable, CustomStringConvertible {
+    /// A new pseudo-terminal; the bridge opens its device path as an optical head's serial port.
+    case pseudoTerminal
+    /// A listening socket, as a serial-to-TCP gateway with an optical head; port 0 picks a free port.
+    case tcp(host: String, port: Int)
+
+    package var description: String {
+        switch self {
+        case .pseudoTerminal: return "iec62056 on a pseudo-terminal"
+        case .tcp(let host, let port): return "iec62056 on \(host):\(port)"
+        }
+    }
+}
+
 /// How a simulated PRO380 answers on its optical port (IEC 62056-21 mode C).
 package struct IEC62056SimulatorConfiguration: Sendable, Equatable {
     /// The identification message: `/INM5PRO380-2.18` by default (manufacturer INM, Inepro; baud character `5`,

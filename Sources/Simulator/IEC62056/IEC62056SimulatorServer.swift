@@ -79,6 +79,29 @@ package final class IEC62056SimulatorServer: Sendable {
         }
     }
 
+    /// Opens `endpoint` for `model`.
+    /// - Throws: `SimulatorError.server` when the endpoint cannot be opened.
+    package static func open(
+        _ endpoint: IEC62056SimulatorEndpoint, model: PRO380Model, configuration: IEC62056SimulatorConfiguration,
+        clock: @escaping @Sendable () -> Date, logger: Logger
+    ) throws(SimulatorError) -> IEC62056SimulatorServer {
+        switch endpoint {
+        case .pseudoTerminal:
+            return try pseudoTerminal(model: model, configuration: configuration, clock: clock, logger: logger)
+        case .tcp(let host, let port):
+            return try tcp(
+                model: model, host: host, port: port, configuration: configuration, clock: clock, logger: logger)
+        }
+    }
+
+    /// `/dev/pts/N` or `127.0.0.1:40123`.
+    package var endpointDescription: String {
+        switch endpoint {
+        case .pseudoTerminal(let path): return path
+        case .tcp(let host, let port): return "\(host):\(port)"
+        }
+    }
+
     /// The pseudo-terminal path, or `nil` for a TCP server.
     package var devicePath: String? {
         if case .pseudoTerminal(let path) = endpoint { return path }

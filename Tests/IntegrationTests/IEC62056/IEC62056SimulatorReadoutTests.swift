@@ -54,7 +54,8 @@ import Testing
         let model = try F.model()
         let simulatorLog = LogCapture()
         let server = try IEC62056SimulatorServer.pseudoTerminal(
-            model: model, configuration: IEC62056SimulatorConfiguration(
+            model: model,
+            configuration: IEC62056SimulatorConfiguration(
                 reactionTime: .milliseconds(20), faults: IEC62056SimulatorFaults(ignoresSpeedSwitch: true)),
             clock: { F.readoutTime }, logger: simulatorLog.logger(label: "simulator"))
         let session = F.quickSerialSession(device: try #require(server.devicePath), logger: Logger(label: "bridge"))
@@ -126,7 +127,8 @@ import Testing
             F.bus(.iec62056TCP(host: "127.0.0.1", port: 1)), logger: Logger(label: "bridge"))
         let driver = try #require(session.meters.first?.driver)
         let row = try #require(RegisterTable.pro380["tariff"])
-        await #expect(throws: CommandError.notSupported(key: "tariff", protocolName: IEC62056MeterDriver.protocolName)) {
+        await #expect(throws: CommandError.notSupported(key: "tariff", protocolName: IEC62056MeterDriver.protocolName))
+        {
             try await driver.write(MeterCommand(key: "tariff", value: .tariff(2, persist: true), definition: row))
         }
         await session.close()
@@ -144,9 +146,11 @@ import Testing
         }
         #expect(F.value(readings, "serial_number") == .text("13070042"))
         #expect(F.value(readings, "error_code") == .integer(0))
-        #expect(F.value(readings, "obis_c_7_0") == values["power_down_counter"].flatMap { v in
-            Decimal(string: v.description).map(MeterValue.decimal)
-        })
+        #expect(
+            F.value(readings, "obis_c_7_0")
+                == values["power_down_counter"].flatMap { v in
+                    Decimal(string: v.description).map(MeterValue.decimal)
+                })
         #expect(F.value(readings, "obis_0_9_1") == .decimal(Decimal(90203)))
         #expect(F.value(readings, "obis_0_9_2") == .decimal(Decimal(270115)))
     }

@@ -14,6 +14,7 @@ import SerialIO
 /// here, so the session always stays at the sign-on speed (`ACK 0 0 0`).
 package final class IEC62056BusSession: BusSession {
     package let name: String
+    package let meterProtocol = BusLink.MeterProtocol.iec62056
     package let meters: [BusMeter]
     package let line: IEC62056Line
     private let gate: BusGate

@@ -53,7 +53,9 @@ package actor IEC62056MeterDriver: MeterDriver {
         let found = Set(outcome.readings.map(\.key))
         outcome.readings = outcome.readings.filter { wanted.contains($0.key) }
         let missing = keys.filter { !found.contains($0) }
-        if !missing.isEmpty { outcome.failures.append(ReadFailure(keys: missing, reason: "not in the meter's readout")) }
+        if !missing.isEmpty {
+            outcome.failures.append(ReadFailure(keys: missing, reason: "not in the meter's readout"))
+        }
         return outcome
     }
 

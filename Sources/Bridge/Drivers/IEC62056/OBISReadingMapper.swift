@@ -53,7 +53,8 @@ package struct OBISReadingMapper: Sendable {
             let key = obis?.fallbackKey ?? OBISCode.fallbackKey(forAddress: dataSet.address)
             guard !taken.contains(key) else { continue }
             taken.insert(key)
-            result.readings.append(Reading(key: key, value: Self.fallbackValue(normalized), unit: normalized.unit, time: time))
+            result.readings.append(
+                Reading(key: key, value: Self.fallbackValue(normalized), unit: normalized.unit, time: time))
         }
         return result
     }
