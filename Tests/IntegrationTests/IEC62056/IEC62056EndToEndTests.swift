@@ -1,6 +1,8 @@
 import Bridge
 import Foundation
 import Logging
+import PRO380
+import Simulator
 import TestSupport
 import Testing
 
@@ -28,62 +30,36 @@ struct IEC62056EndToEndTests {
             diagnosticsInterval: .seconds(1))
     }
 
-    /// Starts the peer meter (`arguments` after `pty`), a broker and the bridge; runs `mosquitto_sub` on `topics`
-    /// until it has `count` messages (or `timeout` seconds passed); stops everything.
+    /// Starts a broker and the bridge on `device`; runs `mosquitto_sub` on `topics` until it has `count` messages
+    /// (or `timeout` seconds passed); stops both.
+    static func bridgeMessages(device: String, topics: [String], count: Int, timeout: Int) async throws -> [Message] {
+        let broker = try await MosquittoBroker()
+        let service = BridgeService(
+            configuration: configuration(device: device, brokerPort: broker.port), logger: Logger(label: "bridge"))
+        let result: Result<[Message], any Error> = await withTaskGroup(of: Void.self) { group in
+            group.addTask { try? await service.run() }
+            defer { group.cancelAll() }
+            do {
+                var arguments = ["-h", "127.0.0.1", "-p", "\(broker.port)", "-C", "\(count)", "-W", "\(timeout)"]
+                arguments += ["-F", "%r %t %p"] + topics.flatMap { ["-t", $0] }
+                let subscriber = try ChildProcess("/usr/bin/mosquitto_sub", arguments)
+                _ = await subscriber.waitForExit()
+                return .success(subscriber.lines.compactMap(Self.parse))
+            } catch {
+                return .failure(error)
+            }
+        }
+        await broker.stopAndRemove()
+        return try result.get()
+    }
+
+    /// `bridgeMessages` with the independent Python meter (`iec_meter.py pty` plus `meterArguments`).
     static func bridgeMessages(meterArguments: [String], topics: [String], count: Int, timeout: Int) async throws
         -> [Message]
     {
-        let broker = try await Broker()
-        defer { broker.stop() }
         let (meter, device) = try await IEC62056PythonMeterTests.startMeter(["pty"] + meterArguments)
         defer { meter.send(SIGKILL) }
-        let service = BridgeService(
-            configuration: configuration(device: device, brokerPort: broker.port), logger: Logger(label: "bridge"))
-        return try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await service.run() }
-            defer { group.cancelAll() }
-            var arguments = ["-h", "127.0.0.1", "-p", "\(broker.port)", "-C", "\(count)", "-W", "\(timeout)"]
-            arguments += ["-F", "%r %t %p"] + topics.flatMap { ["-t", $0] }
-            let subscriber = try ChildProcess("/usr/bin/mosquitto_sub", arguments)
-            _ = await subscriber.waitForExit()
-            return subscriber.lines.compactMap(Self.parse)
-        }
-    }
-
-    /// A mosquitto on a free loopback port, stopped with SIGKILL.
-    ///
-    /// Not `MosquittoBroker`: once an MQTT client has run in the test process, children it spawns start with
-    /// SIGTERM blocked (the spawning thread's mask, SigBlk 0x4a03, survives exec), so that helper's SIGTERM stop
-    /// waits forever.
-    final class Broker: Sendable {
-        let port = TestEnvironment.freeLoopbackPort()
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("iec-e2e-\(UUID().uuidString)")
-        let process: ChildProcess
-
-        init() async throws {
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-            let config = directory.appendingPathComponent("mosquitto.conf")
-            try "listener \(port) 127.0.0.1\nallow_anonymous true\npersistence false\n"
-                .write(to: config, atomically: true, encoding: .utf8)
-            process = try ChildProcess("/usr/sbin/mosquitto", ["-c", config.path])
-            let deadline = ContinuousClock.now + .seconds(10)
-            while !MosquittoBroker.acceptsConnections(port: port) {
-                guard process.exitStatus == nil, ContinuousClock.now < deadline else {
-                    stop()
-                    throw NotListening(output: process.lines)
-                }
-                try await Task.sleep(for: .milliseconds(10))
-            }
-        }
-
-        struct NotListening: Error {
-            var output: [String]
-        }
-
-        func stop() {
-            process.send(SIGKILL)
-            try? FileManager.default.removeItem(at: directory)
-        }
+        return try await bridgeMessages(device: device, topics: topics, count: count, timeout: timeout)
     }
 
     /// `1 topic payload` (retain flag, topic, payload) as `mosquitto_sub -F "%r %t %p"` prints it.
@@ -114,5 +90,27 @@ struct IEC62056EndToEndTests {
         #expect(messages.count == 3)
         #expect(messages.allSatisfy { $0.topic == "pro380/m1/diagnostics" || $0.topic == "pro380/m1/availability" })
         #expect(messages.contains { $0.payload.contains("\"protocol_errors\": 1") })
+    }
+
+    /// Our simulator on a pseudo-terminal, with the speed switch to 9600 baud, through the daemon to the broker.
+    @Test func publishesTheSimulatedMetersReadoutFromAPseudoTerminal() async throws {
+        let model = try F.model()
+        let server = try IEC62056SimulatorServer.pseudoTerminal(
+            model: model, clock: { F.readoutTime }, logger: Logger(label: "simulator"))
+        let device = try #require(server.devicePath)
+        let topics = ["pro380/m1/voltage_l2", "pro380/m1/forward_active_energy_t1", "pro380/m1/obis_c_7_0"]
+        let messages = try await F.serving(server) {
+            try await Self.bridgeMessages(device: device, topics: topics, count: 3, timeout: 15)
+        }
+
+        let values = model.values(at: F.readoutTime)
+        let payloads = Dictionary(messages.map { ($0.topic, $0.payload) }, uniquingKeysWith: { first, _ in first })
+        #expect(Set(payloads.keys) == Set(topics))
+        let voltage = try #require(values["voltage_l2"]).jsonFragment
+        let energy = try #require(values["forward_active_energy_t1"]).jsonFragment
+        #expect(payloads["pro380/m1/voltage_l2"]?.hasPrefix("{\"value\": \(voltage), \"unit\": \"V\"") == true)
+        #expect(
+            payloads["pro380/m1/forward_active_energy_t1"]?.hasPrefix("{\"value\": \(energy), \"unit\": \"kWh\"")
+                == true)
     }
 }

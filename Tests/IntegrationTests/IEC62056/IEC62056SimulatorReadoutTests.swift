@@ -155,3 +155,25 @@ import Testing
         #expect(F.value(readings, "obis_0_9_2") == .decimal(Decimal(270115)))
     }
 }
+
+/// The line opens on demand and again after a failure.
+@Suite struct IEC62056LineRecoveryTests {
+    typealias F = IEC62056Fixtures
+
+    @Test func aGatewayThatComesLaterIsReadOnTheNextPoll() async throws {
+        let port = TestEnvironment.freeLoopbackPort()
+        let session = try IEC62056BusSession(
+            F.bus(.iec62056TCP(host: "127.0.0.1", port: port)), logger: Logger(label: "bridge"))
+        let driver = try #require(session.meters.first?.driver)
+        let refused = await driver.poll(groups: [.energy])
+        let server = try IEC62056SimulatorServer.tcp(
+            model: try F.model(), port: port, clock: { F.readoutTime }, logger: Logger(label: "simulator"))
+        let answered = try await F.serving(server) { await driver.poll(groups: [.energy]) }
+        await session.close()
+
+        #expect(!refused.meterAnswered && refused.readings.isEmpty)
+        #expect(answered.meterAnswered && !answered.readings.isEmpty)
+        let diagnostics = await driver.diagnostics()
+        #expect(diagnostics.polls == 2 && diagnostics.failedPolls == 1)
+    }
+}
