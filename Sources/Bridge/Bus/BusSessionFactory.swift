@@ -9,7 +9,7 @@ package enum BusSessionFactory {
         case .mbus:
             throw ConfigurationError(file: "", line: nil, key: bus.name, message: "mbus buses are not wired yet")
         case .iec62056:
-            throw ConfigurationError(file: "", line: nil, key: bus.name, message: "iec62056 buses are not wired yet")
+            return try IEC62056BusSession(bus, logger: logger)
         }
     }
 }
