@@ -67,7 +67,7 @@ final class ClientContext: Sendable {
             let filters = state.subscriptions.filter { $0.qos == qos }.map(\.filter)
             guard !filters.isEmpty else { continue }
             var mid: Int32 = 0
-            let rc = handle.subscribe(filters, qos: qos, mid: &mid)
+            let rc = handle.subscribe(filters, qos: qos, version: configuration.protocolVersion, mid: &mid)
             if rc == MOSQ_ERR_SUCCESS.rawValue {
                 state.pendingSubscribes[mid] = .init(filters: filters, continuation: nil)
             } else {
@@ -131,9 +131,19 @@ final class ClientContext: Sendable {
     }
 
     /// libmosquitto's own log lines, at debug/trace level except for errors and warnings.
+    ///
+    /// An error line while the first connect waits ends that wait: a failed TLS handshake makes libmosquitto's
+    /// network thread exit without an on_disconnect, and this line ("OpenSSL Error ... certificate verify failed")
+    /// is the only sign of it. The lock is only tried: this callback can also run on a thread inside
+    /// `mosquitto_publish_v5` that already holds it; if it is busy, the connect timeout still applies.
     func handleLog(level: Int32, text: String) {
         switch level {
-        case MOSQ_LOG_ERR: logger.error("libmosquitto: \(text)")
+        case MOSQ_LOG_ERR:
+            logger.error("libmosquitto: \(text)")
+            _ = state.withLockIfAvailable { state in
+                state.resolveConnect(
+                    .failure(MQTTError.connectFailed(host: configuration.host, port: configuration.port, reason: text)))
+            }
         case MOSQ_LOG_WARNING: logger.warning("libmosquitto: \(text)")
         case MOSQ_LOG_DEBUG: logger.trace("libmosquitto: \(text)")
         default: logger.debug("libmosquitto: \(text)")

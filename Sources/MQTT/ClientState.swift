@@ -90,19 +90,24 @@ struct ClientState {
         pendingSubscribes.removeAll()
     }
 
-    /// The last step of shutdown: fails every waiter with `.shutDown`, finishes every stream.
-    mutating func finishShutdown() {
+    /// The last step of shutdown: fails every waiter with `.shutDown`, yields `.shutDown` to the state streams.
+    /// Returns the finishing of every stream, to run after the lock is released: finishing calls the stream's
+    /// `onTermination`, which takes the lock again.
+    mutating func finishShutdown() -> @Sendable () -> Void {
         lifecycle = .shutDown
         resolveConnect(.failure(MQTTError.shutDown))
         for continuation in pendingPublishes.values { continuation.resume(throwing: MQTTError.shutDown) }
         pendingPublishes.removeAll()
         failPendingSubscribes(.shutDown)
         setConnection(.shutDown)
-        for sink in stateSinks.values { sink.finish() }
-        for sink in messageSinks.values { sink.finish() }
+        let (states, messages) = (Array(stateSinks.values), Array(messageSinks.values))
         stateSinks.removeAll()
         messageSinks.removeAll()
         for waiter in shutdownWaiters { waiter.resume() }
         shutdownWaiters.removeAll()
+        return {
+            for sink in states { sink.finish() }
+            for sink in messages { sink.finish() }
+        }
     }
 }

@@ -44,6 +44,9 @@ extension MQTTClient {
                         failure = error
                     }
                     context.state.withLock { $0.resolveConnect(.failure(failure)) }
+                    // Thrown here too: `group.next()` may deliver this child first, and a task group drops the
+                    // errors of children it does not await.
+                    throw failure
                 }
                 try await group.next()
                 group.cancelAll()

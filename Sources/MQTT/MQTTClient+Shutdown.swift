@@ -48,7 +48,8 @@ extension MQTTClient {
             }
             // No callback can run any more: the network thread is joined and the handle destroyed.
             reference.release()
-            context.state.withLock { $0.finishShutdown() }
+            let finishStreams = context.state.withLock { $0.finishShutdown() }
+            finishStreams()
             context.logger.info("MQTT client shut down")
         }
     }

@@ -91,35 +91,3 @@ package final class PseudoTerminal: Sendable {
         try syscall("tcsetattr", endpoint: endpoint) { tcsetattr(fd, TCSANOW, &attributes) }
     }
 }
-
-/// The controlling side of a `PseudoTerminal` as a `Transport`.
-final class PseudoTerminalController: Transport {
-    private let channel: DescriptorChannel
-
-    var endpoint: String { channel.endpoint }
-
-    init(channel: DescriptorChannel) {
-        self.channel = channel
-    }
-
-    func write(_ bytes: [UInt8]) async throws {
-        try await channel.write(bytes, drain: false)
-    }
-
-    func read(maxCount: Int, timeout: Duration) async throws -> [UInt8] {
-        try await channel.read(maxCount: maxCount, timeout: timeout)
-    }
-
-    func discardInput() async throws {
-        try await channel.discardInput(flushTerminal: true)
-    }
-
-    /// Does nothing: the controller has no line; the subordinate side's settings are the `SerialPort`'s.
-    func reconfigure(_ settings: LineSettings) async throws {
-        if channel.isClosed { throw TransportError.closed(endpoint: endpoint) }
-    }
-
-    func close() async {
-        await channel.close()
-    }
-}

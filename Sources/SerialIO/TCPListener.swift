@@ -81,8 +81,10 @@ package final class TCPListener: Sendable {
         }
     }
 
-    /// Stops listening; a pending `accept()` throws `TransportError.closed`. Connections already accepted stay
-    /// open. A second call does nothing.
+    /// Stops listening: when it returns, new connections are refused (the socket is shut down); a pending
+    /// `accept()` throws `TransportError.closed`, and the descriptor is closed on the listener's thread right after.
+    /// Connections already accepted stay open. It never blocks, so it may be called from a task cancellation
+    /// handler. A second call does nothing.
     package func close() {
         channel.closeSoon()
     }

@@ -16,7 +16,8 @@ package enum TransportError: Error, Sendable, Equatable, CustomStringConvertible
         switch self {
         case .timeout(let e): return "\(e): timed out waiting for a reply"
         case .closed(let e): return "\(e): connection closed"
-        case .systemCall(let e, let call, let errno): return "\(e): \(call) failed: \(String(cString: strerror(errno))) (errno \(errno))"
+        case .systemCall(let e, let call, let code):
+            return "\(e): \(call) failed: \(String(cString: strerror(code))) (errno \(code))"
         case .unsupportedSetting(let e, let s, let r): return "\(e): the port refuses \(s): \(r)"
         case .connectFailed(let e, let r): return "\(e): cannot connect: \(r)"
         }

@@ -2,6 +2,7 @@
 
 Usage:
     pymodbus_client_read.py tcp HOST PORT OPERATIONS_JSON
+    pymodbus_client_read.py rtu-over-tcp HOST PORT OPERATIONS_JSON
     pymodbus_client_read.py rtu DEVICE OPERATIONS_JSON
 
 OPERATIONS_JSON is a list of requests:
@@ -17,6 +18,7 @@ The serial line runs 9600 8N1: pseudo-terminals refuse parity.
 import json
 import sys
 
+from pymodbus import FramerType
 from pymodbus.client import ModbusSerialClient, ModbusTcpClient
 from pymodbus.exceptions import ModbusException
 
@@ -48,8 +50,9 @@ def run(client, operations):
 
 
 def main():
-    if sys.argv[1] == "tcp":
-        client = ModbusTcpClient(sys.argv[2], port=int(sys.argv[3]), timeout=2, retries=0)
+    if sys.argv[1] in ("tcp", "rtu-over-tcp"):
+        framer = FramerType.SOCKET if sys.argv[1] == "tcp" else FramerType.RTU
+        client = ModbusTcpClient(sys.argv[2], port=int(sys.argv[3]), framer=framer, timeout=2, retries=0)
         operations = json.loads(sys.argv[4])
     else:
         client = ModbusSerialClient(sys.argv[2], baudrate=9600, parity="N", stopbits=1, bytesize=8, timeout=1, retries=0)

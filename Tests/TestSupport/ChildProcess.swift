@@ -22,46 +22,85 @@ package final class ChildProcess: Sendable {
     }
 
     private let box = OutputBox()
-    private let process: Mutex<Process>
 
-    /// Starts `executable` with `arguments`; stdin is /dev/null.
+    /// Starts `executable` with `arguments`; stdin is /dev/null, stdout and stderr go to one pipe.
+    ///
+    /// Spawned with `posix_spawn` rather than Foundation's `Process`: the child gets an empty signal mask and default
+    /// handlers (Dispatch's threads block SIGTERM, and a broker inheriting that mask ignores `stop()`), and none of
+    /// the test process's other descriptors (an inherited MQTT socket would keep a "cut" connection alive).
     package init(_ executable: String, _ arguments: [String]) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        process.standardInput = FileHandle.nullDevice
-        let box = self.box
-        process.terminationHandler = { finished in
-            let status = finished.terminationStatus
-            box.mutex.withLock { output in
-                output.exitStatus = status
-                for waiter in output.exitWaiters { waiter.resume(returning: status) }
-                output.exitWaiters.removeAll()
-            }
+        var fds: [Int32] = [-1, -1]
+        guard pipe(&fds) == 0 else { throw ChildProcessError(spawning: executable, errno) }
+        let (readEnd, writeEnd) = (fds[0], fds[1])
+        // Close-on-exec, so children spawned concurrently by other tests do not inherit this pipe.
+        _ = fcntl(readEnd, F_SETFD, FD_CLOEXEC)
+        _ = fcntl(writeEnd, F_SETFD, FD_CLOEXEC)
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_adddup2(&actions, writeEnd, 1)
+        posix_spawn_file_actions_adddup2(&actions, writeEnd, 2)
+        for fd in Self.openDescriptors() where fd > 2 {
+            posix_spawn_file_actions_addclose(&actions, fd)
         }
-        try process.run()
-        self.pid = process.processIdentifier
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var mask = sigset_t()
+        sigemptyset(&mask)
+        posix_spawnattr_setsigmask(&attributes, &mask)
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        for signal in [SIGTERM, SIGINT, SIGHUP, SIGPIPE, SIGCHLD, SIGUSR1, SIGUSR2, SIGALRM] {
+            sigaddset(&defaults, signal)
+        }
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        var spawned: pid_t = 0
+        let rc = posix_spawn(&spawned, executable, &actions, &attributes, argv, environ)
+        close(writeEnd)
+        guard rc == 0 else {
+            close(readEnd)
+            throw ChildProcessError(spawning: executable, rc)
+        }
+        let pid = spawned
+        self.pid = pid
         self.commandLine = ([executable] + arguments).joined(separator: " ")
-        self.process = Mutex(process)
-        let reader = pipe.fileHandleForReading
-        // A blocking read loop on its own thread, never on the cooperative pool; it ends at EOF (the child exits).
+        let box = self.box
+        // A blocking read loop, then waitpid, on its own thread, never on the cooperative pool.
         Thread.detachNewThread {
-            var pending = Data()
+            var pending: [UInt8] = []
+            var buffer = [UInt8](repeating: 0, count: 4096)
             while true {
-                let chunk = reader.availableData
-                if chunk.isEmpty { break }
-                pending.append(chunk)
+                let count = buffer.withUnsafeMutableBytes { read(readEnd, $0.baseAddress, $0.count) }
+                if count < 0 && errno == EINTR { continue }
+                if count <= 0 { break }
+                pending += buffer[0..<count]
                 while let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
-                    let line = String(decoding: pending[pending.startIndex..<newline], as: UTF8.self)
-                    pending.removeSubrange(pending.startIndex...newline)
+                    let line = String(decoding: pending[..<newline], as: UTF8.self)
+                    pending.removeSubrange(...newline)
                     box.mutex.withLock { $0.lines.append(line) }
                 }
             }
+            close(readEnd)
             if !pending.isEmpty { box.mutex.withLock { $0.lines.append(String(decoding: pending, as: UTF8.self)) } }
+            var status: Int32 = 0
+            while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+            let exitStatus = status & 0x7F == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
+            box.mutex.withLock { output in
+                output.exitStatus = exitStatus
+                for waiter in output.exitWaiters { waiter.resume(returning: exitStatus) }
+                output.exitWaiters.removeAll()
+            }
         }
+    }
+
+    /// The descriptors open in this process right now (/proc/self/fd), so the child can close them.
+    private static func openDescriptors() -> [Int32] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []).compactMap { Int32($0) }
     }
 
     /// Every line printed so far (stdout and stderr interleaved).
@@ -110,6 +149,16 @@ package struct ChildProcessError: Error, CustomStringConvertible {
     package var commandLine: String
     package var output: [String]
     package var reason: String
+
+    init(spawning executable: String, _ code: Int32) {
+        self.init(commandLine: executable, output: [], reason: "cannot start: \(String(cString: strerror(code)))")
+    }
+
+    package init(commandLine: String, output: [String], reason: String) {
+        self.commandLine = commandLine
+        self.output = output
+        self.reason = reason
+    }
 
     package var description: String {
         "\(commandLine): \(reason); output:\n" + output.suffix(30).joined(separator: "\n")

@@ -55,7 +55,7 @@ package final class MQTTTestSubscriber: Sendable {
     }
 
     /// Pairs each debug line `Client ... received PUBLISH (d0, q1, r1, m2, 'a/b', ... (5 bytes))` with the
-    /// `a/b payload` line that follows it.
+    /// `a/b payload` line that follows it (after any other debug lines).
     static func parse(_ lines: [String]) -> [Received] {
         var received: [Received] = []
         var index = lines.startIndex
@@ -69,11 +69,15 @@ package final class MQTTTestSubscriber: Sendable {
                 topicStart < topicEnd
             else { continue }
             let topic = String(fields[4][fields[4].index(after: topicStart)..<topicEnd])
-            let next = lines[index + 1]
-            guard next.hasPrefix(topic + " ") else { continue }
+            // The PUBACK/PUBREC debug lines may come before the message line itself.
+            guard let next = lines[(index + 1)...].firstIndex(where: { !$0.hasPrefix("Client ") }),
+                lines[next].hasPrefix(topic + " ")
+            else { continue }
             received.append(
-                Received(topic: topic, payload: String(next.dropFirst(topic.count + 1)), qos: qos, retain: retain == 1))
-            index += 1
+                Received(
+                    topic: topic, payload: String(lines[next].dropFirst(topic.count + 1)), qos: qos,
+                    retain: retain == 1))
+            index = next
         }
         return received
     }

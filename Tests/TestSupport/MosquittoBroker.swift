@@ -78,8 +78,19 @@ package final class MosquittoBroker: Sendable {
             defer { current = nil }
             return current
         }) else { return }
+        process.send(SIGCONT)
         process.send(SIGTERM)
         _ = await process.waitForExit()
+    }
+
+    /// Freezes the broker (SIGSTOP): connections stay open but nothing is answered, e.g. no PUBACK.
+    package func pause() {
+        child.withLock { $0?.send(SIGSTOP) }
+    }
+
+    /// Lets a paused broker run again (SIGCONT).
+    package func resume() {
+        child.withLock { $0?.send(SIGCONT) }
     }
 
     /// Stops the broker and starts a new one on the same port and config; returns once it accepts connections.

@@ -7,6 +7,8 @@ import PRO380
 package protocol BusSession: Sendable {
     /// The bus's configured name.
     var name: String { get }
+    /// The protocol spoken on this bus.
+    var meterProtocol: BusLink.MeterProtocol { get }
     /// The meters on this bus, in configuration order.
     var meters: [BusMeter] { get }
     /// Bus-level counters for `<base>/bridge/<client_id>/diagnostics`, as a JSON object.

@@ -9,6 +9,8 @@ package struct BridgeConfiguration: Sendable, Equatable {
     package var mqtt: MQTTSettings
     package var buses: [BusConfiguration]
     package var diagnosticsInterval: Duration
+    /// Commands whose JSON `time` is older than this are refused (`command_max_age`, default 30 s).
+    package var commandMaxAge: Duration = .seconds(30)
     /// Where the configuration came from, for messages.
     package var source: String
 

@@ -16,6 +16,7 @@ package enum SampleConfiguration {
           # password_file: /etc/pro380-mqtt/password     # optional; else the PRO380_MQTT_PASSWORD environment variable
           # tls: {ca_file: /etc/pro380-mqtt/ca.pem, cert_file: client.pem, key_file: client.key, insecure: false}
         diagnostics_interval: 60s  # default 60s: <base>/<meter>/diagnostics and <base>/bridge/<client_id>/diagnostics
+        command_max_age: 30s       # a command whose JSON "time" is older is refused (default 30s)
         buses:
           - name: basement         # unique
             modbus_rtu: {device: /dev/ttyUSB0, baud: 9600, parity: even, stop_bits: 1}   # defaults 9600 8E1

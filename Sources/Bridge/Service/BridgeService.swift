@@ -51,11 +51,15 @@ package final class BridgeService: Service {
             }
         }
         logger.notice("starting: \(buses.count) bus(es), \(pollers.count) meter(s), broker \(settings.host):\(settings.port)")
-        await connectFirstTime(client)
+        let commands = CommandService(
+            client: client, publisher: publisher, topics: topics, buses: buses,
+            validator: CommandValidator(maxAge: configuration.commandMaxAge), logger: logger)
 
         await cancelWhenGracefulShutdown {
             await withTaskGroup(of: Void.self) { group in
+                group.addTask { await self.connect(client) }
                 group.addTask { await publisher.run() }
+                group.addTask { await commands.run() }
                 for poller in pollers { group.addTask { await poller.run() } }
                 group.addTask { await DiagnosticsReporter(buses: buses, publisher: publisher, topics: topics, interval: self.configuration.diagnosticsInterval).run() }
                 await group.waitForAll()
@@ -64,6 +68,7 @@ package final class BridgeService: Service {
 
         logger.notice("shutting down: publishing offline")
         for poller in pollers { await publisher.publishAvailability(meter: poller.meter, online: false) }
+        await publisher.flush()
         if client.state == .connected {
             try? await client.publish(MQTTMessageDraft(topic: topics.bridgeState, payload: "offline", qos: .atLeastOnce, retain: true))
         }
@@ -77,13 +82,20 @@ package final class BridgeService: Service {
         return logger
     }
 
-    /// Tries to connect until it works or shutdown; polling starts regardless (readings queue meanwhile).
-    private func connectFirstTime(_ client: MQTTClient) async {
-        do {
-            try await client.connect()
-            logger.notice("connected to the broker")
-        } catch {
-            logger.error("broker not reachable yet (\(error)); polling anyway, readings wait in the queue")
+    /// Tries the first connection until it works (libmosquitto reconnects by itself after that); polling runs
+    /// meanwhile and readings wait in the publisher's queue.
+    private func connect(_ client: MQTTClient) async {
+        var delay = Duration.seconds(1)
+        while !Task.isCancelled {
+            do {
+                try await client.connect()
+                logger.notice("connected to the broker \(configuration.mqtt.host):\(configuration.mqtt.port)")
+                return
+            } catch {
+                logger.error("broker not reachable (\(error)); polling anyway, readings wait in the queue; retrying in \(delay)")
+            }
+            do { try await Task.sleep(for: delay) } catch { return }
+            delay = min(delay * 2, .seconds(30))
         }
     }
 }

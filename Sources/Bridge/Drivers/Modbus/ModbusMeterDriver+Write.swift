@@ -1,0 +1,129 @@
+import Foundation
+import Modbus
+import PRO380
+import SerialIO
+
+extension ModbusMeterDriver {
+    /// Writes a validated command (function 06, or 16 for the float registers), then reads the register back and
+    /// confirms only when it matches (manual A3.2 "Write").
+    ///
+    /// `modbus_id`: the meter answers at its old address; the driver then reads back at the new one and follows the
+    /// meter there (the answer's notice says to update the config file). `baud_rate` and `parity` are refused unless
+    /// the meter is alone on a serial bus; then the line is switched to the new setting and the read-back confirms.
+    func write(_ command: MeterCommand) async throws -> CommandConfirmation {
+        guard let mapping = command.definition.modbus, let encoding = command.definition.write?.modbus else {
+            throw CommandError.notSupported(key: command.key, protocolName: "Modbus")
+        }
+        let request = try Self.request(for: command, mapping: mapping, encoding: encoding)
+        var newLineSettings: LineSettings?
+        if command.key == "baud_rate" || command.key == "parity" {
+            guard aloneOnBus else {
+                throw CommandError.unsafe(
+                    "\(command.key) is refused: other meters share this bus and would be cut off; change it with the meter alone on its bus")
+            }
+            guard var settings = await line.currentLineSettings else {
+                throw CommandError.unsafe("\(command.key) can only be changed on a serial (modbus_rtu) bus")
+            }
+            if case .integer(let baud) = command.value { settings.baudRate = baud }
+            if case .named(let name, _) = command.value { settings.parity = LineSettings.Parity(rawValue: name) ?? settings.parity }
+            newLineSettings = settings
+        }
+        let unit = self.unit
+        counters.transactions += 1
+        do {
+            try await line.transaction(priority: .command) { client in
+                switch request {
+                case .writeSingleRegister(let address, let value):
+                    try await client.writeSingleRegister(unit: unit, address: address, value: value)
+                case .writeMultipleRegisters(let address, let values):
+                    try await client.writeMultipleRegisters(unit: unit, address: address, values: values)
+                case .readHoldingRegisters:
+                    break
+                }
+            }
+        } catch {
+            throw countAndTranslate(error)
+        }
+        var notice: String?
+        if let newLineSettings {
+            try? await line.reconfigure(newLineSettings)
+            notice = "the bus now runs at \(newLineSettings): update the bus's modbus_rtu settings in the config file"
+        }
+        if command.key == "modbus_id", case .integer(let newID) = command.value {
+            self.unit = UInt8(newID)
+            notice = "the bridge follows the meter to address \(newID): update address: \(newID) for meter \(configuration.name) in the config file"
+        }
+        return try await confirm(command, mapping: mapping, notice: notice)
+    }
+
+    /// Reads the written register back and compares it with the command.
+    private func confirm(_ command: MeterCommand, mapping: ModbusMapping, notice: String?) async throws -> CommandConfirmation {
+        let block = ReadBlock(address: mapping.address, count: mapping.count, spans: [RegisterSpan(address: mapping.address, count: mapping.count)])
+        let registers: [UInt16]
+        do {
+            registers = try await readBlock(block, priority: .command)
+        } catch {
+            throw countAndTranslate(error, readBack: true)
+        }
+        let readBack: MeterValue
+        do {
+            readBack = try command.definition.decodeModbus(registers)
+        } catch {
+            throw CommandError.communication("the read-back did not decode: \(error)")
+        }
+        let expected = command.value.published
+        guard Self.same(readBack, expected) else {
+            throw CommandError.mismatch(expected: expected.description, readBack: readBack.description)
+        }
+        var detail = "read back \(readBack.description)"
+        if mapping.dataType == .tariff, let raw = registers.first {
+            detail += RegisterDefinition.tariffIsVolatile(raw) ? " (not saved: the meter falls back after a restart)" : " (saved)"
+        }
+        let reading = Reading(key: command.key, value: readBack, unit: command.definition.unit, time: Date())
+        return CommandConfirmation(readings: [reading], detail: detail, notice: notice)
+    }
+
+    /// The function 06 or 16 request for a validated command.
+    static func request(for command: MeterCommand, mapping: ModbusMapping, encoding: ModbusWriteEncoding) throws -> ModbusRequest {
+        guard let number = command.value.decimalValue else {
+            throw CommandError.notSupported(key: command.key, protocolName: "Modbus")
+        }
+        let integer = NSDecimalNumber(decimal: number).intValue
+        switch encoding {
+        case .signed, .namedCode, .tariff:
+            guard let value = Int16(exactly: integer) else { throw CommandError.unsafe("\(integer) does not fit a register") }
+            return .writeSingleRegister(address: mapping.address, value: UInt16(bitPattern: value))
+        case .bcd:
+            guard let value = BCD.encodeRegister(integer) else { throw CommandError.unsafe("\(integer) is not a 4-digit BCD value") }
+            return .writeSingleRegister(address: mapping.address, value: value)
+        case .float:
+            let bits = Float(NSDecimalNumber(decimal: number).doubleValue).bitPattern
+            return .writeMultipleRegisters(address: mapping.address, values: [UInt16(bits >> 16), UInt16(bits & 0xFFFF)])
+        }
+    }
+
+    private static func same(_ a: MeterValue, _ b: MeterValue) -> Bool {
+        if a == b { return true }
+        if let x = a.doubleValue, let y = b.doubleValue { return abs(x - y) <= max(abs(y), 1) * 1e-6 }
+        return false
+    }
+
+    private func countAndTranslate(_ error: any Error, readBack: Bool = false) -> CommandError {
+        let phase = readBack ? "reading back after the write" : "writing"
+        switch error {
+        case let error as CommandError:
+            return error
+        case ModbusError.exception(_, let code):
+            counters.exceptions += 1
+            return .refusedByMeter("Modbus exception \(code) while \(phase)")
+        case ModbusError.timeout:
+            counters.timeouts += 1
+            return .timeout("no reply from unit \(unit) while \(phase)")
+        case let error as TransportError:
+            return .communication("\(error) while \(phase)")
+        default:
+            counters.protocolErrors += 1
+            return .communication("\(error) while \(phase)")
+        }
+    }
+}

@@ -1,0 +1,190 @@
+import Foundation
+import Logging
+import Modbus
+import PRO380
+import SerialIO
+
+/// Reads one PRO380-Mod through its bus's `ModbusLine`: plans function-03 reads from the register table, learns
+/// what the meter refuses, decodes every value, and writes commands.
+///
+/// A poll reads the planned blocks that hold a due group's registers (a full poll of a PRO380 that accepts 125
+/// registers is three requests: 0x4000, 0x5000 and 0x6000). What a reply teaches goes into `ReadPlanState`:
+/// exception 02 splits a block and then refuses the single register value (the PRO1-only rows), exception 03
+/// halves the block size, a timeout of a merged block while the meter answers other reads of the same poll splits
+/// it. A meter that answers nothing costs one timeout a poll, so it never holds its bus for longer than that; after
+/// a poll that failed on its first block, the next poll reads the blocks in reverse order, so a meter that ignores
+/// only one merged range still proves itself alive before that range times out, and the range gets split.
+actor ModbusMeterDriver: MeterDriver {
+    let configuration: MeterConfiguration
+    let line: ModbusLine
+    let logger: Logger
+    let table = RegisterTable.pro380
+    /// The unit id; changes when a `modbus_id` command moves the meter.
+    var unit: UInt8
+    var plan: ReadPlanState
+    var counters = MeterDiagnostics()
+    /// The last poll timed out on its first block: read in reverse order next time.
+    var reverseOrder = false
+    let rowsBySpan: [RegisterSpan: RegisterDefinition]
+    /// Whether this is the only meter on its bus (a baud-rate or parity change is refused otherwise).
+    let aloneOnBus: Bool
+
+    /// Transactions one poll may spend while splitting blocks (a bound, never reached by a sane meter).
+    static let transactionBudget = 48
+
+    init(configuration: MeterConfiguration, line: ModbusLine, logger: Logger, aloneOnBus: Bool) {
+        self.configuration = configuration
+        self.aloneOnBus = aloneOnBus
+        self.line = line
+        self.logger = logger
+        self.unit = UInt8(configuration.address ?? 1)
+        var rows: [RegisterSpan: RegisterDefinition] = [:]
+        for row in RegisterTable.pro380.modbusReadable {
+            rows[RegisterSpan(address: row.modbus!.address, count: row.modbus!.count)] = row
+        }
+        self.rowsBySpan = rows
+        self.plan = ReadPlanState(spans: Array(rows.keys), maxRegisters: configuration.maxRegisters)
+    }
+
+    func poll(groups: Set<PollGroup>) async -> PollOutcome {
+        counters.polls += 1
+        let outcome = await read(spansOf: { groups.contains($0.group) }, priority: .poll)
+        if !outcome.meterAnswered { counters.failedPolls += 1 }
+        return outcome
+    }
+
+    func read(keys: [String]) async -> PollOutcome {
+        let wanted = Set(keys)
+        return await read(spansOf: { wanted.contains($0.key) }, priority: .command)
+    }
+
+    func refusedKeys() async -> Set<String> { Set(plan.refused.compactMap { rowsBySpan[$0]?.key }) }
+
+    func diagnostics() async -> MeterDiagnostics { counters }
+
+    /// Reads the planned blocks holding the rows that `wanted` selects, trimmed to those rows.
+    private func read(spansOf wanted: (RegisterDefinition) -> Bool, priority: BusGate.Priority) async -> PollOutcome {
+        var outcome = PollOutcome(meterAnswered: false)
+        var queue = plan.blocks(at: .now).compactMap { trim($0, to: wanted) }
+        if reverseOrder { queue.reverse() }
+        var budget = Self.transactionBudget
+        while !queue.isEmpty, budget > 0 {
+            let block = queue.removeFirst()
+            budget -= 1
+            do {
+                let registers = try await readBlock(block, priority: priority)
+                outcome.meterAnswered = true
+                plan.recordSuccess(block)
+                decode(block, registers, into: &outcome, selecting: wanted)
+            } catch let error as ModbusError {
+                switch error {
+                case .exception(_, .illegalDataAddress):
+                    outcome.meterAnswered = true
+                    counters.exceptions += 1
+                    queue.insert(contentsOf: apply(plan.recordException02(block, at: .now), block, wanted, &outcome, error), at: 0)
+                case .exception(_, .illegalDataValue):
+                    outcome.meterAnswered = true
+                    counters.exceptions += 1
+                    queue.insert(contentsOf: apply(plan.recordException03(block, at: .now), block, wanted, &outcome, error), at: 0)
+                case .exception:
+                    outcome.meterAnswered = true
+                    counters.exceptions += 1
+                    outcome.failures.append(failure(block, "\(error)"))
+                case .timeout:
+                    counters.timeouts += 1
+                    // Only a meter that answered earlier in this poll is known to be alive: then the silence is
+                    // about this block and splitting it may help. Otherwise one timeout ends the poll.
+                    let decision = outcome.meterAnswered ? plan.recordTimeout(block, at: .now) : .failed
+                    if decision == .failed {
+                        reverseOrder = !outcome.meterAnswered && !reverseOrder
+                        outcome.failures.append(failure(block, "\(error)"))
+                        abandon(&queue, &outcome, reason: "meter not answering")
+                    } else {
+                        queue.insert(contentsOf: apply(decision, block, wanted, &outcome, error), at: 0)
+                    }
+                default:
+                    counters.protocolErrors += 1
+                    outcome.failures.append(failure(block, "\(error)"))
+                }
+            } catch {
+                counters.timeouts += error is TransportError ? 1 : 0
+                outcome.failures.append(failure(block, "\(error)"))
+                abandon(&queue, &outcome, reason: "\(error)")
+            }
+        }
+        abandon(&queue, &outcome, reason: "transaction budget of a poll used up")
+        if outcome.meterAnswered && reverseOrder && !outcome.failures.contains(where: { $0.reason.contains("meter not answering") }) {
+            reverseOrder = false
+        }
+        return outcome
+    }
+
+    func readBlock(_ block: ReadBlock, priority: BusGate.Priority) async throws -> [UInt16] {
+        let unit = self.unit
+        let gap = configuration.requestGap
+        counters.transactions += 1
+        let started = ContinuousClock.now
+        let registers = try await line.transaction(priority: priority) { client in
+            try await client.readHoldingRegisters(unit: unit, address: block.address, count: block.count, requestGap: gap)
+        }
+        counters.lastRoundTripMilliseconds = Self.milliseconds(ContinuousClock.now - started)
+        return registers
+    }
+
+    /// The part of `block` from its first to its last wanted span; `nil` if it holds none.
+    private func trim(_ block: ReadBlock, to wanted: (RegisterDefinition) -> Bool) -> ReadBlock? {
+        let selected = block.spans.indices.filter { rowsBySpan[block.spans[$0]].map(wanted) ?? false }
+        guard let first = selected.first, let last = selected.last else { return nil }
+        let spans = Array(block.spans[first...last])
+        let start = spans[0].address
+        let end = Int(spans[spans.count - 1].address) + spans[spans.count - 1].count
+        return ReadBlock(address: start, count: end - Int(start), spans: spans)
+    }
+
+    private func apply(
+        _ decision: ReadPlanDecision, _ block: ReadBlock, _ wanted: (RegisterDefinition) -> Bool, _ outcome: inout PollOutcome,
+        _ error: ModbusError
+    ) -> [ReadBlock] {
+        switch decision {
+        case .split(let blocks), .shrunk(_, let blocks):
+            logger.debug("\(block) answered \(error): reading it in \(blocks.count) parts")
+            return blocks.compactMap { trim($0, to: wanted) }
+        case .refused(let span):
+            let key = rowsBySpan[span]?.key ?? "\(span)"
+            logger.info("meter refuses \(key) (\(span)): not asked again until the hourly re-probe")
+            outcome.failures.append(ReadFailure(keys: [key], reason: "refused by the meter (\(error))"))
+            return []
+        case .failed:
+            outcome.failures.append(failure(block, "\(error)"))
+            return []
+        }
+    }
+
+    private func abandon(_ queue: inout [ReadBlock], _ outcome: inout PollOutcome, reason: String) {
+        for block in queue { outcome.failures.append(failure(block, "not read: \(reason)")) }
+        queue.removeAll()
+    }
+
+    private func failure(_ block: ReadBlock, _ reason: String) -> ReadFailure {
+        ReadFailure(keys: block.spans.compactMap { rowsBySpan[$0]?.key }, reason: reason)
+    }
+
+    private func decode(_ block: ReadBlock, _ registers: [UInt16], into outcome: inout PollOutcome, selecting wanted: (RegisterDefinition) -> Bool) {
+        let time = Date()
+        for span in block.spans {
+            guard let row = rowsBySpan[span], let slice = block.registers(of: span, in: registers) else { continue }
+            do {
+                let value = try row.decodeModbus(Array(slice))
+                outcome.readings.append(Reading(key: row.key, value: value, unit: row.unit, time: time))
+            } catch {
+                counters.rejectedValues += 1
+                logger.warning("refused value: \(error)")
+                outcome.failures.append(ReadFailure(keys: [row.key], reason: "\(error)"))
+            }
+        }
+    }
+
+    static func milliseconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15
+    }
+}
