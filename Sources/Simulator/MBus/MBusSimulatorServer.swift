@@ -32,7 +32,10 @@ package final class MBusSimulatorServer: Sendable {
     /// Opens the endpoint.
     /// - Throws: `TransportError` when the pseudo-terminal or socket cannot be opened.
     package init(
-        bus: SimulatedMBusBus, endpoint: Endpoint, logger: Logger, clock: @escaping @Sendable () -> Date = { Date() }
+        bus: SimulatedMBusBus,
+        endpoint: Endpoint,
+        logger: Logger,
+        clock: @escaping @Sendable () -> Date = { Date() }
     ) throws {
         self.bus = bus
         self.clock = clock
@@ -93,7 +96,8 @@ package final class MBusSimulatorServer: Sendable {
                 let frame: MBusFrame?
                 do { frame = try decoder.decode() } catch { continue }
                 guard let frame else { break }
-                let bus = bus, clock = clock
+                let bus = bus
+                let clock = clock
                 let reply = await withCheckedContinuation { continuation in
                     DispatchQueue.global().async { continuation.resume(returning: bus.reply(to: frame, at: clock())) }
                 }

@@ -19,7 +19,9 @@ extension SimulatedMBusBus {
         }
         guard ci == ControlInformation.dataSend,
             let structure = try? VariableDataDecoder.decode(
-                ci: ControlInformation.variableDataResponseNoHeader, data: data),
+                ci: ControlInformation.variableDataResponseNoHeader,
+                data: data
+            ),
             !structure.records.isEmpty
         else { return false }
         for record in structure.records {

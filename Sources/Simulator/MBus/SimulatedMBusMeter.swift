@@ -39,7 +39,11 @@ package struct SimulatedMBusMeter: Sendable {
         let digits = model.settings.mbusSecondaryAddress
         return
             (try? SecondaryAddress(
-                identification: digits, manufacturer: .inepro, version: version, medium: FixedDataHeader.electricity))
+                identification: digits,
+                manufacturer: .inepro,
+                version: version,
+                medium: FixedDataHeader.electricity
+            ))
             ?? SecondaryAddress.anyMeter
     }
 
@@ -76,8 +80,11 @@ package struct SimulatedMBusMeter: Sendable {
         if control.fcv, let lastFCB, lastFCB == control.fcb, let lastTelegram { return lastTelegram }
         accessNumber &+= 1
         let frame = MBusFrame.long(
-            control: .rspUD(), address: address == MBusPrimaryAddress.networkLayer ? primaryAddress : address,
-            ci: ControlInformation.variableDataResponse, data: telegramData(at: now))
+            control: .rspUD(),
+            address: address == MBusPrimaryAddress.networkLayer ? primaryAddress : address,
+            ci: ControlInformation.variableDataResponse,
+            data: telegramData(at: now)
+        )
         if control.fcv {
             lastFCB = control.fcb
             lastTelegram = frame
@@ -95,8 +102,13 @@ package struct SimulatedMBusMeter: Sendable {
             let tenWattHours = Decimal(Int64((value * 100).rounded()) % 100_000_000)
             return MBusDataRecord(
                 dib: DataInformationBlock(
-                    coding: .bcd8, functionField: mapping.functionField, tariff: UInt32(mapping.tariff)),
-                vib: ValueInformationBlock(vif: mapping.vif), value: .number(tenWattHours))
+                    coding: .bcd8,
+                    functionField: mapping.functionField,
+                    tariff: UInt32(mapping.tariff)
+                ),
+                vib: ValueInformationBlock(vif: mapping.vif),
+                value: .number(tenWattHours)
+            )
         }
         let structure = VariableDataStructure(header: .long(header), records: records)
         return (try? VariableDataEncoder.encode(structure)) ?? []

@@ -10,8 +10,7 @@ import Testing
 
 /// The daemon end to end: `BridgeService` with an M-Bus bus (on a real pseudo-terminal, and over loopback TCP)
 /// served by the simulator, publishing to a real mosquitto; the project's own MQTT client reads the retained
-/// values back (`mosquitto_sub` block-buffers its output into a pipe, so `MQTTTestSubscriber` never sees its
-/// SUBACK line here).
+/// values back.
 @Suite struct MBusBridgeServiceTests {
     typealias Harness = MBusSimulatorHarness
 
@@ -25,7 +24,7 @@ import Testing
 
     @Test(arguments: [MBusSimulatorServer.Endpoint.pseudoTerminal, .tcp(host: "127.0.0.1", port: 0)])
     func publishesTheManualsEnergyValuesToTheBroker(_ endpoint: MBusSimulatorServer.Endpoint) async throws {
-        let broker = try await KillableBroker.start()
+        let broker = try await MosquittoBroker()
         let payloads: [String: String]
         do {
             payloads = try await Harness.with([try Harness.meter(primary: 3)], on: endpoint) { _, server in
@@ -33,7 +32,9 @@ import Testing
                 settings.port = broker.port
                 let bus = Harness.busConfiguration(server, meters: [MeterConfiguration(name: "pv", address: 3)])
                 let service = BridgeService(
-                    configuration: BridgeConfiguration(mqtt: settings, buses: [bus]), logger: Harness.logger)
+                    configuration: BridgeConfiguration(mqtt: settings, buses: [bus]),
+                    logger: Harness.logger
+                )
                 let running = Task { try await service.run() }
                 let payloads = try await Self.retained(port: broker.port, topics: Set(Self.expected.keys))
                 running.cancel()
@@ -41,23 +42,21 @@ import Testing
                 return payloads
             }
         } catch {
-            await broker.stop()
+            await broker.stopAndRemove()
             throw error
         }
-        await broker.stop()
+        await broker.stopAndRemove()
         for (topic, prefix) in Self.expected {
             #expect(payloads[topic]?.hasPrefix(prefix) == true, "\(topic): \(payloads[topic] ?? "nothing")")
         }
     }
 
     /// Subscribes to `pro380/pv/#` until every topic of `topics` arrived (at most 20 s).
-    ///
-    /// The consumer is cancelled before `shutdown()`: finishing a still-iterated `messages()` stream inside
-    /// `shutdown()` re-enters the client's lock (MQTTClient.swift:84 from ClientState.finishShutdown), so the
-    /// stream must end by cancellation first.
     static func retained(port: Int, topics: Set<String>) async throws -> [String: String] {
         let client = try MQTTClient(
-            configuration: MQTTClientConfiguration(port: port, clientID: "mbus-test-reader"), logger: Harness.logger)
+            configuration: MQTTClientConfiguration(port: port, clientID: "mbus-test-reader"),
+            logger: Harness.logger
+        )
         let stream = client.messages()
         try await client.connect()
         try await client.subscribe(["pro380/pv/#"], qos: .atLeastOnce)

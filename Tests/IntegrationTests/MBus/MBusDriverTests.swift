@@ -47,7 +47,9 @@ import Testing
         let meters = try ["13070001", "13070002", "13070003"].map { try Harness.meter(serial: $0, primary: 0) }
         try await Harness.with(meters) { _, server in
             let session = Self.session(
-                server, [MeterConfiguration(name: "b", address: nil, secondaryAddress: "13070002")])
+                server,
+                [MeterConfiguration(name: "b", address: nil, secondaryAddress: "13070002")]
+            )
             let first = await session.meters[0].driver.poll(groups: [.energy, .identity])
             let second = await session.meters[0].driver.poll(groups: [.energy, .identity])
             await session.close()
@@ -60,7 +62,8 @@ import Testing
 
     @Test func aCorruptedTelegramPublishesNothingAndCounts() async throws {
         try await Harness.with([try Harness.meter(primary: 1)], faults: MBusFaults(corruptTelegrams: 3)) {
-            bus, server in
+            bus,
+            server in
             let session = Self.session(server, [MeterConfiguration(name: "m", address: 1)])
             let driver = session.meters[0].driver
             let bad = await driver.poll(groups: [.energy, .identity])
@@ -79,7 +82,8 @@ import Testing
             let session = Self.session(server, [MeterConfiguration(name: "m", address: 1)])
             let definition = try #require(RegisterTable.pro380["tariff"])
             let answer = try await session.meters[0].driver.write(
-                MeterCommand(key: "tariff", value: .tariff(2, persist: false), definition: definition))
+                MeterCommand(key: "tariff", value: .tariff(2, persist: false), definition: definition)
+            )
             await session.close()
             #expect(answer.detail.contains("acknowledged by E5"))
             #expect(answer.detail.contains("the meter has no M-Bus record to read the tariff back"))
@@ -94,13 +98,18 @@ import Testing
             let driver = session.meters[0].driver
             let table = RegisterTable.pro380
             _ = try await driver.write(
-                MeterCommand(key: "combination_code", value: .integer(10), definition: table["combination_code"]!))
+                MeterCommand(key: "combination_code", value: .integer(10), definition: table["combination_code"]!)
+            )
             _ = try await driver.write(
                 MeterCommand(
-                    key: "s0_output_rate", value: .decimal(Decimal(string: "0.1")!),
-                    definition: table["s0_output_rate"]!))
+                    key: "s0_output_rate",
+                    value: .decimal(Decimal(string: "0.1")!),
+                    definition: table["s0_output_rate"]!
+                )
+            )
             _ = try await driver.write(
-                MeterCommand(key: "power_down_counter", value: .integer(0), definition: table["power_down_counter"]!))
+                MeterCommand(key: "power_down_counter", value: .integer(0), definition: table["power_down_counter"]!)
+            )
             for key in ["modbus_id", "parity", "lcd_cycle_time"] {
                 await #expect(throws: CommandError.notSupported(key: key, protocolName: "M-Bus")) {
                     try await driver.write(MeterCommand(key: key, value: .integer(1), definition: table[key]!))
@@ -120,13 +129,20 @@ import Testing
             let table = RegisterTable.pro380
             let moved = try await driver.write(
                 MeterCommand(
-                    key: "mbus_primary_address", value: .integer(7), definition: table["mbus_primary_address"]!))
+                    key: "mbus_primary_address",
+                    value: .integer(7),
+                    definition: table["mbus_primary_address"]!
+                )
+            )
             #expect(moved.notice == "update address: 7 in the config file")
             #expect(bus.models[0].settings.mbusPrimaryAddress == 7)
             let renamed = try await driver.write(
                 MeterCommand(
-                    key: "mbus_secondary_address", value: .digits("15012345"),
-                    definition: table["mbus_secondary_address"]!))
+                    key: "mbus_secondary_address",
+                    value: .digits("15012345"),
+                    definition: table["mbus_secondary_address"]!
+                )
+            )
             #expect(renamed.detail.contains("15012345"))
             #expect(bus.models[0].settings.mbusSecondaryAddress == "15012345")
             let after = await driver.poll(groups: [.identity])
@@ -139,7 +155,8 @@ import Testing
         try await Harness.with([try Harness.meter(primary: 1)]) { bus, server in
             let session = Self.session(server, [MeterConfiguration(name: "m", address: 1)])
             let answer = try await session.meters[0].driver.write(
-                MeterCommand(key: "baud_rate", value: .integer(9600), definition: RegisterTable.pro380["baud_rate"]!))
+                MeterCommand(key: "baud_rate", value: .integer(9600), definition: RegisterTable.pro380["baud_rate"]!)
+            )
             await session.close()
             #expect(answer.notice == "update baud: 9600 in the config file")
             #expect(bus.models[0].settings.baudRate == 9600)
@@ -152,14 +169,21 @@ import Testing
         ]
         try await Harness.with(meters) { bus, server in
             let session = Self.session(
-                server, [MeterConfiguration(name: "a", address: 1), MeterConfiguration(name: "b", address: 2)])
+                server,
+                [MeterConfiguration(name: "a", address: 1), MeterConfiguration(name: "b", address: 2)]
+            )
             await #expect(
                 throws: CommandError.unsafe(
-                    "baud_rate refused: other meters share this bus and would stay at the old speed")
+                    "baud_rate refused: other meters share this bus and would stay at the old speed"
+                )
             ) {
                 try await session.meters[0].driver.write(
                     MeterCommand(
-                        key: "baud_rate", value: .integer(9600), definition: RegisterTable.pro380["baud_rate"]!))
+                        key: "baud_rate",
+                        value: .integer(9600),
+                        definition: RegisterTable.pro380["baud_rate"]!
+                    )
+                )
             }
             await session.close()
             #expect(bus.models.allSatisfy { $0.settings.baudRate == 2400 })

@@ -12,7 +12,10 @@ import Testing
         .long(
             FixedDataHeader(
                 address: try SecondaryAddress(identification: "13070042", manufacturer: .inepro, version: 1, medium: 2),
-                accessNumber: 2, status: status))
+                accessNumber: 2,
+                status: status
+            )
+        )
     }
 
     static func record(_ dif: DataInformationBlock, _ vib: ValueInformationBlock, _ value: MBusValue) -> MBusDataRecord
@@ -23,17 +26,24 @@ import Testing
     @Test func knownRecordsUseTheTableUnknownOnesADescriptiveKey() throws {
         let energy = ValueInformationBlock(vif: 0x04)
         let reading = MBusReading(
-            address: .primary(0), header: try Self.header(status: 2),
+            address: .primary(0),
+            header: try Self.header(status: 2),
             records: [
                 Self.record(DataInformationBlock(coding: .bcd8, functionField: 0), energy, .number(1_604_814)),
                 Self.record(DataInformationBlock(coding: .bcd8, functionField: 2, tariff: 2), energy, .number(678_901)),
                 Self.record(
-                    DataInformationBlock(coding: .bcd8, functionField: 1, storageNumber: 1), energy, .number(5)),
+                    DataInformationBlock(coding: .bcd8, functionField: 1, storageNumber: 1),
+                    energy,
+                    .number(5)
+                ),
                 Self.record(DataInformationBlock(coding: .bcd4), .fd(0x48), .number(2312)),
                 Self.record(
-                    DataInformationBlock(coding: .bcd8, functionField: 1, tariff: 1), energy,
-                    .invalid(reason: "digit A")),
-            ])
+                    DataInformationBlock(coding: .bcd8, functionField: 1, tariff: 1),
+                    energy,
+                    .invalid(reason: "digit A")
+                ),
+            ]
+        )
         let result = MBusRecordMapper().map(reading, groups: [.energy, .identity], time: Self.now)
         let values = Dictionary(result.readings.map { ($0.key, ($0.value, $0.unit)) }, uniquingKeysWith: { a, _ in a })
         #expect(values["active_energy_total"]?.0 == .decimal(Decimal(string: "16048.14")!))
@@ -74,10 +84,12 @@ import Testing
         #expect(
             try MBusWriteEncoder.data(.combinationCode, value: .integer(10), key: "combination_code") == [
                 0x09, 0xFD, 0x3A, 0x10,
-            ])
+            ]
+        )
         #expect(
             try MBusWriteEncoder.data(.s0Rate, value: .decimal(Decimal(string: "0.01")!), key: "s0_output_rate") == [
                 0x0C, 0xFD, 0x3A, 0x01, 0, 0, 0,
-            ])
+            ]
+        )
     }
 }

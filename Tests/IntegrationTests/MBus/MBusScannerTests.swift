@@ -23,7 +23,10 @@ import Testing
         let meters = try serials.map { try Harness.meter(serial: $0, primary: 0) }
         let result = try await Harness.with(meters) { _, server in
             let port = try SerialPort(
-                device: server.endpoint, settings: LineSettings(baudRate: 2400), logger: Harness.logger)
+                device: server.endpoint,
+                settings: LineSettings(baudRate: 2400),
+                logger: Harness.logger
+            )
             defer { Task { await port.close() } }
             return try await MBusScanner.scan(port, options: Self.options(primary: 0...2))
         }
@@ -31,7 +34,9 @@ import Testing
         #expect(Set(result.meters.map(\.serialNumber)) == Set(serials))
         #expect(result.meters.allSatisfy { $0.primaryAddress == nil && $0.manufacturer == "INM" && $0.version == 1 })
         let yaml = MBusScanner.configurationYAML(
-            result.meters, link: .mbusSerial(device: "/dev/ttyUSB0", settings: LineSettings(baudRate: 2400)))
+            result.meters,
+            link: .mbusSerial(device: "/dev/ttyUSB0", settings: LineSettings(baudRate: 2400))
+        )
         #expect(yaml.contains("    mbus_serial: {device: /dev/ttyUSB0, baud: 2400}"))
         for serial in serials {
             #expect(yaml.contains("      - name: pro380_\(serial)\n        secondary_address: \"\(serial)\""))

@@ -34,7 +34,10 @@ struct MBusSimulatorHarness {
         let idle = PhaseLoad(voltage: 230, current: 0, angle: 0)
         let model = try PRO380Model(
             settings: SimulatedMeterSettings(serialNumber: serial, baudRate: 2400, mbusPrimaryAddress: primary),
-            counters: manualCounters, profile: .constant(phases: [idle, idle, idle], frequency: 50), start: start)
+            counters: manualCounters,
+            profile: .constant(phases: [idle, idle, idle], frequency: 50),
+            start: start
+        )
         return SimulatedMBusMeter(model: model)
     }
 
@@ -42,7 +45,8 @@ struct MBusSimulatorHarness {
 
     /// Serves `meters` on `endpoint` while `body` runs, then stops the server and closes the endpoint.
     static func with<T: Sendable>(
-        _ meters: [SimulatedMBusMeter], on endpoint: MBusSimulatorServer.Endpoint = .pseudoTerminal,
+        _ meters: [SimulatedMBusMeter],
+        on endpoint: MBusSimulatorServer.Endpoint = .pseudoTerminal,
         faults: MBusFaults = MBusFaults(),
         _ body: @Sendable (SimulatedMBusBus, MBusSimulatorServer) async throws -> T
     ) async throws -> T {

@@ -12,6 +12,7 @@ import SerialIO
 /// which some TCP gateways need (the client's `selectionPause`).
 package final class MBusBusSession: BusSession {
     package let name: String
+    package var meterProtocol: BusLink.MeterProtocol { .mbus }
     package let meters: [BusMeter]
     let link: MBusLink
     let gate: BusGate
@@ -23,8 +24,11 @@ package final class MBusBusSession: BusSession {
         name = bus.name
         let gate = BusGate()
         let link = MBusLink(
-            endpoint: bus.link.endpoint, configuration: Self.clientConfiguration(bus), logger: logger,
-            open: open ?? Self.opener(for: bus, logger: logger))
+            endpoint: bus.link.endpoint,
+            configuration: Self.clientConfiguration(bus),
+            logger: logger,
+            open: open ?? Self.opener(for: bus, logger: logger)
+        )
         self.gate = gate
         self.link = link
         let lone = bus.meters.count == 1
@@ -34,8 +38,12 @@ package final class MBusBusSession: BusSession {
             var meterLogger = logger
             meterLogger[metadataKey: "meter"] = "\(meter.name)"
             let driver = MBusMeterDriver(
-                meter: meter, link: link, gate: gate,
-                options: MBusMeterDriver.Options(aloneOnBus: lone, serialLine: isSerial), logger: meterLogger)
+                meter: meter,
+                link: link,
+                gate: gate,
+                options: MBusMeterDriver.Options(aloneOnBus: lone, serialLine: isSerial),
+                logger: meterLogger
+            )
             return BusMeter(configuration: meter, driver: driver)
         }
     }

@@ -46,14 +46,17 @@ package actor MBusLink {
             retryAt = nil
             backOff = .seconds(1)
             logger.debug(
-                "M-Bus transport open", metadata: ["endpoint": "\(endpoint)", "line": "\(configuration.line)"])
+                "M-Bus transport open",
+                metadata: ["endpoint": "\(endpoint)", "line": "\(configuration.line)"]
+            )
             return client
         } catch {
             openFailures += 1
             retryAt = ContinuousClock.now + backOff
             logger.warning(
                 "cannot open M-Bus transport",
-                metadata: ["endpoint": "\(endpoint)", "error": "\(error)", "retry_in": "\(backOff)"])
+                metadata: ["endpoint": "\(endpoint)", "error": "\(error)", "retry_in": "\(backOff)"]
+            )
             backOff = min(backOff * 2, .seconds(30))
             if let transportError = error as? TransportError { throw MBusError.transport(transportError) }
             throw MBusError.transport(.connectFailed(endpoint: endpoint, reason: "\(error)"))

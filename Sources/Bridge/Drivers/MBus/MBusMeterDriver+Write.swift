@@ -50,7 +50,10 @@ extension MBusMeterDriver {
             case .single: return
             case .collision:
                 throw MBusError.garbledReply(
-                    address: "secondary address \(address)", attempts: 1, lastError: "selection collided")
+                    address: "secondary address \(address)",
+                    attempts: 1,
+                    lastError: "selection collided"
+                )
             case .none: continue
             }
         }
@@ -91,7 +94,9 @@ extension MBusMeterDriver {
                 let after = try await client.readData(from: check, manufacturer: .inepro)
                 guard case .long(let readBack) = after.header, readBack.address.identification == expectedID else {
                     throw CommandError.mismatch(
-                        expected: "meter \(expectedID) at \(check)", readBack: "\(after.header)")
+                        expected: "meter \(expectedID) at \(check)",
+                        readBack: "\(after.header)"
+                    )
                 }
                 if notice != nil { self.target = check }
                 let readings = self.mapper.map(after, groups: Set(PollGroup.allCases), time: Date()).readings
@@ -99,7 +104,9 @@ extension MBusMeterDriver {
                     readings: readings + [
                         Reading(key: command.key, value: command.value.published, unit: nil, time: Date())
                     ],
-                    detail: "acknowledged by E5; read back: meter \(expectedID) answers at \(check)", notice: notice)
+                    detail: "acknowledged by E5; read back: meter \(expectedID) answers at \(check)",
+                    notice: notice
+                )
             }
         }
     }
@@ -133,7 +140,8 @@ extension MBusMeterDriver {
                 return CommandConfirmation(
                     readings: readings + [Reading(key: "baud_rate", value: .integer(baud), unit: nil, time: Date())],
                     detail: "acknowledged by E5 at the old speed; read back: the meter answers at \(baud) baud",
-                    notice: "update baud: \(baud) in the config file")
+                    notice: "update baud: \(baud) in the config file"
+                )
             }
         }
     }

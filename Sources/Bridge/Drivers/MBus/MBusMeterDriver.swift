@@ -85,7 +85,8 @@ package actor MBusMeterDriver: MeterDriver {
         let table = mapper.table
         return Set(
             table.definitions.filter { $0.mbus == nil && !Self.headerKeys.contains($0.key) && $0.write?.mbus == nil }
-                .map(\.key))
+                .map(\.key)
+        )
     }
 
     package func diagnostics() async -> MeterDiagnostics { counters }
@@ -109,12 +110,17 @@ package actor MBusMeterDriver: MeterDriver {
             lastAnswered = answered
             logger.info("M-Bus readout failed", metadata: ["error": "\(error)"])
             return PollOutcome(
-                failures: [ReadFailure(keys: ["mbus_readout"], reason: "\(error)")], meterAnswered: answered)
+                failures: [ReadFailure(keys: ["mbus_readout"], reason: "\(error)")],
+                meterAnswered: answered
+            )
         }
     }
 
     /// Runs `body` with the bus held at `priority`; a transport failure closes the transport for a reopen.
-    func transaction<T: Sendable>(_ priority: BusGate.Priority, _ body: (MBusClient) async throws -> T) async throws
+    func transaction<T: Sendable>(
+        _ priority: BusGate.Priority,
+        _ body: (MBusClient) async throws -> T
+    ) async throws
         -> T
     {
         try await gate.withTransaction(priority: priority) {
@@ -134,7 +140,10 @@ package actor MBusMeterDriver: MeterDriver {
         if let target { return target }
         let identification = secondaryIdentification ?? ""
         let mask = try SecondaryAddress(
-            identification: identification, manufacturer: .inepro, medium: FixedDataHeader.electricity)
+            identification: identification,
+            manufacturer: .inepro,
+            medium: FixedDataHeader.electricity
+        )
         let found = try await client.searchSecondaryAddresses(within: mask)
         guard found.count == 1, let header = found.first else {
             throw MBusError.noReply(address: "secondary address \(identification)", attempts: 1)

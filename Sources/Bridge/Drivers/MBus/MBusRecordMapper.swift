@@ -31,14 +31,17 @@ package struct MBusRecordMapper: Sendable {
         if case .long(let header) = reading.header {
             if groups.contains(.identity) {
                 result.readings.append(
-                    Reading(key: "serial_number", value: .text(header.address.identification), unit: nil, time: time))
+                    Reading(key: "serial_number", value: .text(header.address.identification), unit: nil, time: time)
+                )
                 if let version = header.address.version {
                     result.readings.append(
-                        Reading(key: "software_version", value: .integer(Int(version)), unit: nil, time: time))
+                        Reading(key: "software_version", value: .integer(Int(version)), unit: nil, time: time)
+                    )
                 }
             }
             result.readings.append(
-                Reading(key: "error_code", value: .integer(Int(header.status)), unit: nil, time: time))
+                Reading(key: "error_code", value: .integer(Int(header.status)), unit: nil, time: time)
+            )
         }
         for record in reading.records {
             let row = definition(for: record)

@@ -58,12 +58,19 @@ package enum MBusScanner {
     /// - Parameter progress: called with a line for each meter or collision found.
     /// - Throws: `MBusError.transport` when the transport fails; cancellation.
     package static func scan(
-        _ transport: any Transport, options: Options = Options(), progress: @Sendable (String) -> Void = { _ in }
+        _ transport: any Transport,
+        options: Options = Options(),
+        progress: @Sendable (String) -> Void = { _ in }
     ) async throws -> Result {
         let client = MBusClient(
             transport: transport,
             configuration: MBusClientConfiguration(
-                line: options.line, replyTimeout: options.timeout, attempts: 1, selectionPause: options.selectionPause))
+                line: options.line,
+                replyTimeout: options.timeout,
+                attempts: 1,
+                selectionPause: options.selectionPause
+            )
+        )
         var result = Result()
         for address in options.primaryAddresses.map(Array.init) ?? [] {
             try Task.checkCancellation()
