@@ -36,6 +36,9 @@ package struct SimulatorConfiguration: Sendable {
     package var opticalPort: IEC62056SimulatorEndpoint?
     /// How the optical port answers: identification, reaction time, faults.
     package var optical: IEC62056SimulatorConfiguration
+    /// Where the meters are also served as PRO380-Mb on one M-Bus (each at its `mbusPrimaryAddress` and
+    /// `mbusSecondaryAddress`); `nil` serves none.
+    package var mbusPort: MBusSimulatorServer.Endpoint?
 
     /// - Parameter meters: defaults to one meter, Modbus ID 1, serial 13070042.
     package init(
@@ -43,7 +46,8 @@ package struct SimulatorConfiguration: Sendable {
         meters: [SimulatedMeterSettings] = [SimulatedMeterSettings()],
         seed: UInt64 = 1, stateDirectory: URL? = nil, saveInterval: Duration = .seconds(60),
         faults: ModbusFaults = ModbusFaults(), opticalPort: IEC62056SimulatorEndpoint? = nil,
-        optical: IEC62056SimulatorConfiguration = IEC62056SimulatorConfiguration()
+        optical: IEC62056SimulatorConfiguration = IEC62056SimulatorConfiguration(),
+        mbusPort: MBusSimulatorServer.Endpoint? = nil
     ) {
         self.endpoint = endpoint
         self.meters = meters
@@ -53,12 +57,14 @@ package struct SimulatorConfiguration: Sendable {
         self.faults = faults
         self.opticalPort = opticalPort
         self.optical = optical
+        self.mbusPort = mbusPort
     }
 
-    /// `count` meters with Modbus IDs 1...count and serial numbers 13070001, 13070002, ...
+    /// `count` meters with Modbus IDs and M-Bus primary addresses 1...count, serial numbers 13070001, 13070002, ...
     package static func meters(count: Int) -> [SimulatedMeterSettings] {
         (1...max(count, 1)).map { n in
-            SimulatedMeterSettings(serialNumber: String(format: "%08d", 13_070_000 + n), modbusID: n)
+            SimulatedMeterSettings(
+                serialNumber: String(format: "%08d", 13_070_000 + n), modbusID: n, mbusPrimaryAddress: n)
         }
     }
 }

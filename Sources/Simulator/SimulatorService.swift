@@ -22,6 +22,8 @@ package final class SimulatorService: Sendable {
     /// The first meter's optical port (IEC 62056-21), when `configuration.opticalPort` asks for one; its
     /// `endpointDescription` is where to connect, `setFaults` changes its faults while serving.
     package let optical: IEC62056SimulatorServer?
+    /// The meters on an M-Bus, when `configuration.mbusPort` asks for one; its `endpoint` is where to connect.
+    package let mbus: MBusSimulatorServer?
 
     private let server: ModbusSimulatorServer
     private let pseudoTerminal: PseudoTerminal?
@@ -57,6 +59,11 @@ package final class SimulatorService: Sendable {
             try IEC62056SimulatorServer.open(
                 endpoint, model: meters[0], configuration: configuration.optical, clock: clock, logger: logger)
         }
+        mbus = try configuration.mbusPort.map { endpoint in
+            try MBusSimulatorServer(
+                bus: SimulatedMBusBus(meters: meters.map { SimulatedMBusMeter(model: $0) }), endpoint: endpoint,
+                logger: logger, clock: clock)
+        }
         server = ModbusSimulatorServer(bus: bus, clock: clock, logger: logger)
         switch configuration.endpoint {
         case .pseudoTerminal:
@@ -84,10 +91,12 @@ package final class SimulatorService: Sendable {
                 "endpoint": "\(endpoint)", "mode": "\(configuration.endpoint)",
                 "units": "\(bus.meters.map { $0.settings.modbusID })",
                 "optical": "\(optical?.endpointDescription ?? "-")",
+                "mbus": "\(mbus?.endpoint ?? "-")",
             ])
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await self.serve() }
             if let optical = self.optical { group.addTask { await optical.run() } }
+            if let mbus = self.mbus { group.addTask { await mbus.run() } }
             group.addTask {
                 while (try? await Task.sleep(for: self.configuration.saveInterval)) != nil {
                     await self.saveStates()
