@@ -108,6 +108,10 @@ package actor MBusMeterDriver: MeterDriver {
             counters.failedPolls += 1
             let answered = count(error)
             lastAnswered = answered
+            if secondaryIdentification != nil, case MBusError.noReply = error {
+                // Relearn the version byte next time (a firmware update changes it and the selection misses).
+                target = nil
+            }
             logger.info("M-Bus readout failed", metadata: ["error": "\(error)"])
             return PollOutcome(
                 failures: [ReadFailure(keys: ["mbus_readout"], reason: "\(error)")],
