@@ -19,9 +19,12 @@ package actor Publisher {
     private var flushing = false
     package private(set) var dropped = 0
     package private(set) var published = 0
+    /// What was published per meter (keys, identity values, availability), for discovery and diagnostics.
+    package let ledger: MeterLedger
 
-    package init(client: MQTTClient, topics: TopicLayout, qos: QoS, queueLimit: Int = 100_000, logger: Logger) {
+    package init(client: MQTTClient, topics: TopicLayout, qos: QoS, queueLimit: Int = 100_000, ledger: MeterLedger = MeterLedger(), logger: Logger) {
         self.client = client
+        self.ledger = ledger
         self.topics = topics
         self.qos = qos
         self.queueLimit = queueLimit
@@ -30,6 +33,7 @@ package actor Publisher {
 
     /// Publishes each reading retained to `<base>/<meter>/<key>`.
     package func publish(meter: String, readings: [Reading]) async {
+        ledger.record(meter: meter, readings: readings)
         let drafts = readings.map {
             MQTTMessageDraft(topic: topics.reading(meter: meter, key: $0.key), payload: ReadingPayload.json($0), qos: qos, retain: true)
         }
@@ -38,6 +42,7 @@ package actor Publisher {
 
     /// Publishes `online` or `offline`, retained, to `<base>/<meter>/availability`.
     package func publishAvailability(meter: String, online: Bool) async {
+        ledger.record(meter: meter, online: online)
         await send([MQTTMessageDraft(topic: topics.availability(meter: meter), payload: online ? "online" : "offline", qos: .atLeastOnce, retain: true)])
     }
 
