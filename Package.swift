@@ -93,7 +93,12 @@ let package = Package(
         .testTarget(name: "MQTTTests", dependencies: ["MQTT", "TestSupport"], swiftSettings: upcomingFeatures),
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["Bridge", "Simulator", "PRO380", "MQTT", "Modbus", "MBus", "IEC62056", "SerialIO", "TestSupport"],
+            dependencies: [
+                "Bridge", "Simulator", "PRO380", "MQTT", "Modbus", "MBus", "IEC62056", "SerialIO", "TestSupport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: upcomingFeatures
         ),
     ],

@@ -67,7 +67,7 @@ final class ClientContext: Sendable {
             let filters = state.subscriptions.filter { $0.qos == qos }.map(\.filter)
             guard !filters.isEmpty else { continue }
             var mid: Int32 = 0
-            let rc = handle.subscribe(filters, qos: qos, mid: &mid)
+            let rc = handle.subscribe(filters, qos: qos, version: configuration.protocolVersion, mid: &mid)
             if rc == MOSQ_ERR_SUCCESS.rawValue {
                 state.pendingSubscribes[mid] = .init(filters: filters, continuation: nil)
             } else {

@@ -18,7 +18,7 @@ extension MQTTClient {
                 guard state.connection == .connected else { return .notConnected }
                 var mid: Int32 = 0
                 // Registered under the lock held across the call, as in `publish`: the SUBACK callback waits for it.
-                let rc = handle.subscribe(filters, qos: qos, mid: &mid)
+                let rc = handle.subscribe(filters, qos: qos, version: context.configuration.protocolVersion, mid: &mid)
                 guard rc == MOSQ_ERR_SUCCESS.rawValue else {
                     if rc == MOSQ_ERR_NO_CONN.rawValue { return .notConnected }
                     return .subscribeFailed("\(filters.joined(separator: ", ")): \(MosquittoHandle.describe(rc))")

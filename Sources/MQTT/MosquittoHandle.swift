@@ -54,13 +54,18 @@ struct MosquittoHandle: @unchecked Sendable {
     }
 
     /// Sends one SUBSCRIBE for `filters`, all at `qos`; `mid` receives the message ID.
-    func subscribe(_ filters: [String], qos: QoS, mid: inout Int32) -> Int32 {
+    ///
+    /// With MQTT 5 the subscription asks for "retain as published" (MQTT 5.0 section 3.8.3.1), so a message that was
+    /// published retained keeps its retain flag even when it is forwarded live; the bridge refuses retained command
+    /// messages, and without this option a retained command published while it is subscribed would look fresh.
+    func subscribe(_ filters: [String], qos: QoS, version: MQTTProtocolVersion, mid: inout Int32) -> Int32 {
+        let options = version == .v5 ? Int32(MQTT_SUB_OPT_RETAIN_AS_PUBLISHED.rawValue) : 0
         var cStrings = filters.map { strdup($0) }
         defer { cStrings.forEach { free($0) } }
         return cStrings.withUnsafeMutableBufferPointer { buffer in
             buffer.withMemoryRebound(to: UnsafeMutablePointer<CChar>?.self) { rebound in
                 mosquitto_subscribe_multiple(
-                    pointer, &mid, Int32(rebound.count), rebound.baseAddress, Int32(qos.rawValue), 0, nil)
+                    pointer, &mid, Int32(rebound.count), rebound.baseAddress, Int32(qos.rawValue), options, nil)
             }
         }
     }

@@ -87,9 +87,13 @@ final class DescriptorChannel: Sendable {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Value, any Error>) in
                 queue.async {
                     let context = Operation(channel: self, id: id)
-                    let result = Result { () throws -> Value in
+                    var result = Result { () throws -> Value in
                         try context.checkInterrupted()
                         return try operation(context)
+                    }
+                    // A call failing because close() shut the socket down mid-call is a close, not a failure.
+                    if case .failure(TransportError.systemCall) = result, self.isClosed {
+                        result = .failure(TransportError.closed(endpoint: self.endpoint))
                     }
                     self.state.withLock { state in state.cancelled = state.cancelled.filter { $0 > id } }
                     continuation.resume(with: result)
@@ -115,12 +119,15 @@ final class DescriptorChannel: Sendable {
         }
     }
 
-    /// Like `close()`, for synchronous callers: waits on the calling thread only until a waiting operation has
-    /// been woken (it is interrupted at once), so the descriptor is closed when this returns.
-    /// Never call it from inside `perform`.
-    func closeNow() {
+    /// Like `close()`, for synchronous callers, and safe anywhere (a task cancellation handler included): it never
+    /// waits. A socket is shut down at once (a listening socket then refuses new connections), and the descriptor
+    /// is closed on the channel's thread after a waiting operation has been woken. Blocking here until then could
+    /// deadlock: inside a cancellation handler the task's status lock is held, and the woken operation needs that
+    /// lock to resume its continuation.
+    func closeSoon() {
         guard markClosed() else { return }
-        queue.sync { self.releaseIfNeeded() }
+        if kind == .socket { _ = shutdown(fd, Int32(SHUT_RDWR)) }
+        queue.async { self.releaseIfNeeded() }
     }
 
     private func markClosed() -> Bool {

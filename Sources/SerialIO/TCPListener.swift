@@ -81,10 +81,11 @@ package final class TCPListener: Sendable {
         }
     }
 
-    /// Stops listening: when it returns, the socket is closed and new connections are refused; a pending
-    /// `accept()` throws `TransportError.closed`. Connections already accepted stay open. A second call does
-    /// nothing. It waits only for a pending `accept` to be woken, which is immediate.
+    /// Stops listening: when it returns, new connections are refused (the socket is shut down); a pending
+    /// `accept()` throws `TransportError.closed`, and the descriptor is closed on the listener's thread right after.
+    /// Connections already accepted stay open. It never blocks, so it may be called from a task cancellation
+    /// handler. A second call does nothing.
     package func close() {
-        channel.closeNow()
+        channel.closeSoon()
     }
 }

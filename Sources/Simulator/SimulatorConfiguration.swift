@@ -32,13 +32,18 @@ package struct SimulatorConfiguration: Sendable {
     package var saveInterval: Duration
     /// Misbehaviour for tests.
     package var faults: ModbusFaults
+    /// Where the first meter's optical port (IEC 62056-21 mode C readout) is served; `nil` serves none.
+    package var opticalPort: IEC62056SimulatorEndpoint?
+    /// How the optical port answers: identification, reaction time, faults.
+    package var optical: IEC62056SimulatorConfiguration
 
     /// - Parameter meters: defaults to one meter, Modbus ID 1, serial 13070042.
     package init(
         endpoint: Endpoint = .tcp(host: "127.0.0.1", port: 0),
         meters: [SimulatedMeterSettings] = [SimulatedMeterSettings()],
         seed: UInt64 = 1, stateDirectory: URL? = nil, saveInterval: Duration = .seconds(60),
-        faults: ModbusFaults = ModbusFaults()
+        faults: ModbusFaults = ModbusFaults(), opticalPort: IEC62056SimulatorEndpoint? = nil,
+        optical: IEC62056SimulatorConfiguration = IEC62056SimulatorConfiguration()
     ) {
         self.endpoint = endpoint
         self.meters = meters
@@ -46,6 +51,8 @@ package struct SimulatorConfiguration: Sendable {
         self.stateDirectory = stateDirectory
         self.saveInterval = saveInterval
         self.faults = faults
+        self.opticalPort = opticalPort
+        self.optical = optical
     }
 
     /// `count` meters with Modbus IDs 1...count and serial numbers 13070001, 13070002, ...

@@ -19,6 +19,9 @@ package final class SimulatorService: Sendable {
     package let endpoint: String
     /// The bound TCP port, or `nil` on a pseudo-terminal.
     package let port: Int?
+    /// The first meter's optical port (IEC 62056-21), when `configuration.opticalPort` asks for one; its
+    /// `endpointDescription` is where to connect, `setFaults` changes its faults while serving.
+    package let optical: IEC62056SimulatorServer?
 
     private let server: ModbusSimulatorServer
     private let pseudoTerminal: PseudoTerminal?
@@ -50,6 +53,10 @@ package final class SimulatorService: Sendable {
                     stateFileURL: file))
         }
         bus = SimulatedModbusBus(meters: meters, faults: configuration.faults)
+        optical = try configuration.opticalPort.map { endpoint in
+            try IEC62056SimulatorServer.open(
+                endpoint, model: meters[0], configuration: configuration.optical, clock: clock, logger: logger)
+        }
         server = ModbusSimulatorServer(bus: bus, clock: clock, logger: logger)
         switch configuration.endpoint {
         case .pseudoTerminal:
@@ -76,9 +83,11 @@ package final class SimulatorService: Sendable {
             metadata: [
                 "endpoint": "\(endpoint)", "mode": "\(configuration.endpoint)",
                 "units": "\(bus.meters.map { $0.settings.modbusID })",
+                "optical": "\(optical?.endpointDescription ?? "-")",
             ])
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await self.serve() }
+            if let optical = self.optical { group.addTask { await optical.run() } }
             group.addTask {
                 while (try? await Task.sleep(for: self.configuration.saveInterval)) != nil {
                     await self.saveStates()

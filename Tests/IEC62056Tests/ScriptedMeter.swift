@@ -1,6 +1,10 @@
 import IEC62056
 import SerialIO
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// A scripted mode C meter on the peer end of a `SocketPairTransport` pair, run beside the client in a task group.
 ///
 /// It answers each request with `identification`; after the acknowledgement it moves its end to the selected
@@ -16,7 +20,6 @@ struct ScriptedMeter {
     func run(on end: SocketPairTransport) async throws -> [HHUMessage] {
         var decoder = HHUMessageDecoder()
         var received: [HHUMessage] = []
-        let signOn = LineSettings(baudRate: 300, dataBits: 7, parity: .even)
         while true {
             guard let message = try decoder.decode() else {
                 do {
@@ -27,7 +30,20 @@ struct ScriptedMeter {
                 continue
             }
             received.append(message)
-            switch message {
+            do {
+                try await answer(message, on: end)
+            } catch TransportError.closed {
+                return received
+            } catch TransportError.systemCall(_, _, let code) where code == EPIPE || code == ECONNRESET {
+                // The client hung up while the meter was still answering (it refused the identification).
+                return received
+            }
+        }
+    }
+
+    private func answer(_ message: HHUMessage, on end: SocketPairTransport) async throws {
+        let signOn = LineSettings(baudRate: 300, dataBits: 7, parity: .even)
+        switch message {
             case .request:
                 try await end.reconfigure(signOn)
                 try await end.write(wire(IEC62056Encoder.encode(identification)))
@@ -38,9 +54,7 @@ struct ScriptedMeter {
                     try await end.reconfigure(LineSettings(baudRate: rate, dataBits: 7, parity: .even))
                 }
                 try await end.write(wire(dataMessage))
-            }
         }
-        return received
     }
 
     private func wire(_ bytes: [UInt8]) -> [UInt8] { sendsParityBits ? SevenBit.withEvenParity(bytes) : bytes }

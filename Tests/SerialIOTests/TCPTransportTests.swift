@@ -144,4 +144,30 @@ import Testing
         await #expect(throws: TransportError.closed(endpoint: listener.endpoint)) { _ = try await accepted.value }
         await #expect(throws: TransportError.closed(endpoint: listener.endpoint)) { _ = try await listener.accept() }
     }
+
+    /// The simulator's shape: the listener is closed from the accepting task's cancellation handler.
+    @Test func closingTheListenerFromACancellationHandlerEndsAccept() async throws {
+        let listener = try TCPListener()
+        let server = Task {
+            try await withTaskCancellationHandler {
+                try await listener.accept()
+            } onCancel: {
+                listener.close()
+            }
+        }
+        try await Task.sleep(for: .milliseconds(50))
+        server.cancel()
+        // Closed or cancelled, whichever the accept saw first; what matters is that it ends, without deadlock.
+        await #expect {
+            _ = try await server.value
+        } throws: { error in
+            error is CancellationError || error as? TransportError == .closed(endpoint: listener.endpoint)
+        }
+        await #expect {
+            try await TCPTransport.connect(host: "127.0.0.1", port: listener.port, timeout: .seconds(5))
+        } throws: { error in
+            if case TransportError.connectFailed = error { return true }
+            return false
+        }
+    }
 }

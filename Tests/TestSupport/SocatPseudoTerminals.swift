@@ -1,4 +1,3 @@
-import Dispatch
 import Foundation
 
 #if canImport(Glibc)
@@ -9,14 +8,14 @@ import Glibc
 /// path come out of the other. An independent pty pair, for checking `SerialPort` against a tool other than our
 /// own `PseudoTerminal`, and for peers (pyserial scripts) that want a path on both ends.
 ///
-/// Call `stop()` when done; it kills socat and waits for it. (SIGKILL: a child started from a dispatch thread
-/// inherits that thread's blocked signals, so socat may never see a SIGTERM.)
+/// Use `with(_:)`, which stops socat afterwards, or call `stop()`. Stopping sends SIGKILL: a child started from a
+/// dispatch thread can inherit that thread's blocked signals and never see a SIGTERM.
 package final class SocatPseudoTerminals: Sendable {
     /// The two `/dev/pts/N` paths socat reported.
     package let paths: (String, String)
-    private let process: Process
+    private let process: ChildProcess
 
-    private init(paths: (String, String), process: Process) {
+    private init(paths: (String, String), process: ChildProcess) {
         self.paths = paths
         self.process = process
     }
@@ -27,39 +26,27 @@ package final class SocatPseudoTerminals: Sendable {
     private static let executable: String? = ["/usr/bin/socat", "/bin/socat", "/usr/local/bin/socat"]
         .first { FileManager.default.isExecutableFile(atPath: $0) }
 
-    /// Starts socat and waits (off the cooperative pool) until it has printed both "PTY is /dev/pts/N" lines.
-    /// - Throws: `SocatError` when socat is missing, exits, or does not report two paths within `timeout`.
+    /// Starts socat and waits until it has printed both "PTY is /dev/pts/N" lines.
+    /// - Throws: `ChildProcessError` when socat exits or does not report two paths within `timeout`;
+    ///   `SocatError` when socat is not installed.
     package static func start(timeout: Duration = .seconds(10)) async throws -> SocatPseudoTerminals {
         guard let executable else { throw SocatError(message: "socat is not installed") }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = ["-d", "-d", "pty,raw,echo=0", "pty,raw,echo=0"]
-        let stderr = Pipe()
-        process.standardError = stderr
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        let reader = stderr.fileHandleForReading
-        let deadline = ContinuousClock.now.advanced(by: timeout)
-        let paths: [String] = await withCheckedContinuation { continuation in
-            DispatchQueue(label: "socat stderr").async {
-                var text = ""
-                var found: [String] = []
-                while found.count < 2, ContinuousClock.now < deadline {
-                    let data = reader.availableData
-                    if data.isEmpty { break }
-                    text += String(decoding: data, as: UTF8.self)
-                    found = text.split(separator: "\n").compactMap { line in
-                        guard let marker = line.range(of: "PTY is ") else { return nil }
-                        return String(line[marker.upperBound...]).trimmingCharacters(in: .whitespaces)
-                    }
-                }
-                continuation.resume(returning: found)
-            }
+        let process = try ChildProcess(executable, ["-d", "-d", "pty,raw,echo=0", "pty,raw,echo=0"])
+        do {
+            try await process.waitForLine(timeout: timeout) { $0.contains("starting data transfer loop") }
+        } catch {
+            process.send(SIGKILL)
+            _ = await process.waitForExit()
+            throw error
+        }
+        let paths = process.lines.compactMap { line -> String? in
+            guard let marker = line.range(of: "PTY is ") else { return nil }
+            return String(line[marker.upperBound...]).trimmingCharacters(in: .whitespaces)
         }
         guard paths.count == 2 else {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-            throw SocatError(message: "socat did not report two pty paths (got \(paths))")
+            process.send(SIGKILL)
+            _ = await process.waitForExit()
+            throw SocatError(message: "socat did not report two pty paths: \(process.lines)")
         }
         return SocatPseudoTerminals(paths: (paths[0], paths[1]), process: process)
     }
@@ -79,16 +66,10 @@ package final class SocatPseudoTerminals: Sendable {
         }
     }
 
-    /// Kills socat and waits (off the cooperative pool) until it has exited. A second call does nothing more.
+    /// Kills socat and waits until it has exited. A second call does nothing more.
     package func stop() async {
-        let process = process
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            DispatchQueue(label: "socat exit").async {
-                process.waitUntilExit()
-                continuation.resume()
-            }
-        }
+        process.send(SIGKILL)
+        _ = await process.waitForExit()
     }
 }
 

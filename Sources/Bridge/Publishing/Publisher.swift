@@ -6,17 +6,30 @@ package import PRO380
 
 /// Turns readings, availability and diagnostics into MQTT messages, and keeps them while the broker is away.
 ///
-/// Store and forward: a message that cannot be published (not connected) waits in a bounded queue, in order, with
-/// the reading's original timestamp in its payload, and goes out when the connection is back. When the queue is
-/// full the oldest messages are dropped and counted. The publisher never sees protocol frames.
+/// Store and forward: every message goes into a bounded queue, in order, with the reading's original timestamp in
+/// its payload; `run()` sends the queue whenever the client is connected. So a poller never waits for the broker:
+/// a QoS 1 publish that was in flight when the connection dropped waits for the reconnect inside `run()`, while
+/// polling goes on and its readings queue up behind it. When the queue is full the oldest messages are dropped and
+/// counted. The publisher never sees protocol frames.
 package actor Publisher {
+    private struct Queued {
+        var sequence: UInt64
+        var draft: MQTTMessageDraft
+    }
+
+    /// How many messages are in flight at once while the queue is sent.
+    private static let batchSize = 64
+
     private let client: MQTTClient
     private let topics: TopicLayout
     private let qos: QoS
     private let logger: Logger
-    private var queue: Deque<MQTTMessageDraft> = []
+    private var queue: Deque<Queued> = []
+    private var nextSequence: UInt64 = 0
     private let queueLimit: Int
     private var flushing = false
+    private let wakeups: AsyncStream<Void>
+    private let wakeup: AsyncStream<Void>.Continuation
     package private(set) var dropped = 0
     package private(set) var published = 0
     /// What was published per meter (keys, identity values, availability), for discovery and diagnostics.
@@ -29,86 +42,105 @@ package actor Publisher {
         self.qos = qos
         self.queueLimit = queueLimit
         self.logger = logger
+        (wakeups, wakeup) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
     }
 
-    /// Publishes each reading retained to `<base>/<meter>/<key>`.
+    /// Queues each reading, retained, for `<base>/<meter>/<key>`.
     package func publish(meter: String, readings: [Reading]) async {
         ledger.record(meter: meter, readings: readings)
-        let drafts = readings.map {
+        enqueue(readings.map {
             MQTTMessageDraft(topic: topics.reading(meter: meter, key: $0.key), payload: ReadingPayload.json($0), qos: qos, retain: true)
-        }
-        await send(drafts)
+        })
     }
 
-    /// Publishes `online` or `offline`, retained, to `<base>/<meter>/availability`.
+    /// Queues `online` or `offline`, retained, for `<base>/<meter>/availability`.
     package func publishAvailability(meter: String, online: Bool) async {
         ledger.record(meter: meter, online: online)
-        await send([MQTTMessageDraft(topic: topics.availability(meter: meter), payload: online ? "online" : "offline", qos: .atLeastOnce, retain: true)])
+        enqueue([MQTTMessageDraft(topic: topics.availability(meter: meter), payload: online ? "online" : "offline", qos: .atLeastOnce, retain: true)])
     }
 
-    /// Publishes a retained JSON document to `topic` (diagnostics).
+    /// Queues a retained JSON document for `topic` (diagnostics).
     package func publishRetained(topic: String, json: String) async {
-        await send([MQTTMessageDraft(topic: topic, payload: json, qos: .atMostOnce, retain: true)])
+        enqueue([MQTTMessageDraft(topic: topic, payload: json, qos: .atMostOnce, retain: true)])
     }
 
-    /// How many messages wait for the broker.
+    /// How many messages wait for the broker (or its acknowledgement).
     package var queuedCount: Int { queue.count }
 
-    /// Sends queued messages once the client is connected again; runs until cancelled.
+    /// Sends the queue whenever something was queued or the client connected; runs until cancelled.
     package func run() async {
-        for await state in client.connectionStates() {
-            if state == .connected { await flush() }
-            if state == .shutDown { return }
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { [client, wakeup] in
+                for await state in client.connectionStates() {
+                    if state == .connected { wakeup.yield() }
+                    if state == .shutDown { return }
+                }
+            }
+            for await _ in wakeups { await flush() }
+            group.cancelAll()
         }
     }
 
-    private func send(_ drafts: [MQTTMessageDraft]) async {
-        guard queue.isEmpty, client.state == .connected else {
-            enqueue(drafts)
-            return
-        }
-        await withTaskGroup(of: MQTTMessageDraft?.self) { group in
-            for draft in drafts {
-                group.addTask { [client] in
-                    do {
-                        try await client.publish(draft)
-                        return nil
-                    } catch {
-                        return draft
+    /// Sends queued messages in order, while the client is connected, until the queue is empty or a publish fails
+    /// (the rest waits for the next connection). The shutdown path calls it after `run()` ended.
+    package func flush() async {
+        guard !flushing else { return }
+        flushing = true
+        defer { flushing = false }
+        while !queue.isEmpty, client.state == .connected {
+            let batch = nextBatch()
+            let sent = await withTaskGroup(of: UInt64?.self) { group in
+                for item in batch {
+                    group.addTask { [client, logger] in
+                        do {
+                            try await client.publish(item.draft)
+                        } catch MQTTError.notConnected, MQTTError.shutDown {
+                            return nil
+                        } catch {
+                            // The broker or libmosquitto refuses this message itself: retrying would block the queue.
+                            logger.error("not published: \(error)", metadata: ["topic": "\(item.draft.topic)"])
+                        }
+                        return item.sequence
                     }
                 }
+                var sent = Set<UInt64>()
+                for await sequence in group { if let sequence { sent.insert(sequence) } }
+                return sent
             }
-            var failed: [MQTTMessageDraft] = []
-            for await result in group { if let result { failed.append(result) } }
-            published += drafts.count - failed.count
-            if !failed.isEmpty { enqueue(failed) }
+            // Messages may have been queued or dropped meanwhile: remove exactly those that went out.
+            queue.removeAll { sent.contains($0.sequence) }
+            published += sent.count
+            if sent.count < batch.count {
+                logger.debug("sending paused: \(batch.count - sent.count) messages wait for the broker")
+                return
+            }
         }
+    }
+
+    /// The oldest queued messages, up to `batchSize`, stopping before a topic repeats: the messages of one batch go
+    /// out concurrently, so two readings of one topic (queued during an outage) must not share a batch, or the
+    /// older could overtake the newer and stay the retained value.
+    private func nextBatch() -> [Queued] {
+        var batch: [Queued] = []
+        var topics = Set<String>()
+        for item in queue.prefix(Self.batchSize) {
+            guard topics.insert(item.draft.topic).inserted else { break }
+            batch.append(item)
+        }
+        return batch
     }
 
     private func enqueue(_ drafts: [MQTTMessageDraft]) {
-        queue.append(contentsOf: drafts)
+        for draft in drafts {
+            queue.append(Queued(sequence: nextSequence, draft: draft))
+            nextSequence += 1
+        }
         if queue.count > queueLimit {
             let excess = queue.count - queueLimit
             queue.removeFirst(excess)
             dropped += excess
             logger.warning("offline queue full: dropped the \(excess) oldest messages", metadata: ["limit": "\(queueLimit)"])
         }
-    }
-
-    private func flush() async {
-        guard !flushing else { return }
-        flushing = true
-        defer { flushing = false }
-        if !queue.isEmpty { logger.info("broker is back: sending \(queue.count) queued messages") }
-        while let draft = queue.first, client.state == .connected {
-            do {
-                try await client.publish(draft)
-                queue.removeFirst()
-                published += 1
-            } catch {
-                logger.debug("flush paused: \(error)")
-                return
-            }
-        }
+        wakeup.yield()
     }
 }

@@ -71,6 +71,7 @@ package final class BridgeService: Service {
 
         logger.notice("shutting down: publishing offline")
         for poller in pollers { await publisher.publishAvailability(meter: poller.meter, online: false) }
+        await publisher.flush()
         if client.state == .connected {
             try? await client.publish(MQTTMessageDraft(topic: topics.bridgeState, payload: "offline", qos: .atLeastOnce, retain: true))
         }

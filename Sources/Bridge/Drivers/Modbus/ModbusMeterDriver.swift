@@ -10,9 +10,10 @@ import SerialIO
 /// A poll reads the planned blocks that hold a due group's registers (a full poll of a PRO380 that accepts 125
 /// registers is three requests: 0x4000, 0x5000 and 0x6000). What a reply teaches goes into `ReadPlanState`:
 /// exception 02 splits a block and then refuses the single register value (the PRO1-only rows), exception 03
-/// halves the block size, a timeout of a merged block while the meter answers other reads splits it. A meter that
-/// answers nothing costs at most two timeouts a poll (one once it is known to be silent), so it never holds its
-/// bus for long.
+/// halves the block size, a timeout of a merged block while the meter answers other reads of the same poll splits
+/// it. A meter that answers nothing costs one timeout a poll, so it never holds its bus for longer than that; after
+/// a poll that failed on its first block, the next poll reads the blocks in reverse order, so a meter that ignores
+/// only one merged range still proves itself alive before that range times out, and the range gets split.
 actor ModbusMeterDriver: MeterDriver {
     let configuration: MeterConfiguration
     let line: ModbusLine
@@ -22,6 +23,8 @@ actor ModbusMeterDriver: MeterDriver {
     var unit: UInt8
     var plan: ReadPlanState
     var counters = MeterDiagnostics()
+    /// The last poll timed out on its first block: read in reverse order next time.
+    var reverseOrder = false
     let rowsBySpan: [RegisterSpan: RegisterDefinition]
     /// Whether this is the only meter on its bus (a baud-rate or parity change is refused otherwise).
     let aloneOnBus: Bool
@@ -63,14 +66,13 @@ actor ModbusMeterDriver: MeterDriver {
     private func read(spansOf wanted: (RegisterDefinition) -> Bool, priority: BusGate.Priority) async -> PollOutcome {
         var outcome = PollOutcome(meterAnswered: false)
         var queue = plan.blocks(at: .now).compactMap { trim($0, to: wanted) }
+        if reverseOrder { queue.reverse() }
         var budget = Self.transactionBudget
-        var timeoutsInARow = 0
         while !queue.isEmpty, budget > 0 {
             let block = queue.removeFirst()
             budget -= 1
             do {
                 let registers = try await readBlock(block, priority: priority)
-                timeoutsInARow = 0
                 outcome.meterAnswered = true
                 plan.recordSuccess(block)
                 decode(block, registers, into: &outcome, selecting: wanted)
@@ -90,9 +92,11 @@ actor ModbusMeterDriver: MeterDriver {
                     outcome.failures.append(failure(block, "\(error)"))
                 case .timeout:
                     counters.timeouts += 1
-                    timeoutsInARow += 1
-                    let decision = plan.recordTimeout(block, at: .now)
-                    if decision == .failed || timeoutsInARow >= 2 {
+                    // Only a meter that answered earlier in this poll is known to be alive: then the silence is
+                    // about this block and splitting it may help. Otherwise one timeout ends the poll.
+                    let decision = outcome.meterAnswered ? plan.recordTimeout(block, at: .now) : .failed
+                    if decision == .failed {
+                        reverseOrder = !outcome.meterAnswered && !reverseOrder
                         outcome.failures.append(failure(block, "\(error)"))
                         abandon(&queue, &outcome, reason: "meter not answering")
                     } else {
@@ -109,6 +113,9 @@ actor ModbusMeterDriver: MeterDriver {
             }
         }
         abandon(&queue, &outcome, reason: "transaction budget of a poll used up")
+        if outcome.meterAnswered && reverseOrder && !outcome.failures.contains(where: { $0.reason.contains("meter not answering") }) {
+            reverseOrder = false
+        }
         return outcome
     }
 

@@ -1,0 +1,62 @@
+import Foundation
+package import Logging
+import Modbus
+import PRO380
+import SerialIO
+
+/// Finds PRO380-Mod meters on a bus for commissioning: asks every unit id for its serial number with a short timeout.
+package enum ModbusScanner {
+    /// A meter that answered.
+    package struct Found: Sendable, Equatable {
+        package var address: Int
+        package var serialNumber: String
+    }
+
+    /// Asks units `addresses` (default 1...247) in turn; `progress` is called after each.
+    /// - Throws: `TransportError` when the bus cannot be opened.
+    package static func scan(
+        link: BusLink, addresses: ClosedRange<Int> = 1...247, timeout: Duration = .milliseconds(150), logger: Logger,
+        progress: @Sendable (Int, Found?) -> Void = { _, _ in }
+    ) async throws -> [Found] {
+        guard let serial = RegisterTable.pro380["serial_number"], let mapping = serial.modbus else { return [] }
+        let line = ModbusLine(bus: BusConfiguration(name: "scan", link: link, timeout: timeout), logger: logger)
+        defer { Task { await line.close() } }
+        var found: [Found] = []
+        for address in addresses {
+            let unit = UInt8(address)
+            var result: Found?
+            do {
+                let registers = try await line.transaction(priority: .poll) { client in
+                    try await client.readHoldingRegisters(unit: unit, address: mapping.address, count: mapping.count)
+                }
+                if case .text(let text) = try serial.decodeModbus(registers) { result = Found(address: address, serialNumber: text) }
+            } catch ModbusError.timeout {
+                result = nil
+            } catch let error as TransportError {
+                throw error
+            } catch ModbusError.exception {
+                result = Found(address: address, serialNumber: "?")
+            } catch {
+                logger.debug("unit \(address): \(error)")
+            }
+            if let result { found.append(result) }
+            progress(address, result)
+        }
+        return found
+    }
+
+    /// A `buses:` entry for the found meters, ready to paste into a config file.
+    package static func configBlock(link: BusLink, found: [Found]) -> String {
+        var lines = ["buses:", "  - name: scanned"]
+        switch link {
+        case .modbusRTU(let device, let settings):
+            lines.append("    modbus_rtu: {device: \(device), baud: \(settings.baudRate), parity: \(settings.parity.rawValue), stop_bits: \(settings.stopBits)}")
+        case .modbusTCP(let host, let port): lines.append("    modbus_tcp: {host: \(host), port: \(port)}")
+        case .modbusRTUOverTCP(let host, let port): lines.append("    modbus_rtu_over_tcp: {host: \(host), port: \(port)}")
+        default: break
+        }
+        lines.append("    meters:")
+        for meter in found { lines.append("      - {name: meter-\(meter.serialNumber == "?" ? String(meter.address) : meter.serialNumber), address: \(meter.address)}") }
+        return lines.joined(separator: "\n")
+    }
+}

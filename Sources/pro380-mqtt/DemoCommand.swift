@@ -1,0 +1,116 @@
+import ArgumentParser
+import Bridge
+import Foundation
+import Logging
+import ServiceLifecycle
+import SerialIO
+import Simulator
+import UnixSignals
+
+/// `pro380-mqtt demo`: a local broker, simulated meters and the bridge, with the values shown as they come back
+/// from the broker: the whole round trip in one command.
+struct DemoCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "demo",
+        abstract: "Run a local mosquitto, simulated PRO380 meters and the bridge; show the values from the broker.",
+        discussion: """
+            Starts mosquitto on a free loopback port (or uses --broker), two simulated meters on a pseudo-terminal
+            (Modbus RTU) and one on a TCP port (Modbus TCP), and the bridge polling them every 2 s. The values
+            are shown as they arrive back from the broker. Runs until Ctrl-C, or for --duration seconds.
+            """
+    )
+
+    @Option(help: ArgumentHelp("Use this broker instead of starting one.", valueName: "host:port"))
+    var broker: String?
+
+    @Option(help: "Stop after this many seconds (0: run until Ctrl-C).")
+    var duration: Int = 0
+
+    @OptionGroup var global: GlobalOptions
+
+    func validate() throws {
+        if let broker, BusOptions.hostPort(broker) == nil { throw ValidationError("--broker must be host:port") }
+    }
+
+    func run() async throws {
+        var logger = global.bootstrapLogging()
+        if global.logLevel == "info" { logger.logLevel = .notice }
+        let local = broker == nil ? try await LocalBroker() : nil
+        defer { local?.stop() }
+        let (brokerHost, brokerPort) = broker.flatMap(BusOptions.hostPort) ?? ("127.0.0.1", local!.port)
+
+        let quiet = Logger(label: "pro380-simulator", factory: { _ in SwiftLogNoOpLogHandler() })
+        let rtu = try SimulatorService(
+            configuration: SimulatorConfiguration(endpoint: .pseudoTerminal, meters: SimulatorConfiguration.meters(count: 2)), logger: quiet)
+        var tcpMeters = SimulatorConfiguration.meters(count: 1)
+        tcpMeters[0].serialNumber = "13070101"
+        let tcp = try SimulatorService(
+            configuration: SimulatorConfiguration(endpoint: .tcp(host: "127.0.0.1", port: 0), meters: tcpMeters, seed: 7), logger: quiet)
+
+        let config = DemoSetup.configuration(brokerHost: brokerHost, brokerPort: brokerPort, ptyPath: rtu.endpoint, tcpPort: tcp.port!)
+        Console.write("""
+            pro380-mqtt demo
+              broker      \(brokerHost):\(brokerPort)\(local == nil ? "" : " (a local mosquitto started for the demo)")
+              simulator   2 meters on \(rtu.endpoint) (Modbus RTU), 1 meter on 127.0.0.1:\(tcp.port!) (Modbus TCP)
+              bridge      polling every 2 s, publishing to \(config.mqtt.baseTopic)/<meter>/<key>
+
+            Watch the raw topics:   mosquitto_sub -h \(brokerHost) -p \(brokerPort) -t '\(config.mqtt.baseTopic)/#' -v
+            Switch a tariff:        mosquitto_pub -h \(brokerHost) -p \(brokerPort) -t \(config.mqtt.baseTopic)/kitchen/tariff/set -m 2
+
+            """)
+
+        let watcher = DemoWatcher(host: brokerHost, port: brokerPort, baseTopic: config.mqtt.baseTopic, logger: logger)
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [
+                    .init(service: TaskService { try await rtu.run() }),
+                    .init(service: TaskService { try await tcp.run() }),
+                    .init(service: BridgeService(configuration: config, logger: logger)),
+                    .init(service: watcher),
+                ],
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger))
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            if duration > 0 {
+                tasks.addTask {
+                    try await Task.sleep(for: .seconds(duration))
+                    await group.triggerGracefulShutdown()
+                }
+            }
+            try await tasks.next()
+            tasks.cancelAll()
+        }
+        Console.write("\ndemo stopped: \(await watcher.messageCount) messages received from the broker")
+    }
+}
+
+/// Runs a closure as a service until graceful shutdown.
+struct TaskService: Service {
+    let body: @Sendable () async throws -> Void
+
+    func run() async throws {
+        try await cancelWhenGracefulShutdown { try await body() }
+    }
+}
+
+/// The demo's bridge config: two RTU meters on the simulator's pty, one Modbus TCP meter.
+enum DemoSetup {
+    static func configuration(brokerHost: String, brokerPort: Int, ptyPath: String, tcpPort: Int) -> BridgeConfiguration {
+        var mqtt = MQTTSettings()
+        mqtt.host = brokerHost
+        mqtt.port = brokerPort
+        mqtt.clientID = "pro380-mqtt-demo"
+        let fast = MeterConfiguration.defaultIntervals(.seconds(2))
+        let rtu = BusConfiguration(
+            name: "rs485", link: .modbusRTU(device: ptyPath, settings: .init(baudRate: 9600, parity: .even)),
+            meters: [
+                MeterConfiguration(name: "main", address: 1, intervals: fast),
+                MeterConfiguration(name: "kitchen", address: 2, intervals: fast),
+            ])
+        let tcp = BusConfiguration(
+            name: "gateway", link: .modbusTCP(host: "127.0.0.1", port: tcpPort),
+            meters: [MeterConfiguration(name: "pv", address: 1, intervals: fast)])
+        return BridgeConfiguration(mqtt: mqtt, buses: [rtu, tcp], diagnosticsInterval: .seconds(10), source: "demo")
+    }
+}

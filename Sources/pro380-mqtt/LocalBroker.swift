@@ -1,0 +1,68 @@
+import Foundation
+import SerialIO
+
+/// A throwaway `mosquitto` for the demo: its own config in a temporary folder, a free loopback port, no
+/// persistence; stopped when the demo ends.
+final class LocalBroker: Sendable {
+    let port: Int
+    private let process: Process
+    private let folder: URL
+
+    /// Starts mosquitto and returns once it accepts connections.
+    /// - Throws: `DemoError` when mosquitto is missing or does not start listening within 10 s.
+    init() async throws {
+        let executable = ["/usr/sbin/mosquitto", "/usr/bin/mosquitto", "/usr/local/sbin/mosquitto"].first {
+            FileManager.default.isExecutableFile(atPath: $0)
+        }
+        guard let executable else { throw DemoError("mosquitto is not installed: run scripts/setup.sh (apt-get install mosquitto)") }
+        // A port that was free a moment ago: bound to port 0, read back, released.
+        let probe = try TCPListener(host: "127.0.0.1", port: 0)
+        port = probe.port
+        probe.close()
+        folder = FileManager.default.temporaryDirectory.appendingPathComponent("pro380-demo-broker-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let config = folder.appendingPathComponent("mosquitto.conf")
+        try """
+            listener \(port) 127.0.0.1
+            allow_anonymous true
+            persistence false
+            user \(ProcessInfo.processInfo.userName)
+            log_dest none
+
+            """.write(to: config, atomically: true, encoding: .utf8)
+        process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = ["-c", config.path]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let deadline = ContinuousClock.now + .seconds(10)
+        while true {
+            if let transport = try? await TCPTransport.connect(host: "127.0.0.1", port: port, timeout: .milliseconds(200)) {
+                await transport.close()
+                return
+            }
+            guard process.isRunning, ContinuousClock.now < deadline else {
+                stop()
+                throw DemoError("mosquitto did not start listening on 127.0.0.1:\(port)")
+            }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+    }
+
+    /// Stops the broker. SIGKILL: it holds nothing worth keeping, and a child of a process that traps SIGTERM may
+    /// have inherited SIGTERM blocked.
+    func stop() {
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+        try? FileManager.default.removeItem(at: folder)
+    }
+}
+
+/// A demo set-up problem, said plainly.
+struct DemoError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}

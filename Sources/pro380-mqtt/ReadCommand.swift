@@ -1,0 +1,69 @@
+import ArgumentParser
+import Bridge
+import Foundation
+import PRO380
+
+/// `pro380-mqtt read`: reads one meter once and prints every value, for commissioning on site.
+struct ReadCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "read",
+        abstract: "Read one meter once and print every value.",
+        discussion: """
+            Examples:
+              pro380-mqtt read --modbus-rtu /dev/ttyUSB0 --address 1
+              pro380-mqtt read --modbus-tcp 192.0.2.10:502 --address 3 --json
+              pro380-mqtt read --mbus-serial /dev/ttyUSB1 --address 0
+              pro380-mqtt read --iec62056 /dev/ttyUSB2
+            """
+    )
+
+    @OptionGroup var bus: BusOptions
+    @OptionGroup var meter: MeterAddressOptions
+
+    @Flag(help: "Print JSON (one object: key -> {value, unit}) instead of a table.")
+    var json = false
+
+    @OptionGroup var global: GlobalOptions
+
+    func run() async throws {
+        let logger = global.bootstrapLogging()
+        let link = bus.link()
+        let configuration = bus.bus(meter: try meter.meter(for: link))
+        let session = try BusSessionFactory.make(configuration, logger: logger)
+        let driver = session.meters[0].driver
+        let outcome = await driver.poll(groups: Set(PollGroup.allCases))
+        await session.close()
+        guard outcome.meterAnswered, !outcome.readings.isEmpty else {
+            let reasons = outcome.failures.map(\.reason)
+            print("no answer from the meter on \(link.endpoint): \(reasons.first ?? "nothing read")")
+            throw ExitCode(1)
+        }
+        print(json ? ReadingTable.json(outcome.readings) : ReadingTable.text(outcome.readings))
+        let refused = outcome.failures.filter { $0.reason.contains("refused") }.flatMap(\.keys)
+        if !json && !refused.isEmpty { print("\nrefused by the meter: \(refused.joined(separator: ", "))") }
+    }
+}
+
+/// Readings laid out for people (a table in the register table's order) or machines (JSON).
+enum ReadingTable {
+    static func ordered(_ readings: [Reading]) -> [Reading] {
+        let order = Dictionary(uniqueKeysWithValues: RegisterTable.pro380.definitions.enumerated().map { ($1.key, $0) })
+        return readings.sorted { (order[$0.key] ?? Int.max, $0.key) < (order[$1.key] ?? Int.max, $1.key) }
+    }
+
+    static func text(_ readings: [Reading]) -> String {
+        let rows = ordered(readings)
+        let width = rows.map(\.key.count).max() ?? 10
+        return rows.map { reading in
+            let key = reading.key.padding(toLength: width, withPad: " ", startingAt: 0)
+            return "\(key)  \(reading.value.description)\(reading.unit.map { " \($0)" } ?? "")"
+        }.joined(separator: "\n")
+    }
+
+    static func json(_ readings: [Reading]) -> String {
+        let fields = ordered(readings).map { reading in
+            "  \(JSONText.quote(reading.key)): {\"value\": \(reading.value.jsonFragment), \"unit\": \(reading.unit.map(JSONText.quote) ?? "null")}"
+        }
+        return "{\n" + fields.joined(separator: ",\n") + "\n}"
+    }
+}

@@ -1,0 +1,87 @@
+import Foundation
+import Logging
+import Simulator
+import Testing
+import TestSupport
+
+/// The built `pro380-mqtt` binary, run as a user would (argument-parser's `MathExampleTests` style).
+@Suite(.serialized) struct CLITests {
+    /// The executable next to the test bundle in the build folder.
+    static let binary: String = {
+        var folder = URL(fileURLWithPath: ProcessInfo.processInfo.arguments[0]).deletingLastPathComponent()
+        if folder.lastPathComponent.hasSuffix(".xctest") { folder.deleteLastPathComponent() }
+        let candidate = folder.appendingPathComponent("pro380-mqtt").path
+        if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+        return TestEnvironment.packageRoot.appendingPathComponent(".build/debug/pro380-mqtt").path
+    }()
+
+    func run(_ arguments: [String]) async throws -> (status: Int32, output: String) {
+        let process = try ChildProcess(Self.binary, arguments)
+        let status = await process.waitForExit()
+        return (status, process.lines.joined(separator: "\n"))
+    }
+
+    @Test func helpListsEverySubcommand() async throws {
+        let (status, output) = try await run(["--help"])
+        #expect(status == 0)
+        for command in ["demo", "run", "read", "write", "simulate", "scan", "check-config", "bench"] {
+            #expect(output.contains(command), "\(command) missing from --help")
+        }
+    }
+
+    @Test func checkConfigNamesFileLineAndKey() async throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("cli-\(UUID().uuidString).yaml")
+        try "buses:\n  - name: a\n    modbus_tcp: {host: 127.0.0.1, port: 502}\n    meters:\n      - {name: m, adress: 1}\n"
+            .write(to: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let (status, output) = try await run(["check-config", file.path])
+        #expect(status == 2)
+        #expect(output.contains("\(file.path):5: buses[0].meters[0].adress: unknown key (did you mean address?)"), "\(output)")
+    }
+
+    @Test func sampleConfigChecksClean() async throws {
+        let (status, sample) = try await run(["check-config", "--sample"])
+        #expect(status == 0)
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("cli-\(UUID().uuidString).yaml")
+        try sample.write(to: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let (checked, output) = try await run(["check-config", file.path])
+        #expect(checked == 0, "\(output)")
+        #expect(output.contains("ok: 2 bus(es), 3 meter(s)"))
+    }
+
+    /// CRCs cross-checked with pymodbus's `FramerRTU.compute_CRC`.
+    @Test(arguments: [
+        (["tariff", "2"], "01 06 60 48 00 02 96 1D"),
+        (["s0_output_rate", "10"], "01 10 40 0D 00 02 04 41 20 00 00 16 03"),
+        (["lcd_cycle_time", "25"], "01 06 40 10 00 25 5C 14"),
+        (["combination_code", "10"], "01 06 40 0F 00 0A 2C 0E"),
+    ])
+    func writeDryRunPrintsTheManualsFrames(arguments: [String], frame: String) async throws {
+        let (status, output) = try await run(["write", "--modbus-rtu", "/dev/null-not-opened", "--address", "1"] + arguments + ["--dry-run"])
+        #expect(status == 0, "\(output)")
+        #expect(output.contains(frame), "\(output)")
+    }
+
+    @Test(arguments: [["tariff", "3"], ["modbus_id", "248"], ["voltage_l1", "230"], ["parity", "mark"], ["lcd_cycle_time", "31"]])
+    func writeRefusesBeforeTouchingTheBus(arguments: [String]) async throws {
+        // The device does not exist: a refusal must come before any attempt to open it.
+        let (status, output) = try await run(["write", "--modbus-rtu", "/dev/does-not-exist", "--address", "1"] + arguments)
+        #expect(status == 2, "\(output)")
+        #expect(output.contains("refused:"), "\(output)")
+        #expect(!output.contains("does-not-exist"), "the bus was touched: \(output)")
+    }
+
+    @Test func readPrintsEveryValueOfASimulatedMeter() async throws {
+        let logger = Logger(label: "cli-test", factory: { _ in SwiftLogNoOpLogHandler() })
+        let simulator = try SimulatorService(configuration: SimulatorConfiguration(endpoint: .tcp(host: "127.0.0.1", port: 0)), logger: logger)
+        let serving = Task { try await simulator.run() }
+        defer { serving.cancel() }
+        let (status, output) = try await run(["read", "--modbus-tcp", "127.0.0.1:\(simulator.port!)", "--address", "1", "--json"])
+        #expect(status == 0, "\(output)")
+        #expect(output.contains("\"serial_number\": {\"value\": \"13070042\", \"unit\": null}"), "\(output)")
+        #expect(output.contains("\"voltage_l1\": {\"value\": "))
+        #expect(output.contains("\"forward_active_energy_t1\": {\"value\": "))
+        #expect(!output.contains("\"voltage\":"), "a PRO1-only row was published")
+    }
+}
