@@ -15,6 +15,7 @@ struct SimulateCommand: AsyncParsableCommand {
               pro380-mqtt simulate                          # RTU on a new pseudo-terminal (path printed)
               pro380-mqtt simulate --modbus-tcp 127.0.0.1:5020 --meters 3
               pro380-mqtt simulate --state-dir /tmp/pro380-sim   # settings and counters survive a restart
+              pro380-mqtt simulate --iec62056                    # also meter 1's optical port on a pseudo-terminal
             """
     )
 
@@ -23,6 +24,12 @@ struct SimulateCommand: AsyncParsableCommand {
 
     @Option(name: .customLong("modbus-rtu-over-tcp"), help: ArgumentHelp("Serve Modbus RTU frames on a TCP port.", valueName: "host:port"))
     var modbusRTUOverTCP: String?
+
+    @Flag(name: .customLong("iec62056"), help: "Also serve the first meter's optical port (IEC 62056-21 mode C) on a pseudo-terminal.")
+    var opticalPTY = false
+
+    @Option(name: .customLong("iec62056-tcp"), help: ArgumentHelp("Also serve the first meter's optical port on host:port.", valueName: "host:port"))
+    var opticalTCP: String?
 
     @Option(help: "Number of meters on the bus (1-247).")
     var meters: Int = 1
@@ -38,7 +45,8 @@ struct SimulateCommand: AsyncParsableCommand {
     func validate() throws {
         guard (1...247).contains(meters) else { throw ValidationError("--meters must be 1 to 247") }
         if modbusTCP != nil && modbusRTUOverTCP != nil { throw ValidationError("give --modbus-tcp or --modbus-rtu-over-tcp, not both") }
-        for endpoint in [modbusTCP, modbusRTUOverTCP].compactMap({ $0 }) {
+        if opticalPTY && opticalTCP != nil { throw ValidationError("give --iec62056 or --iec62056-tcp, not both") }
+        for endpoint in [modbusTCP, modbusRTUOverTCP, opticalTCP].compactMap({ $0 }) {
             guard let colon = endpoint.lastIndex(of: ":"), colon != endpoint.startIndex,
                 let port = Int(endpoint[endpoint.index(after: colon)...]), (0...65535).contains(port)
             else { throw ValidationError("\(endpoint) is not host:port (port 0 picks a free one)") }
@@ -53,6 +61,11 @@ struct SimulateCommand: AsyncParsableCommand {
             configuration.endpoint = modbusTCP != nil ? .tcp(host: host, port: port) : .rtuOverTCP(host: host, port: port)
         }
         configuration.stateDirectory = stateDir.map { URL(fileURLWithPath: $0, isDirectory: true) }
+        if opticalPTY { configuration.opticalPort = .pseudoTerminal }
+        if let opticalTCP {
+            let (host, port) = Self.hostPort(opticalTCP)
+            configuration.opticalPort = .tcp(host: host, port: port)
+        }
         let service = try SimulatorService(configuration: configuration, logger: logger)
         let kind: String
         switch configuration.endpoint {
@@ -61,8 +74,16 @@ struct SimulateCommand: AsyncParsableCommand {
         case .rtuOverTCP: kind = "Modbus RTU over TCP at"
         }
         Console.write("Simulating \(meters) PRO380 meter(s), Modbus IDs 1-\(meters): \(kind) \(service.endpoint)")
+        if let optical = service.optical {
+            Console.write("Optical port (IEC 62056-21 mode C) of meter 1: \(optical.endpointDescription)")
+        }
         Console.write("A config block for these meters:\n")
         Console.write(Self.configBlock(configuration: configuration, endpoint: service.endpoint))
+        if let optical = service.optical {
+            let link = optical.devicePath.map { "iec62056: {device: \($0), baud: 300, mode: C}" }
+                ?? "iec62056: {host: 127.0.0.1, port: \(optical.port ?? 0)}"
+            Console.write("  - name: optical\n    \(link)\n    meters:\n      - {name: sim-optical, interval: 10s}")
+        }
         try await withTaskCancellationOnSignals { try await service.run() }
     }
 

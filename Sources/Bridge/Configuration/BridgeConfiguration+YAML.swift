@@ -25,11 +25,12 @@ extension BridgeConfiguration {
             throw ConfigurationError(file: file, line: YAMLErrorLine.line(of: error), key: "", message: "not valid YAML: \(error)")
         }
         guard let root else { throw ConfigurationError(file: file, line: 1, key: "", message: "the file is empty") }
-        let top = try ConfigNode(node: root, path: "", file: file).mapping(allowed: ["mqtt", "buses", "diagnostics_interval", "command_max_age"])
+        let top = try ConfigNode(node: root, path: "", file: file).mapping(allowed: ["mqtt", "buses", "diagnostics_interval", "command_max_age", "homeassistant"])
         var config = BridgeConfiguration(source: file)
         if let mqtt = top["mqtt"] { config.mqtt = try decodeMQTT(mqtt, file: file, environment: environment) }
         if let interval = top["diagnostics_interval"] { config.diagnosticsInterval = try interval.duration() }
         if let age = top["command_max_age"] { config.commandMaxAge = try age.duration() }
+        if let ha = top["homeassistant"] { config.homeAssistant = try HomeAssistantSettings(ha) }
         guard let buses = top["buses"] else {
             throw ConfigurationError(file: file, line: root.mark?.line, key: "buses", message: "missing: list at least one bus with its meters")
         }

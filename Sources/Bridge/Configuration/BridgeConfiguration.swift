@@ -11,6 +11,8 @@ package struct BridgeConfiguration: Sendable, Equatable {
     package var diagnosticsInterval: Duration
     /// Commands whose JSON `time` is older than this are refused (`command_max_age`, default 30 s).
     package var commandMaxAge: Duration = .seconds(30)
+    /// Home Assistant MQTT discovery (`homeassistant:`), on by default.
+    package var homeAssistant = HomeAssistantSettings()
     /// Where the configuration came from, for messages.
     package var source: String
 

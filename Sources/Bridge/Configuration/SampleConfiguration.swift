@@ -17,6 +17,11 @@ package enum SampleConfiguration {
           # tls: {ca_file: /etc/pro380-mqtt/ca.pem, cert_file: client.pem, key_file: client.key, insecure: false}
         diagnostics_interval: 60s  # default 60s: <base>/<meter>/diagnostics and <base>/bridge/<client_id>/diagnostics
         command_max_age: 30s       # a command whose JSON "time" is older is refused (default 30s)
+        homeassistant:             # Home Assistant MQTT discovery (README "Home Assistant")
+          enabled: true            # default true; false clears the discovery configs this bridge published
+          prefix: homeassistant    # Home Assistant's discovery prefix (default homeassistant); birth on <prefix>/status
+          min_version: "2024.1"    # oldest Home Assistant release to support (default 2024.1); 2025.6+ adds reactive_energy
+          device_based: false      # one <prefix>/device/<id>/config per meter (default false; needs min_version 2024.11+)
         buses:
           - name: basement         # unique
             modbus_rtu: {device: /dev/ttyUSB0, baud: 9600, parity: even, stop_bits: 1}   # defaults 9600 8E1

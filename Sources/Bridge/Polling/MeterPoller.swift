@@ -34,6 +34,7 @@ package struct MeterPoller: Sendable {
             let groups = Set(due.filter { $0.value <= now }.map(\.key))
             if !groups.isEmpty {
                 let outcome = await driver.poll(groups: groups)
+                publisher.ledger.record(meter: meter, pollDuration: clock.now - now)
                 await handle(outcome, state: &state)
                 let finished = clock.now
                 for group in groups { due[group] = Self.nextDue(after: due[group]!, interval: intervals[group]!, now: finished) }

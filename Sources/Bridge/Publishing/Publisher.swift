@@ -32,9 +32,12 @@ package actor Publisher {
     private let wakeup: AsyncStream<Void>.Continuation
     package private(set) var dropped = 0
     package private(set) var published = 0
+    /// What was published per meter (keys, identity values, availability), for discovery and diagnostics.
+    package let ledger: MeterLedger
 
-    package init(client: MQTTClient, topics: TopicLayout, qos: QoS, queueLimit: Int = 100_000, logger: Logger) {
+    package init(client: MQTTClient, topics: TopicLayout, qos: QoS, queueLimit: Int = 100_000, ledger: MeterLedger = MeterLedger(), logger: Logger) {
         self.client = client
+        self.ledger = ledger
         self.topics = topics
         self.qos = qos
         self.queueLimit = queueLimit
@@ -44,6 +47,7 @@ package actor Publisher {
 
     /// Queues each reading, retained, for `<base>/<meter>/<key>`.
     package func publish(meter: String, readings: [Reading]) async {
+        ledger.record(meter: meter, readings: readings)
         enqueue(readings.map {
             MQTTMessageDraft(topic: topics.reading(meter: meter, key: $0.key), payload: ReadingPayload.json($0), qos: qos, retain: true)
         })
@@ -51,6 +55,7 @@ package actor Publisher {
 
     /// Queues `online` or `offline`, retained, for `<base>/<meter>/availability`.
     package func publishAvailability(meter: String, online: Bool) async {
+        ledger.record(meter: meter, online: online)
         enqueue([MQTTMessageDraft(topic: topics.availability(meter: meter), payload: online ? "online" : "offline", qos: .atLeastOnce, retain: true)])
     }
 

@@ -54,6 +54,8 @@ package final class BridgeService: Service {
         let commands = CommandService(
             client: client, publisher: publisher, topics: topics, buses: buses,
             validator: CommandValidator(maxAge: configuration.commandMaxAge), logger: logger)
+        let discovery = DiscoveryService(
+            client: client, publisher: publisher, topics: topics, settings: configuration.homeAssistant, buses: buses, logger: logger)
 
         await cancelWhenGracefulShutdown {
             await withTaskGroup(of: Void.self) { group in
@@ -61,6 +63,7 @@ package final class BridgeService: Service {
                 group.addTask { await publisher.run() }
                 group.addTask { await commands.run() }
                 for poller in pollers { group.addTask { await poller.run() } }
+                group.addTask { await discovery.run() }
                 group.addTask { await DiagnosticsReporter(buses: buses, publisher: publisher, topics: topics, interval: self.configuration.diagnosticsInterval).run() }
                 await group.waitForAll()
             }

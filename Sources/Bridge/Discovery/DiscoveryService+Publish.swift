@@ -1,0 +1,64 @@
+import Foundation
+import Logging
+import MQTT
+import PRO380
+
+extension DiscoveryService {
+    /// The messages every configured owner wants now (nil for a meter whose serial number is unknown).
+    func wanted() async -> [String: [String: String]?] {
+        guard settings.enabled else { return [:] }
+        let messages = DiscoveryMessages(settings: settings, clientID: topics.clientID)
+        let builder = MeterDiscovery(topics: topics, settings: settings)
+        let bridge = BridgeDiscovery(topics: topics)
+        var wanted: [String: [String: String]?] = [
+            DiscoveryRegistry.bridgeOwner: messages.messages(
+                deviceID: DiscoveryID.bridgeDevice(clientID: topics.clientID), device: bridge.device,
+                shared: bridge.availability, components: bridge.components)
+        ]
+        for bus in buses {
+            for meter in bus.meters {
+                let snapshot = MeterSnapshot(
+                    name: meter.configuration.name, meterProtocol: bus.meterProtocol,
+                    allowCommands: meter.configuration.allowCommands, entry: publisher.ledger.entry(meter.configuration.name),
+                    refusedKeys: await meter.driver.refusedKeys())
+                guard let serial = snapshot.serial, let device = builder.device(for: snapshot) else {
+                    wanted[snapshot.name] = .some(nil)
+                    continue
+                }
+                wanted[snapshot.name] = messages.messages(
+                    deviceID: DiscoveryID.meterDevice(serial: serial), device: device,
+                    shared: builder.availability(meter: snapshot.name), components: builder.components(for: snapshot))
+            }
+        }
+        return wanted
+    }
+
+    /// Reconciles and sends; with `force`, also re-asserts the bridge state and every meter's availability.
+    func refresh(_ state: inout State, force: Bool) async {
+        guard var reconciler = state.reconciler else { return }
+        let actions = reconciler.reconcile(wanted: await wanted(), force: force)
+        state.reconciler = reconciler
+        if !actions.isEmpty {
+            logger.debug("discovery: \(actions.publish.count) config(s) to publish, \(actions.clear.count) to clear")
+        }
+        for topic in actions.clear { await send(topic, "") }
+        for message in actions.publish { await send(message.topic, message.payload) }
+        if let registry = actions.registry { await send(registryTopic, registry) }
+        guard force else { return }
+        await send(topics.bridgeState, "online")
+        for bus in buses {
+            for meter in bus.meters {
+                let name = meter.configuration.name
+                if let online = publisher.ledger.entry(name).online { await publisher.publishAvailability(meter: name, online: online) }
+            }
+        }
+    }
+
+    private func send(_ topic: String, _ payload: String) async {
+        do {
+            try await client.publish(MQTTMessageDraft(topic: topic, payload: payload, qos: .atLeastOnce, retain: true))
+        } catch {
+            logger.info("discovery: not published to \(topic) (\(error)); it goes out again at the next connection")
+        }
+    }
+}
