@@ -16,6 +16,7 @@ struct SimulateCommand: AsyncParsableCommand {
               pro380-mqtt simulate --modbus-tcp 127.0.0.1:5020 --meters 3
               pro380-mqtt simulate --state-dir /tmp/pro380-sim   # settings and counters survive a restart
               pro380-mqtt simulate --iec62056                    # also meter 1's optical port on a pseudo-terminal
+              pro380-mqtt simulate --meters 5 --mbus             # the same meters also over M-Bus on a pseudo-terminal
             """
     )
 
@@ -30,6 +31,12 @@ struct SimulateCommand: AsyncParsableCommand {
 
     @Option(name: .customLong("iec62056-tcp"), help: ArgumentHelp("Also serve the first meter's optical port on host:port.", valueName: "host:port"))
     var opticalTCP: String?
+
+    @Flag(name: .customLong("mbus"), help: "Also serve the meters over M-Bus (PRO380-Mb, primary addresses 1..N) on a pseudo-terminal.")
+    var mbusPTY = false
+
+    @Option(name: .customLong("mbus-tcp"), help: ArgumentHelp("Also serve the meters over M-Bus on host:port.", valueName: "host:port"))
+    var mbusTCP: String?
 
     @Option(help: "Number of meters on the bus (1-247).")
     var meters: Int = 1
@@ -46,7 +53,8 @@ struct SimulateCommand: AsyncParsableCommand {
         guard (1...247).contains(meters) else { throw ValidationError("--meters must be 1 to 247") }
         if modbusTCP != nil && modbusRTUOverTCP != nil { throw ValidationError("give --modbus-tcp or --modbus-rtu-over-tcp, not both") }
         if opticalPTY && opticalTCP != nil { throw ValidationError("give --iec62056 or --iec62056-tcp, not both") }
-        for endpoint in [modbusTCP, modbusRTUOverTCP, opticalTCP].compactMap({ $0 }) {
+        if mbusPTY && mbusTCP != nil { throw ValidationError("give --mbus or --mbus-tcp, not both") }
+        for endpoint in [modbusTCP, modbusRTUOverTCP, opticalTCP, mbusTCP].compactMap({ $0 }) {
             guard let colon = endpoint.lastIndex(of: ":"), colon != endpoint.startIndex,
                 let port = Int(endpoint[endpoint.index(after: colon)...]), (0...65535).contains(port)
             else { throw ValidationError("\(endpoint) is not host:port (port 0 picks a free one)") }
@@ -62,6 +70,11 @@ struct SimulateCommand: AsyncParsableCommand {
         }
         configuration.stateDirectory = stateDir.map { URL(fileURLWithPath: $0, isDirectory: true) }
         if opticalPTY { configuration.opticalPort = .pseudoTerminal }
+        if mbusPTY { configuration.mbusPort = .pseudoTerminal }
+        if let mbusTCP {
+            let (host, port) = Self.hostPort(mbusTCP)
+            configuration.mbusPort = .tcp(host: host, port: port)
+        }
         if let opticalTCP {
             let (host, port) = Self.hostPort(opticalTCP)
             configuration.opticalPort = .tcp(host: host, port: port)
@@ -74,11 +87,22 @@ struct SimulateCommand: AsyncParsableCommand {
         case .rtuOverTCP: kind = "Modbus RTU over TCP at"
         }
         Console.write("Simulating \(meters) PRO380 meter(s), Modbus IDs 1-\(meters): \(kind) \(service.endpoint)")
+        if let mbus = service.mbus {
+            Console.write("M-Bus (PRO380-Mb, 2400 8E1, primary addresses 1-\(meters)): \(mbus.endpoint)")
+        }
         if let optical = service.optical {
             Console.write("Optical port (IEC 62056-21 mode C) of meter 1: \(optical.endpointDescription)")
         }
         Console.write("A config block for these meters:\n")
         Console.write(Self.configBlock(configuration: configuration, endpoint: service.endpoint))
+        if let mbus = service.mbus {
+            let link = mbus.endpoint.hasPrefix("/") ? "mbus_serial: {device: \(mbus.endpoint), baud: 2400}"
+                : "mbus_tcp: {host: \(Self.hostPort(mbus.endpoint).0), port: \(Self.hostPort(mbus.endpoint).1)}"
+            Console.write("  - name: mbus\n    \(link)\n    meters:")
+            for (n, meter) in configuration.meters.enumerated() {
+                Console.write("      - {name: mbus-\(meter.serialNumber), address: \(n + 1), interval: 10s}")
+            }
+        }
         if let optical = service.optical {
             let link = optical.devicePath.map { "iec62056: {device: \($0), baud: 300, mode: C}" }
                 ?? "iec62056: {host: 127.0.0.1, port: \(optical.port ?? 0)}"
