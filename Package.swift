@@ -38,7 +38,11 @@ let package = Package(
             dependencies: ["CMosquitto", .product(name: "Logging", package: "swift-log")],
             swiftSettings: upcomingFeatures
         ),
-        .target(name: "SerialIO", dependencies: [.product(name: "Logging", package: "swift-log")], swiftSettings: upcomingFeatures),
+        .target(
+            name: "SerialIO",
+            dependencies: [.product(name: "Logging", package: "swift-log")],
+            swiftSettings: upcomingFeatures
+        ),
         .target(
             name: "Modbus",
             dependencies: ["SerialIO", .product(name: "Logging", package: "swift-log")],
@@ -49,7 +53,9 @@ let package = Package(
         .target(name: "PRO380", swiftSettings: upcomingFeatures),
         .target(
             name: "Simulator",
-            dependencies: ["PRO380", "Modbus", "MBus", "IEC62056", "SerialIO", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "PRO380", "Modbus", "MBus", "IEC62056", "SerialIO", .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: upcomingFeatures
         ),
         .target(
@@ -89,7 +95,11 @@ let package = Package(
         .testTarget(name: "IEC62056Tests", dependencies: ["IEC62056", "TestSupport"], swiftSettings: upcomingFeatures),
         .testTarget(name: "PRO380Tests", dependencies: ["PRO380", "TestSupport"], swiftSettings: upcomingFeatures),
         .testTarget(name: "SerialIOTests", dependencies: ["SerialIO", "TestSupport"], swiftSettings: upcomingFeatures),
-        .testTarget(name: "BridgeTests", dependencies: ["Bridge", "PRO380", "TestSupport"], swiftSettings: upcomingFeatures),
+        .testTarget(
+            name: "BridgeTests",
+            dependencies: ["Bridge", "PRO380", "TestSupport"],
+            swiftSettings: upcomingFeatures
+        ),
         .testTarget(name: "MQTTTests", dependencies: ["MQTT", "TestSupport"], swiftSettings: upcomingFeatures),
         .testTarget(
             name: "IntegrationTests",

@@ -4,5 +4,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh --with-test-peers
 export PRO380_TEST_PYTHON="$PWD/.build/test-venv/bin/python"
+# Style first (seconds): the house format, as configured in .swift-format.
+swift format lint --strict --recursive Sources Tests
 swift build --build-tests
 swift test --skip-build "$@"

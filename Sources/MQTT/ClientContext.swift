@@ -81,12 +81,14 @@ final class ClientContext: Sendable {
         state.withLock { state in
             guard state.lifecycle == .open else { return }
             let reason = rc == 0 ? "disconnected" : disconnectReason(rc)
-            if case .disconnected = state.connection {} else {
+            if case .disconnected = state.connection {
+            } else {
                 logger.warning("MQTT connection lost", metadata: ["reason": "\(reason)"])
                 state.setConnection(.disconnected(reason: reason))
             }
             state.resolveConnect(
-                .failure(MQTTError.connectFailed(host: configuration.host, port: configuration.port, reason: reason)))
+                .failure(MQTTError.connectFailed(host: configuration.host, port: configuration.port, reason: reason))
+            )
             state.failPendingSubscribes(.subscribeFailed("connection lost before SUBACK; restored on reconnect"))
         }
     }
@@ -96,7 +98,9 @@ final class ClientContext: Sendable {
         state.withLock { state in
             guard let continuation = state.pendingPublishes.removeValue(forKey: mid) else { return }
             if reasonCode >= 0x80 {
-                continuation.resume(throwing: MQTTError.publishFailed(String(cString: mosquitto_reason_string(reasonCode))))
+                continuation.resume(
+                    throwing: MQTTError.publishFailed(String(cString: mosquitto_reason_string(reasonCode)))
+                )
             } else {
                 continuation.resume()
             }
@@ -142,7 +146,8 @@ final class ClientContext: Sendable {
             logger.error("libmosquitto: \(text)")
             _ = state.withLockIfAvailable { state in
                 state.resolveConnect(
-                    .failure(MQTTError.connectFailed(host: configuration.host, port: configuration.port, reason: text)))
+                    .failure(MQTTError.connectFailed(host: configuration.host, port: configuration.port, reason: text))
+                )
             }
         case MOSQ_LOG_WARNING: logger.warning("libmosquitto: \(text)")
         case MOSQ_LOG_DEBUG: logger.trace("libmosquitto: \(text)")

@@ -19,7 +19,10 @@ extension MQTTClient {
             guard !state.loopRunning else {
                 if state.connection == .connected { return true }
                 throw .connectFailed(
-                    host: configuration.host, port: configuration.port, reason: "a connection attempt is under way")
+                    host: configuration.host,
+                    port: configuration.port,
+                    reason: "a connection attempt is under way"
+                )
             }
             state.connectWaiter = .armed
             state.setConnection(.connecting)
@@ -39,7 +42,10 @@ extension MQTTClient {
                     do {
                         try await Task.sleep(for: timeout)
                         failure = MQTTError.connectFailed(
-                            host: configuration.host, port: configuration.port, reason: "no CONNACK within \(timeout)")
+                            host: configuration.host,
+                            port: configuration.port,
+                            reason: "no CONNACK within \(timeout)"
+                        )
                     } catch {
                         failure = error
                     }
@@ -68,7 +74,11 @@ extension MQTTClient {
             guard rc == MOSQ_ERR_SUCCESS.rawValue else {
                 return .failure(
                     .connectFailed(
-                        host: configuration.host, port: configuration.port, reason: MosquittoHandle.describe(rc)))
+                        host: configuration.host,
+                        port: configuration.port,
+                        reason: MosquittoHandle.describe(rc)
+                    )
+                )
             }
             return .success(())
         }

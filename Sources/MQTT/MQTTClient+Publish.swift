@@ -46,19 +46,25 @@ extension MQTTClient {
         if let topic = properties.responseTopic {
             try MosquittoHandle.check(
                 mosquitto_property_add_string(&list, Int32(MQTT_PROP_RESPONSE_TOPIC.rawValue), topic),
-                "mosquitto_property_add_string(response topic)")
+                "mosquitto_property_add_string(response topic)"
+            )
         }
         if let data = properties.correlationData {
             let rc = data.withUnsafeBytes { bytes in
                 mosquitto_property_add_binary(
-                    &list, Int32(MQTT_PROP_CORRELATION_DATA.rawValue), bytes.baseAddress, UInt16(clamping: bytes.count))
+                    &list,
+                    Int32(MQTT_PROP_CORRELATION_DATA.rawValue),
+                    bytes.baseAddress,
+                    UInt16(clamping: bytes.count)
+                )
             }
             try MosquittoHandle.check(rc, "mosquitto_property_add_binary(correlation data)")
         }
         if let expiry = properties.messageExpiry {
             try MosquittoHandle.check(
                 mosquitto_property_add_int32(&list, Int32(MQTT_PROP_MESSAGE_EXPIRY_INTERVAL.rawValue), expiry),
-                "mosquitto_property_add_int32(message expiry)")
+                "mosquitto_property_add_int32(message expiry)"
+            )
         }
     }
 }

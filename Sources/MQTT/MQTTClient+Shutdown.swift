@@ -11,7 +11,10 @@ extension MQTTClient {
     /// stream is finished and `state` is `.shutDown`. Idempotent: later or concurrent calls wait for the first.
     package func shutdown() async {
         let (context, handle, reference) = (self.context, self.handle, self.contextReference)
-        enum Step { case run(stopLoop: Bool), wait, done }
+        enum Step {
+            case run(stopLoop: Bool)
+            case wait, done
+        }
         let step = context.state.withLock { state -> Step in
             switch state.lifecycle {
             case .shutDown: return .done

@@ -1,6 +1,6 @@
 import CMosquitto
-import Synchronization
 package import Logging
+import Synchronization
 
 /// An MQTT client over libmosquitto: connect (TLS, credentials, will, MQTT 3.1.1 or 5), publish awaiting the
 /// broker's acknowledgement, subscribe, broadcast streams of messages and connection states, automatic reconnect.
@@ -28,8 +28,10 @@ package final class MQTTClient: Sendable {
         let handle: MosquittoHandle
         do {
             handle = try MosquittoHandle.make(
-                clientID: configuration.clientID, cleanSession: configuration.cleanSession,
-                context: reference.toOpaque())
+                clientID: configuration.clientID,
+                cleanSession: configuration.cleanSession,
+                context: reference.toOpaque()
+            )
         } catch {
             reference.release()
             throw error

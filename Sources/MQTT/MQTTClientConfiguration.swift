@@ -25,7 +25,12 @@ package struct MQTTClientConfiguration: Sendable {
         /// Skip the check that the broker's certificate names `host` (`mosquitto_tls_insecure_set`). For tests only.
         package var insecureSkipHostnameCheck: Bool
 
-        package init(caFile: String, certFile: String? = nil, keyFile: String? = nil, insecureSkipHostnameCheck: Bool = false) {
+        package init(
+            caFile: String,
+            certFile: String? = nil,
+            keyFile: String? = nil,
+            insecureSkipHostnameCheck: Bool = false
+        ) {
             self.caFile = caFile
             self.certFile = certFile
             self.keyFile = keyFile

@@ -8,17 +8,21 @@ extension MosquittoHandle {
         let version = configuration.protocolVersion == .v5 ? MQTT_PROTOCOL_V5 : MQTT_PROTOCOL_V311
         try Self.check(
             mosquitto_int_option(pointer, MOSQ_OPT_PROTOCOL_VERSION, Int32(version)),
-            "mosquitto_int_option(MOSQ_OPT_PROTOCOL_VERSION)")
+            "mosquitto_int_option(MOSQ_OPT_PROTOCOL_VERSION)"
+        )
         if configuration.username != nil || configuration.password != nil {
             try Self.check(
                 mosquitto_username_pw_set(pointer, configuration.username, configuration.password),
-                "mosquitto_username_pw_set")
+                "mosquitto_username_pw_set"
+            )
         }
         if let tls = configuration.tls {
             let rc = mosquitto_tls_set(pointer, tls.caFile, nil, tls.certFile, tls.keyFile, nil)
             guard rc == MOSQ_ERR_SUCCESS.rawValue else {
-                throw .tls("mosquitto_tls_set(caFile: \(tls.caFile), certFile: \(tls.certFile ?? "-"), "
-                    + "keyFile: \(tls.keyFile ?? "-")): \(Self.describe(rc))")
+                throw .tls(
+                    "mosquitto_tls_set(caFile: \(tls.caFile), certFile: \(tls.certFile ?? "-"), "
+                        + "keyFile: \(tls.keyFile ?? "-")): \(Self.describe(rc))"
+                )
             }
             if tls.insecureSkipHostnameCheck {
                 try Self.check(mosquitto_tls_insecure_set(pointer, true), "mosquitto_tls_insecure_set")
@@ -27,7 +31,13 @@ extension MosquittoHandle {
         if let will = configuration.will {
             let rc = will.payload.withUnsafeBytes { bytes in
                 mosquitto_will_set(
-                    pointer, will.topic, Int32(bytes.count), bytes.baseAddress, Int32(will.qos.rawValue), will.retain)
+                    pointer,
+                    will.topic,
+                    Int32(bytes.count),
+                    bytes.baseAddress,
+                    Int32(will.qos.rawValue),
+                    will.retain
+                )
             }
             try Self.check(rc, "mosquitto_will_set")
         }
@@ -36,7 +46,9 @@ extension MosquittoHandle {
         // mosquitto.h (mosquitto_reconnect_delay_set): "Control the behaviour of the client when it has unexpectedly
         // disconnected in <mosquitto_loop_forever> or after <mosquitto_loop_start>."
         try Self.check(
-            mosquitto_reconnect_delay_set(pointer, UInt32(lower), UInt32(upper), true), "mosquitto_reconnect_delay_set")
+            mosquitto_reconnect_delay_set(pointer, UInt32(lower), UInt32(upper), true),
+            "mosquitto_reconnect_delay_set"
+        )
         installCallbacks()
     }
 
@@ -46,6 +58,10 @@ extension MosquittoHandle {
     /// Resolves `host` with getaddrinfo, which may block: call it off the cooperative pool.
     func connectAsync(_ configuration: MQTTClientConfiguration) -> Int32 {
         mosquitto_connect_async(
-            pointer, configuration.host, Int32(configuration.port), Int32(configuration.keepAlive.wholeSecondsRoundedUp))
+            pointer,
+            configuration.host,
+            Int32(configuration.port),
+            Int32(configuration.keepAlive.wholeSecondsRoundedUp)
+        )
     }
 }

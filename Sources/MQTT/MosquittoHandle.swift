@@ -48,8 +48,15 @@ struct MosquittoHandle: @unchecked Sendable {
     func publish(_ draft: MQTTMessageDraft, properties: OpaquePointer?, mid: inout Int32) -> Int32 {
         draft.payload.withUnsafeBytes { bytes in
             mosquitto_publish_v5(
-                pointer, &mid, draft.topic, Int32(bytes.count), bytes.baseAddress, Int32(draft.qos.rawValue),
-                draft.retain, properties)
+                pointer,
+                &mid,
+                draft.topic,
+                Int32(bytes.count),
+                bytes.baseAddress,
+                Int32(draft.qos.rawValue),
+                draft.retain,
+                properties
+            )
         }
     }
 
@@ -65,7 +72,14 @@ struct MosquittoHandle: @unchecked Sendable {
         return cStrings.withUnsafeMutableBufferPointer { buffer in
             buffer.withMemoryRebound(to: UnsafeMutablePointer<CChar>?.self) { rebound in
                 mosquitto_subscribe_multiple(
-                    pointer, &mid, Int32(rebound.count), rebound.baseAddress, Int32(qos.rawValue), options, nil)
+                    pointer,
+                    &mid,
+                    Int32(rebound.count),
+                    rebound.baseAddress,
+                    Int32(qos.rawValue),
+                    options,
+                    nil
+                )
             }
         }
     }

@@ -31,7 +31,8 @@ package enum ModbusError: Error, Sendable, Equatable, CustomStringConvertible {
         case .exception(let function, let code):
             return "the device refused function \(function): exception \(code)"
         case .timeout(let endpoint, let unit, let function, let bytes):
-            let heard = bytes == 0 ? "nothing received" : "\(bytes) byte\(bytes == 1 ? "" : "s") received, no valid reply"
+            let heard =
+                bytes == 0 ? "nothing received" : "\(bytes) byte\(bytes == 1 ? "" : "s") received, no valid reply"
             return "\(endpoint): unit \(unit) did not answer \(function) in time (\(heard))"
         case .echoDetected(let endpoint):
             return "\(endpoint): the line echoes every request (an RS-485 adapter without echo suppression); "

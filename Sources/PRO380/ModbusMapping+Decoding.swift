@@ -34,7 +34,9 @@ extension RegisterDefinition {
     /// - Throws: `RegisterDecodingError` when the registers do not decode or the value is implausible; a value
     ///   that throws is never published.
     package func decodeModbus(_ registers: [UInt16]) throws -> MeterValue {
-        guard let mapping = modbus else { throw RegisterDecodingError.wrongLength(key: key, expected: 0, got: registers.count) }
+        guard let mapping = modbus else {
+            throw RegisterDecodingError.wrongLength(key: key, expected: 0, got: registers.count)
+        }
         guard registers.count == mapping.count else {
             throw RegisterDecodingError.wrongLength(key: key, expected: mapping.count, got: registers.count)
         }
@@ -51,7 +53,9 @@ extension RegisterDefinition {
         case .hexString:
             value = .text(registers.map { String(format: "%04X", $0) }.joined())
         case .bcd:
-            guard let n = BCD.decode(registers) else { throw RegisterDecodingError.invalidBCD(key: key, registers: registers) }
+            guard let n = BCD.decode(registers) else {
+                throw RegisterDecodingError.invalidBCD(key: key, registers: registers)
+            }
             value = .integer(n)
         case .ascii:
             let bytes = registers.flatMap { [UInt8($0 >> 8), UInt8($0 & 0xFF)] }.filter { $0 != 0 }

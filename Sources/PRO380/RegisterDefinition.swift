@@ -26,8 +26,14 @@ package struct RegisterDefinition: Sendable, Equatable, Hashable {
     package var write: WriteSpecification?
 
     package init(
-        key: String, name: String, unit: String? = nil, quantity: Quantity, group: PollGroup,
-        modbus: ModbusMapping? = nil, mbus: MBusRecordMapping? = nil, obis: [String] = [],
+        key: String,
+        name: String,
+        unit: String? = nil,
+        quantity: Quantity,
+        group: PollGroup,
+        modbus: ModbusMapping? = nil,
+        mbus: MBusRecordMapping? = nil,
+        obis: [String] = [],
         write: WriteSpecification? = nil
     ) {
         self.key = key
@@ -105,7 +111,11 @@ package struct ModbusMapping: Sendable, Equatable, Hashable {
     package var pro1Only: Bool
 
     package init(
-        address: UInt16, count: Int, dataType: ModbusDataType, scale: Decimal = 1, pro1Only: Bool = false
+        address: UInt16,
+        count: Int,
+        dataType: ModbusDataType,
+        scale: Decimal = 1,
+        pro1Only: Bool = false
     ) {
         self.address = address
         self.count = count

@@ -37,14 +37,20 @@ extension SerialPort {
             let refused = refusedByPseudoTerminals(settings)
             guard isPseudoTerminal, !refused.isEmpty else {
                 throw TransportError.unsupportedSetting(
-                    endpoint: device, setting: settings.description, reason: refusal.reason)
+                    endpoint: device,
+                    setting: settings.description,
+                    reason: refusal.reason
+                )
             }
             let fallback = LineSettings(baudRate: settings.baudRate, dataBits: 8, parity: .none, stopBits: 1)
             do {
                 try set(fallback, speed: speed, fd: fd, device: device)
             } catch {
                 throw TransportError.unsupportedSetting(
-                    endpoint: device, setting: fallback.description, reason: error.reason)
+                    endpoint: device,
+                    setting: fallback.description,
+                    reason: error.reason
+                )
             }
             logger.warning(
                 "pseudo-terminal: running 8N1 instead of \(settings.characterFormat) (\(device) refuses \(refused))",
@@ -67,16 +73,24 @@ extension SerialPort {
         guard let speed = speeds[settings.baudRate] else {
             let supported = speeds.keys.sorted().map(String.init).joined(separator: ", ")
             throw .unsupportedSetting(
-                endpoint: device, setting: "\(settings.baudRate) baud",
-                reason: "supported baud rates are \(supported)")
+                endpoint: device,
+                setting: "\(settings.baudRate) baud",
+                reason: "supported baud rates are \(supported)"
+            )
         }
         guard settings.dataBits == 7 || settings.dataBits == 8 else {
             throw .unsupportedSetting(
-                endpoint: device, setting: "\(settings.dataBits) data bits", reason: "use 7 or 8 data bits")
+                endpoint: device,
+                setting: "\(settings.dataBits) data bits",
+                reason: "use 7 or 8 data bits"
+            )
         }
         guard settings.stopBits == 1 || settings.stopBits == 2 else {
             throw .unsupportedSetting(
-                endpoint: device, setting: "\(settings.stopBits) stop bits", reason: "use 1 or 2 stop bits")
+                endpoint: device,
+                setting: "\(settings.stopBits) stop bits",
+                reason: "use 1 or 2 stop bits"
+            )
         }
         return speed
     }

@@ -76,7 +76,12 @@ package final class SerialPort: Transport {
             }
             let isPseudoTerminal = isPseudoTerminal(fd: fd, device: device)
             let effective = try apply(
-                requested, fd: fd, device: device, isPseudoTerminal: isPseudoTerminal, logger: logger)
+                requested,
+                fd: fd,
+                device: device,
+                isPseudoTerminal: isPseudoTerminal,
+                logger: logger
+            )
             try syscall("tcflush(TCIOFLUSH)", endpoint: device) { tcflush(fd, TCIOFLUSH) }
             return (fd, isPseudoTerminal, effective)
         } catch {
@@ -120,7 +125,12 @@ package final class SerialPort: Transport {
         let effective = try await channel.perform { operation in
             try syscall("tcdrain", endpoint: device) { tcdrain(operation.fd) }
             return try Self.apply(
-                requested, fd: operation.fd, device: device, isPseudoTerminal: isPseudoTerminal, logger: logger)
+                requested,
+                fd: operation.fd,
+                device: device,
+                isPseudoTerminal: isPseudoTerminal,
+                logger: logger
+            )
         }
         settings.withLock { $0 = effective }
     }

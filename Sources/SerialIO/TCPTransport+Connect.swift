@@ -24,9 +24,11 @@ extension TCPTransport {
         let queue = DispatchQueue(label: "pro380.serialio connect \(endpoint)")
         let result: Result<Int32, TransportError> = await withCheckedContinuation { continuation in
             queue.async {
-                continuation.resume(returning: Result { () throws(TransportError) -> Int32 in
-                    try connectBlocking(host: host, port: port, endpoint: endpoint, timeout: timeout)
-                })
+                continuation.resume(
+                    returning: Result { () throws(TransportError) -> Int32 in
+                        try connectBlocking(host: host, port: port, endpoint: endpoint, timeout: timeout)
+                    }
+                )
             }
         }
         let fd = try result.get()
@@ -71,9 +73,10 @@ extension TCPTransport {
     /// One non-blocking connect attempt, waiting for it to complete until `deadline`.
     /// - Returns: the connected, non-blocking socket.
     /// - Throws: a one-line reason (`Connection refused`, `timed out`).
-    private static func connect(to address: SocketAddress, until deadline: ContinuousClock.Instant) throws(
-        ConnectAttemptError
-    ) -> Int32 {
+    private static func connect(
+        to address: SocketAddress,
+        until deadline: ContinuousClock.Instant
+    ) throws(ConnectAttemptError) -> Int32 {
         let type = Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue)
         let fd = socket(address.family, type, 0)
         guard fd >= 0 else { throw ConnectAttemptError(errno: errno) }

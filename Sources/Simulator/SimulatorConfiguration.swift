@@ -44,8 +44,11 @@ package struct SimulatorConfiguration: Sendable {
     package init(
         endpoint: Endpoint = .tcp(host: "127.0.0.1", port: 0),
         meters: [SimulatedMeterSettings] = [SimulatedMeterSettings()],
-        seed: UInt64 = 1, stateDirectory: URL? = nil, saveInterval: Duration = .seconds(60),
-        faults: ModbusFaults = ModbusFaults(), opticalPort: IEC62056SimulatorEndpoint? = nil,
+        seed: UInt64 = 1,
+        stateDirectory: URL? = nil,
+        saveInterval: Duration = .seconds(60),
+        faults: ModbusFaults = ModbusFaults(),
+        opticalPort: IEC62056SimulatorEndpoint? = nil,
         optical: IEC62056SimulatorConfiguration = IEC62056SimulatorConfiguration(),
         mbusPort: MBusSimulatorServer.Endpoint? = nil
     ) {
@@ -64,7 +67,10 @@ package struct SimulatorConfiguration: Sendable {
     package static func meters(count: Int) -> [SimulatedMeterSettings] {
         (1...max(count, 1)).map { n in
             SimulatedMeterSettings(
-                serialNumber: String(format: "%08d", 13_070_000 + n), modbusID: n, mbusPrimaryAddress: n)
+                serialNumber: String(format: "%08d", 13_070_000 + n),
+                modbusID: n,
+                mbusPrimaryAddress: n
+            )
         }
     }
 }

@@ -36,7 +36,9 @@ package final class SimulatorService: Sendable {
     /// - Throws: `SimulatorError.stateFile` for an unreadable state file or folder, `TransportError` when the
     ///   pseudo-terminal or socket cannot be opened (a port in use).
     package init(
-        configuration: SimulatorConfiguration, logger: Logger, clock: @escaping @Sendable () -> Date = { Date() }
+        configuration: SimulatorConfiguration,
+        logger: Logger,
+        clock: @escaping @Sendable () -> Date = { Date() }
     ) throws {
         let now = clock()
         var meters: [PRO380Model] = []
@@ -51,18 +53,30 @@ package final class SimulatorService: Sendable {
             let file = configuration.stateDirectory?.appendingPathComponent("meter-\(settings.serialNumber).json")
             meters.append(
                 try PRO380Model(
-                    settings: settings, profile: .household(seed: configuration.seed &+ UInt64(n)), start: now,
-                    stateFileURL: file))
+                    settings: settings,
+                    profile: .household(seed: configuration.seed &+ UInt64(n)),
+                    start: now,
+                    stateFileURL: file
+                )
+            )
         }
         bus = SimulatedModbusBus(meters: meters, faults: configuration.faults)
         optical = try configuration.opticalPort.map { endpoint in
             try IEC62056SimulatorServer.open(
-                endpoint, model: meters[0], configuration: configuration.optical, clock: clock, logger: logger)
+                endpoint,
+                model: meters[0],
+                configuration: configuration.optical,
+                clock: clock,
+                logger: logger
+            )
         }
         mbus = try configuration.mbusPort.map { endpoint in
             try MBusSimulatorServer(
-                bus: SimulatedMBusBus(meters: meters.map { SimulatedMBusMeter(model: $0) }), endpoint: endpoint,
-                logger: logger, clock: clock)
+                bus: SimulatedMBusBus(meters: meters.map { SimulatedMBusMeter(model: $0) }),
+                endpoint: endpoint,
+                logger: logger,
+                clock: clock
+            )
         }
         server = ModbusSimulatorServer(bus: bus, clock: clock, logger: logger)
         switch configuration.endpoint {
@@ -92,7 +106,8 @@ package final class SimulatorService: Sendable {
                 "units": "\(bus.meters.map { $0.settings.modbusID })",
                 "optical": "\(optical?.endpointDescription ?? "-")",
                 "mbus": "\(mbus?.endpoint ?? "-")",
-            ])
+            ]
+        )
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await self.serve() }
             if let optical = self.optical { group.addTask { await optical.run() } }

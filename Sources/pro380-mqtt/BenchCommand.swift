@@ -28,7 +28,10 @@ struct BenchCommand: AsyncParsableCommand {
         let logger = global.bootstrapLogging()
         let quiet = Logger(label: "bench", factory: { _ in SwiftLogNoOpLogHandler() })
         let pty = try SimulatorService(configuration: SimulatorConfiguration(endpoint: .pseudoTerminal), logger: quiet)
-        let tcp = try SimulatorService(configuration: SimulatorConfiguration(endpoint: .tcp(host: "127.0.0.1", port: 0)), logger: quiet)
+        let tcp = try SimulatorService(
+            configuration: SimulatorConfiguration(endpoint: .tcp(host: "127.0.0.1", port: 0)),
+            logger: quiet
+        )
         let servers = Task {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await pty.run() }
@@ -38,11 +41,16 @@ struct BenchCommand: AsyncParsableCommand {
         }
         defer { servers.cancel() }
         let links: [(String, BusLink)] = [
-            ("pty 115200 8N1", .modbusRTU(device: pty.endpoint, settings: LineSettings(baudRate: 115_200, parity: .none))),
+            (
+                "pty 115200 8N1",
+                .modbusRTU(device: pty.endpoint, settings: LineSettings(baudRate: 115_200, parity: .none))
+            ),
             ("modbus_tcp", .modbusTCP(host: "127.0.0.1", port: tcp.port!)),
         ]
         Console.write("full polls of one simulated PRO380, \(polls) per variant\n")
-        Console.write("link            plan                requests/poll  wall ms/poll  cpu ms/poll   ratio wall  ratio cpu")
+        Console.write(
+            "link            plan                requests/poll  wall ms/poll  cpu ms/poll   ratio wall  ratio cpu"
+        )
         for (label, link) in links {
             let planned = try await measure(link: link, maxRegisters: 125, logger: quiet)
             let naive = try await measure(link: link, maxRegisters: 2, logger: quiet)
@@ -50,8 +58,17 @@ struct BenchCommand: AsyncParsableCommand {
                 let wallRatio = figures.wallMilliseconds / planned.wallMilliseconds
                 let cpuRatio = figures.cpuMilliseconds / planned.cpuMilliseconds
                 Console.write(
-                    label.padding(toLength: 16, withPad: " ", startingAt: 0) + name.padding(toLength: 20, withPad: " ", startingAt: 0)
-                        + String(format: "%13.1f %13.2f %12.2f %12.2fx %9.2fx", figures.requests, figures.wallMilliseconds, figures.cpuMilliseconds, wallRatio, cpuRatio))
+                    label.padding(toLength: 16, withPad: " ", startingAt: 0)
+                        + name.padding(toLength: 20, withPad: " ", startingAt: 0)
+                        + String(
+                            format: "%13.1f %13.2f %12.2f %12.2fx %9.2fx",
+                            figures.requests,
+                            figures.wallMilliseconds,
+                            figures.cpuMilliseconds,
+                            wallRatio,
+                            cpuRatio
+                        )
+                )
             }
         }
         logger.debug("bench done")
@@ -65,7 +82,10 @@ struct BenchCommand: AsyncParsableCommand {
 
     private func measure(link: BusLink, maxRegisters: Int, logger: Logger) async throws -> Figures {
         let meter = MeterConfiguration(name: "bench", address: 1, maxRegisters: maxRegisters, allowCommands: [])
-        let session = try BusSessionFactory.make(BusConfiguration(name: "bench", link: link, meters: [meter]), logger: logger)
+        let session = try BusSessionFactory.make(
+            BusConfiguration(name: "bench", link: link, meters: [meter]),
+            logger: logger
+        )
         let driver = session.meters[0].driver
         for _ in 0..<3 { _ = await driver.poll(groups: Set(PollGroup.allCases)) }  // learn the PRO1-only refusals first
         let before = await driver.diagnostics().transactions
@@ -79,7 +99,8 @@ struct BenchCommand: AsyncParsableCommand {
         let cpu = Self.cpuMilliseconds() - cpuStart
         let requests = Double(await driver.diagnostics().transactions - before) / Double(polls)
         await session.close()
-        let wallMilliseconds = (Double(wall.components.seconds) * 1000 + Double(wall.components.attoseconds) / 1e15) / Double(polls)
+        let wallMilliseconds =
+            (Double(wall.components.seconds) * 1000 + Double(wall.components.attoseconds) / 1e15) / Double(polls)
         return Figures(requests: requests, wallMilliseconds: wallMilliseconds, cpuMilliseconds: cpu / Double(polls))
     }
 

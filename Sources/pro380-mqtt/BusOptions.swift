@@ -10,19 +10,31 @@ struct BusOptions: ParsableArguments {
     @Option(name: .customLong("modbus-tcp"), help: ArgumentHelp("Modbus TCP gateway.", valueName: "host:port"))
     var modbusTCP: String?
 
-    @Option(name: .customLong("modbus-rtu-over-tcp"), help: ArgumentHelp("Transparent RTU gateway.", valueName: "host:port"))
+    @Option(
+        name: .customLong("modbus-rtu-over-tcp"),
+        help: ArgumentHelp("Transparent RTU gateway.", valueName: "host:port")
+    )
     var modbusRTUOverTCP: String?
 
-    @Option(name: .customLong("mbus-serial"), help: ArgumentHelp("M-Bus level converter on a serial device.", valueName: "device"))
+    @Option(
+        name: .customLong("mbus-serial"),
+        help: ArgumentHelp("M-Bus level converter on a serial device.", valueName: "device")
+    )
     var mbusSerial: String?
 
     @Option(name: .customLong("mbus-tcp"), help: ArgumentHelp("M-Bus TCP gateway.", valueName: "host:port"))
     var mbusTCP: String?
 
-    @Option(name: .customLong("iec62056"), help: ArgumentHelp("IEC 62056-21 optical head on a serial device.", valueName: "device"))
+    @Option(
+        name: .customLong("iec62056"),
+        help: ArgumentHelp("IEC 62056-21 optical head on a serial device.", valueName: "device")
+    )
     var iec62056: String?
 
-    @Option(name: .customLong("iec62056-tcp"), help: ArgumentHelp("IEC 62056-21 optical head behind a TCP gateway.", valueName: "host:port"))
+    @Option(
+        name: .customLong("iec62056-tcp"),
+        help: ArgumentHelp("IEC 62056-21 optical head behind a TCP gateway.", valueName: "host:port")
+    )
     var iec62056TCP: String?
 
     @Option(help: "Serial baud rate (default 9600 Modbus, 2400 M-Bus, 300 IEC 62056-21 sign-on).")
@@ -38,14 +50,22 @@ struct BusOptions: ParsableArguments {
     var timeout: String?
 
     func validate() throws {
-        let given = [modbusRTU, modbusTCP, modbusRTUOverTCP, mbusSerial, mbusTCP, iec62056, iec62056TCP].compactMap { $0 }
+        let given = [modbusRTU, modbusTCP, modbusRTUOverTCP, mbusSerial, mbusTCP, iec62056, iec62056TCP].compactMap {
+            $0
+        }
         guard given.count == 1 else {
             throw ValidationError(
-                "give exactly one of --modbus-rtu, --modbus-tcp, --modbus-rtu-over-tcp, --mbus-serial, --mbus-tcp, --iec62056, --iec62056-tcp")
+                "give exactly one of --modbus-rtu, --modbus-tcp, --modbus-rtu-over-tcp, --mbus-serial, --mbus-tcp, --iec62056, --iec62056-tcp"
+            )
         }
-        guard LineSettings.Parity(rawValue: parity) != nil else { throw ValidationError("--parity must be even, none or odd") }
-        if let timeout, DurationText.parse(timeout) == nil { throw ValidationError("--timeout must look like 500ms or 2s") }
-        for endpoint in [modbusTCP, modbusRTUOverTCP, mbusTCP, iec62056TCP].compactMap({ $0 }) where Self.hostPort(endpoint) == nil {
+        guard LineSettings.Parity(rawValue: parity) != nil else {
+            throw ValidationError("--parity must be even, none or odd")
+        }
+        if let timeout, DurationText.parse(timeout) == nil {
+            throw ValidationError("--timeout must look like 500ms or 2s")
+        }
+        for endpoint in [modbusTCP, modbusRTUOverTCP, mbusTCP, iec62056TCP].compactMap({ $0 })
+        where Self.hostPort(endpoint) == nil {
             throw ValidationError("\(endpoint) is not host:port")
         }
     }
@@ -54,12 +74,23 @@ struct BusOptions: ParsableArguments {
     func link() -> BusLink {
         let parity = LineSettings.Parity(rawValue: parity) ?? .even
         if let device = modbusRTU {
-            return .modbusRTU(device: device, settings: LineSettings(baudRate: baud ?? 9600, parity: parity, stopBits: stopBits))
+            return .modbusRTU(
+                device: device,
+                settings: LineSettings(baudRate: baud ?? 9600, parity: parity, stopBits: stopBits)
+            )
         }
-        if let endpoint = modbusTCP, let (host, port) = Self.hostPort(endpoint) { return .modbusTCP(host: host, port: port) }
-        if let endpoint = modbusRTUOverTCP, let (host, port) = Self.hostPort(endpoint) { return .modbusRTUOverTCP(host: host, port: port) }
-        if let device = mbusSerial { return .mbusSerial(device: device, settings: LineSettings(baudRate: baud ?? 2400, parity: .even)) }
-        if let endpoint = mbusTCP, let (host, port) = Self.hostPort(endpoint) { return .mbusTCP(host: host, port: port) }
+        if let endpoint = modbusTCP, let (host, port) = Self.hostPort(endpoint) {
+            return .modbusTCP(host: host, port: port)
+        }
+        if let endpoint = modbusRTUOverTCP, let (host, port) = Self.hostPort(endpoint) {
+            return .modbusRTUOverTCP(host: host, port: port)
+        }
+        if let device = mbusSerial {
+            return .mbusSerial(device: device, settings: LineSettings(baudRate: baud ?? 2400, parity: .even))
+        }
+        if let endpoint = mbusTCP, let (host, port) = Self.hostPort(endpoint) {
+            return .mbusTCP(host: host, port: port)
+        }
         if let device = iec62056 { return .iec62056Serial(device: device, baudRate: baud ?? 300, fixedSpeed: false) }
         let (host, port) = Self.hostPort(iec62056TCP ?? "") ?? ("127.0.0.1", 0)
         return .iec62056TCP(host: host, port: port)
@@ -71,7 +102,9 @@ struct BusOptions: ParsableArguments {
     }
 
     static func hostPort(_ text: String) -> (String, Int)? {
-        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (1...65535).contains(port) else {
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]),
+            (1...65535).contains(port)
+        else {
             return nil
         }
         var host = String(text[..<colon])
@@ -97,13 +130,20 @@ struct MeterAddressOptions: ParsableArguments {
     func meter(for link: BusLink, name: String = "meter") throws -> MeterConfiguration {
         switch link.protocol {
         case .modbus:
-            guard let address, (1...247).contains(address) else { throw ValidationError("--address must be a Modbus unit id 1 to 247") }
+            guard let address, (1...247).contains(address) else {
+                throw ValidationError("--address must be a Modbus unit id 1 to 247")
+            }
             return MeterConfiguration(name: name, address: address, maxRegisters: maxRegisters, allowCommands: [])
         case .mbus:
             guard (address == nil) != (secondaryAddress == nil) else {
                 throw ValidationError("give --address (primary) or --secondary-address for an M-Bus meter")
             }
-            return MeterConfiguration(name: name, address: address, secondaryAddress: secondaryAddress, allowCommands: [])
+            return MeterConfiguration(
+                name: name,
+                address: address,
+                secondaryAddress: secondaryAddress,
+                allowCommands: []
+            )
         case .iec62056:
             return MeterConfiguration(name: name, address: nil, deviceAddress: deviceAddress, allowCommands: [])
         }

@@ -27,9 +27,13 @@ struct CheckConfigCommand: ParsableCommand {
         do {
             let config = try BridgeConfiguration.load(path: file!)
             let meters = config.meters
-            print("\(file!): ok: \(config.buses.count) bus(es), \(meters.count) meter(s), broker \(config.mqtt.host):\(config.mqtt.port)")
+            print(
+                "\(file!): ok: \(config.buses.count) bus(es), \(meters.count) meter(s), broker \(config.mqtt.host):\(config.mqtt.port)"
+            )
             for (bus, meter) in meters {
-                print("  \(bus.name) (\(bus.link.configKey) \(bus.link.endpoint)): \(meter.name) at address \(meter.address.map(String.init) ?? meter.secondaryAddress ?? meter.deviceAddress ?? "(any)")")
+                print(
+                    "  \(bus.name) (\(bus.link.configKey) \(bus.link.endpoint)): \(meter.name) at address \(meter.address.map(String.init) ?? meter.secondaryAddress ?? meter.deviceAddress ?? "(any)")"
+                )
             }
         } catch let error as ConfigurationError {
             print(error.description)

@@ -2,8 +2,8 @@ import ArgumentParser
 import Bridge
 import Foundation
 import Logging
-import ServiceLifecycle
 import SerialIO
+import ServiceLifecycle
 import Simulator
 import UnixSignals
 
@@ -41,14 +41,31 @@ struct DemoCommand: AsyncParsableCommand {
 
         let quiet = Logger(label: "pro380-simulator", factory: { _ in SwiftLogNoOpLogHandler() })
         let rtu = try SimulatorService(
-            configuration: SimulatorConfiguration(endpoint: .pseudoTerminal, meters: SimulatorConfiguration.meters(count: 2)), logger: quiet)
+            configuration: SimulatorConfiguration(
+                endpoint: .pseudoTerminal,
+                meters: SimulatorConfiguration.meters(count: 2)
+            ),
+            logger: quiet
+        )
         var tcpMeters = SimulatorConfiguration.meters(count: 1)
         tcpMeters[0].serialNumber = "13070101"
         let tcp = try SimulatorService(
-            configuration: SimulatorConfiguration(endpoint: .tcp(host: "127.0.0.1", port: 0), meters: tcpMeters, seed: 7), logger: quiet)
+            configuration: SimulatorConfiguration(
+                endpoint: .tcp(host: "127.0.0.1", port: 0),
+                meters: tcpMeters,
+                seed: 7
+            ),
+            logger: quiet
+        )
 
-        let config = DemoSetup.configuration(brokerHost: brokerHost, brokerPort: brokerPort, ptyPath: rtu.endpoint, tcpPort: tcp.port!)
-        Console.write("""
+        let config = DemoSetup.configuration(
+            brokerHost: brokerHost,
+            brokerPort: brokerPort,
+            ptyPath: rtu.endpoint,
+            tcpPort: tcp.port!
+        )
+        Console.write(
+            """
             pro380-mqtt demo
               broker      \(brokerHost):\(brokerPort)\(local == nil ? "" : " (a local mosquitto started for the demo)")
               simulator   2 meters on \(rtu.endpoint) (Modbus RTU), 1 meter on 127.0.0.1:\(tcp.port!) (Modbus TCP)
@@ -57,7 +74,8 @@ struct DemoCommand: AsyncParsableCommand {
             Watch the raw topics:   mosquitto_sub -h \(brokerHost) -p \(brokerPort) -t '\(config.mqtt.baseTopic)/#' -v
             Switch a tariff:        mosquitto_pub -h \(brokerHost) -p \(brokerPort) -t \(config.mqtt.baseTopic)/kitchen/tariff/set -m 2
 
-            """)
+            """
+        )
 
         let watcher = DemoWatcher(host: brokerHost, port: brokerPort, baseTopic: config.mqtt.baseTopic, logger: logger)
         let group = ServiceGroup(
@@ -69,7 +87,9 @@ struct DemoCommand: AsyncParsableCommand {
                     .init(service: watcher),
                 ],
                 gracefulShutdownSignals: [.sigterm, .sigint],
-                logger: logger))
+                logger: logger
+            )
+        )
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await group.run() }
             if duration > 0 {
@@ -96,21 +116,26 @@ struct TaskService: Service {
 
 /// The demo's bridge config: two RTU meters on the simulator's pty, one Modbus TCP meter.
 enum DemoSetup {
-    static func configuration(brokerHost: String, brokerPort: Int, ptyPath: String, tcpPort: Int) -> BridgeConfiguration {
+    static func configuration(brokerHost: String, brokerPort: Int, ptyPath: String, tcpPort: Int) -> BridgeConfiguration
+    {
         var mqtt = MQTTSettings()
         mqtt.host = brokerHost
         mqtt.port = brokerPort
         mqtt.clientID = "pro380-mqtt-demo"
         let fast = MeterConfiguration.defaultIntervals(.seconds(2))
         let rtu = BusConfiguration(
-            name: "rs485", link: .modbusRTU(device: ptyPath, settings: .init(baudRate: 9600, parity: .even)),
+            name: "rs485",
+            link: .modbusRTU(device: ptyPath, settings: .init(baudRate: 9600, parity: .even)),
             meters: [
                 MeterConfiguration(name: "main", address: 1, intervals: fast),
                 MeterConfiguration(name: "kitchen", address: 2, intervals: fast),
-            ])
+            ]
+        )
         let tcp = BusConfiguration(
-            name: "gateway", link: .modbusTCP(host: "127.0.0.1", port: tcpPort),
-            meters: [MeterConfiguration(name: "pv", address: 1, intervals: fast)])
+            name: "gateway",
+            link: .modbusTCP(host: "127.0.0.1", port: tcpPort),
+            meters: [MeterConfiguration(name: "pv", address: 1, intervals: fast)]
+        )
         return BridgeConfiguration(mqtt: mqtt, buses: [rtu, tcp], diagnosticsInterval: .seconds(10), source: "demo")
     }
 }

@@ -29,7 +29,10 @@ actor DemoWatcher: Service {
     }
 
     func run() async throws {
-        let client = try MQTTClient(configuration: MQTTClientConfiguration(host: host, port: port, clientID: "pro380-demo-watcher"), logger: logger)
+        let client = try MQTTClient(
+            configuration: MQTTClientConfiguration(host: host, port: port, clientID: "pro380-demo-watcher"),
+            logger: logger
+        )
         try await client.connect()
         let messages = client.messages()
         try await client.subscribe(["\(baseTopic)/#"], qos: .atMostOnce)
@@ -60,7 +63,9 @@ actor DemoWatcher: Service {
             availability[meter] = message.payloadString
             return
         }
-        guard let object = try? JSONSerialization.jsonObject(with: Data(message.payload)) as? [String: Any], let value = object["value"] else {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(message.payload)) as? [String: Any],
+            let value = object["value"]
+        else {
             return
         }
         let unit = (object["unit"] as? String).map { " \($0)" } ?? ""
@@ -77,7 +82,9 @@ actor DemoWatcher: Service {
             let values = latest[meter]!
             lines.append("\(meter) [\(availability[meter] ?? "?")] \(values.count) keys")
             for key in Self.shown {
-                if let value = values[key] { lines.append("    \(key.padding(toLength: 30, withPad: " ", startingAt: 0)) \(value)") }
+                if let value = values[key] {
+                    lines.append("    \(key.padding(toLength: 30, withPad: " ", startingAt: 0)) \(value)")
+                }
             }
         }
         Console.write(lines.joined(separator: "\n"))

@@ -14,22 +14,26 @@ final class LocalBroker: Sendable {
         let executable = ["/usr/sbin/mosquitto", "/usr/bin/mosquitto", "/usr/local/sbin/mosquitto"].first {
             FileManager.default.isExecutableFile(atPath: $0)
         }
-        guard let executable else { throw DemoError("mosquitto is not installed: run scripts/setup.sh (apt-get install mosquitto)") }
+        guard let executable else {
+            throw DemoError("mosquitto is not installed: run scripts/setup.sh (apt-get install mosquitto)")
+        }
         // A port that was free a moment ago: bound to port 0, read back, released.
         let probe = try TCPListener(host: "127.0.0.1", port: 0)
         port = probe.port
         probe.close()
-        folder = FileManager.default.temporaryDirectory.appendingPathComponent("pro380-demo-broker-\(UUID().uuidString)")
+        folder = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "pro380-demo-broker-\(UUID().uuidString)"
+        )
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let config = folder.appendingPathComponent("mosquitto.conf")
         try """
-            listener \(port) 127.0.0.1
-            allow_anonymous true
-            persistence false
-            user \(ProcessInfo.processInfo.userName)
-            log_dest none
+        listener \(port) 127.0.0.1
+        allow_anonymous true
+        persistence false
+        user \(ProcessInfo.processInfo.userName)
+        log_dest none
 
-            """.write(to: config, atomically: true, encoding: .utf8)
+        """.write(to: config, atomically: true, encoding: .utf8)
         process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = ["-c", config.path]
@@ -38,7 +42,11 @@ final class LocalBroker: Sendable {
         try process.run()
         let deadline = ContinuousClock.now + .seconds(10)
         while true {
-            if let transport = try? await TCPTransport.connect(host: "127.0.0.1", port: port, timeout: .milliseconds(200)) {
+            if let transport = try? await TCPTransport.connect(
+                host: "127.0.0.1",
+                port: port,
+                timeout: .milliseconds(200)
+            ) {
                 await transport.close()
                 return
             }

@@ -11,7 +11,8 @@ struct PRO380MQTT: AsyncParsableCommand {
             config (`pro380-mqtt check-config --sample`) and run `pro380-mqtt run --config FILE`.
             """,
         subcommands: [
-            DemoCommand.self, RunCommand.self, ReadCommand.self, WriteCommand.self, SimulateCommand.self, ScanCommand.self, CheckConfigCommand.self, BenchCommand.self,
+            DemoCommand.self, RunCommand.self, ReadCommand.self, WriteCommand.self, SimulateCommand.self,
+            ScanCommand.self, CheckConfigCommand.self, BenchCommand.self,
         ]
     )
 }

@@ -37,7 +37,9 @@ struct RunCommand: AsyncParsableCommand {
             configuration: .init(
                 services: [.init(service: BridgeService(configuration: configuration, logger: logger))],
                 gracefulShutdownSignals: [.sigterm, .sigint],
-                logger: logger))
+                logger: logger
+            )
+        )
         try await group.run()
     }
 }

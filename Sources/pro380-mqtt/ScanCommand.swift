@@ -39,7 +39,9 @@ struct ScanCommand: AsyncParsableCommand {
         guard range.contains(first), range.contains(last), first <= last else {
             throw ValidationError("--from and --to must be \(range.lowerBound) to \(range.upperBound), --from <= --to")
         }
-        if bus.iec62056 != nil || bus.iec62056TCP != nil { throw ValidationError("an optical port has one meter: use read --iec62056") }
+        if bus.iec62056 != nil || bus.iec62056TCP != nil {
+            throw ValidationError("an optical port has one meter: use read --iec62056")
+        }
     }
 
     func run() async throws {
@@ -47,9 +49,14 @@ struct ScanCommand: AsyncParsableCommand {
         let link = bus.link()
         if link.protocol == .mbus { return try await scanMBus(link) }
         let (from, to) = (self.from ?? 1, self.to ?? 247)
-        let timeout = bus.timeout.flatMap(DurationText.parse) ?? .milliseconds(link.configKey == "modbus_rtu" ? 150 : 300)
-        Console.write("scanning \(link.endpoint), addresses \(from) to \(to), \(DurationText.format(timeout)) per address ...")
-        let found = try await ModbusScanner.scan(link: link, addresses: from...to, timeout: timeout, logger: logger) { _, meter in
+        let timeout =
+            bus.timeout.flatMap(DurationText.parse) ?? .milliseconds(link.configKey == "modbus_rtu" ? 150 : 300)
+        Console.write(
+            "scanning \(link.endpoint), addresses \(from) to \(to), \(DurationText.format(timeout)) per address ..."
+        )
+        let found = try await ModbusScanner.scan(link: link, addresses: from...to, timeout: timeout, logger: logger) {
+            _,
+            meter in
             if let meter { Console.write("  address \(meter.address): PRO380 serial \(meter.serialNumber)") }
         }
         guard !found.isEmpty else {
@@ -75,7 +82,9 @@ struct ScanCommand: AsyncParsableCommand {
         default:
             return
         }
-        Console.write("scanning M-Bus \(link.endpoint): primary addresses \(options.primaryAddresses!.lowerBound)-\(options.primaryAddresses!.upperBound)\(options.searchSecondary ? ", then secondary addresses" : "") ...")
+        Console.write(
+            "scanning M-Bus \(link.endpoint): primary addresses \(options.primaryAddresses!.lowerBound)-\(options.primaryAddresses!.upperBound)\(options.searchSecondary ? ", then secondary addresses" : "") ..."
+        )
         let result = try await MBusScanner.scan(transport, options: options) { line in Console.write("  \(line)") }
         await transport.close()
         guard !result.meters.isEmpty else {

@@ -20,22 +20,40 @@ struct SimulateCommand: AsyncParsableCommand {
             """
     )
 
-    @Option(name: .customLong("modbus-tcp"), help: ArgumentHelp("Serve Modbus TCP on host:port (port 0 picks one).", valueName: "host:port"))
+    @Option(
+        name: .customLong("modbus-tcp"),
+        help: ArgumentHelp("Serve Modbus TCP on host:port (port 0 picks one).", valueName: "host:port")
+    )
     var modbusTCP: String?
 
-    @Option(name: .customLong("modbus-rtu-over-tcp"), help: ArgumentHelp("Serve Modbus RTU frames on a TCP port.", valueName: "host:port"))
+    @Option(
+        name: .customLong("modbus-rtu-over-tcp"),
+        help: ArgumentHelp("Serve Modbus RTU frames on a TCP port.", valueName: "host:port")
+    )
     var modbusRTUOverTCP: String?
 
-    @Flag(name: .customLong("iec62056"), help: "Also serve the first meter's optical port (IEC 62056-21 mode C) on a pseudo-terminal.")
+    @Flag(
+        name: .customLong("iec62056"),
+        help: "Also serve the first meter's optical port (IEC 62056-21 mode C) on a pseudo-terminal."
+    )
     var opticalPTY = false
 
-    @Option(name: .customLong("iec62056-tcp"), help: ArgumentHelp("Also serve the first meter's optical port on host:port.", valueName: "host:port"))
+    @Option(
+        name: .customLong("iec62056-tcp"),
+        help: ArgumentHelp("Also serve the first meter's optical port on host:port.", valueName: "host:port")
+    )
     var opticalTCP: String?
 
-    @Flag(name: .customLong("mbus"), help: "Also serve the meters over M-Bus (PRO380-Mb, primary addresses 1..N) on a pseudo-terminal.")
+    @Flag(
+        name: .customLong("mbus"),
+        help: "Also serve the meters over M-Bus (PRO380-Mb, primary addresses 1..N) on a pseudo-terminal."
+    )
     var mbusPTY = false
 
-    @Option(name: .customLong("mbus-tcp"), help: ArgumentHelp("Also serve the meters over M-Bus on host:port.", valueName: "host:port"))
+    @Option(
+        name: .customLong("mbus-tcp"),
+        help: ArgumentHelp("Also serve the meters over M-Bus on host:port.", valueName: "host:port")
+    )
     var mbusTCP: String?
 
     @Option(help: "Number of meters on the bus (1-247).")
@@ -51,7 +69,9 @@ struct SimulateCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard (1...247).contains(meters) else { throw ValidationError("--meters must be 1 to 247") }
-        if modbusTCP != nil && modbusRTUOverTCP != nil { throw ValidationError("give --modbus-tcp or --modbus-rtu-over-tcp, not both") }
+        if modbusTCP != nil && modbusRTUOverTCP != nil {
+            throw ValidationError("give --modbus-tcp or --modbus-rtu-over-tcp, not both")
+        }
         if opticalPTY && opticalTCP != nil { throw ValidationError("give --iec62056 or --iec62056-tcp, not both") }
         if mbusPTY && mbusTCP != nil { throw ValidationError("give --mbus or --mbus-tcp, not both") }
         for endpoint in [modbusTCP, modbusRTUOverTCP, opticalTCP, mbusTCP].compactMap({ $0 }) {
@@ -63,10 +83,15 @@ struct SimulateCommand: AsyncParsableCommand {
 
     func run() async throws {
         let logger = global.bootstrapLogging(label: "pro380-simulator")
-        var configuration = SimulatorConfiguration(endpoint: .pseudoTerminal, meters: SimulatorConfiguration.meters(count: meters), seed: seed)
+        var configuration = SimulatorConfiguration(
+            endpoint: .pseudoTerminal,
+            meters: SimulatorConfiguration.meters(count: meters),
+            seed: seed
+        )
         if let endpoint = modbusTCP ?? modbusRTUOverTCP {
             let (host, port) = Self.hostPort(endpoint)
-            configuration.endpoint = modbusTCP != nil ? .tcp(host: host, port: port) : .rtuOverTCP(host: host, port: port)
+            configuration.endpoint =
+                modbusTCP != nil ? .tcp(host: host, port: port) : .rtuOverTCP(host: host, port: port)
         }
         configuration.stateDirectory = stateDir.map { URL(fileURLWithPath: $0, isDirectory: true) }
         if opticalPTY { configuration.opticalPort = .pseudoTerminal }
@@ -96,7 +121,9 @@ struct SimulateCommand: AsyncParsableCommand {
         Console.write("A config block for these meters:\n")
         Console.write(Self.configBlock(configuration: configuration, endpoint: service.endpoint))
         if let mbus = service.mbus {
-            let link = mbus.endpoint.hasPrefix("/") ? "mbus_serial: {device: \(mbus.endpoint), baud: 2400}"
+            let link =
+                mbus.endpoint.hasPrefix("/")
+                ? "mbus_serial: {device: \(mbus.endpoint), baud: 2400}"
                 : "mbus_tcp: {host: \(Self.hostPort(mbus.endpoint).0), port: \(Self.hostPort(mbus.endpoint).1)}"
             Console.write("  - name: mbus\n    \(link)\n    meters:")
             for (n, meter) in configuration.meters.enumerated() {
@@ -104,7 +131,8 @@ struct SimulateCommand: AsyncParsableCommand {
             }
         }
         if let optical = service.optical {
-            let link = optical.devicePath.map { "iec62056: {device: \($0), baud: 300, mode: C}" }
+            let link =
+                optical.devicePath.map { "iec62056: {device: \($0), baud: 300, mode: C}" }
                 ?? "iec62056: {host: 127.0.0.1, port: \(optical.port ?? 0)}"
             Console.write("  - name: optical\n    \(link)\n    meters:\n      - {name: sim-optical, interval: 10s}")
         }

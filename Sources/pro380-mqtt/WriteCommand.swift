@@ -42,7 +42,12 @@ struct WriteCommand: AsyncParsableCommand {
         let request = CommandRequest(meter: meterConfiguration.name, key: key, payload: Array(payload.utf8))
         let validated: ValidatedCommand
         do {
-            validated = try CommandValidator().validate(request, allowedKeys: [key], meterProtocol: link.protocol, meterName: "on \(link.endpoint)")
+            validated = try CommandValidator().validate(
+                request,
+                allowedKeys: [key],
+                meterProtocol: link.protocol,
+                meterName: "on \(link.endpoint)"
+            )
         } catch {
             Console.write("refused: \(error.message)")
             throw ExitCode(2)
@@ -52,7 +57,9 @@ struct WriteCommand: AsyncParsableCommand {
                 throw ValidationError("--dry-run shows Modbus frames only")
             }
             let frame = try CommandFrames.modbus(validated.command, unit: UInt8(unit), link: link)
-            Console.write("would send to \(link.endpoint): " + frame.map { String(format: "%02X", $0) }.joined(separator: " "))
+            Console.write(
+                "would send to \(link.endpoint): " + frame.map { String(format: "%02X", $0) }.joined(separator: " ")
+            )
             return
         }
         var busConfiguration = bus.bus(meter: meterConfiguration)

@@ -59,9 +59,12 @@ import Testing
         switch mutation {
         case "adress": broken = sample.replacingOccurrences(of: "    address: 2", with: "    adress: 2")
         case "max_registers: 200": broken = sample.replacingOccurrences(of: "max_registers: 60", with: mutation)
-        default: broken = sample.replacingOccurrences(of: "allow_commands: [tariff, resettable_day_energy]", with: mutation)
+        default:
+            broken = sample.replacingOccurrences(of: "allow_commands: [tariff, resettable_day_energy]", with: mutation)
         }
-        let error = #expect(throws: ConfigurationError.self) { try BridgeConfiguration.parse(yaml: broken, file: "bridge.yaml") }
+        let error = #expect(throws: ConfigurationError.self) {
+            try BridgeConfiguration.parse(yaml: broken, file: "bridge.yaml")
+        }
         #expect(error?.file == "bridge.yaml")
         #expect(error?.line == line)
         #expect(error?.key == key)
@@ -73,7 +76,9 @@ import Testing
         let e1 = #expect(throws: ConfigurationError.self) { try BridgeConfiguration.parse(yaml: twice, file: "b.yaml") }
         #expect(e1?.description.contains("used twice") == true)
         let sameAddress = sample.replacingOccurrences(of: "    address: 2", with: "    address: 1")
-        let e2 = #expect(throws: ConfigurationError.self) { try BridgeConfiguration.parse(yaml: sameAddress, file: "b.yaml") }
+        let e2 = #expect(throws: ConfigurationError.self) {
+            try BridgeConfiguration.parse(yaml: sameAddress, file: "b.yaml")
+        }
         #expect(e2?.description.contains("address 1 is used twice") == true)
     }
 
@@ -108,7 +113,10 @@ import Testing
     @Test func shippedExampleIsTheSample() throws {
         let url = TestEnvironment.packageRoot.appendingPathComponent("config/example.yaml")
         let shipped = try String(contentsOf: url, encoding: .utf8)
-        #expect(shipped == SampleConfiguration.yaml + "\n", "regenerate config/example.yaml from SampleConfiguration.yaml")
+        #expect(
+            shipped == SampleConfiguration.yaml + "\n",
+            "regenerate config/example.yaml from SampleConfiguration.yaml"
+        )
         _ = try BridgeConfiguration.parse(yaml: SampleConfiguration.yaml, file: "sample")
     }
 }

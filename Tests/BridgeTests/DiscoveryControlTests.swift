@@ -39,20 +39,37 @@ import Testing
         for (topic, button) in buttons {
             #expect(button["payload_press"] as? String == "0")
             #expect(button["entity_category"] as? String == "config")
-            #expect(HomeAssistantRules.violations(topic: topic, payload: F.messages(F.modbusMeter(allow: ["power_down_counter", "resettable_day_energy"]))[topic]!) == [])
+            #expect(
+                HomeAssistantRules.violations(
+                    topic: topic,
+                    payload: F.messages(F.modbusMeter(allow: ["power_down_counter", "resettable_day_energy"]))[topic]!
+                ) == []
+            )
         }
-        #expect(Set(buttons.values.compactMap { $0["command_topic"] as? String })
-            == ["pro380/main/power_down_counter/set", "pro380/main/resettable_day_energy/set"])
+        #expect(
+            Set(buttons.values.compactMap { $0["command_topic"] as? String })
+                == ["pro380/main/power_down_counter/set", "pro380/main/resettable_day_energy/set"]
+        )
         // The value itself stays a sensor.
         #expect(platform(F.messages(F.modbusMeter(allow: ["power_down_counter"])), "power_down_counter") == "sensor")
     }
 
     @Test func settingsBecomeSelectsAndNumbersWhenAllowed() throws {
-        let messages = F.messages(F.modbusMeter(allow: ["parity", "combination_code", "lcd_cycle_time", "s0_output_rate", "baud_rate", "modbus_id"]))
+        let messages = F.messages(
+            F.modbusMeter(allow: [
+                "parity", "combination_code", "lcd_cycle_time", "s0_output_rate", "baud_rate", "modbus_id",
+            ])
+        )
         #expect(try #require(F.config(messages, key: "parity"))["options"] as? [String] == ["even", "none", "odd"])
-        #expect(try #require(F.config(messages, key: "combination_code"))["options"] as? [String] == ["1", "4", "5", "6", "9", "10", "11"])
-        #expect(try #require(F.config(messages, key: "s0_output_rate"))["options"] as? [String]
-            == ["10000", "2000", "1000", "100", "10", "1", "0.1", "0.01"])
+        #expect(
+            try #require(F.config(messages, key: "combination_code"))["options"] as? [String] == [
+                "1", "4", "5", "6", "9", "10", "11",
+            ]
+        )
+        #expect(
+            try #require(F.config(messages, key: "s0_output_rate"))["options"] as? [String]
+                == ["10000", "2000", "1000", "100", "10", "1", "0.1", "0.01"]
+        )
         let lcd = try #require(F.config(messages, key: "lcd_cycle_time"))
         #expect(platform(messages, "lcd_cycle_time") == "number")
         #expect(lcd["min"] as? Int == 1)
@@ -60,7 +77,9 @@ import Testing
         #expect(lcd["unit_of_measurement"] as? String == "s")
         #expect(lcd["entity_category"] as? String == "config")
         #expect(platform(messages, "modbus_id") == "number")
-        for (topic, payload) in messages { #expect(HomeAssistantRules.violations(topic: topic, payload: payload) == []) }
+        for (topic, payload) in messages {
+            #expect(HomeAssistantRules.violations(topic: topic, payload: payload) == [])
+        }
     }
 
     @Test func theOpticalPortWritesNothing() {
@@ -69,6 +88,10 @@ import Testing
         let messages = F.messages(meter)
         #expect(platform(messages, "tariff") == "sensor")
         #expect(messages.keys.filter { $0.contains("/button/") }.isEmpty)
-        #expect(F.parsed(messages).values.allSatisfy { ($0["device"] as? [String: Any])?["model"] as? String == "PRO380 (optical port)" })
+        #expect(
+            F.parsed(messages).values.allSatisfy {
+                ($0["device"] as? [String: Any])?["model"] as? String == "PRO380 (optical port)"
+            }
+        )
     }
 }

@@ -9,7 +9,11 @@ enum DiscoveryFixtures {
     static let topics = TopicLayout(base: "pro380", clientID: "pro380-mqtt")
 
     /// A PRO380-Mod that published every row a real PRO380 answers (the PRO1-only rows refused).
-    static func modbusMeter(combinationCode: Int? = 1, allow: [String] = ["tariff"], serial: String? = "13070042") -> MeterSnapshot {
+    static func modbusMeter(
+        combinationCode: Int? = 1,
+        allow: [String] = ["tariff"],
+        serial: String? = "13070042"
+    ) -> MeterSnapshot {
         var entry = MeterLedger.Entry()
         let table = RegisterTable.pro380
         for row in table.modbusReadable where !(row.modbus!.pro1Only) { entry.units[row.key] = .some(row.unit) }
@@ -17,19 +21,34 @@ enum DiscoveryFixtures {
         entry.identity["software_version"] = .decimal(Decimal(string: "1.18")!)
         if let combinationCode { entry.identity["combination_code"] = .integer(combinationCode) }
         let refused = Set(table.modbusReadable.filter { $0.modbus!.pro1Only }.map(\.key))
-        return MeterSnapshot(name: "main", meterProtocol: .modbus, allowCommands: allow, entry: entry, refusedKeys: refused)
+        return MeterSnapshot(
+            name: "main",
+            meterProtocol: .modbus,
+            allowCommands: allow,
+            entry: entry,
+            refusedKeys: refused
+        )
     }
 
-    static func components(_ meter: MeterSnapshot, settings: HomeAssistantSettings = HomeAssistantSettings()) -> [DiscoveryComponent] {
+    static func components(
+        _ meter: MeterSnapshot,
+        settings: HomeAssistantSettings = HomeAssistantSettings()
+    ) -> [DiscoveryComponent] {
         MeterDiscovery(topics: topics, settings: settings).components(for: meter)
     }
 
     /// The single-component messages of `meter`, topic → payload.
-    static func messages(_ meter: MeterSnapshot, settings: HomeAssistantSettings = HomeAssistantSettings()) -> [String: String] {
+    static func messages(
+        _ meter: MeterSnapshot,
+        settings: HomeAssistantSettings = HomeAssistantSettings()
+    ) -> [String: String] {
         let builder = MeterDiscovery(topics: topics, settings: settings)
         return DiscoveryMessages(settings: settings, clientID: topics.clientID).messages(
-            deviceID: DiscoveryID.meterDevice(serial: meter.serial!), device: builder.device(for: meter)!,
-            shared: builder.availability(meter: meter.name), components: builder.components(for: meter))
+            deviceID: DiscoveryID.meterDevice(serial: meter.serial!),
+            device: builder.device(for: meter)!,
+            shared: builder.availability(meter: meter.name),
+            components: builder.components(for: meter)
+        )
     }
 
     /// The parsed payload of each message.

@@ -28,11 +28,17 @@ import Testing
 
     @Test(arguments: [false, true])
     func theBridgeIsADeviceWithDiagnosticSensors(deviceBased: Bool) {
-        let settings = HomeAssistantSettings(minVersion: HomeAssistantVersion(year: 2025, month: 1), deviceBased: deviceBased)
+        let settings = HomeAssistantSettings(
+            minVersion: HomeAssistantVersion(year: 2025, month: 1),
+            deviceBased: deviceBased
+        )
         let bridge = BridgeDiscovery(topics: F.topics)
         let messages = DiscoveryMessages(settings: settings, clientID: "pro380-mqtt").messages(
-            deviceID: DiscoveryID.bridgeDevice(clientID: "pro380-mqtt"), device: bridge.device, shared: bridge.availability,
-            components: bridge.components)
+            deviceID: DiscoveryID.bridgeDevice(clientID: "pro380-mqtt"),
+            device: bridge.device,
+            shared: bridge.availability,
+            components: bridge.components
+        )
         #expect(messages.count == (deviceBased ? 1 : BridgeDiscovery.fields.count))
         for (topic, payload) in messages {
             #expect(HomeAssistantRules.violations(topic: topic, payload: payload) == [], "\(payload)")
@@ -49,7 +55,9 @@ import Testing
         entry.online = true
         entry.lastPoll = .milliseconds(412)
         summary.add(diagnostics, entry: entry)
-        let json = try #require(JSONSerialization.jsonObject(with: Data("{\(summary.jsonFields)}".utf8)) as? [String: Any])
+        let json = try #require(
+            JSONSerialization.jsonObject(with: Data("{\(summary.jsonFields)}".utf8)) as? [String: Any]
+        )
         for field in BridgeDiscovery.fields {
             let parts = field.path.split(separator: ".").map(String.init)
             let value = parts.count == 2 ? (json[parts[0]] as? [String: Any])?[parts[1]] : json[parts[0]]
@@ -60,10 +68,14 @@ import Testing
     }
 
     @Test func theReconcilerClearsRemovedMetersAndSkipsUnchangedConfigs() {
-        let old = DiscoveryRegistry(owners: ["gone": ["ha/sensor/n/a/config"], "main": ["ha/sensor/n/old/config", "ha/sensor/n/v/config"]])
+        let old = DiscoveryRegistry(owners: [
+            "gone": ["ha/sensor/n/a/config"], "main": ["ha/sensor/n/old/config", "ha/sensor/n/v/config"],
+        ])
         var reconciler = DiscoveryReconciler(registry: DiscoveryRegistry(payload: Array(old.payload.utf8)))
         #expect(reconciler.registry == old)
-        let wanted: [String: [String: String]?] = ["main": ["ha/sensor/n/v/config": "{}"], "waiting": Optional<[String: String]>.none]
+        let wanted: [String: [String: String]?] = [
+            "main": ["ha/sensor/n/v/config": "{}"], "waiting": Optional<[String: String]>.none,
+        ]
         let first = reconciler.reconcile(wanted: wanted, force: true)
         #expect(first.clear == ["ha/sensor/n/a/config", "ha/sensor/n/old/config"])
         #expect(first.publish.map(\.topic) == ["ha/sensor/n/v/config"])
@@ -88,14 +100,27 @@ import Testing
         let base = "buses:\n  - {name: b, modbus_tcp: {host: 127.0.0.1, port: 502}, meters: [{name: m, address: 1}]}\n"
         #expect(try BridgeConfiguration.parse(yaml: base, file: "x.yaml").homeAssistant == HomeAssistantSettings())
         let custom = try BridgeConfiguration.parse(
-            yaml: base + "homeassistant: {enabled: false, prefix: ha, min_version: \"2025.6\", device_based: true}\n", file: "x.yaml")
-        #expect(custom.homeAssistant == HomeAssistantSettings(enabled: false, prefix: "ha", minVersion: .reactiveEnergyClass, deviceBased: true))
+            yaml: base + "homeassistant: {enabled: false, prefix: ha, min_version: \"2025.6\", device_based: true}\n",
+            file: "x.yaml"
+        )
+        #expect(
+            custom.homeAssistant
+                == HomeAssistantSettings(
+                    enabled: false,
+                    prefix: "ha",
+                    minVersion: .reactiveEnergyClass,
+                    deviceBased: true
+                )
+        )
         #expect(throws: ConfigurationError.self) {
             try BridgeConfiguration.parse(yaml: base + "homeassistant: {device_based: true}\n", file: "x.yaml")
         }
         #expect(throws: ConfigurationError.self) {
             try BridgeConfiguration.parse(yaml: base + "homeassistant: {min_version: \"latest\"}\n", file: "x.yaml")
         }
-        #expect(try BridgeConfiguration.parse(yaml: SampleConfiguration.yaml, file: "sample").homeAssistant == HomeAssistantSettings())
+        #expect(
+            try BridgeConfiguration.parse(yaml: SampleConfiguration.yaml, file: "sample").homeAssistant
+                == HomeAssistantSettings()
+        )
     }
 }

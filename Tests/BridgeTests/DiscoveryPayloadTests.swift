@@ -13,7 +13,9 @@ import Testing
         HomeAssistantSettings(), HomeAssistantSettings(minVersion: HomeAssistantVersion(year: 2025, month: 6)),
     ])
     func everyPublishedKeyHasExactlyOneValidConfig(settings: HomeAssistantSettings) {
-        let meter = F.modbusMeter(allow: ["tariff", "power_down_counter", "resettable_day_energy", "parity", "lcd_cycle_time", "combination_code"])
+        let meter = F.modbusMeter(allow: [
+            "tariff", "power_down_counter", "resettable_day_energy", "parity", "lcd_cycle_time", "combination_code",
+        ])
         let messages = F.messages(meter, settings: settings)
         for (topic, payload) in messages {
             #expect(HomeAssistantRules.violations(topic: topic, payload: payload) == [], "\(payload)")
@@ -51,10 +53,15 @@ import Testing
         let total = try #require(F.config(messages, key: "active_energy_total"))
         #expect(total["device_class"] as? String == "energy")
         #expect(total["state_class"] as? String == "total")
-        #expect(try #require(F.config(messages, key: "forward_active_energy_t1"))["name"] as? String == "Forward active energy T1")
+        #expect(
+            try #require(F.config(messages, key: "forward_active_energy_t1"))["name"] as? String
+                == "Forward active energy T1"
+        )
     }
 
-    @Test(arguments: [(1, "total_increasing"), (5, "total_increasing"), (4, "total"), (6, "total"), (10, "total"), (11, "total")])
+    @Test(arguments: [
+        (1, "total_increasing"), (5, "total_increasing"), (4, "total"), (6, "total"), (10, "total"), (11, "total"),
+    ])
     func combinedTotalsFollowTheCombinationCode(code: Int, stateClass: String) throws {
         let messages = F.messages(F.modbusMeter(combinationCode: code))
         for key in ["active_energy_total", "active_energy_t1", "active_energy_l3"] {
@@ -69,7 +76,10 @@ import Testing
 
     @Test func reactiveEnergyIsNeverEnergy() throws {
         let old = F.messages(F.modbusMeter())
-        let new = F.messages(F.modbusMeter(), settings: HomeAssistantSettings(minVersion: HomeAssistantVersion("2025.6")!))
+        let new = F.messages(
+            F.modbusMeter(),
+            settings: HomeAssistantSettings(minVersion: HomeAssistantVersion("2025.6")!)
+        )
         for key in ["forward_reactive_energy_total", "reactive_energy_total", "reverse_reactive_energy_t2"] {
             let before = try #require(F.config(old, key: key))
             #expect(before["device_class"] == nil)
@@ -77,7 +87,10 @@ import Testing
             let after = try #require(F.config(new, key: key))
             #expect(after["device_class"] as? String == "reactive_energy")
         }
-        #expect(try #require(F.config(old, key: "forward_reactive_energy_t1"))["state_class"] as? String == "total_increasing")
+        #expect(
+            try #require(F.config(old, key: "forward_reactive_energy_t1"))["state_class"] as? String
+                == "total_increasing"
+        )
         #expect(try #require(F.config(old, key: "reactive_energy_t1"))["state_class"] as? String == "total")
     }
 
@@ -124,7 +137,11 @@ import Testing
         #expect(device["sw_version"] as? String == "1.18")
         #expect(device["via_device"] as? String == "pro380_mqtt_pro380-mqtt")
         let availability = try #require(c["availability"] as? [[String: Any]])
-        #expect(availability.compactMap { $0["topic"] as? String } == ["pro380/bridge/pro380-mqtt/state", "pro380/main/availability"])
+        #expect(
+            availability.compactMap { $0["topic"] as? String } == [
+                "pro380/bridge/pro380-mqtt/state", "pro380/main/availability",
+            ]
+        )
         #expect(c["availability_mode"] as? String == "all")
         #expect((c["o"] as? [String: Any])?["name"] as? String == "pro380-mqtt")
     }

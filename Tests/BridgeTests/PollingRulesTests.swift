@@ -19,13 +19,20 @@ import Testing
     @Test func energyCounterThatFallsIsHeldBack() {
         var guardrail = CounterGuard()
         let t = Date()
-        func r(_ v: String) -> Reading { Reading(key: "forward_active_energy_total", value: .decimal(Decimal(string: v)!), unit: "kWh", time: t) }
+        func r(_ v: String) -> Reading {
+            Reading(key: "forward_active_energy_total", value: .decimal(Decimal(string: v)!), unit: "kWh", time: t)
+        }
         #expect(guardrail.check(r("16048.14"), quantity: .activeEnergyCounter) == nil)
         #expect(guardrail.check(r("16048.139"), quantity: .activeEnergyCounter) == nil)  // float rounding
         #expect(guardrail.check(r("12.5"), quantity: .activeEnergyCounter) == 16048.14)
         #expect(guardrail.check(r("16050"), quantity: .activeEnergyCounter) == nil)
         // A net total may fall: not guarded.
-        #expect(guardrail.check(Reading(key: "active_energy_total", value: .integer(-5), unit: "kWh", time: t), quantity: .activeEnergy) == nil)
+        #expect(
+            guardrail.check(
+                Reading(key: "active_energy_total", value: .integer(-5), unit: "kWh", time: t),
+                quantity: .activeEnergy
+            ) == nil
+        )
     }
 
     @Test func payloadJSON() {
@@ -33,7 +40,9 @@ import Testing
         let reading = Reading(key: "voltage_l1", value: .decimal(Decimal(string: "231.25")!), unit: "V", time: time)
         #expect(ReadingPayload.json(reading) == #"{"value": 231.25, "unit": "V", "time": "2026-11-29T12:00:00.500Z"}"#)
         let text = Reading(key: "serial_number", value: .text("13070042"), unit: nil, time: time)
-        #expect(ReadingPayload.json(text) == #"{"value": "13070042", "unit": null, "time": "2026-11-29T12:00:00.500Z"}"#)
+        #expect(
+            ReadingPayload.json(text) == #"{"value": "13070042", "unit": null, "time": "2026-11-29T12:00:00.500Z"}"#
+        )
         #expect(Timestamp.parse("2026-11-29T12:00:00.500Z") == time)
         #expect(Timestamp.parse("2026-11-29T13:00:00+01:00") == Date(timeIntervalSince1970: 1_795_953_600))
     }
@@ -42,7 +51,12 @@ import Testing
         let gate = BusGate()
         let order = OrderLog()
         let holding = AsyncStream<Void>.makeStream()
-        let first = Task { try await gate.withTransaction(priority: .poll) { await order.append("poll-1"); for await _ in holding.stream { break } } }
+        let first = Task {
+            try await gate.withTransaction(priority: .poll) {
+                await order.append("poll-1")
+                for await _ in holding.stream { break }
+            }
+        }
         while await order.count == 0 { await Task.yield() }
         let poll2 = Task { try await gate.withTransaction(priority: .poll) { await order.append("poll-2") } }
         while gate.queueLength < 1 { await Task.yield() }

@@ -44,16 +44,16 @@ struct ScriptedMeter {
     private func answer(_ message: HHUMessage, on end: SocketPairTransport) async throws {
         let signOn = LineSettings(baudRate: 300, dataBits: 7, parity: .even)
         switch message {
-            case .request:
-                try await end.reconfigure(signOn)
-                try await end.write(wire(IEC62056Encoder.encode(identification)))
-            case .optionSelect(let select):
-                let rate = select.baudRate ?? 300
-                try await end.waitForOtherEnd(baudRate: rate)
-                if !ignoresSpeedSwitch {
-                    try await end.reconfigure(LineSettings(baudRate: rate, dataBits: 7, parity: .even))
-                }
-                try await end.write(wire(dataMessage))
+        case .request:
+            try await end.reconfigure(signOn)
+            try await end.write(wire(IEC62056Encoder.encode(identification)))
+        case .optionSelect(let select):
+            let rate = select.baudRate ?? 300
+            try await end.waitForOtherEnd(baudRate: rate)
+            if !ignoresSpeedSwitch {
+                try await end.reconfigure(LineSettings(baudRate: rate, dataBits: 7, parity: .even))
+            }
+            try await end.write(wire(dataMessage))
         }
     }
 

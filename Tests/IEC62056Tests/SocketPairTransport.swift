@@ -4,7 +4,7 @@ import SerialIO
 import Synchronization
 
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #endif
 
 /// Both ends' line settings of a `SocketPairTransport` pair: a stand-in for the serial line's speed.
@@ -36,7 +36,9 @@ final class SocketPairTransport: Transport {
     private let state = Mutex<(closed: Bool, reconfigurations: [LineSettings])>((false, []))
 
     /// A connected pair on a line starting at `settings`: (client end, peer end).
-    static func makePair(_ settings: LineSettings = LineSettings(baudRate: 300, dataBits: 7, parity: .even))
+    static func makePair(
+        _ settings: LineSettings = LineSettings(baudRate: 300, dataBits: 7, parity: .even)
+    )
         -> (SocketPairTransport, SocketPairTransport)
     {
         var fds: [Int32] = [0, 0]
@@ -122,7 +124,8 @@ final class SocketPairTransport: Transport {
         if wasOpen {
             await withCheckedContinuation { c in
                 queue.async {
-                    _ = Glibc.close(self.fd); c.resume()
+                    _ = Glibc.close(self.fd)
+                    c.resume()
                 }
             }
         }

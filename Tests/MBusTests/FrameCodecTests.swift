@@ -17,40 +17,50 @@ import Testing
         Vector(name: "REQ_UD2 to 0", frame: .short(control: .reqUD2(fcb: false), address: 0), wire: "10 5B 00 5B 16"),
         Vector(name: "SND_NKE to 1", frame: .short(control: .sndNKE, address: 1), wire: "10 40 01 41 16"),
         Vector(
-            name: "baud rate 2400", frame: .long(control: .sndUD(fcb: false), address: 1, ci: 0xBB, data: []),
-            wire: "68 03 03 68 53 01 BB 0F 16"),
+            name: "baud rate 2400",
+            frame: .long(control: .sndUD(fcb: false), address: 1, ci: 0xBB, data: []),
+            wire: "68 03 03 68 53 01 BB 0F 16"
+        ),
         Vector(
             name: "primary address 1",
             frame: .long(control: .sndUD(fcb: false), address: 1, ci: 0x51, data: bytes("01 7A 01")),
-            wire: "68 06 06 68 53 01 51 01 7A 01 21 16"),
+            wire: "68 06 06 68 53 01 51 01 7A 01 21 16"
+        ),
         Vector(
             name: "secondary address",
             frame: .long(control: .sndUD(fcb: false), address: 1, ci: 0x51, data: bytes("0C 79 15 01 23 45")),
-            wire: "68 09 09 68 53 01 51 0C 79 15 01 23 45 A8 16"),
+            wire: "68 09 09 68 53 01 51 0C 79 15 01 23 45 A8 16"
+        ),
         Vector(
             name: "tariff 2",
             frame: .long(control: .sndUD(fcb: false), address: 1, ci: 0x51, data: bytes("09 7C 01 54 02")),
-            wire: "68 08 08 68 53 01 51 09 7C 01 54 02 81 16"),
+            wire: "68 08 08 68 53 01 51 09 7C 01 54 02 81 16"
+        ),
         Vector(
             name: "combination code 5",
             frame: .long(control: .sndUD(fcb: false), address: 1, ci: 0x51, data: bytes("09 FD 3A 05")),
-            wire: "68 07 07 68 53 01 51 09 FD 3A 05 EA 16"),
+            wire: "68 07 07 68 53 01 51 09 FD 3A 05 EA 16"
+        ),
         Vector(
             name: "S0 rate 100",
             frame: .long(control: .sndUD(fcb: false), address: 1, ci: 0x51, data: bytes("0C FD 3A 00 00 01 00")),
-            wire: "68 0A 0A 68 53 01 51 0C FD 3A 00 00 01 00 E9 16"),
+            wire: "68 0A 0A 68 53 01 51 0C FD 3A 00 00 01 00 E9 16"
+        ),
         Vector(
             name: "resettable kWh",
             frame: .long(control: .sndUD(fcb: false), address: 1, ci: 0x51, data: bytes("0C 04 00 00 00 00")),
-            wire: "68 09 09 68 53 01 51 0C 04 00 00 00 00 B5 16"),
+            wire: "68 09 09 68 53 01 51 0C 04 00 00 00 00 B5 16"
+        ),
         Vector(
             name: "power-down counter",
             frame: .long(control: .sndUD(fcb: false), address: 1, ci: 0x51, data: bytes("0A FD 60 00 00")),
-            wire: "68 08 08 68 53 01 51 0A FD 60 00 00 0C 16"),
+            wire: "68 08 08 68 53 01 51 0A FD 60 00 00 0C 16"
+        ),
         Vector(
             name: "select 13070001 INM v1 electricity",
             frame: .long(control: .sndUD(fcb: false), address: 0xFD, ci: 0x52, data: bytes("01 00 07 13 CD 25 01 02")),
-            wire: "68 0B 0B 68 53 FD 52 01 00 07 13 CD 25 01 02 B2 16"),
+            wire: "68 0B 0B 68 53 FD 52 01 00 07 13 CD 25 01 02 B2 16"
+        ),
         Vector(name: "E5", frame: .ack, wire: "E5"),
     ]
 

@@ -6,11 +6,15 @@ import Testing
 
 /// The client against a scripted slave over a real socketpair.
 @Suite struct MBusClientTests {
-    static let fast = MBusClientConfiguration(replyTimeout: .milliseconds(300), interCharacterTimeout: .milliseconds(300))
+    static let fast = MBusClientConfiguration(
+        replyTimeout: .milliseconds(300),
+        interCharacterTimeout: .milliseconds(300)
+    )
 
     /// Runs `client` against a peer answering `replies` in turn; returns the client's result and the frames the peer got.
     func withPeer<T: Sendable>(
-        _ replies: [[UInt8]], configuration: MBusClientConfiguration = fast,
+        _ replies: [[UInt8]],
+        configuration: MBusClientConfiguration = fast,
         _ body: @Sendable (MBusClient, SocketPairTransport) async throws -> T
     ) async throws -> (Result<T, any Error>, [MBusFrame]) {
         let (master, slave) = SocketPairTransport.pair()
@@ -33,10 +37,12 @@ import Testing
         let reading = try result.get()
         #expect(reading.telegramCount == 2)
         #expect(reading.records.map(\.scaledValue) == [16_048_140, 1_234_560])
-        #expect(frames == [
-            .short(control: .sndNKE, address: 5), .short(control: .reqUD2(fcb: true), address: 5),
-            .short(control: .reqUD2(fcb: false), address: 5),
-        ])
+        #expect(
+            frames == [
+                .short(control: .sndNKE, address: 5), .short(control: .reqUD2(fcb: true), address: 5),
+                .short(control: .reqUD2(fcb: false), address: 5),
+            ]
+        )
     }
 
     @Test func garbledReplyIsRetriedWithTheSameFCB() async throws {
@@ -46,7 +52,11 @@ import Testing
             try await client.readData(from: .primary(5))
         }
         #expect(try result.get().records.first?.scaledValue == 420)
-        #expect(frames.dropFirst() == [.short(control: .reqUD2(fcb: true), address: 5), .short(control: .reqUD2(fcb: true), address: 5)])
+        #expect(
+            frames.dropFirst() == [
+                .short(control: .reqUD2(fcb: true), address: 5), .short(control: .reqUD2(fcb: true), address: 5),
+            ]
+        )
     }
 
     @Test func stuckAccessNumberGivesUp() async throws {
@@ -75,7 +85,10 @@ import Testing
         #expect(throws: MBusError.noReply(address: "secondary address 13070042 INM v01 medium 02", attempts: 3)) {
             try result.get()
         }
-        #expect(frames.first == .long(control: .sndUD(fcb: false), address: 253, ci: 0x52, data: bytes("42 00 07 13 CD 25 01 02")))
+        #expect(
+            frames.first
+                == .long(control: .sndUD(fcb: false), address: 253, ci: 0x52, data: bytes("42 00 07 13 CD 25 01 02"))
+        )
     }
 
     @Test func baudRateChangeAcknowledgedAtOldSpeedThenReconfigures() async throws {
@@ -90,7 +103,10 @@ import Testing
 
     @Test func tariffWriteIsAcknowledged() async throws {
         let record = MBusDataRecord(
-            dib: DataInformationBlock(coding: .bcd2), vib: ValueInformationBlock(vif: 0x7C, plainText: "T"), value: .number(2))
+            dib: DataInformationBlock(coding: .bcd2),
+            vib: ValueInformationBlock(vif: 0x7C, plainText: "T"),
+            value: .number(2)
+        )
         let (result, frames) = try await withPeer([[0xE5]]) { client, _ in try await client.write([record], to: 1) }
         try result.get()
         #expect(frames == [.long(control: .sndUD(fcb: true), address: 1, ci: 0x51, data: bytes("09 7C 01 54 02"))])

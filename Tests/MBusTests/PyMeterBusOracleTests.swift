@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 @testable import MBus
 
@@ -37,24 +37,38 @@ struct PyMeterBusOracleTests {
     @Test func pyMeterBusReadsWhatWeEncode() throws {
         var structure = VariableDataTests.manualStructure
         structure.records += [
-            MBusDataRecord(dib: DataInformationBlock(coding: .bcd8), vib: ValueInformationBlock(vif: 0x2B), value: .number(-1187)),
-            MBusDataRecord(dib: DataInformationBlock(coding: .bcd6), vib: ValueInformationBlock(vif: 0x2D), value: .number(-2)),
             MBusDataRecord(
-                dib: DataInformationBlock(coding: .int32, storageNumber: 3), vib: ValueInformationBlock(vif: 0x13),
-                value: .number(-123_456)),
+                dib: DataInformationBlock(coding: .bcd8),
+                vib: ValueInformationBlock(vif: 0x2B),
+                value: .number(-1187)
+            ),
             MBusDataRecord(
-                dib: DataInformationBlock(coding: .int16, storageNumber: 1, tariff: 2), vib: ValueInformationBlock(vif: 0x2A),
-                value: .number(31_000)),
+                dib: DataInformationBlock(coding: .bcd6),
+                vib: ValueInformationBlock(vif: 0x2D),
+                value: .number(-2)
+            ),
+            MBusDataRecord(
+                dib: DataInformationBlock(coding: .int32, storageNumber: 3),
+                vib: ValueInformationBlock(vif: 0x13),
+                value: .number(-123_456)
+            ),
+            MBusDataRecord(
+                dib: DataInformationBlock(coding: .int16, storageNumber: 1, tariff: 2),
+                vib: ValueInformationBlock(vif: 0x2A),
+                value: .number(31_000)
+            ),
         ]
         let frame = MBusFrameEncoder.encode(
-            .long(control: .rspUD(), address: 0, ci: 0x72, data: try VariableDataEncoder.encode(structure)))
+            .long(control: .rspUD(), address: 0, ci: 0x72, data: try VariableDataEncoder.encode(structure))
+        )
         let (manufacturer, oracle) = try decodeWithPyMeterBus(frame)
         #expect(manufacturer == "INM")
         try #require(oracle.count == structure.records.count)
         let functions = ["INSTANTANEOUS_VALUE", "MAXIMUM_VALUE", "MINIMUM_VALUE", "VALUE_DURING_ERROR_STATE"]
         for (ours, theirs) in zip(structure.records, oracle) {
             // pyMeterBus scales through a binary float (-123.456000000000003...): compare to 9 significant digits.
-            let theirValue = try #require(Double(theirs.value)), ourValue = try #require(ours.scaledValue)
+            let theirValue = try #require(Double(theirs.value))
+            let ourValue = try #require(ours.scaledValue)
             #expect(abs(NSDecimalNumber(decimal: ourValue).doubleValue - theirValue) <= 1e-9 * max(1, abs(theirValue)))
             #expect(ours.dib.storageNumber == theirs.storage)
             #expect(ours.dib.tariff == theirs.tariff)

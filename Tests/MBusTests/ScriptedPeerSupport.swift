@@ -20,18 +20,31 @@ struct MBusFrameDecoderBox {
 
 /// A RSP_UD telegram from address `address` with the given access number and records.
 func telegram(
-    address: UInt8 = 5, access: UInt8, records: [MBusDataRecord], more: Bool = false,
-    manufacturer: ManufacturerCode = .inepro, corruptChecksum: Bool = false
+    address: UInt8 = 5,
+    access: UInt8,
+    records: [MBusDataRecord],
+    more: Bool = false,
+    manufacturer: ManufacturerCode = .inepro,
+    corruptChecksum: Bool = false
 ) -> [UInt8] {
     let structure = VariableDataStructure(
         header: .long(
             FixedDataHeader(
                 address: try! SecondaryAddress(
-                    identification: "13070042", manufacturer: manufacturer, version: 1, medium: 2),
-                accessNumber: access)),
-        records: records, moreRecordsFollow: more)
+                    identification: "13070042",
+                    manufacturer: manufacturer,
+                    version: 1,
+                    medium: 2
+                ),
+                accessNumber: access
+            )
+        ),
+        records: records,
+        moreRecordsFollow: more
+    )
     var bytes = MBusFrameEncoder.encode(
-        .long(control: .rspUD(), address: address, ci: 0x72, data: try! VariableDataEncoder.encode(structure)))
+        .long(control: .rspUD(), address: address, ci: 0x72, data: try! VariableDataEncoder.encode(structure))
+    )
     if corruptChecksum { bytes[bytes.count - 2] &+= 1 }
     return bytes
 }
@@ -39,5 +52,7 @@ func telegram(
 func energyRecord(_ function: UInt8, tariff: UInt32 = 0, _ value: Int) -> MBusDataRecord {
     MBusDataRecord(
         dib: DataInformationBlock(coding: .bcd8, functionField: function, tariff: tariff),
-        vib: ValueInformationBlock(vif: 0x04), value: .number(.init(value)))
+        vib: ValueInformationBlock(vif: 0x04),
+        value: .number(.init(value))
+    )
 }

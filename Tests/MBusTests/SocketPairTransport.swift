@@ -1,9 +1,9 @@
 import Dispatch
 import Foundation
 import SerialIO
+import Synchronization
 
 @testable import MBus
-import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -22,7 +22,10 @@ final class SocketPairTransport: Transport, @unchecked Sendable {
     static func pair() -> (SocketPairTransport, SocketPairTransport) {
         var fds: [Int32] = [0, 0]
         precondition(socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0, &fds) == 0, "socketpair failed")
-        return (SocketPairTransport(fd: fds[0], name: "socketpair-master"), SocketPairTransport(fd: fds[1], name: "socketpair-peer"))
+        return (
+            SocketPairTransport(fd: fds[0], name: "socketpair-master"),
+            SocketPairTransport(fd: fds[1], name: "socketpair-peer")
+        )
     }
 
     private init(fd: Int32, name: String) {

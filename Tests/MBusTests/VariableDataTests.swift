@@ -24,19 +24,30 @@ import Testing
             header: .long(
                 FixedDataHeader(
                     address: try! SecondaryAddress(
-                        identification: "00000000", manufacturer: .inepro, version: 0x01, medium: 0x02),
-                    accessNumber: 0x02)),
+                        identification: "00000000",
+                        manufacturer: .inepro,
+                        version: 0x01,
+                        medium: 0x02
+                    ),
+                    accessNumber: 0x02
+                )
+            ),
             records: manualRecords.map { function, tariff, data, _ in
                 MBusDataRecord(
                     dib: DataInformationBlock(coding: .bcd8, functionField: function, tariff: tariff),
-                    vib: ValueInformationBlock(vif: 0x04), value: .number(Decimal(BCD.decode(bytes(data))!)))
-            })
+                    vib: ValueInformationBlock(vif: 0x04),
+                    value: .number(Decimal(BCD.decode(bytes(data))!))
+                )
+            }
+        )
     }
 
     @Test func rebuildsManualResponseByteForByte() throws {
         let data = try VariableDataEncoder.encode(Self.manualStructure)
         let frame = MBusFrameEncoder.encode(.long(control: .rspUD(), address: 0, ci: 0x72, data: data))
-        #expect(hexString(frame) == bytes(Self.manualResponse).map { String(format: "%02X", $0) }.joined(separator: " "))
+        #expect(
+            hexString(frame) == bytes(Self.manualResponse).map { String(format: "%02X", $0) }.joined(separator: " ")
+        )
         #expect(frame[1] == 0x4B && frame[frame.count - 2] == 0x7C)
     }
 
@@ -111,26 +122,43 @@ import Testing
     @Test func plainTextVIFAndIntegersAndStorageNumbers() throws {
         let records = [
             MBusDataRecord(
-                dib: DataInformationBlock(coding: .bcd2), vib: ValueInformationBlock(vif: 0x7C, plainText: "T"),
-                value: .number(2)),
+                dib: DataInformationBlock(coding: .bcd2),
+                vib: ValueInformationBlock(vif: 0x7C, plainText: "T"),
+                value: .number(2)
+            ),
             MBusDataRecord(
                 dib: DataInformationBlock(coding: .int32, storageNumber: 5, tariff: 3, subunit: 1),
-                vib: ValueInformationBlock(vif: 0x2B), value: .number(-123_456)),
+                vib: ValueInformationBlock(vif: 0x2B),
+                value: .number(-123_456)
+            ),
             MBusDataRecord(
-                dib: DataInformationBlock(coding: .int64, functionField: 3), vib: ValueInformationBlock(vif: 0x03),
-                value: .number(Decimal(Int64.min))),
+                dib: DataInformationBlock(coding: .int64, functionField: 3),
+                vib: ValueInformationBlock(vif: 0x03),
+                value: .number(Decimal(Int64.min))
+            ),
             MBusDataRecord(
-                dib: DataInformationBlock(coding: .int16), vib: ValueInformationBlock(vif: 0x6C),
-                value: .date(MBusDate(year: 2024, month: 11, day: 24))),
+                dib: DataInformationBlock(coding: .int16),
+                vib: ValueInformationBlock(vif: 0x6C),
+                value: .date(MBusDate(year: 2024, month: 11, day: 24))
+            ),
             MBusDataRecord(
-                dib: DataInformationBlock(coding: .variableLength), vib: ValueInformationBlock(vif: 0x7D, extensions: [0x0C]),
-                value: .text("PRO380")),
+                dib: DataInformationBlock(coding: .variableLength),
+                vib: ValueInformationBlock(vif: 0x7D, extensions: [0x0C]),
+                value: .text("PRO380")
+            ),
             MBusDataRecord(
-                dib: DataInformationBlock(coding: .real32), vib: ValueInformationBlock(vif: 0x2B), value: .number(231.25)),
+                dib: DataInformationBlock(coding: .real32),
+                vib: ValueInformationBlock(vif: 0x2B),
+                value: .number(231.25)
+            ),
         ]
         let structure = VariableDataStructure(
-            ci: 0x7A, header: .short(accessNumber: 9, status: 0, signature: 0), records: records,
-            manufacturerData: [1, 2, 3], moreRecordsFollow: true)
+            ci: 0x7A,
+            header: .short(accessNumber: 9, status: 0, signature: 0),
+            records: records,
+            manufacturerData: [1, 2, 3],
+            moreRecordsFollow: true
+        )
         let data = try VariableDataEncoder.encode(structure)
         #expect(Array(data[4..<9]) == bytes("09 7C 01 54 02"))
         #expect(try VariableDataDecoder.decode(ci: 0x7A, data: data) == structure)

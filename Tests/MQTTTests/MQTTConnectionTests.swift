@@ -58,7 +58,9 @@ struct MQTTConnectionTests {
             #expect(FileManager.default.fileExists(atPath: "/proc/self/task/\(thread)"))
 
             broker.pause()
-            let pending = Task { try await client.publish(.init(topic: "never/acked", payload: "1", qos: .atLeastOnce)) }
+            let pending = Task {
+                try await client.publish(.init(topic: "never/acked", payload: "1", qos: .atLeastOnce))
+            }
             async let first: Void = client.shutdown()
             async let second: Void = client.shutdown()
             _ = await (first, second)

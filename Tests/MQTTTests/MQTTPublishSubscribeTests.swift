@@ -5,7 +5,10 @@ import Testing
 
 @Suite("MQTT publish and subscribe against a real mosquitto")
 struct MQTTPublishSubscribeTests {
-    @Test("QoS 0/1 retained and QoS 2 live publications reach mosquitto_sub", arguments: [MQTTProtocolVersion.v5, .v311])
+    @Test(
+        "QoS 0/1 retained and QoS 2 live publications reach mosquitto_sub",
+        arguments: [MQTTProtocolVersion.v5, .v311]
+    )
     func publishReachesIndependentSubscriber(version: MQTTProtocolVersion) async throws {
         try await withBroker { broker in
             try await withClient(configuration(port: broker.port, protocolVersion: version)) { client in
@@ -24,7 +27,10 @@ struct MQTTPublishSubscribeTests {
         }
     }
 
-    @Test("messages() delivers what another client publishes, to every stream", arguments: [MQTTProtocolVersion.v5, .v311])
+    @Test(
+        "messages() delivers what another client publishes, to every stream",
+        arguments: [MQTTProtocolVersion.v5, .v311]
+    )
     func subscribeReceivesExternalMessages(version: MQTTProtocolVersion) async throws {
         try await withBroker { broker in
             try await withClient(configuration(port: broker.port, protocolVersion: version)) { client in
@@ -48,9 +54,14 @@ struct MQTTPublishSubscribeTests {
                     let messages = responder.messages()
                     try await responder.subscribe(["req/#"], qos: .atLeastOnce)
                     let properties = PublishProperties(
-                        responseTopic: "req/answer", correlationData: [0, 1, 0xFF], messageExpiry: 60)
+                        responseTopic: "req/answer",
+                        correlationData: [0, 1, 0xFF],
+                        messageExpiry: 60
+                    )
                     try await requester.publish(
-                        .init(topic: "req/tariff/set", payload: "2", qos: .atLeastOnce), properties: properties)
+                        .init(topic: "req/tariff/set", payload: "2", qos: .atLeastOnce),
+                        properties: properties
+                    )
                     let received = try await collect(messages) { !$0.isEmpty }
                     #expect(received.first?.responseTopic == "req/answer")
                     #expect(received.first?.correlationData == [0, 1, 0xFF])
@@ -68,7 +79,8 @@ struct MQTTPublishSubscribeTests {
                 try await client.subscribe(["v3/#"], qos: .atLeastOnce)
                 try await client.publish(
                     .init(topic: "v3/x", payload: "p", qos: .atLeastOnce),
-                    properties: .init(responseTopic: "v3/answer", correlationData: [1]))
+                    properties: .init(responseTopic: "v3/answer", correlationData: [1])
+                )
                 let received = try await collect(messages) { !$0.isEmpty }
                 #expect(received == [MQTTMessage(topic: "v3/x", payload: [0x70], qos: .atLeastOnce)])
             }

@@ -5,8 +5,18 @@ import Testing
 
 @Suite("MQTT birth, will and reconnect against a real mosquitto")
 struct MQTTReconnectTests {
-    static let online = MQTTMessageDraft(topic: "pro380/bridge/state", payload: "online", qos: .atLeastOnce, retain: true)
-    static let offline = MQTTMessageDraft(topic: "pro380/bridge/state", payload: "offline", qos: .atLeastOnce, retain: true)
+    static let online = MQTTMessageDraft(
+        topic: "pro380/bridge/state",
+        payload: "online",
+        qos: .atLeastOnce,
+        retain: true
+    )
+    static let offline = MQTTMessageDraft(
+        topic: "pro380/bridge/state",
+        payload: "offline",
+        qos: .atLeastOnce,
+        retain: true
+    )
 
     @Test("After a broker restart: state connected → disconnected → connected, birth again, subscriptions restored")
     func reconnectAfterBrokerRestart() async throws {
@@ -18,7 +28,11 @@ struct MQTTReconnectTests {
                 let messages = client.messages()
                 try await client.subscribe(["cmd/#"], qos: .atLeastOnce)
                 let before = try await MQTTTestSubscriber(port: broker.port, topics: ["pro380/bridge/state"], count: 1)
-                #expect(await before.messages() == [.init(topic: "pro380/bridge/state", payload: "online", qos: 1, retain: true)])
+                #expect(
+                    await before.messages() == [
+                        .init(topic: "pro380/bridge/state", payload: "online", qos: 1, retain: true)
+                    ]
+                )
 
                 try await broker.restart()
                 let seen = try await collect(states) { $0.filter { $0 == .connected }.count == 2 }
@@ -28,7 +42,11 @@ struct MQTTReconnectTests {
 
                 // Persistence is off: a retained "online" after the restart was published after the reconnect.
                 let after = try await MQTTTestSubscriber(port: broker.port, topics: ["pro380/bridge/state"], count: 1)
-                #expect(await after.messages() == [.init(topic: "pro380/bridge/state", payload: "online", qos: 1, retain: true)])
+                #expect(
+                    await after.messages() == [
+                        .init(topic: "pro380/bridge/state", payload: "online", qos: 1, retain: true)
+                    ]
+                )
                 try await mosquittoPub(port: broker.port, topic: "cmd/tariff/set", message: "1", retain: true)
                 let received = try await collect(messages) { !$0.isEmpty }
                 #expect(received.map(\.topic) == ["cmd/tariff/set"])
@@ -46,7 +64,11 @@ struct MQTTReconnectTests {
             config.will = Self.offline
             try await withClient(config) { client in
                 let states = client.connectionStates()
-                let subscriber = try await MQTTTestSubscriber(port: broker.port, topics: ["pro380/bridge/state"], count: 2)
+                let subscriber = try await MQTTTestSubscriber(
+                    port: broker.port,
+                    topics: ["pro380/bridge/state"],
+                    count: 2
+                )
                 await proxy.cut()
                 let received = await subscriber.messages()
                 #expect(received.map(\.payload) == ["online", "offline"])
@@ -68,7 +90,11 @@ struct MQTTReconnectTests {
             await client.shutdown()
             // Once the broker handled the DISCONNECT, the retained state is final: a marker published afterwards
             // by another client arrives after it, so mosquitto_sub's two messages show the state at that point.
-            let subscriber = try await MQTTTestSubscriber(port: broker.port, topics: ["pro380/bridge/state", "late"], count: 2)
+            let subscriber = try await MQTTTestSubscriber(
+                port: broker.port,
+                topics: ["pro380/bridge/state", "late"],
+                count: 2
+            )
             try await mosquittoPub(port: broker.port, topic: "late", message: "marker")
             let received = await subscriber.messages()
             #expect(received.map(\.payload) == ["online", "marker"])

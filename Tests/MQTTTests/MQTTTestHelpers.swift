@@ -5,11 +5,17 @@ import TestSupport
 
 /// A client configuration for `broker` with a unique client ID and a short back-off.
 func configuration(
-    port: Int, _ name: String = "test", protocolVersion: MQTTProtocolVersion = .v5
+    port: Int,
+    _ name: String = "test",
+    protocolVersion: MQTTProtocolVersion = .v5
 ) -> MQTTClientConfiguration {
     MQTTClientConfiguration(
-        port: port, clientID: "\(name)-\(UUID().uuidString.prefix(8))", keepAlive: .seconds(10),
-        protocolVersion: protocolVersion, reconnectDelay: .seconds(1) ... .seconds(2))
+        port: port,
+        clientID: "\(name)-\(UUID().uuidString.prefix(8))",
+        keepAlive: .seconds(10),
+        protocolVersion: protocolVersion,
+        reconnectDelay: .seconds(1) ... .seconds(2)
+    )
 }
 
 let testLogger: Logger = {
@@ -20,7 +26,9 @@ let testLogger: Logger = {
 
 /// Runs `body` with a fresh broker, always stopping it and removing its folder.
 func withBroker<T>(
-    access: MosquittoBroker.Access = .anonymous, tls: Bool = false, _ body: (MosquittoBroker) async throws -> T
+    access: MosquittoBroker.Access = .anonymous,
+    tls: Bool = false,
+    _ body: (MosquittoBroker) async throws -> T
 ) async throws -> T {
     let broker = try await MosquittoBroker(access: access, tls: tls)
     do {
@@ -35,7 +43,9 @@ func withBroker<T>(
 
 /// Runs `body` with a client, always shutting it down.
 func withClient<T>(
-    _ configuration: MQTTClientConfiguration, connect: Bool = true, _ body: (MQTTClient) async throws -> T
+    _ configuration: MQTTClientConfiguration,
+    connect: Bool = true,
+    _ body: (MQTTClient) async throws -> T
 ) async throws -> T {
     let client = try MQTTClient(configuration: configuration, logger: testLogger)
     do {
@@ -57,13 +67,18 @@ struct StreamTimeout: Error, CustomStringConvertible {
 
 /// Collects elements of `stream` until `done` holds for what was collected, or fails after `timeout`.
 func collect<T: Sendable>(
-    _ stream: AsyncStream<T>, timeout: Duration = .seconds(10), until done: @escaping @Sendable ([T]) -> Bool
+    _ stream: AsyncStream<T>,
+    timeout: Duration = .seconds(10),
+    until done: @escaping @Sendable ([T]) -> Bool
 ) async throws -> [T] {
     try await withThrowingTaskGroup(of: [T]?.self) { group in
         let partial = LockedBox<[T]>([])
         group.addTask {
             for await element in stream {
-                let all = partial.mutate { $0.append(element); return $0 }
+                let all = partial.mutate {
+                    $0.append(element)
+                    return $0
+                }
                 if done(all) { return all }
             }
             return partial.value

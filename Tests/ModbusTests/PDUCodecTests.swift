@@ -14,11 +14,20 @@ import Testing
     }
 
     @Test func serverRefusesOutOfLimitQuantitiesWithException03() {
-        #expect(PDUCodec.decodeRequest(bytes("03 40 00 00 7E")[...]) == .refused(functionByte: 3, code: .illegalDataValue))
-        #expect(PDUCodec.decodeRequest(bytes("03 40 00 00 00")[...]) == .refused(functionByte: 3, code: .illegalDataValue))
+        #expect(
+            PDUCodec.decodeRequest(bytes("03 40 00 00 7E")[...]) == .refused(functionByte: 3, code: .illegalDataValue)
+        )
+        #expect(
+            PDUCodec.decodeRequest(bytes("03 40 00 00 00")[...]) == .refused(functionByte: 3, code: .illegalDataValue)
+        )
         // Byte count 2 for a quantity of 2 registers.
-        #expect(PDUCodec.decodeRequest(bytes("10 40 0D 00 02 02 41 20")[...]) == .refused(functionByte: 0x10, code: .illegalDataValue))
-        #expect(PDUCodec.decodeRequest(bytes("04 00 00 00 01")[...]) == .refused(functionByte: 4, code: .illegalFunction))
+        #expect(
+            PDUCodec.decodeRequest(bytes("10 40 0D 00 02 02 41 20")[...])
+                == .refused(functionByte: 0x10, code: .illegalDataValue)
+        )
+        #expect(
+            PDUCodec.decodeRequest(bytes("04 00 00 00 01")[...]) == .refused(functionByte: 4, code: .illegalFunction)
+        )
     }
 
     @Test func serverFramesUnsupportedFunctionsToAnswerThem() {

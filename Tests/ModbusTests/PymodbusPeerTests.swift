@@ -10,14 +10,23 @@ import Testing
 struct PymodbusPeerTests {
     /// Runs `body` with a client connected to a fresh pymodbus PRO380 server.
     func withPeer<T: Sendable>(
-        framing: ModbusFraming, arguments: [String] = [], _ body: (ModbusClient) async throws -> T
+        framing: ModbusFraming,
+        arguments: [String] = [],
+        _ body: (ModbusClient) async throws -> T
     ) async throws -> T {
         let port = TestEnvironment.freeLoopbackPort()
         let peer = try await PythonPeer(
-            script: "pymodbus_pro380.py", arguments: ["--tcp", "\(port)", "--framer", framing == .tcp ? "socket" : "rtu"] + arguments)
+            script: "pymodbus_pro380.py",
+            arguments: ["--tcp", "\(port)", "--framer", framing == .tcp ? "socket" : "rtu"] + arguments
+        )
         let transport = try FileDescriptorTransport.connect(port: port)
         let client = ModbusClient(
-            transport: transport, framing: framing, lineSettings: nil, timeout: .seconds(2), logger: Logger(label: "pymodbus-test"))
+            transport: transport,
+            framing: framing,
+            lineSettings: nil,
+            timeout: .seconds(2),
+            logger: Logger(label: "pymodbus-test")
+        )
         do {
             let result = try await body(client)
             await transport.close()
@@ -38,9 +47,15 @@ struct PymodbusPeerTests {
             for _ in 0..<12 {
                 for block in state.blocks(at: .now) {
                     do {
-                        let registers = try await client.readHoldingRegisters(unit: 1, address: block.address, count: block.count)
+                        let registers = try await client.readHoldingRegisters(
+                            unit: 1,
+                            address: block.address,
+                            count: block.count
+                        )
                         state.recordSuccess(block)
-                        for span in block.spans { values[span] = block.registers(of: span, in: registers).map(Array.init) }
+                        for span in block.spans {
+                            values[span] = block.registers(of: span, in: registers).map(Array.init)
+                        }
                     } catch ModbusError.exception(_, .illegalDataAddress) {
                         _ = state.recordException02(block, at: .now)
                     }

@@ -15,13 +15,17 @@ let manualWriteVectors: [GoldenVector] = [
     GoldenVector(request: .writeSingleRegister(address: 0x4003, value: 0x000A), wire: "01 06 40 03 00 0A EC 0D"),
     GoldenVector(request: .writeSingleRegister(address: 0x4004, value: 0x2580), wire: "01 06 40 04 25 80 C6 FB"),
     GoldenVector(
-        request: .writeMultipleRegisters(address: 0x400D, values: [0x4120, 0x0000]), wire: "01 10 40 0D 00 02 04 41 20 00 00 16 03"),
+        request: .writeMultipleRegisters(address: 0x400D, values: [0x4120, 0x0000]),
+        wire: "01 10 40 0D 00 02 04 41 20 00 00 16 03"
+    ),
     GoldenVector(request: .writeSingleRegister(address: 0x400F, value: 0x000A), wire: "01 06 40 0F 00 0A 2C 0E"),
     GoldenVector(request: .writeSingleRegister(address: 0x4010, value: 0x0025), wire: "01 06 40 10 00 25 5C 14"),
     GoldenVector(request: .writeSingleRegister(address: 0x4011, value: 0x0002), wire: "01 06 40 11 00 02 4D CE"),
     GoldenVector(request: .writeSingleRegister(address: 0x4016, value: 0x0000), wire: "01 06 40 16 00 00 7D CE"),
     GoldenVector(
-        request: .writeMultipleRegisters(address: 0x6049, values: [0, 0]), wire: "01 10 60 49 00 02 04 00 00 00 00 9F F7"),
+        request: .writeMultipleRegisters(address: 0x6049, values: [0, 0]),
+        wire: "01 10 60 49 00 02 04 00 00 00 00 9F F7"
+    ),
     GoldenVector(request: .readHoldingRegisters(address: 0x0000, count: 10), wire: "01 03 00 00 00 0A C5 CD"),
     GoldenVector(request: .readHoldingRegisters(address: 0x5002, count: 2), wire: "01 03 50 02 00 02 74 CB"),
 ]
@@ -64,7 +68,9 @@ let responseVectors: [(response: ModbusResponse, wire: String)] = [
     }
 
     @Test func responseDecoderSurvivesEveryChunking() {
-        let vectors = responseVectors.map { (input: bytes($0.wire), frames: [ModbusADU(unit: 1, message: $0.response)]) }
+        let vectors = responseVectors.map {
+            (input: bytes($0.wire), frames: [ModbusADU(unit: 1, message: $0.response)])
+        }
         let failures = DecoderVerifier.verify(vectors, makeDecoder: { RTUResponseDecoder() })
         #expect(failures.isEmpty, "\(failures.prefix(3))")
     }
@@ -80,8 +86,14 @@ let responseVectors: [(response: ModbusResponse, wire: String)] = [
     @Test func skipsStrayBytesBeforeAReply() {
         let request = ModbusRequest.readHoldingRegisters(address: 0x5002, count: 2)
         let failures = DecoderVerifier.verify(
-            [(input: bytes("00 01 03 04 43 66 4C CD FA FD"), frames: [ModbusADU(unit: 1, message: .readHoldingRegisters([0x4366, 0x4CCD]))])],
-            makeDecoder: { RTUResponseDecoder(answering: request) })
+            [
+                (
+                    input: bytes("00 01 03 04 43 66 4C CD FA FD"),
+                    frames: [ModbusADU(unit: 1, message: .readHoldingRegisters([0x4366, 0x4CCD]))]
+                )
+            ],
+            makeDecoder: { RTUResponseDecoder(answering: request) }
+        )
         #expect(failures.isEmpty, "\(failures.prefix(3))")
         var decoder = RTUResponseDecoder(answering: request)
         decoder.append(bytes("00 01 03 04 43 66 4C CD FA FD"))
@@ -93,7 +105,10 @@ let responseVectors: [(response: ModbusResponse, wire: String)] = [
     @Test func badCRCIsDroppedAndTheNextFrameFound() {
         var decoder = RTUResponseDecoder()
         decoder.append(bytes("01 03 04 43 66 4C CD FA FE") + bytes("01 83 02 C0 F1"))
-        #expect(decoder.decode() == ModbusADU(unit: 1, message: .exception(function: .readHoldingRegisters, code: .illegalDataAddress)))
+        #expect(
+            decoder.decode()
+                == ModbusADU(unit: 1, message: .exception(function: .readHoldingRegisters, code: .illegalDataAddress))
+        )
         #expect(decoder.crcFailures >= 1)
         #expect(decoder.skippedBytes == 9)
     }
@@ -125,7 +140,9 @@ let responseVectors: [(response: ModbusResponse, wire: String)] = [
         #expect(ExceptionCode(rawValue: 2) == .illegalDataAddress)
         #expect(ExceptionCode(rawValue: 0x0B).name == "gateway target device failed to respond")
         #expect(ExceptionCode(rawValue: 0x42) == .other(0x42))
-        for raw: UInt8 in [1, 2, 3, 4, 5, 6, 8, 0x0A, 0x0B, 0x42] { #expect(ExceptionCode(rawValue: raw).rawValue == raw) }
+        for raw: UInt8 in [1, 2, 3, 4, 5, 6, 8, 0x0A, 0x0B, 0x42] {
+            #expect(ExceptionCode(rawValue: raw).rawValue == raw)
+        }
         #expect("\(ExceptionCode.illegalDataAddress)" == "02 illegal data address")
     }
 }

@@ -4,17 +4,22 @@ import Testing
 /// The PRO380 register map (manual A3.2) as spans, built by hand: Modbus does not depend on PRO380.
 enum PRO380Spans {
     static let identity: [RegisterSpan] = [
-        (0x4000, 2), (0x4002, 1), (0x4003, 1), (0x4004, 1), (0x4005, 2), (0x4007, 2), (0x4009, 2), (0x400B, 1), (0x400C, 1),
-        (0x400D, 2), (0x400F, 1), (0x4010, 1), (0x4011, 1), (0x4012, 1), (0x4013, 1), (0x4014, 1), (0x4015, 1), (0x4016, 1),
+        (0x4000, 2), (0x4002, 1), (0x4003, 1), (0x4004, 1), (0x4005, 2), (0x4007, 2), (0x4009, 2), (0x400B, 1),
+        (0x400C, 1),
+        (0x400D, 2), (0x400F, 1), (0x4010, 1), (0x4011, 1), (0x4012, 1), (0x4013, 1), (0x4014, 1), (0x4015, 1),
+        (0x4016, 1),
         (0x4017, 1), (0x4018, 1), (0x4019, 1), (0x401A, 1), (0x401B, 2), (0x401D, 2), (0x401F, 1),
     ].map { RegisterSpan(address: $0.0, count: $0.1) }
-    static let instantaneous = stride(from: 0x5000, through: 0x5030, by: 2).map { RegisterSpan(address: UInt16($0), count: 2) }
+    static let instantaneous = stride(from: 0x5000, through: 0x5030, by: 2).map {
+        RegisterSpan(address: UInt16($0), count: 2)
+    }
     static let energy =
         stride(from: 0x6000, through: 0x6046, by: 2).map { RegisterSpan(address: UInt16($0), count: 2) }
         + [RegisterSpan(address: 0x6048, count: 1), RegisterSpan(address: 0x6049, count: 2)]
     static let all = identity + instantaneous + energy
     static let pro1Only: Set<RegisterSpan> = [
-        RegisterSpan(address: 0x4015, count: 1), RegisterSpan(address: 0x5000, count: 2), RegisterSpan(address: 0x500A, count: 2),
+        RegisterSpan(address: 0x4015, count: 1), RegisterSpan(address: 0x5000, count: 2),
+        RegisterSpan(address: 0x500A, count: 2),
     ]
 }
 
@@ -32,13 +37,20 @@ struct MeterBehaviour {
         if offline { return .timeout }
         if block.count > maxRegisters { return .exception03 }
         if block.spans.contains(where: refused.contains) { return .exception02 }
-        if block.spans.count > 1, block.spans.contains(where: { silentWhenMerged.contains($0.address) }) { return .timeout }
+        if block.spans.count > 1, block.spans.contains(where: { silentWhenMerged.contains($0.address) }) {
+            return .timeout
+        }
         return .values
     }
 }
 
 /// Runs poll cycles until two in a row pass without a lesson on the same plan; returns the cycles and the plan.
-func learn(_ state: inout ReadPlanState, from meter: MeterBehaviour, at now: ContinuousClock.Instant, maxCycles: Int = 20) -> (cycles: Int, plan: [ReadBlock]) {
+func learn(
+    _ state: inout ReadPlanState,
+    from meter: MeterBehaviour,
+    at now: ContinuousClock.Instant,
+    maxCycles: Int = 20
+) -> (cycles: Int, plan: [ReadBlock]) {
     var previousCleanPlan: [ReadBlock]?
     for cycle in 1...maxCycles {
         var clean = true
@@ -46,9 +58,15 @@ func learn(_ state: inout ReadPlanState, from meter: MeterBehaviour, at now: Con
         for block in blocks {
             switch meter.answer(block) {
             case .values: state.recordSuccess(block)
-            case .exception02: clean = false; _ = state.recordException02(block, at: now)
-            case .exception03: clean = false; _ = state.recordException03(block, at: now)
-            case .timeout: clean = false; _ = state.recordTimeout(block, at: now)
+            case .exception02:
+                clean = false
+                _ = state.recordException02(block, at: now)
+            case .exception03:
+                clean = false
+                _ = state.recordException03(block, at: now)
+            case .timeout:
+                clean = false
+                _ = state.recordTimeout(block, at: now)
             }
         }
         if clean && previousCleanPlan == blocks { return (cycle, blocks) }

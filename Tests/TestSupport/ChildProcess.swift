@@ -130,7 +130,8 @@ package final class ChildProcess: Sendable {
     /// Waits until a printed line satisfies `predicate`, polling every few milliseconds.
     /// - Throws: `ChildProcessError` when the process exits first or `timeout` passes.
     package func waitForLine(
-        timeout: Duration = .seconds(10), where predicate: (String) -> Bool
+        timeout: Duration = .seconds(10),
+        where predicate: (String) -> Bool
     ) async throws {
         let deadline = ContinuousClock.now + timeout
         while true {

@@ -27,7 +27,10 @@ package enum DecoderVerifier {
     ///   - randomRuns: how many random chunkings of each vector and of the concatenation.
     /// - Returns: every failing run; empty when all agree.
     package static func verify<D: SingleStepDecoder>(
-        _ vectors: [(input: [UInt8], frames: [D.Frame])], makeDecoder: () -> D, seed: UInt64 = 0x5EED, randomRuns: Int = 8
+        _ vectors: [(input: [UInt8], frames: [D.Frame])],
+        makeDecoder: () -> D,
+        seed: UInt64 = 0x5EED,
+        randomRuns: Int = 8
     ) -> [Failure] {
         var failures: [Failure] = []
         var generator = SplitMix64(seed: seed)

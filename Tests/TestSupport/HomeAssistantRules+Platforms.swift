@@ -5,19 +5,27 @@ extension HomeAssistantRules {
         var problems: [String] = []
         func fail(_ message: String) { problems.append("\(label): \(message)") }
         guard let allowed = platformKeys[platform] else { return ["\(label): unsupported platform \(platform)"] }
-        for key in c.keys where !allowed.contains(key) && !common.contains(key) { fail("key \(key) not allowed for \(platform)") }
+        for key in c.keys where !allowed.contains(key) && !common.contains(key) {
+            fail("key \(key) not allowed for \(platform)")
+        }
         for key in required[platform] ?? [] where c[key] == nil { fail("missing \(key)") }
-        guard let uniqueID = c["unique_id"] as? String, !uniqueID.isEmpty else { return problems + ["\(label): no unique_id"] }
-        guard let device = c["device"] as? [String: Any], let ids = device["identifiers"] as? [String], !ids.isEmpty else {
+        guard let uniqueID = c["unique_id"] as? String, !uniqueID.isEmpty else {
+            return problems + ["\(label): no unique_id"]
+        }
+        guard let device = c["device"] as? [String: Any], let ids = device["identifiers"] as? [String], !ids.isEmpty
+        else {
             return problems + ["\(label): no device identifiers"]
         }
         for key in device.keys where !deviceKeys.contains(key) { fail("device key \(key) not allowed") }
         if let availability = c["availability"] {
-            guard let list = availability as? [[String: Any]], !list.isEmpty, list.allSatisfy({ $0["topic"] is String }) else {
+            guard let list = availability as? [[String: Any]], !list.isEmpty, list.allSatisfy({ $0["topic"] is String })
+            else {
                 return problems + ["\(label): availability must be a list of {topic}"]
             }
         }
-        if let mode = c["availability_mode"] as? String, !["all", "any", "latest"].contains(mode) { fail("availability_mode \(mode)") }
+        if let mode = c["availability_mode"] as? String, !["all", "any", "latest"].contains(mode) {
+            fail("availability_mode \(mode)")
+        }
         if let category = c["entity_category"] as? String {
             if !["config", "diagnostic"].contains(category) || (platform == "sensor" && category == "config") {
                 fail("entity_category \(category) not allowed for \(platform)")
@@ -43,7 +51,9 @@ extension HomeAssistantRules {
             problems.append("\(label): state_class \(stateClass)")
         }
         guard let deviceClass = c["device_class"] as? String else { return problems }
-        guard let units = sensorUnits[deviceClass] else { return problems + ["\(label): device_class \(deviceClass) unknown"] }
+        guard let units = sensorUnits[deviceClass] else {
+            return problems + ["\(label): device_class \(deviceClass) unknown"]
+        }
         if !units.contains(unit) { problems.append("\(label): unit \(unit ?? "none") not valid for \(deviceClass)") }
         if deviceClass == "energy" || deviceClass == "reactive_energy" {
             if stateClass != "total" && stateClass != "total_increasing" {

@@ -11,11 +11,17 @@ package enum HomeAssistantRules {
         "json_attributes_topic", "json_attributes_template", "p", "platform", "entity_picture",
     ]
     static let platformKeys: [String: Set<String>] = [
-        "sensor": ["state_topic", "value_template", "unit_of_measurement", "device_class", "state_class", "expire_after",
-                   "force_update", "suggested_display_precision", "last_reset_value_template", "options"],
-        "select": ["state_topic", "value_template", "command_topic", "command_template", "options", "optimistic", "retain"],
-        "number": ["state_topic", "value_template", "command_topic", "command_template", "min", "max", "step", "mode",
-                   "unit_of_measurement", "device_class", "optimistic", "retain", "payload_reset"],
+        "sensor": [
+            "state_topic", "value_template", "unit_of_measurement", "device_class", "state_class", "expire_after",
+            "force_update", "suggested_display_precision", "last_reset_value_template", "options",
+        ],
+        "select": [
+            "state_topic", "value_template", "command_topic", "command_template", "options", "optimistic", "retain",
+        ],
+        "number": [
+            "state_topic", "value_template", "command_topic", "command_template", "min", "max", "step", "mode",
+            "unit_of_measurement", "device_class", "optimistic", "retain", "payload_reset",
+        ],
         "button": ["command_topic", "command_template", "payload_press", "device_class", "retain"],
     ]
     static let required: [String: [String]] = [
@@ -47,13 +53,19 @@ package enum HomeAssistantRules {
         }
         if levels[1] == "device" {
             var problems: [String] = []
-            guard let cmps = object["cmps"] as? [String: [String: Any]], !cmps.isEmpty else { return ["\(topic): no cmps"] }
-            if (object["o"] as? [String: Any])?["name"] == nil { problems.append("\(topic): device payload needs o.name") }
+            guard let cmps = object["cmps"] as? [String: [String: Any]], !cmps.isEmpty else {
+                return ["\(topic): no cmps"]
+            }
+            if (object["o"] as? [String: Any])?["name"] == nil {
+                problems.append("\(topic): device payload needs o.name")
+            }
             guard let device = object["dev"] as? [String: Any] else { return problems + ["\(topic): no dev"] }
             for (id, component) in cmps {
                 var merged = component
                 merged["device"] = device
-                for key in ["availability", "availability_mode", "o"] where merged[key] == nil { merged[key] = object[key] }
+                for key in ["availability", "availability_mode", "o"] where merged[key] == nil {
+                    merged[key] = object[key]
+                }
                 guard let platform = component["p"] as? String else {
                     problems.append("\(topic) \(id): no p")
                     continue

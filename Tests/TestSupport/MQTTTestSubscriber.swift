@@ -30,7 +30,12 @@ package final class MQTTTestSubscriber: Sendable {
     /// - Parameters:
     ///   - timeout: `mosquitto_sub -W`: it gives up (and exits) after this many seconds.
     package init(
-        port: Int, topics: [String], count: Int, qos: Int = 1, mqtt5: Bool = true, timeout: Int = 10
+        port: Int,
+        topics: [String],
+        count: Int,
+        qos: Int = 1,
+        mqtt5: Bool = true,
+        timeout: Int = 10
     ) async throws {
         var arguments = [
             "-h", "127.0.0.1", "-p", "\(port)", "-V", mqtt5 ? "mqttv5" : "mqttv311", "-d", "-v", "-q", "\(qos)",
@@ -75,8 +80,12 @@ package final class MQTTTestSubscriber: Sendable {
             else { continue }
             received.append(
                 Received(
-                    topic: topic, payload: String(lines[next].dropFirst(topic.count + 1)), qos: qos,
-                    retain: retain == 1))
+                    topic: topic,
+                    payload: String(lines[next].dropFirst(topic.count + 1)),
+                    qos: qos,
+                    retain: retain == 1
+                )
+            )
             index = next
         }
         return received

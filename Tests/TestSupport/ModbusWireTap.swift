@@ -1,5 +1,5 @@
 import Foundation
-package import SerialIO
+import SerialIO
 import Synchronization
 
 /// A Modbus TCP relay that records every frame on the wire, so a test can count and compare the exact requests a
@@ -24,7 +24,9 @@ package final class ModbusWireTap: Sendable {
         /// The register count of a function 03 or 16 request.
         package var count: Int { Int(bytes[10]) << 8 | Int(bytes[11]) }
 
-        package var description: String { "unit \(unit) " + pdu.map { String(format: "%02X", $0) }.joined(separator: " ") }
+        package var description: String {
+            "unit \(unit) " + pdu.map { String(format: "%02X", $0) }.joined(separator: " ")
+        }
     }
 
     private struct Record {

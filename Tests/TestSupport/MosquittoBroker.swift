@@ -74,10 +74,12 @@ package final class MosquittoBroker: Sendable {
 
     /// Stops the broker with SIGTERM and waits for it to exit. Idempotent.
     package func stop() async {
-        guard let process = child.withLock({ current -> ChildProcess? in
-            defer { current = nil }
-            return current
-        }) else { return }
+        guard
+            let process = child.withLock({ current -> ChildProcess? in
+                defer { current = nil }
+                return current
+            })
+        else { return }
         process.send(SIGCONT)
         process.send(SIGTERM)
         _ = await process.waitForExit()
@@ -107,12 +109,18 @@ package final class MosquittoBroker: Sendable {
 
     private func start() async throws {
         let process = try ChildProcess(
-            "/usr/sbin/mosquitto", ["-c", directory.appendingPathComponent("mosquitto.conf").path])
+            "/usr/sbin/mosquitto",
+            ["-c", directory.appendingPathComponent("mosquitto.conf").path]
+        )
         child.withLock { $0 = process }
         let deadline = ContinuousClock.now + .seconds(10)
         while !Self.acceptsConnections(port: port) {
             if process.exitStatus != nil || ContinuousClock.now > deadline {
-                throw ChildProcessError(commandLine: process.commandLine, output: process.lines, reason: "not listening")
+                throw ChildProcessError(
+                    commandLine: process.commandLine,
+                    output: process.lines,
+                    reason: "not listening"
+                )
             }
             try await Task.sleep(for: .milliseconds(10))
         }

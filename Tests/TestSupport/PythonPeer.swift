@@ -1,7 +1,8 @@
+import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #endif
-import Foundation
 
 /// A Python test peer (Tests/Peers/*.py) run with the venv's interpreter: started with arguments, trusted only
 /// once it printed `READY`, stopped with SIGTERM (SIGKILL if it lingers) by `stop()` or, as a fallback, on deinit.
@@ -14,7 +15,10 @@ package final class PythonPeer: Sendable {
     package init(script: String, arguments: [String], timeout: Duration = .seconds(20)) async throws {
         guard let python = TestEnvironment.python else {
             throw ChildProcessError(
-                commandLine: script, output: [], reason: "no test venv: run scripts/setup.sh --with-test-peers")
+                commandLine: script,
+                output: [],
+                reason: "no test venv: run scripts/setup.sh --with-test-peers"
+            )
         }
         let path = TestEnvironment.packageRoot.appendingPathComponent("Tests/Peers/\(script)").path
         process = try ChildProcess(python, ["-u", path] + arguments)

@@ -14,7 +14,8 @@ package final class TCPProxy: Sendable {
         port = TestEnvironment.freeLoopbackPort()
         process = try ChildProcess(
             "/usr/bin/socat",
-            ["-d", "-d", "TCP-LISTEN:\(port),bind=127.0.0.1,reuseaddr", "TCP:127.0.0.1:\(targetPort)"])
+            ["-d", "-d", "TCP-LISTEN:\(port),bind=127.0.0.1,reuseaddr", "TCP:127.0.0.1:\(targetPort)"]
+        )
         try await process.waitForLine { $0.contains("listening on") }
     }
 

@@ -18,8 +18,12 @@ package struct TestCertificates: Sendable {
         try "subjectAltName=DNS:localhost,IP:127.0.0.1\n".write(toFile: ext, atomically: true, encoding: .utf8)
         let ecKey = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
         let steps: [[String]] = [
-            ["req", "-x509"] + ecKey + ["-keyout", path("ca.key"), "-out", path("ca.crt"), "-days", "1", "-subj", "/CN=pro380-test-ca"],
-            ["req", "-x509"] + ecKey + ["-keyout", path("other-ca.key"), "-out", path("other-ca.crt"), "-days", "1", "-subj", "/CN=other-ca"],
+            ["req", "-x509"] + ecKey + [
+                "-keyout", path("ca.key"), "-out", path("ca.crt"), "-days", "1", "-subj", "/CN=pro380-test-ca",
+            ],
+            ["req", "-x509"] + ecKey + [
+                "-keyout", path("other-ca.key"), "-out", path("other-ca.crt"), "-days", "1", "-subj", "/CN=other-ca",
+            ],
             ["req"] + ecKey + ["-keyout", path("server.key"), "-out", path("server.csr"), "-subj", "/CN=localhost"],
             [
                 "x509", "-req", "-in", path("server.csr"), "-CA", path("ca.crt"), "-CAkey", path("ca.key"),
@@ -33,7 +37,10 @@ package struct TestCertificates: Sendable {
             }
         }
         return TestCertificates(
-            caFile: path("ca.crt"), serverCertFile: path("server.crt"), serverKeyFile: path("server.key"),
-            unrelatedCAFile: path("other-ca.crt"))
+            caFile: path("ca.crt"),
+            serverCertFile: path("server.crt"),
+            serverKeyFile: path("server.key"),
+            unrelatedCAFile: path("other-ca.crt")
+        )
     }
 }

@@ -17,7 +17,9 @@ package enum TestEnvironment {
     /// `nil` when neither exists; tests that need a peer are then disabled with that reason, except under CI
     /// (`CI=true`), where a missing peer is an error.
     package static let python: String? = {
-        if let env = ProcessInfo.processInfo.environment["PRO380_TEST_PYTHON"], FileManager.default.isExecutableFile(atPath: env) {
+        if let env = ProcessInfo.processInfo.environment["PRO380_TEST_PYTHON"],
+            FileManager.default.isExecutableFile(atPath: env)
+        {
             return env
         }
         let local = packageRoot.appendingPathComponent(".build/test-venv/bin/python").path

@@ -34,7 +34,9 @@ package final class BusGate: Sendable {
     /// Runs `body` while holding the bus.
     /// - Throws: `CancellationError` if the task is cancelled while waiting; whatever `body` throws.
     package func withTransaction<T>(
-        priority: Priority, isolation: isolated (any Actor)? = #isolation, _ body: () async throws -> T
+        priority: Priority,
+        isolation: isolated (any Actor)? = #isolation,
+        _ body: () async throws -> T
     ) async throws -> T {
         try await acquire(priority)
         defer { release() }

@@ -2,7 +2,10 @@ import Foundation
 
 /// The answers to command ids of the last ten minutes, so a redelivered command is answered, not executed twice.
 actor AnswerMemory {
-    enum Claim { case new, running, answered(CommandAnswer) }
+    enum Claim {
+        case new, running
+        case answered(CommandAnswer)
+    }
 
     private var answered: [String: (answer: CommandAnswer, at: Date)] = [:]
     private var running: [String: [@Sendable (CommandAnswer) async -> Void]] = [:]

@@ -14,8 +14,22 @@ package struct CommandAnswer: Sendable, Equatable {
     package var notice: String?
     package var time: Date
 
-    package static func success(key: String, value: MeterValue, id: String?, confirmation: CommandConfirmation, at time: Date = Date()) -> CommandAnswer {
-        CommandAnswer(ok: true, key: key, value: value, id: id, message: confirmation.detail, notice: confirmation.notice, time: time)
+    package static func success(
+        key: String,
+        value: MeterValue,
+        id: String?,
+        confirmation: CommandConfirmation,
+        at time: Date = Date()
+    ) -> CommandAnswer {
+        CommandAnswer(
+            ok: true,
+            key: key,
+            value: value,
+            id: id,
+            message: confirmation.detail,
+            notice: confirmation.notice,
+            time: time
+        )
     }
 
     package static func failure(key: String, id: String?, error: String, at time: Date = Date()) -> CommandAnswer {

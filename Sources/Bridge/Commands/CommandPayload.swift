@@ -27,14 +27,20 @@ struct CommandPayload: Sendable {
     /// Parses a plain payload (`2`, `T2`) or a JSON object.
     /// - Throws: `CommandRejection` for malformed JSON, unknown fields and wrong field types.
     static func parse(_ payload: [UInt8]) throws(CommandRejection) -> CommandPayload {
-        guard let text = String(validating: payload, as: UTF8.self) else { throw CommandRejection("the payload is not UTF-8 text") }
+        guard let text = String(validating: payload, as: UTF8.self) else {
+            throw CommandRejection("the payload is not UTF-8 text")
+        }
         let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !trimmed.isEmpty else { throw CommandRejection("the payload is empty: send a value such as 2 or {\"value\": 2}") }
+        guard !trimmed.isEmpty else {
+            throw CommandRejection("the payload is empty: send a value such as 2 or {\"value\": 2}")
+        }
         guard trimmed.hasPrefix("{") else {
             if trimmed.hasPrefix("[") || trimmed.hasPrefix("\"") {
                 throw CommandRejection("send a plain value such as 2 or a JSON object such as {\"value\": 2}")
             }
-            if let number = Decimal(string: trimmed, locale: Locale(identifier: "en_US_POSIX")), Self.isPlainNumber(trimmed) {
+            if let number = Decimal(string: trimmed, locale: Locale(identifier: "en_US_POSIX")),
+                Self.isPlainNumber(trimmed)
+            {
                 return CommandPayload(value: .number(number))
             }
             return CommandPayload(value: .text(trimmed))
@@ -97,7 +103,8 @@ struct CommandPayload: Sendable {
             // JSONSerialization hands numbers over as doubles or integers; the shortest description is the
             // number as written for every value a command can carry (0.01, 10000, 247).
             let description = String(cString: number.objCType) == "d" ? "\(number.doubleValue)" : number.stringValue
-            return Decimal(string: description, locale: Locale(identifier: "en_US_POSIX")).map(Value.number) ?? .other(description)
+            return Decimal(string: description, locale: Locale(identifier: "en_US_POSIX")).map(Value.number)
+                ?? .other(description)
         case let number as NSNumber:
             return .other(number.boolValue ? "true" : "false")
         case is NSNull:

@@ -16,7 +16,9 @@ extension CommandService {
     func route(_ message: MQTTMessage) -> Route? {
         let prefix = topics.base + "/"
         guard message.topic.hasPrefix(prefix) else { return nil }
-        let levels = message.topic.dropFirst(prefix.count).split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+        let levels = message.topic.dropFirst(prefix.count).split(separator: "/", omittingEmptySubsequences: false).map(
+            String.init
+        )
         let meterName: String
         let key: String?
         let action: Route.Action
@@ -51,9 +53,16 @@ extension CommandService {
             let validated: ValidatedCommand
             do {
                 validated = try validator.validate(
-                    request, allowedKeys: route.meter.configuration.allowCommands, meterProtocol: route.bus.meterProtocol, meterName: meterName)
+                    request,
+                    allowedKeys: route.meter.configuration.allowCommands,
+                    meterProtocol: route.bus.meterProtocol,
+                    meterName: meterName
+                )
             } catch {
-                logger.notice("command refused: \(error.message)", metadata: ["meter": "\(meterName)", "key": "\(key)"])
+                logger.notice(
+                    "command refused: \(error.message)",
+                    metadata: ["meter": "\(meterName)", "key": "\(key)"]
+                )
                 await reply(.failure(key: key, id: error.id, error: error.message))
                 return nil
             }
@@ -84,16 +93,26 @@ extension CommandService {
         do {
             let confirmation = try await meter.driver.write(command)
             await publisher.publish(meter: meterName, readings: confirmation.readings)
-            logger.notice("wrote \(command.key) = \(command.value): \(confirmation.detail)", metadata: ["meter": "\(meterName)"])
+            logger.notice(
+                "wrote \(command.key) = \(command.value): \(confirmation.detail)",
+                metadata: ["meter": "\(meterName)"]
+            )
             let value = confirmation.readings.first(where: { $0.key == command.key })?.value ?? command.value.published
             return .success(key: command.key, value: value, id: validated.id, confirmation: confirmation)
         } catch {
-            logger.warning("writing \(command.key) = \(command.value) failed: \(error)", metadata: ["meter": "\(meterName)"])
+            logger.warning(
+                "writing \(command.key) = \(command.value) failed: \(error)",
+                metadata: ["meter": "\(meterName)"]
+            )
             return .failure(key: command.key, id: validated.id, error: "\(error)")
         }
     }
 
-    private func acceptGet(_ message: MQTTMessage, route: Route, reply: @escaping @Sendable (CommandAnswer) async -> Void) async -> (@Sendable () async -> Void)? {
+    private func acceptGet(
+        _ message: MQTTMessage,
+        route: Route,
+        reply: @escaping @Sendable (CommandAnswer) async -> Void
+    ) async -> (@Sendable () async -> Void)? {
         let meterName = route.meter.configuration.name
         let label = route.key ?? "all"
         if let key = route.key, RegisterTable.pro380[key] == nil, !key.hasPrefix("obis_"), !key.hasPrefix("mbus_") {
@@ -114,7 +133,10 @@ extension CommandService {
                 await reply(.failure(key: label, id: nil, error: reason.isEmpty ? "nothing read" : reason))
             } else {
                 let value = route.key == nil ? MeterValue.integer(outcome.readings.count) : outcome.readings[0].value
-                let confirmation = CommandConfirmation(readings: outcome.readings, detail: "read \(outcome.readings.count) value(s) now")
+                let confirmation = CommandConfirmation(
+                    readings: outcome.readings,
+                    detail: "read \(outcome.readings.count) value(s) now"
+                )
                 await reply(.success(key: label, value: value, id: nil, confirmation: confirmation))
             }
         }
@@ -132,7 +154,10 @@ extension CommandService {
     private func publish(_ answer: CommandAnswer, to topic: String, correlation: [UInt8]?) async {
         let draft = MQTTMessageDraft(topic: topic, payload: answer.json, qos: .atLeastOnce, retain: false)
         do {
-            try await client.publish(draft, properties: PublishProperties(responseTopic: nil, correlationData: correlation))
+            try await client.publish(
+                draft,
+                properties: PublishProperties(responseTopic: nil, correlationData: correlation)
+            )
         } catch {
             logger.warning("could not publish the command answer to \(topic): \(error)")
         }

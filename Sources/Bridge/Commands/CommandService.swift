@@ -22,7 +22,14 @@ package struct CommandService: Sendable {
     let logger: Logger
     let answers = AnswerMemory()
 
-    package init(client: MQTTClient, publisher: Publisher, topics: TopicLayout, buses: [any BusSession], validator: CommandValidator, logger: Logger) {
+    package init(
+        client: MQTTClient,
+        publisher: Publisher,
+        topics: TopicLayout,
+        buses: [any BusSession],
+        validator: CommandValidator,
+        logger: Logger
+    ) {
         self.client = client
         self.publisher = publisher
         self.topics = topics

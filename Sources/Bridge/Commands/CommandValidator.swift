@@ -24,10 +24,15 @@ package struct CommandValidator: Sendable {
     /// Validates `request` for a meter that allows `allowedKeys` and speaks `meterProtocol`.
     /// - Throws: `CommandRejection` with the reason and, when it could be read, the command's id.
     package func validate(
-        _ request: CommandRequest, allowedKeys: [String], meterProtocol: BusLink.MeterProtocol, meterName: String
+        _ request: CommandRequest,
+        allowedKeys: [String],
+        meterProtocol: BusLink.MeterProtocol,
+        meterName: String
     ) throws(CommandRejection) -> ValidatedCommand {
         guard request.payload.count <= Self.maximumPayloadSize else {
-            throw CommandRejection("payload of \(request.payload.count) bytes is too large (at most \(Self.maximumPayloadSize))")
+            throw CommandRejection(
+                "payload of \(request.payload.count) bytes is too large (at most \(Self.maximumPayloadSize))"
+            )
         }
         let parsed = try CommandPayload.parse(request.payload)
         let id = parsed.id
@@ -36,20 +41,27 @@ package struct CommandValidator: Sendable {
         if request.retained {
             throw reject(
                 "retained command messages are never executed (the broker replays them on every subscribe): publish "
-                    + "without the retain flag, and clear the retained message with an empty retained payload")
+                    + "without the retain flag, and clear the retained message with an empty retained payload"
+            )
         }
         if let time = parsed.time {
             let age = request.receivedAt.timeIntervalSince(time)
             let limit = Double(maxAge.components.seconds) + Double(maxAge.components.attoseconds) / 1e18
             if age > limit {
-                throw reject("command time \(Timestamp.rfc3339(time)) is \(Int(age)) s old, older than the allowed \(Int(limit)) s: not executed")
+                throw reject(
+                    "command time \(Timestamp.rfc3339(time)) is \(Int(age)) s old, older than the allowed \(Int(limit)) s: not executed"
+                )
             }
         }
         guard let definition = table[request.key] else {
-            throw reject("unknown key \(request.key); writable keys: \(table.writable.map(\.key).joined(separator: ", "))")
+            throw reject(
+                "unknown key \(request.key); writable keys: \(table.writable.map(\.key).joined(separator: ", "))"
+            )
         }
         guard let spec = definition.write else {
-            throw reject("\(request.key) is read-only; writable keys: \(table.writable.map(\.key).joined(separator: ", "))")
+            throw reject(
+                "\(request.key) is read-only; writable keys: \(table.writable.map(\.key).joined(separator: ", "))"
+            )
         }
         let protocolCanWrite: Bool
         switch meterProtocol {
@@ -63,7 +75,8 @@ package struct CommandValidator: Sendable {
         guard allowedKeys.contains(request.key) else {
             throw reject(
                 "\(request.key) is not enabled for meter \(meterName): add it to the meter's allow_commands in the config "
-                    + "file (allow_commands: [\((allowedKeys + [request.key]).joined(separator: ", "))])")
+                    + "file (allow_commands: [\((allowedKeys + [request.key]).joined(separator: ", "))])"
+            )
         }
         if parsed.persist != nil && spec.allowed != .tariff {
             throw reject("persist applies to tariff only")
@@ -72,7 +85,9 @@ package struct CommandValidator: Sendable {
         do {
             value = try CommandValueParser.parse(parsed.value, allowed: spec.allowed, persist: parsed.persist ?? true)
         } catch {
-            throw reject("\(request.key) must be \(spec.allowed.description); got \(parsed.value.description): \(error.message)")
+            throw reject(
+                "\(request.key) must be \(spec.allowed.description); got \(parsed.value.description): \(error.message)"
+            )
         }
         if meterProtocol == .mbus, case .tariff(_, persist: false) = value {
             throw reject("persist: false is not available over M-Bus (the PRO380-Mb always saves the tariff)")

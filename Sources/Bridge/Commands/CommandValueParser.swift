@@ -7,7 +7,11 @@ enum CommandValueParser {
         var message: String
     }
 
-    static func parse(_ value: CommandPayload.Value, allowed: AllowedValues, persist: Bool) throws(Refusal) -> CommandValue {
+    static func parse(
+        _ value: CommandPayload.Value,
+        allowed: AllowedValues,
+        persist: Bool
+    ) throws(Refusal) -> CommandValue {
         switch allowed {
         case .tariff:
             let tariff: Int?
@@ -25,7 +29,8 @@ enum CommandValueParser {
             return .tariff(tariff, persist: persist)
         case .integers(let range):
             let number = try number(value)
-            guard let integer = Int(exactly: NSDecimalNumber(decimal: number).doubleValue), Decimal(integer) == number else {
+            guard let integer = Int(exactly: NSDecimalNumber(decimal: number).doubleValue), Decimal(integer) == number
+            else {
                 throw Refusal(message: "not a whole number")
             }
             guard range.contains(integer) else { throw Refusal(message: "out of range") }
@@ -39,7 +44,9 @@ enum CommandValueParser {
             return .decimal(number)
         case .names(let names):
             guard case .text(let text) = value else { throw Refusal(message: "wrong type: a name is expected") }
-            guard let named = names.first(where: { $0.name == text.lowercased() }) else { throw Refusal(message: "unknown name") }
+            guard let named = names.first(where: { $0.name == text.lowercased() }) else {
+                throw Refusal(message: "unknown name")
+            }
             return .named(name: named.name, code: named.code)
         case .digits(let count):
             let text: String
@@ -59,7 +66,9 @@ enum CommandValueParser {
         switch value {
         case .number(let n): return n
         case .text(let s):
-            guard let n = Decimal(string: s, locale: Locale(identifier: "en_US_POSIX")), s.allSatisfy({ $0.isNumber || $0 == "." || $0 == "-" }) else {
+            guard let n = Decimal(string: s, locale: Locale(identifier: "en_US_POSIX")),
+                s.allSatisfy({ $0.isNumber || $0 == "." || $0 == "-" })
+            else {
                 throw Refusal(message: "not a number")
             }
             return n

@@ -6,10 +6,14 @@ import Yams
 extension BridgeConfiguration {
     /// Reads and checks the config file at `path`.
     /// - Throws: `ConfigurationError` naming the file, line and key of the first problem.
-    package static func load(path: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws
+    package static func load(
+        path: String,
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws
         -> BridgeConfiguration
     {
-        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8)
+        else {
             throw ConfigurationError(file: path, line: nil, key: "", message: "cannot read the file")
         }
         return try parse(yaml: text, file: path, environment: environment)
@@ -17,31 +21,52 @@ extension BridgeConfiguration {
 
     /// Decodes a config from YAML text; `file` names it in errors; `password_file` paths are relative to it.
     /// - Throws: `ConfigurationError`.
-    package static func parse(yaml: String, file: String, environment: [String: String] = [:]) throws -> BridgeConfiguration {
+    package static func parse(
+        yaml: String,
+        file: String,
+        environment: [String: String] = [:]
+    ) throws -> BridgeConfiguration {
         let root: Node?
         do {
             root = try Yams.compose(yaml: yaml)
         } catch let error as YamlError {
-            throw ConfigurationError(file: file, line: YAMLErrorLine.line(of: error), key: "", message: "not valid YAML: \(error)")
+            throw ConfigurationError(
+                file: file,
+                line: YAMLErrorLine.line(of: error),
+                key: "",
+                message: "not valid YAML: \(error)"
+            )
         }
         guard let root else { throw ConfigurationError(file: file, line: 1, key: "", message: "the file is empty") }
-        let top = try ConfigNode(node: root, path: "", file: file).mapping(allowed: ["mqtt", "buses", "diagnostics_interval", "command_max_age", "homeassistant"])
+        let top = try ConfigNode(node: root, path: "", file: file).mapping(allowed: [
+            "mqtt", "buses", "diagnostics_interval", "command_max_age", "homeassistant",
+        ])
         var config = BridgeConfiguration(source: file)
         if let mqtt = top["mqtt"] { config.mqtt = try decodeMQTT(mqtt, file: file, environment: environment) }
         if let interval = top["diagnostics_interval"] { config.diagnosticsInterval = try interval.duration() }
         if let age = top["command_max_age"] { config.commandMaxAge = try age.duration() }
         if let ha = top["homeassistant"] { config.homeAssistant = try HomeAssistantSettings(ha) }
         guard let buses = top["buses"] else {
-            throw ConfigurationError(file: file, line: root.mark?.line, key: "buses", message: "missing: list at least one bus with its meters")
+            throw ConfigurationError(
+                file: file,
+                line: root.mark?.line,
+                key: "buses",
+                message: "missing: list at least one bus with its meters"
+            )
         }
         config.buses = try buses.sequence().map(decodeBus)
         try checkUnique(config, buses: buses)
         return config
     }
 
-    private static func decodeMQTT(_ node: ConfigNode, file: String, environment: [String: String]) throws -> MQTTSettings {
+    private static func decodeMQTT(
+        _ node: ConfigNode,
+        file: String,
+        environment: [String: String]
+    ) throws -> MQTTSettings {
         let m = try node.mapping(allowed: [
-            "host", "port", "client_id", "base_topic", "version", "qos", "keepalive", "username", "password_file", "tls",
+            "host", "port", "client_id", "base_topic", "version", "qos", "keepalive", "username", "password_file",
+            "tls",
         ])
         var s = MQTTSettings()
         if let v = m["host"] { s.host = try v.string() }
@@ -49,7 +74,8 @@ extension BridgeConfiguration {
         if let v = m["client_id"] { s.clientID = try v.string() }
         if let v = m["base_topic"] {
             s.baseTopic = try v.string()
-            guard !s.baseTopic.isEmpty, !s.baseTopic.contains(where: { "+#".contains($0) }), !s.baseTopic.hasSuffix("/") else {
+            guard !s.baseTopic.isEmpty, !s.baseTopic.contains(where: { "+#".contains($0) }), !s.baseTopic.hasSuffix("/")
+            else {
                 throw v.error("a topic prefix without + or # and without a trailing /")
             }
         }
@@ -62,8 +88,12 @@ extension BridgeConfiguration {
         if let v = m["username"] { s.username = try v.string() }
         if let v = m["password_file"] {
             let path = try v.string()
-            let resolved = path.hasPrefix("/") ? path : URL(fileURLWithPath: file).deletingLastPathComponent().appendingPathComponent(path).path
-            guard let data = FileManager.default.contents(atPath: resolved), let text = String(data: data, encoding: .utf8) else {
+            let resolved =
+                path.hasPrefix("/")
+                ? path : URL(fileURLWithPath: file).deletingLastPathComponent().appendingPathComponent(path).path
+            guard let data = FileManager.default.contents(atPath: resolved),
+                let text = String(data: data, encoding: .utf8)
+            else {
                 throw v.error("cannot read the password file \(resolved)")
             }
             s.password = text.trimmingCharacters(in: .newlines)
@@ -104,7 +134,8 @@ extension BridgeConfiguration {
 
     private static func decodeMeter(_ node: ConfigNode, link: BusLink) throws -> MeterConfiguration {
         let m = try node.mapping(allowed: [
-            "name", "address", "secondary_address", "device_address", "interval", "groups", "max_registers", "request_gap", "offline_after", "allow_commands",
+            "name", "address", "secondary_address", "device_address", "interval", "groups", "max_registers",
+            "request_gap", "offline_after", "allow_commands",
         ])
         guard let nameNode = m["name"] else { throw node.error("every meter needs a name (its topic level)") }
         let name = try nameNode.string()
@@ -128,8 +159,11 @@ extension BridgeConfiguration {
                 guard RegisterTable.pro380[key]?.isWritable == true else {
                     let writable = RegisterTable.pro380.writable.map(\.key).joined(separator: ", ")
                     throw ConfigurationError(
-                        file: v.file, line: v.line, key: "\(v.path)[\(index)]",
-                        message: "\(key) is not a writable key; writable: \(writable)")
+                        file: v.file,
+                        line: v.line,
+                        key: "\(v.path)[\(index)]",
+                        message: "\(key) is not a writable key; writable: \(writable)"
+                    )
                 }
             }
         }
@@ -144,16 +178,22 @@ extension BridgeConfiguration {
         var busNames = Set<String>()
         var meterNames = Set<String>()
         for (index, bus) in config.buses.enumerated() {
-            guard busNames.insert(bus.name).inserted else { throw busNodes[index].error("bus name \(bus.name) is used twice") }
+            guard busNames.insert(bus.name).inserted else {
+                throw busNodes[index].error("bus name \(bus.name) is used twice")
+            }
             var addresses = Set<String>()
-            let meterNodes = try busNodes[index].mapping(allowed: ["name", "timeout", "request_gap", "echo", "meters"] + busKinds)["meters"]!.sequence()
+            let meterNodes = try busNodes[index].mapping(
+                allowed: ["name", "timeout", "request_gap", "echo", "meters"] + busKinds
+            )["meters"]!.sequence()
             for (mi, meter) in bus.meters.enumerated() {
                 guard meterNames.insert(meter.name).inserted else {
                     throw meterNodes[mi].error("meter name \(meter.name) is used twice (names are topic levels)")
                 }
                 let address = meter.address.map(String.init) ?? meter.secondaryAddress ?? meter.deviceAddress ?? ""
                 guard addresses.insert(address).inserted else {
-                    throw meterNodes[mi].error("address \(address.isEmpty ? "(none)" : address) is used twice on bus \(bus.name)")
+                    throw meterNodes[mi].error(
+                        "address \(address.isEmpty ? "(none)" : address) is used twice on bus \(bus.name)"
+                    )
                 }
             }
         }
@@ -170,28 +210,42 @@ extension BridgeConfiguration {
             var settings = LineSettings(baudRate: modbus ? 9600 : 2400, dataBits: 8, parity: .even, stopBits: 1)
             if let v = l["baud"] {
                 settings.baudRate = try v.int()
-                let allowed = modbus ? [300, 600, 1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200] : [300, 600, 1200, 2400, 4800, 9600]
+                let allowed =
+                    modbus
+                    ? [300, 600, 1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200]
+                    : [300, 600, 1200, 2400, 4800, 9600]
                 guard allowed.contains(settings.baudRate) else {
-                    throw v.error("\(settings.baudRate) is not a baud rate of this bus; allowed: \(allowed.map(String.init).joined(separator: ", "))")
+                    throw v.error(
+                        "\(settings.baudRate) is not a baud rate of this bus; allowed: \(allowed.map(String.init).joined(separator: ", "))"
+                    )
                 }
             }
             if let v = l["parity"] {
-                guard let parity = LineSettings.Parity(rawValue: try v.string()) else { throw v.error("even, none or odd") }
+                guard let parity = LineSettings.Parity(rawValue: try v.string()) else {
+                    throw v.error("even, none or odd")
+                }
                 settings.parity = parity
             }
             if let v = l["stop_bits"] { settings.stopBits = try v.int(in: 1...2) }
-            return modbus ? .modbusRTU(device: device, settings: settings) : .mbusSerial(device: device, settings: settings)
+            return modbus
+                ? .modbusRTU(device: device, settings: settings) : .mbusSerial(device: device, settings: settings)
         case "iec62056":
             let l = try node.mapping(allowed: ["device", "host", "port", "baud", "mode", "fixed_speed"])
             if let v = l["mode"], try v.string().uppercased() != "C" { throw v.error("only mode C is supported") }
             if let host = try l["host"]?.string() {
                 guard l["device"] == nil else { throw node.error("give device or host, not both") }
-                guard let port = try l["port"]?.int(in: 1...65535) else { throw node.error("iec62056 over TCP needs port") }
+                guard let port = try l["port"]?.int(in: 1...65535) else {
+                    throw node.error("iec62056 over TCP needs port")
+                }
                 return .iec62056TCP(host: host, port: port)
             }
-            guard let device = try l["device"]?.string() else { throw node.error("iec62056 needs device (or host and port)") }
+            guard let device = try l["device"]?.string() else {
+                throw node.error("iec62056 needs device (or host and port)")
+            }
             let baud = try l["baud"]?.int() ?? 300
-            guard [300, 600, 1200, 2400, 4800, 9600, 19200].contains(baud) else { throw l["baud"]!.error("a mode C speed: 300 to 19200") }
+            guard [300, 600, 1200, 2400, 4800, 9600, 19200].contains(baud) else {
+                throw l["baud"]!.error("a mode C speed: 300 to 19200")
+            }
             let fixed = try l["fixed_speed"]?.bool() ?? false
             return .iec62056Serial(device: device, baudRate: baud, fixedSpeed: fixed)
         default:
@@ -208,21 +262,34 @@ extension BridgeConfiguration {
         }
     }
 
-    private static func decodeAddress(_ m: [String: ConfigNode], node: ConfigNode, link: BusLink, into meter: inout MeterConfiguration) throws {
+    private static func decodeAddress(
+        _ m: [String: ConfigNode],
+        node: ConfigNode,
+        link: BusLink,
+        into meter: inout MeterConfiguration
+    ) throws {
         switch link.protocol {
         case .modbus:
-            guard let v = m["address"] else { throw node.error("meter \(meter.name) needs an address (Modbus unit id 1..247)") }
+            guard let v = m["address"] else {
+                throw node.error("meter \(meter.name) needs an address (Modbus unit id 1..247)")
+            }
             meter.address = try v.int(in: 1...247)
-            for key in ["secondary_address", "device_address"] where m[key] != nil { throw m[key]!.error("not used on a Modbus bus") }
+            for key in ["secondary_address", "device_address"] where m[key] != nil {
+                throw m[key]!.error("not used on a Modbus bus")
+            }
         case .mbus:
             if let v = m["address"] {
                 let address = try v.int(in: 0...254)
-                guard address <= 250 || address == 254 else { throw v.error("M-Bus primary address 0..250, or 254 for a lone meter") }
+                guard address <= 250 || address == 254 else {
+                    throw v.error("M-Bus primary address 0..250, or 254 for a lone meter")
+                }
                 meter.address = address
             }
             if let v = m["secondary_address"] {
                 let text = try v.string()
-                guard text.count == 8, text.allSatisfy(\.isNumber) else { throw v.error("8 decimal digits, e.g. \"13070042\"") }
+                guard text.count == 8, text.allSatisfy(\.isNumber) else {
+                    throw v.error("8 decimal digits, e.g. \"13070042\"")
+                }
                 meter.secondaryAddress = text
             }
             guard (meter.address == nil) != (meter.secondaryAddress == nil) else {
@@ -232,12 +299,15 @@ extension BridgeConfiguration {
         case .iec62056:
             if let v = m["device_address"] {
                 let text = try v.string()
-                guard text.count <= 32, text.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == " ") }) else {
+                guard text.count <= 32, text.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == " ") })
+                else {
                     throw v.error("up to 32 letters or digits")
                 }
                 meter.deviceAddress = text
             }
-            for key in ["address", "secondary_address"] where m[key] != nil { throw m[key]!.error("not used on an iec62056 bus (use device_address)") }
+            for key in ["address", "secondary_address"] where m[key] != nil {
+                throw m[key]!.error("not used on an iec62056 bus (use device_address)")
+            }
         }
     }
 }

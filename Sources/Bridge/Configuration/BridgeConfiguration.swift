@@ -16,7 +16,12 @@ package struct BridgeConfiguration: Sendable, Equatable {
     /// Where the configuration came from, for messages.
     package var source: String
 
-    package init(mqtt: MQTTSettings = MQTTSettings(), buses: [BusConfiguration] = [], diagnosticsInterval: Duration = .seconds(60), source: String = "<defaults>") {
+    package init(
+        mqtt: MQTTSettings = MQTTSettings(),
+        buses: [BusConfiguration] = [],
+        diagnosticsInterval: Duration = .seconds(60),
+        source: String = "<defaults>"
+    ) {
         self.mqtt = mqtt
         self.buses = buses
         self.diagnosticsInterval = diagnosticsInterval
@@ -69,7 +74,14 @@ package struct BusConfiguration: Sendable, Equatable {
     package var echo: Bool
     package var meters: [MeterConfiguration]
 
-    package init(name: String, link: BusLink, timeout: Duration? = nil, requestGap: Duration = .zero, echo: Bool = false, meters: [MeterConfiguration] = []) {
+    package init(
+        name: String,
+        link: BusLink,
+        timeout: Duration? = nil,
+        requestGap: Duration = .zero,
+        echo: Bool = false,
+        meters: [MeterConfiguration] = []
+    ) {
         self.name = name
         self.link = link
         self.timeout = timeout ?? link.defaultTimeout
@@ -162,8 +174,15 @@ package struct MeterConfiguration: Sendable, Equatable {
     }
 
     package init(
-        name: String, address: Int?, secondaryAddress: String? = nil, deviceAddress: String? = nil, intervals: [PollGroup: Duration] = MeterConfiguration.defaultIntervals(.seconds(10)),
-        maxRegisters: Int = 125, requestGap: Duration? = nil, offlineAfter: Int = 3, allowCommands: [String] = ["tariff"]
+        name: String,
+        address: Int?,
+        secondaryAddress: String? = nil,
+        deviceAddress: String? = nil,
+        intervals: [PollGroup: Duration] = MeterConfiguration.defaultIntervals(.seconds(10)),
+        maxRegisters: Int = 125,
+        requestGap: Duration? = nil,
+        offlineAfter: Int = 3,
+        allowCommands: [String] = ["tariff"]
     ) {
         self.name = name
         self.address = address

@@ -28,8 +28,11 @@ struct ConfigNode {
             guard allowed.contains(key) else {
                 let hint = ConfigNode.closest(to: key, in: allowed).map { " (did you mean \($0)?)" } ?? ""
                 throw ConfigurationError(
-                    file: file, line: keyNode.mark?.line ?? line, key: childPath,
-                    message: "unknown key\(hint); allowed here: \(allowed.joined(separator: ", "))")
+                    file: file,
+                    line: keyNode.mark?.line ?? line,
+                    key: childPath,
+                    message: "unknown key\(hint); allowed here: \(allowed.joined(separator: ", "))"
+                )
             }
             guard out[key] == nil else { throw child.error("duplicate key") }
             out[key] = child
@@ -58,7 +61,9 @@ struct ConfigNode {
     }
 
     func bool() throws -> Bool {
-        guard case .scalar = node, let value = node.bool else { throw error("expected true or false, got \(describe())") }
+        guard case .scalar = node, let value = node.bool else {
+            throw error("expected true or false, got \(describe())")
+        }
         return value
     }
 

@@ -26,7 +26,8 @@ struct BridgeDiagnosticsSummary: Sendable, Equatable {
     /// `"meters_online": 2, "poll_cycle_time": 0.412, "errors": {...}` (no braces: members of the bridge object).
     var jsonFields: String {
         let cycle = pollCycleTime.map { String(format: "%.3f", $0) } ?? "null"
-        let errors = "{\"timeouts\": \(timeouts), \"protocol_errors\": \(protocolErrors), \"exceptions\": \(exceptions), \"rejected_values\": \(rejectedValues)}"
+        let errors =
+            "{\"timeouts\": \(timeouts), \"protocol_errors\": \(protocolErrors), \"exceptions\": \(exceptions), \"rejected_values\": \(rejectedValues)}"
         return "\"meters_online\": \(metersOnline), \"poll_cycle_time\": \(cycle), \"errors\": \(errors)"
     }
 }

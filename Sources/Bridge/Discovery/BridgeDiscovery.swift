@@ -18,7 +18,13 @@ package struct BridgeDiscovery: Sendable {
 
     static let fields: [Field] = [
         Field(path: "meters_online", name: "Meters online", stateClass: "measurement"),
-        Field(path: "poll_cycle_time", name: "Poll cycle time", unit: "s", deviceClass: "duration", stateClass: "measurement"),
+        Field(
+            path: "poll_cycle_time",
+            name: "Poll cycle time",
+            unit: "s",
+            deviceClass: "duration",
+            stateClass: "measurement"
+        ),
         Field(path: "errors.timeouts", name: "Timeouts", stateClass: "total_increasing"),
         Field(path: "errors.protocol_errors", name: "Protocol errors", stateClass: "total_increasing"),
         Field(path: "errors.exceptions", name: "Meter exceptions", stateClass: "total_increasing"),
@@ -57,6 +63,16 @@ package struct BridgeDiscovery: Sendable {
 
     /// Bridge entities are available while the bridge is connected (its will sets `offline`).
     package var availability: [(String, DiscoveryJSON)] {
-        [("availability", .array([.object([("topic", .string(topics.bridgeState)), ("payload_available", "online"), ("payload_not_available", "offline")])]))]
+        [
+            (
+                "availability",
+                .array([
+                    .object([
+                        ("topic", .string(topics.bridgeState)), ("payload_available", "online"),
+                        ("payload_not_available", "offline"),
+                    ])
+                ])
+            )
+        ]
     }
 }

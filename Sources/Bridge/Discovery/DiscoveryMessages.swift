@@ -22,15 +22,22 @@ package struct DiscoveryMessages: Sendable {
     ///   - deviceID: the device's identifier (`pro380_<serial>`), the device-based topic level.
     ///   - shared: the availability members every entity carries.
     package func messages(
-        deviceID: String, device: DiscoveryJSON, shared: [(String, DiscoveryJSON)], components: [DiscoveryComponent]
+        deviceID: String,
+        device: DiscoveryJSON,
+        shared: [(String, DiscoveryJSON)],
+        components: [DiscoveryComponent]
     ) -> [String: String] {
         guard !components.isEmpty else { return [:] }
         if settings.deviceBased {
             let cmps = components.map { component -> (String, DiscoveryJSON) in
-                guard case .object(let options) = component.options else { return (component.objectID, component.options) }
+                guard case .object(let options) = component.options else {
+                    return (component.objectID, component.options)
+                }
                 return (component.objectID, .object([("p", .string(component.platform))] + options))
             }
-            let payload = DiscoveryJSON.object([("dev", device), ("o", Self.origin)] + shared + [("cmps", .object(cmps))])
+            let payload = DiscoveryJSON.object(
+                [("dev", device), ("o", Self.origin)] + shared + [("cmps", .object(cmps))]
+            )
             return ["\(settings.prefix)/device/\(DiscoveryID.sanitize(deviceID))/config": payload.text]
         }
         var out: [String: String] = [:]

@@ -12,22 +12,31 @@ extension DiscoveryService {
         let bridge = BridgeDiscovery(topics: topics)
         var wanted: [String: [String: String]?] = [
             DiscoveryRegistry.bridgeOwner: messages.messages(
-                deviceID: DiscoveryID.bridgeDevice(clientID: topics.clientID), device: bridge.device,
-                shared: bridge.availability, components: bridge.components)
+                deviceID: DiscoveryID.bridgeDevice(clientID: topics.clientID),
+                device: bridge.device,
+                shared: bridge.availability,
+                components: bridge.components
+            )
         ]
         for bus in buses {
             for meter in bus.meters {
                 let snapshot = MeterSnapshot(
-                    name: meter.configuration.name, meterProtocol: bus.meterProtocol,
-                    allowCommands: meter.configuration.allowCommands, entry: publisher.ledger.entry(meter.configuration.name),
-                    refusedKeys: await meter.driver.refusedKeys())
+                    name: meter.configuration.name,
+                    meterProtocol: bus.meterProtocol,
+                    allowCommands: meter.configuration.allowCommands,
+                    entry: publisher.ledger.entry(meter.configuration.name),
+                    refusedKeys: await meter.driver.refusedKeys()
+                )
                 guard let serial = snapshot.serial, let device = builder.device(for: snapshot) else {
                     wanted[snapshot.name] = .some(nil)
                     continue
                 }
                 wanted[snapshot.name] = messages.messages(
-                    deviceID: DiscoveryID.meterDevice(serial: serial), device: device,
-                    shared: builder.availability(meter: snapshot.name), components: builder.components(for: snapshot))
+                    deviceID: DiscoveryID.meterDevice(serial: serial),
+                    device: device,
+                    shared: builder.availability(meter: snapshot.name),
+                    components: builder.components(for: snapshot)
+                )
             }
         }
         return wanted
@@ -49,7 +58,9 @@ extension DiscoveryService {
         for bus in buses {
             for meter in bus.meters {
                 let name = meter.configuration.name
-                if let online = publisher.ledger.entry(name).online { await publisher.publishAvailability(meter: name, online: online) }
+                if let online = publisher.ledger.entry(name).online {
+                    await publisher.publishAvailability(meter: name, online: online)
+                }
             }
         }
     }

@@ -22,7 +22,14 @@ package struct DiscoveryService: Sendable {
     let buses: [any BusSession]
     let logger: Logger
 
-    package init(client: MQTTClient, publisher: Publisher, topics: TopicLayout, settings: HomeAssistantSettings, buses: [any BusSession], logger: Logger) {
+    package init(
+        client: MQTTClient,
+        publisher: Publisher,
+        topics: TopicLayout,
+        settings: HomeAssistantSettings,
+        buses: [any BusSession],
+        logger: Logger
+    ) {
         self.client = client
         self.publisher = publisher
         self.topics = topics

@@ -26,7 +26,11 @@ package struct EntityClassification: Sendable, Equatable {
     ///     totals rise only (manual 7.11), any other code or an unknown one lets them fall.
     ///   - key: the vocabulary key (the tariff is a primary entity although it is a setting).
     package static func classify(
-        key: String, quantity: Quantity, unit: String?, combinationCode: Int?, settings: HomeAssistantSettings
+        key: String,
+        quantity: Quantity,
+        unit: String?,
+        combinationCode: Int?,
+        settings: HomeAssistantSettings
     ) -> EntityClassification {
         var c = EntityClassification()
         switch quantity {

@@ -21,7 +21,9 @@ extension HomeAssistantSettings {
         if let v = m["device_based"] {
             deviceBased = try v.bool()
             if deviceBased, minVersion < .deviceDiscovery {
-                throw v.error("device-based discovery needs Home Assistant 2024.11 or later: set min_version: \"2024.11\"")
+                throw v.error(
+                    "device-based discovery needs Home Assistant 2024.11 or later: set min_version: \"2024.11\""
+                )
             }
         }
     }

@@ -16,7 +16,12 @@ package struct HomeAssistantSettings: Sendable, Equatable {
     /// false); needs `min_version` 2024.11 or later.
     package var deviceBased = false
 
-    package init(enabled: Bool = true, prefix: String = "homeassistant", minVersion: HomeAssistantVersion = HomeAssistantVersion(year: 2024, month: 1), deviceBased: Bool = false) {
+    package init(
+        enabled: Bool = true,
+        prefix: String = "homeassistant",
+        minVersion: HomeAssistantVersion = HomeAssistantVersion(year: 2024, month: 1),
+        deviceBased: Bool = false
+    ) {
         self.enabled = enabled
         self.prefix = prefix
         self.minVersion = minVersion

@@ -4,15 +4,23 @@ import PRO380
 extension MeterDiscovery {
     /// The platform and options of the control entity for a writable key, or nil when it gets none (resets are
     /// buttons next to their sensor; M-Bus secondary addresses would need a `text` entity).
-    func control(_ definition: RegisterDefinition, meter: MeterSnapshot) -> (platform: String, options: [(String, DiscoveryJSON)])? {
+    func control(
+        _ definition: RegisterDefinition,
+        meter: MeterSnapshot
+    ) -> (platform: String, options: [(String, DiscoveryJSON)])? {
         guard let spec = definition.write else { return nil }
-        let command: (String, DiscoveryJSON) = ("command_topic", .string(topics.commandSet(meter: meter.name, key: definition.key)))
+        let command: (String, DiscoveryJSON) = (
+            "command_topic", .string(topics.commandSet(meter: meter.name, key: definition.key))
+        )
         let primary = definition.key == "tariff"
         let category: [(String, DiscoveryJSON)] = primary ? [] : [("entity_category", "config")]
         switch spec.allowed {
         case .tariff:
             // The meter publishes 1 or 2; the command accepts T1/T2 (CommandValueParser).
-            return ("select", [("value_template", "T{{ value_json.value }}"), command, ("options", ["T1", "T2"])] + category)
+            return (
+                "select",
+                [("value_template", "T{{ value_json.value }}"), command, ("options", ["T1", "T2"])] + category
+            )
         case .oneOf(let values) where values == [0]:
             return nil
         case .oneOf(let values):

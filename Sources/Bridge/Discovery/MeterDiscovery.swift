@@ -33,14 +33,22 @@ package struct MeterDiscovery: Sendable {
             ]
             if let definition, meter.canWrite(definition), let control = control(definition, meter: meter) {
                 options += control.options
-                components.append(DiscoveryComponent(platform: control.platform, objectID: objectID, options: .object(options)))
+                components.append(
+                    DiscoveryComponent(platform: control.platform, objectID: objectID, options: .object(options))
+                )
                 continue
             }
             options.append(("value_template", "{{ value_json.value }}"))
-            let c = definition.map {
-                EntityClassification.classify(
-                    key: key, quantity: $0.quantity, unit: unit, combinationCode: meter.combinationCode, settings: settings)
-            } ?? EntityClassification()
+            let c =
+                definition.map {
+                    EntityClassification.classify(
+                        key: key,
+                        quantity: $0.quantity,
+                        unit: unit,
+                        combinationCode: meter.combinationCode,
+                        settings: settings
+                    )
+                } ?? EntityClassification()
             if let unit, !c.dropsUnit { options.append(("unit_of_measurement", .string(unit))) }
             if let deviceClass = c.deviceClass { options.append(("device_class", .string(deviceClass))) }
             if let stateClass = c.stateClass { options.append(("state_class", .string(stateClass))) }
@@ -48,7 +56,8 @@ package struct MeterDiscovery: Sendable {
             if !c.enabledByDefault { options.append(("enabled_by_default", false)) }
             components.append(DiscoveryComponent(platform: "sensor", objectID: objectID, options: .object(options)))
         }
-        for definition in table.definitions where definition.write?.allowed == .oneOf([0]) && meter.canWrite(definition) {
+        for definition in table.definitions where definition.write?.allowed == .oneOf([0]) && meter.canWrite(definition)
+        {
             let objectID = DiscoveryID.sanitize("\(serial)_\(definition.key)_reset")
             let options: [(String, DiscoveryJSON)] = [
                 ("unique_id", .string("pro380_" + objectID)),

@@ -21,7 +21,9 @@ package final class MeterLedger: Sendable {
     }
 
     /// The keys whose value changes the discovery configs (device block, state class of the totals).
-    package static let identityKeys: Set<String> = ["serial_number", "software_version", "hardware_version", "combination_code"]
+    package static let identityKeys: Set<String> = [
+        "serial_number", "software_version", "hardware_version", "combination_code",
+    ]
 
     private let entries = Mutex<[String: Entry]>([:])
     private let signal: AsyncStream<Void>.Continuation

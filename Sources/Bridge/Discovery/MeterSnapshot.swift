@@ -13,7 +13,13 @@ package struct MeterSnapshot: Sendable, Equatable {
     /// The keys the meter refused (`MeterDriver.refusedKeys()`).
     package var refusedKeys: Set<String>
 
-    package init(name: String, meterProtocol: BusLink.MeterProtocol, allowCommands: [String], entry: MeterLedger.Entry, refusedKeys: Set<String> = []) {
+    package init(
+        name: String,
+        meterProtocol: BusLink.MeterProtocol,
+        allowCommands: [String],
+        entry: MeterLedger.Entry,
+        refusedKeys: Set<String> = []
+    ) {
         self.name = name
         self.meterProtocol = meterProtocol
         self.allowCommands = allowCommands
@@ -33,13 +39,17 @@ package struct MeterSnapshot: Sendable, Equatable {
     /// The keys that get an entity: published at least once and not refused, in table order (others after, sorted).
     package var publishedKeys: [String] {
         let keys = entry.units.keys.filter { !refusedKeys.contains($0) }
-        let order = Dictionary(RegisterTable.pro380.definitions.enumerated().map { ($1.key, $0) }, uniquingKeysWith: { a, _ in a })
+        let order = Dictionary(
+            RegisterTable.pro380.definitions.enumerated().map { ($1.key, $0) },
+            uniquingKeysWith: { a, _ in a }
+        )
         return keys.sorted { (order[$0] ?? Int.max, $0) < (order[$1] ?? Int.max, $1) }
     }
 
     /// Whether a command may write `key` on this meter: allowed in the config and writable over its protocol.
     package func canWrite(_ definition: RegisterDefinition) -> Bool {
-        guard let spec = definition.write, allowCommands.contains(definition.key), !refusedKeys.contains(definition.key) else {
+        guard let spec = definition.write, allowCommands.contains(definition.key), !refusedKeys.contains(definition.key)
+        else {
             return false
         }
         switch meterProtocol {

@@ -81,7 +81,9 @@ package struct MeterDiagnostics: Sendable, Equatable {
             "\"timeouts\": \(timeouts)", "\"protocol_errors\": \(protocolErrors)", "\"exceptions\": \(exceptions)",
             "\"rejected_values\": \(rejectedValues)", "\"stray_bytes\": \(strayBytes)",
         ]
-        fields.append("\"last_round_trip_ms\": " + (lastRoundTripMilliseconds.map { String(format: "%.1f", $0) } ?? "null"))
+        fields.append(
+            "\"last_round_trip_ms\": " + (lastRoundTripMilliseconds.map { String(format: "%.1f", $0) } ?? "null")
+        )
         return "{" + fields.joined(separator: ", ") + "}"
     }
 }

@@ -15,7 +15,14 @@ package struct MeterPoller: Sendable {
     package let logger: Logger
     private let table = RegisterTable.pro380
 
-    package init(meter: String, driver: any MeterDriver, intervals: [PollGroup: Duration], offlineAfter: Int, publisher: Publisher, logger: Logger) {
+    package init(
+        meter: String,
+        driver: any MeterDriver,
+        intervals: [PollGroup: Duration],
+        offlineAfter: Int,
+        publisher: Publisher,
+        logger: Logger
+    ) {
         self.meter = meter
         self.driver = driver
         self.intervals = intervals
@@ -37,7 +44,9 @@ package struct MeterPoller: Sendable {
                 publisher.ledger.record(meter: meter, pollDuration: clock.now - now)
                 await handle(outcome, state: &state)
                 let finished = clock.now
-                for group in groups { due[group] = Self.nextDue(after: due[group]!, interval: intervals[group]!, now: finished) }
+                for group in groups {
+                    due[group] = Self.nextDue(after: due[group]!, interval: intervals[group]!, now: finished)
+                }
             }
             guard let next = due.values.min() else { return }
             do { try await clock.sleep(until: next) } catch { return }
@@ -45,7 +54,11 @@ package struct MeterPoller: Sendable {
     }
 
     /// The next start time: keeps the cadence, but skips missed slots rather than polling in a burst.
-    static func nextDue(after previous: ContinuousClock.Instant, interval: Duration, now: ContinuousClock.Instant) -> ContinuousClock.Instant {
+    static func nextDue(
+        after previous: ContinuousClock.Instant,
+        interval: Duration,
+        now: ContinuousClock.Instant
+    ) -> ContinuousClock.Instant {
         var next = previous + interval
         if next <= now { next = now + interval }
         return next
@@ -55,10 +68,14 @@ package struct MeterPoller: Sendable {
     package func handle(_ outcome: PollOutcome, state: inout PollerState) async {
         var accepted: [Reading] = []
         for reading in outcome.readings {
-            if let quantity = table[reading.key]?.quantity, let last = state.counters.check(reading, quantity: quantity) {
+            if let quantity = table[reading.key]?.quantity, let last = state.counters.check(reading, quantity: quantity)
+            {
                 logger.warning(
                     "energy counter fell: not published",
-                    metadata: ["meter": "\(meter)", "key": "\(reading.key)", "read": "\(reading.value)", "last": "\(last)"])
+                    metadata: [
+                        "meter": "\(meter)", "key": "\(reading.key)", "read": "\(reading.value)", "last": "\(last)",
+                    ]
+                )
                 continue
             }
             accepted.append(reading)

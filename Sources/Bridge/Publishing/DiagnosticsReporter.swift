@@ -22,13 +22,17 @@ struct DiagnosticsReporter: Sendable {
             for meter in bus.meters {
                 let diagnostics = await meter.driver.diagnostics()
                 summary.add(diagnostics, entry: publisher.ledger.entry(meter.configuration.name))
-                await publisher.publishRetained(topic: topics.diagnostics(meter: meter.configuration.name), json: diagnostics.json)
+                await publisher.publishRetained(
+                    topic: topics.diagnostics(meter: meter.configuration.name),
+                    json: diagnostics.json
+                )
             }
             busFields.append("\(JSONText.quote(bus.name)): \(await bus.diagnosticsJSON())")
         }
         let queued = await publisher.queuedCount
         let dropped = await publisher.dropped
-        let json = "{\"buses\": {\(busFields.joined(separator: ", "))}, \"queued_messages\": \(queued), \"dropped_messages\": \(dropped), \(summary.jsonFields), \"time\": \"\(Timestamp.rfc3339(Date()))\"}"
+        let json =
+            "{\"buses\": {\(busFields.joined(separator: ", "))}, \"queued_messages\": \(queued), \"dropped_messages\": \(dropped), \(summary.jsonFields), \"time\": \"\(Timestamp.rfc3339(Date()))\"}"
         await publisher.publishRetained(topic: topics.bridgeDiagnostics, json: json)
     }
 }

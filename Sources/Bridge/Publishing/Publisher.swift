@@ -35,7 +35,14 @@ package actor Publisher {
     /// What was published per meter (keys, identity values, availability), for discovery and diagnostics.
     package let ledger: MeterLedger
 
-    package init(client: MQTTClient, topics: TopicLayout, qos: QoS, queueLimit: Int = 100_000, ledger: MeterLedger = MeterLedger(), logger: Logger) {
+    package init(
+        client: MQTTClient,
+        topics: TopicLayout,
+        qos: QoS,
+        queueLimit: Int = 100_000,
+        ledger: MeterLedger = MeterLedger(),
+        logger: Logger
+    ) {
         self.client = client
         self.ledger = ledger
         self.topics = topics
@@ -48,15 +55,29 @@ package actor Publisher {
     /// Queues each reading, retained, for `<base>/<meter>/<key>`.
     package func publish(meter: String, readings: [Reading]) async {
         ledger.record(meter: meter, readings: readings)
-        enqueue(readings.map {
-            MQTTMessageDraft(topic: topics.reading(meter: meter, key: $0.key), payload: ReadingPayload.json($0), qos: qos, retain: true)
-        })
+        enqueue(
+            readings.map {
+                MQTTMessageDraft(
+                    topic: topics.reading(meter: meter, key: $0.key),
+                    payload: ReadingPayload.json($0),
+                    qos: qos,
+                    retain: true
+                )
+            }
+        )
     }
 
     /// Queues `online` or `offline`, retained, for `<base>/<meter>/availability`.
     package func publishAvailability(meter: String, online: Bool) async {
         ledger.record(meter: meter, online: online)
-        enqueue([MQTTMessageDraft(topic: topics.availability(meter: meter), payload: online ? "online" : "offline", qos: .atLeastOnce, retain: true)])
+        enqueue([
+            MQTTMessageDraft(
+                topic: topics.availability(meter: meter),
+                payload: online ? "online" : "offline",
+                qos: .atLeastOnce,
+                retain: true
+            )
+        ])
     }
 
     /// Queues a retained JSON document for `topic` (diagnostics).
@@ -139,7 +160,10 @@ package actor Publisher {
             let excess = queue.count - queueLimit
             queue.removeFirst(excess)
             dropped += excess
-            logger.warning("offline queue full: dropped the \(excess) oldest messages", metadata: ["limit": "\(queueLimit)"])
+            logger.warning(
+                "offline queue full: dropped the \(excess) oldest messages",
+                metadata: ["limit": "\(queueLimit)"]
+            )
         }
         wakeup.yield()
     }

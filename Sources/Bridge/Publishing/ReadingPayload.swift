@@ -6,7 +6,8 @@ package enum ReadingPayload {
     /// `{"value": 231.25, "unit": "V", "time": "2026-11-29T12:00:00.000Z"}`; `unit` is `null` for unitless keys.
     package static func json(_ reading: Reading) -> String {
         let unit = reading.unit.map(JSONText.quote) ?? "null"
-        return "{\"value\": \(reading.value.jsonFragment), \"unit\": \(unit), \"time\": \"\(Timestamp.rfc3339(reading.time))\"}"
+        return
+            "{\"value\": \(reading.value.jsonFragment), \"unit\": \(unit), \"time\": \"\(Timestamp.rfc3339(reading.time))\"}"
     }
 }
 
@@ -19,8 +20,15 @@ package enum Timestamp {
         var parts = tm()
         gmtime_r(&seconds, &parts)
         return String(
-            format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", Int(parts.tm_year) + 1900, Int(parts.tm_mon) + 1, Int(parts.tm_mday),
-            Int(parts.tm_hour), Int(parts.tm_min), Int(parts.tm_sec), milliseconds)
+            format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
+            Int(parts.tm_year) + 1900,
+            Int(parts.tm_mon) + 1,
+            Int(parts.tm_mday),
+            Int(parts.tm_hour),
+            Int(parts.tm_min),
+            Int(parts.tm_sec),
+            milliseconds
+        )
     }
 
     /// Parses RFC 3339 (`2026-11-29T12:00:00Z`, with or without fractions, `Z` or `±hh:mm`).

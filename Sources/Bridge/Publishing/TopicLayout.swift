@@ -27,5 +27,7 @@ package struct TopicLayout: Sendable, Equatable {
     /// `<base>/<meter>/<key>/set/result`: the answer to a command, not retained.
     package func commandResult(meter: String, key: String) -> String { "\(base)/\(meter)/\(key)/set/result" }
     /// `<base>/<meter>/<key>/get` and `<base>/<meter>/get`: read now.
-    package func get(meter: String, key: String?) -> String { key.map { "\(base)/\(meter)/\($0)/get" } ?? "\(base)/\(meter)/get" }
+    package func get(meter: String, key: String?) -> String {
+        key.map { "\(base)/\(meter)/\($0)/get" } ?? "\(base)/\(meter)/get"
+    }
 }

@@ -31,7 +31,12 @@ package final class BridgeService: Service {
         c.will = MQTTMessageDraft(topic: topics.bridgeState, payload: "offline", qos: .atLeastOnce, retain: true)
         c.birth = MQTTMessageDraft(topic: topics.bridgeState, payload: "online", qos: .atLeastOnce, retain: true)
         if let tls = settings.tls {
-            c.tls = TLSConfiguration(caFile: tls.caFile, certFile: tls.certFile, keyFile: tls.keyFile, insecureSkipHostnameCheck: tls.insecure)
+            c.tls = TLSConfiguration(
+                caFile: tls.caFile,
+                certFile: tls.certFile,
+                keyFile: tls.keyFile,
+                insecureSkipHostnameCheck: tls.insecure
+            )
         }
         return c
     }
@@ -40,22 +45,44 @@ package final class BridgeService: Service {
         let settings = configuration.mqtt
         let topics = TopicLayout(base: settings.baseTopic, clientID: settings.clientID)
         let client = try MQTTClient(configuration: Self.clientConfiguration(settings, topics: topics), logger: logger)
-        let publisher = Publisher(client: client, topics: topics, qos: settings.qos == 0 ? .atMostOnce : .atLeastOnce, logger: logger)
+        let publisher = Publisher(
+            client: client,
+            topics: topics,
+            qos: settings.qos == 0 ? .atMostOnce : .atLeastOnce,
+            logger: logger
+        )
         let buses = try configuration.buses.map { try BusSessionFactory.make($0, logger: logger) }
         let pollers = buses.flatMap { bus in
             bus.meters.map { meter in
                 MeterPoller(
-                    meter: meter.configuration.name, driver: meter.driver, intervals: meter.configuration.intervals,
-                    offlineAfter: meter.configuration.offlineAfter, publisher: publisher,
-                    logger: Self.logger(logger, meter: meter.configuration.name))
+                    meter: meter.configuration.name,
+                    driver: meter.driver,
+                    intervals: meter.configuration.intervals,
+                    offlineAfter: meter.configuration.offlineAfter,
+                    publisher: publisher,
+                    logger: Self.logger(logger, meter: meter.configuration.name)
+                )
             }
         }
-        logger.notice("starting: \(buses.count) bus(es), \(pollers.count) meter(s), broker \(settings.host):\(settings.port)")
+        logger.notice(
+            "starting: \(buses.count) bus(es), \(pollers.count) meter(s), broker \(settings.host):\(settings.port)"
+        )
         let commands = CommandService(
-            client: client, publisher: publisher, topics: topics, buses: buses,
-            validator: CommandValidator(maxAge: configuration.commandMaxAge), logger: logger)
+            client: client,
+            publisher: publisher,
+            topics: topics,
+            buses: buses,
+            validator: CommandValidator(maxAge: configuration.commandMaxAge),
+            logger: logger
+        )
         let discovery = DiscoveryService(
-            client: client, publisher: publisher, topics: topics, settings: configuration.homeAssistant, buses: buses, logger: logger)
+            client: client,
+            publisher: publisher,
+            topics: topics,
+            settings: configuration.homeAssistant,
+            buses: buses,
+            logger: logger
+        )
 
         await cancelWhenGracefulShutdown {
             await withTaskGroup(of: Void.self) { group in
@@ -64,7 +91,14 @@ package final class BridgeService: Service {
                 group.addTask { await commands.run() }
                 for poller in pollers { group.addTask { await poller.run() } }
                 group.addTask { await discovery.run() }
-                group.addTask { await DiagnosticsReporter(buses: buses, publisher: publisher, topics: topics, interval: self.configuration.diagnosticsInterval).run() }
+                group.addTask {
+                    await DiagnosticsReporter(
+                        buses: buses,
+                        publisher: publisher,
+                        topics: topics,
+                        interval: self.configuration.diagnosticsInterval
+                    ).run()
+                }
                 await group.waitForAll()
             }
         }
@@ -73,7 +107,9 @@ package final class BridgeService: Service {
         for poller in pollers { await publisher.publishAvailability(meter: poller.meter, online: false) }
         await publisher.flush()
         if client.state == .connected {
-            try? await client.publish(MQTTMessageDraft(topic: topics.bridgeState, payload: "offline", qos: .atLeastOnce, retain: true))
+            try? await client.publish(
+                MQTTMessageDraft(topic: topics.bridgeState, payload: "offline", qos: .atLeastOnce, retain: true)
+            )
         }
         for bus in buses { await bus.close() }
         await client.shutdown()
@@ -95,7 +131,9 @@ package final class BridgeService: Service {
                 logger.notice("connected to the broker \(configuration.mqtt.host):\(configuration.mqtt.port)")
                 return
             } catch {
-                logger.error("broker not reachable (\(error)); polling anyway, readings wait in the queue; retrying in \(delay)")
+                logger.error(
+                    "broker not reachable (\(error)); polling anyway, readings wait in the queue; retrying in \(delay)"
+                )
             }
             do { try await Task.sleep(for: delay) } catch { return }
             delay = min(delay * 2, .seconds(30))

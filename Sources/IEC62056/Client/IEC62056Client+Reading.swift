@@ -53,7 +53,11 @@ extension IEC62056Client {
 
     /// One transport read that waits at most `timeout` and never past `deadline`; a transport timeout becomes
     /// `IEC62056Error.timeout(phase)`.
-    private func read(timeout: Duration, deadline: ContinuousClock.Instant, phase: IEC62056Error.Phase) async throws
+    private func read(
+        timeout: Duration,
+        deadline: ContinuousClock.Instant,
+        phase: IEC62056Error.Phase
+    ) async throws
         -> [UInt8]
     {
         let remaining = deadline - ContinuousClock.now

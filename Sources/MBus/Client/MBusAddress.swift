@@ -25,7 +25,10 @@ package struct MBusReading: Sendable, Equatable {
     package var telegramCount: Int
 
     package init(
-        address: MBusAddress, header: DataHeader, records: [MBusDataRecord], manufacturerData: [UInt8] = [],
+        address: MBusAddress,
+        header: DataHeader,
+        records: [MBusDataRecord],
+        manufacturerData: [UInt8] = [],
         telegramCount: Int = 1
     ) {
         self.address = address

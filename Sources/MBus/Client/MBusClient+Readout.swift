@@ -6,7 +6,8 @@ extension MBusClient {
     ///   - manufacturer: when given, the header must carry it (INM for a PRO380), else the reading is refused.
     /// - Throws: `MBusError.noReply` / `.garbledReply` (naming the address), `.unexpectedReply`,
     ///   `.manufacturerMismatch`, `.telegramsNotAdvancing`, `.tooManyTelegrams`, codec errors, `.transport`.
-    package func readData(from address: MBusAddress, manufacturer: ManufacturerCode? = nil) async throws -> MBusReading {
+    package func readData(from address: MBusAddress, manufacturer: ManufacturerCode? = nil) async throws -> MBusReading
+    {
         try await exclusive {
             let primary: UInt8
             switch address {
@@ -35,7 +36,11 @@ extension MBusClient {
         nextFCB[address] = true
     }
 
-    private func readout(_ primary: UInt8, address: MBusAddress, manufacturer: ManufacturerCode?) async throws
+    private func readout(
+        _ primary: UInt8,
+        address: MBusAddress,
+        manufacturer: ManufacturerCode?
+    ) async throws
         -> MBusReading
     {
         let label = address.description
@@ -57,9 +62,12 @@ extension MBusClient {
                 throw MBusError.unexpectedReply(address: label, reason: "RSP_UD from address \(from)")
             }
             let structure = try VariableDataDecoder.decode(ci: ci, data: data)
-            if let manufacturer, case .long(let header) = structure.header, header.address.manufacturer != manufacturer {
+            if let manufacturer, case .long(let header) = structure.header, header.address.manufacturer != manufacturer
+            {
                 throw MBusError.manufacturerMismatch(
-                    expected: manufacturer.letters, received: header.address.manufacturer?.letters ?? "?")
+                    expected: manufacturer.letters,
+                    received: header.address.manufacturer?.letters ?? "?"
+                )
             }
             if let last = parts.last, let access = structure.header.accessNumber, access == last.header.accessNumber {
                 repeats += 1
@@ -72,8 +80,12 @@ extension MBusClient {
             parts.append(structure)
             if !structure.moreRecordsFollow {
                 return MBusReading(
-                    address: address, header: parts[0].header, records: parts.flatMap(\.records),
-                    manufacturerData: parts.flatMap(\.manufacturerData), telegramCount: parts.count)
+                    address: address,
+                    header: parts[0].header,
+                    records: parts.flatMap(\.records),
+                    manufacturerData: parts.flatMap(\.manufacturerData),
+                    telegramCount: parts.count
+                )
             }
             guard parts.count < configuration.maximumTelegrams else {
                 throw MBusError.tooManyTelegrams(address: label, limit: configuration.maximumTelegrams)

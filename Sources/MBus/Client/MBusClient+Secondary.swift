@@ -18,8 +18,11 @@ extension MBusClient {
 
     func selectOnce(_ address: SecondaryAddress) async throws -> SelectionResult {
         let frame = MBusFrame.long(
-            control: .sndUD(fcb: false), address: MBusPrimaryAddress.networkLayer, ci: ControlInformation.selection,
-            data: address.wireBytes)
+            control: .sndUD(fcb: false),
+            address: MBusPrimaryAddress.networkLayer,
+            ci: ControlInformation.selection,
+            data: address.wireBytes
+        )
         switch try await exchangeOnce(frame) {
         case .silence: return .none
         case .garbled: return .collision
@@ -46,7 +49,11 @@ extension MBusClient {
             }
         }
         if collisions > 0 {
-            throw MBusError.garbledReply(address: label, attempts: configuration.attempts, lastError: "selection collided")
+            throw MBusError.garbledReply(
+                address: label,
+                attempts: configuration.attempts,
+                lastError: "selection collided"
+            )
         }
         throw MBusError.noReply(address: label, attempts: configuration.attempts)
     }
@@ -76,7 +83,11 @@ extension MBusClient {
         }
     }
 
-    private enum ProbeResult { case nothing, found(FixedDataHeader), collision }
+    private enum ProbeResult {
+        case nothing
+        case found(FixedDataHeader)
+        case collision
+    }
 
     private func probe(_ mask: SecondaryAddress) async throws -> ProbeResult {
         switch try await selectOnce(mask) {

@@ -40,7 +40,10 @@ extension MBusClient {
         let fcb = takeFCB(address)
         let reply: MBusFrame
         do {
-            reply = try await exchange(.long(control: .sndUD(fcb: fcb), address: address, ci: ci, data: data), label: label)
+            reply = try await exchange(
+                .long(control: .sndUD(fcb: fcb), address: address, ci: ci, data: data),
+                label: label
+            )
         } catch {
             restoreFCB(address, fcb)
             throw error

@@ -79,7 +79,8 @@ package actor MBusClient {
         while true {
             let chunk: [UInt8]
             do {
-                let timeout = received == 0
+                let timeout =
+                    received == 0
                     ? configuration.effectiveReplyTimeout : configuration.effectiveInterCharacterTimeout
                 chunk = try await transport.read(maxCount: 512, timeout: timeout)
             } catch TransportError.timeout {

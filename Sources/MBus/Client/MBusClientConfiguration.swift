@@ -22,9 +22,14 @@ package struct MBusClientConfiguration: Sendable, Equatable {
     package var maximumRepeats: Int
 
     package init(
-        line: LineSettings = LineSettings(baudRate: 2400), replyTimeout: Duration? = nil,
-        interCharacterTimeout: Duration? = nil, extraLatency: Duration = .zero, attempts: Int = 3,
-        selectionPause: Duration = .zero, maximumTelegrams: Int = 16, maximumRepeats: Int = 3
+        line: LineSettings = LineSettings(baudRate: 2400),
+        replyTimeout: Duration? = nil,
+        interCharacterTimeout: Duration? = nil,
+        extraLatency: Duration = .zero,
+        attempts: Int = 3,
+        selectionPause: Duration = .zero,
+        maximumTelegrams: Int = 16,
+        maximumRepeats: Int = 3
     ) {
         self.line = line
         self.replyTimeout = replyTimeout

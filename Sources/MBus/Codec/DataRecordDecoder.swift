@@ -22,7 +22,11 @@ enum DataRecordDecoder {
         guard let coding = DataFieldCoding(rawValue: dif & 0x0F) else {
             throw MBusError.malformedDataRecord(offset: start, reason: "DIF \(hex(dif)) is a special function")
         }
-        var dib = DataInformationBlock(coding: coding, functionField: (dif >> 4) & 0x03, storageNumber: UInt64(dif >> 6 & 1))
+        var dib = DataInformationBlock(
+            coding: coding,
+            functionField: (dif >> 4) & 0x03,
+            storageNumber: UInt64(dif >> 6 & 1)
+        )
         var more = dif & 0x80 != 0
         var index = 0
         while more {
@@ -68,8 +72,13 @@ enum DataRecordDecoder {
             guard data[0] & 0x80 == 0 else { return .invalid(reason: "date and time marked invalid") }
             return .date(
                 MBusDate(
-                    year: year(data[2], data[3]), month: Int(data[3] & 0x0F), day: Int(data[2] & 0x1F),
-                    hour: Int(data[1] & 0x1F), minute: Int(data[0] & 0x3F)))
+                    year: year(data[2], data[3]),
+                    month: Int(data[3] & 0x0F),
+                    day: Int(data[2] & 0x1F),
+                    hour: Int(data[1] & 0x1F),
+                    minute: Int(data[0] & 0x3F)
+                )
+            )
         case .real32:
             let bits = data.reversed().reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
             let real = Float(bitPattern: bits)

@@ -51,7 +51,10 @@ package struct MBusFrameDecoder: Sendable {
 
     private mutating func decodeShort() throws -> MBusFrame? {
         guard bufferedByteCount >= 5 else { return nil }
-        let control = byte(1), address = byte(2), checksum = byte(3), stop = byte(4)
+        let control = byte(1)
+        let address = byte(2)
+        let checksum = byte(3)
+        let stop = byte(4)
         guard stop == 0x16 else {
             start += 1
             throw MBusError.missingStopByte(found: stop)
@@ -67,7 +70,8 @@ package struct MBusFrameDecoder: Sendable {
 
     private mutating func decodeLong() throws -> MBusFrame? {
         guard bufferedByteCount >= 4 else { return nil }
-        let length = byte(1), repeated = byte(2)
+        let length = byte(1)
+        let repeated = byte(2)
         guard length == repeated else {
             start += 1
             throw MBusError.lengthMismatch(first: length, second: repeated)
@@ -84,7 +88,8 @@ package struct MBusFrameDecoder: Sendable {
         let total = Int(length) + 6
         guard bufferedByteCount >= total else { return nil }
         let body = buffer[(start + 4)..<(start + 4 + Int(length))]
-        let checksum = byte(total - 2), stop = byte(total - 1)
+        let checksum = byte(total - 2)
+        let stop = byte(total - 1)
         guard stop == 0x16 else {
             start += 1
             throw MBusError.missingStopByte(found: stop)
@@ -97,6 +102,10 @@ package struct MBusFrameDecoder: Sendable {
         let fields = Array(body)
         start += total
         return .long(
-            control: ControlField(rawValue: fields[0]), address: fields[1], ci: fields[2], data: Array(fields[3...]))
+            control: ControlField(rawValue: fields[0]),
+            address: fields[1],
+            ci: fields[2],
+            data: Array(fields[3...])
+        )
     }
 }

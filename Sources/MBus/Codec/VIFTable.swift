@@ -18,7 +18,10 @@ package enum VIFTable {
         case 0x7C:
             description = ValueDescription(quantity: "plain_text", unit: vib.plainText)
         case 0x7F:
-            return ValueDescription(quantity: "manufacturer_specific", qualifiers: vib.extensions.map { "vife_\(hex($0))" })
+            return ValueDescription(
+                quantity: "manufacturer_specific",
+                qualifiers: vib.extensions.map { "vife_\(hex($0))" }
+            )
         default:
             description = primary(vib.vif)
         }
@@ -31,7 +34,8 @@ package enum VIFTable {
 
     /// Table 10: the primary VIF (`E` bit cleared).
     static func primary(_ vif: UInt8) -> ValueDescription {
-        let n = Int(vif & 0x07), nn = Int(vif & 0x03)
+        let n = Int(vif & 0x07)
+        let nn = Int(vif & 0x03)
         switch vif {
         case 0x00...0x07: return ValueDescription(quantity: "energy", unit: "Wh", exponent: n - 3)
         case 0x08...0x0F: return ValueDescription(quantity: "energy", unit: "J", exponent: n)
@@ -65,7 +69,8 @@ package enum VIFTable {
 
     /// Table 14: the FD (second extension) table.
     static func secondExtension(_ code: UInt8) -> ValueDescription {
-        let nn = Int(code & 0x03), nnnn = Int(code & 0x0F)
+        let nn = Int(code & 0x03)
+        let nnnn = Int(code & 0x0F)
         switch code {
         case 0x00...0x03: return ValueDescription(quantity: "credit", exponent: nn - 3)
         case 0x04...0x07: return ValueDescription(quantity: "debit", exponent: nn - 3)

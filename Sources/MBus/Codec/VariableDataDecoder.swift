@@ -15,9 +15,14 @@ package enum VariableDataDecoder {
         case ControlInformation.variableDataResponse, ControlInformation.variableDataResponseMSBFirst:
             header = .long(try decodeFixedHeader(&reader, msbFirst: msbFirst))
         case ControlInformation.variableDataResponseShortHeader:
-            let access = try reader.take(1, for: "short header")[0], status = try reader.take(1, for: "short header")[0]
+            let access = try reader.take(1, for: "short header")[0]
+            let status = try reader.take(1, for: "short header")[0]
             let signature = try reader.take(2, for: "short header")
-            header = .short(accessNumber: access, status: status, signature: UInt16(signature[0]) | UInt16(signature[1]) << 8)
+            header = .short(
+                accessNumber: access,
+                status: status,
+                signature: UInt16(signature[0]) | UInt16(signature[1]) << 8
+            )
         case ControlInformation.variableDataResponseNoHeader:
             header = .none
         default:
@@ -59,9 +64,13 @@ package enum VariableDataDecoder {
             address: SecondaryAddress(
                 identificationBytes: id,
                 manufacturer: ManufacturerCode(rawValue: UInt16(manufacturer[0]) | UInt16(manufacturer[1]) << 8),
-                version: versionMedium[0], medium: versionMedium[1]),
-            accessNumber: accessStatus[0], status: accessStatus[1],
-            signature: UInt16(signature[0]) | UInt16(signature[1]) << 8)
+                version: versionMedium[0],
+                medium: versionMedium[1]
+            ),
+            accessNumber: accessStatus[0],
+            status: accessStatus[1],
+            signature: UInt16(signature[0]) | UInt16(signature[1]) << 8
+        )
     }
 }
 

@@ -88,7 +88,8 @@ package enum VariableDataEncoder {
     }
 
     private static func integer(_ number: Decimal) throws -> Int64 {
-        var value = number, rounded = Decimal()
+        var value = number
+        var rounded = Decimal()
         NSDecimalRound(&rounded, &value, 0, .plain)
         guard rounded == number, let integer = Int64(exactly: NSDecimalNumber(decimal: rounded).int64Value),
             Decimal(integer) == number

@@ -18,7 +18,10 @@ package struct DataInformationBlock: Sendable, Equatable, Hashable {
     package var subunit: UInt16
 
     package init(
-        coding: DataFieldCoding, functionField: UInt8 = 0, storageNumber: UInt64 = 0, tariff: UInt32 = 0,
+        coding: DataFieldCoding,
+        functionField: UInt8 = 0,
+        storageNumber: UInt64 = 0,
+        tariff: UInt32 = 0,
         subunit: UInt16 = 0
     ) {
         self.coding = coding
@@ -30,7 +33,9 @@ package struct DataInformationBlock: Sendable, Equatable, Hashable {
 
     /// The shortest DIF + DIFE chain carrying these fields (the PRO380's `8C 10` for tariff 1 of function 0).
     package var encoded: [UInt8] {
-        var storage = storageNumber >> 1, tariff = tariff, subunit = subunit
+        var storage = storageNumber >> 1
+        var tariff = tariff
+        var subunit = subunit
         var bytes = [UInt8((storageNumber & 1) << 6) | (functionField & 0x03) << 4 | coding.rawValue]
         while storage != 0 || tariff != 0 || subunit != 0 {
             bytes[bytes.count - 1] |= 0x80
@@ -45,9 +50,19 @@ package struct DataInformationBlock: Sendable, Equatable, Hashable {
 
 /// The data field coding of a DIF (EN 13757-3, table 4).
 package enum DataFieldCoding: UInt8, Sendable, Equatable, Hashable, CaseIterable {
-    case noData = 0x0, int8 = 0x1, int16 = 0x2, int24 = 0x3, int32 = 0x4, real32 = 0x5, int48 = 0x6, int64 = 0x7
+    case noData = 0x0
+    case int8 = 0x1
+    case int16 = 0x2
+    case int24 = 0x3
+    case int32 = 0x4
+    case real32 = 0x5
+    case int48 = 0x6
+    case int64 = 0x7
     case selectionForReadout = 0x8
-    case bcd2 = 0x9, bcd4 = 0xA, bcd6 = 0xB, bcd8 = 0xC
+    case bcd2 = 0x9
+    case bcd4 = 0xA
+    case bcd6 = 0xB
+    case bcd8 = 0xC
     case variableLength = 0xD
     case bcd12 = 0xE
 

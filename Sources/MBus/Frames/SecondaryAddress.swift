@@ -16,7 +16,10 @@ package struct SecondaryAddress: Sendable, Equatable, Hashable, CustomStringConv
 
     /// - Throws: `MBusError.invalidAddress` unless `identification` is 8 characters of 0-9 and F.
     package init(
-        identification: String, manufacturer: ManufacturerCode? = nil, version: UInt8? = nil, medium: UInt8? = nil
+        identification: String,
+        manufacturer: ManufacturerCode? = nil,
+        version: UInt8? = nil,
+        medium: UInt8? = nil
     ) throws {
         let digits = identification.uppercased()
         guard digits.count == 8, digits.allSatisfy({ $0.isNumber && $0.isASCII || $0 == "F" }) else {

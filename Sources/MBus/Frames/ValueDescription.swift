@@ -20,7 +20,11 @@ package struct ValueDescription: Sendable, Equatable, Hashable {
     package var qualifiers: [String]
 
     package init(
-        quantity: String, unit: String? = nil, exponent: Int = 0, offset: Decimal? = nil, qualifiers: [String] = []
+        quantity: String,
+        unit: String? = nil,
+        exponent: Int = 0,
+        offset: Decimal? = nil,
+        qualifiers: [String] = []
     ) {
         self.quantity = quantity
         self.unit = unit

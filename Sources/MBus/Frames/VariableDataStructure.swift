@@ -14,8 +14,11 @@ package struct VariableDataStructure: Sendable, Equatable, Hashable {
     package var moreRecordsFollow: Bool
 
     package init(
-        ci: UInt8 = ControlInformation.variableDataResponse, header: DataHeader, records: [MBusDataRecord],
-        manufacturerData: [UInt8] = [], moreRecordsFollow: Bool = false
+        ci: UInt8 = ControlInformation.variableDataResponse,
+        header: DataHeader,
+        records: [MBusDataRecord],
+        manufacturerData: [UInt8] = [],
+        moreRecordsFollow: Bool = false
     ) {
         self.ci = ci
         self.header = header

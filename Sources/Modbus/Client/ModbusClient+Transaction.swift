@@ -3,7 +3,8 @@ import SerialIO
 
 extension ModbusClient {
     /// One transaction; the caller holds the line.
-    func transact(unit: UnitID, request: ModbusRequest, timeout: Duration, gap: Duration) async throws -> ModbusResponse {
+    func transact(unit: UnitID, request: ModbusRequest, timeout: Duration, gap: Duration) async throws -> ModbusResponse
+    {
         let clock = ContinuousClock()
         try await clock.sleep(until: lastActivity + InterFrameTiming.silence(for: lineSettings) + gap)
         try await transport.discardInput()
@@ -21,8 +22,14 @@ extension ModbusClient {
         if unit == UnitID.broadcast { return .success(for: request) }
 
         var reader = ReplyReader(
-            framing: framing, unit: unit, request: request, transactionID: transactionID, sent: adu,
-            expectEcho: expectEcho, endpoint: transport.endpoint)
+            framing: framing,
+            unit: unit,
+            request: request,
+            transactionID: transactionID,
+            sent: adu,
+            expectEcho: expectEcho,
+            endpoint: transport.endpoint
+        )
         defer { account(reader) }
         let deadline = sentAt + timeout
         while true {
@@ -35,7 +42,11 @@ extension ModbusClient {
                 record { $0.timeouts += 1 }
                 if let failure = reader.failureAtDeadline { throw failure }
                 throw ModbusError.timeout(
-                    endpoint: transport.endpoint, unit: unit, function: request.functionCode, bytesReceived: reader.bytesReceived)
+                    endpoint: transport.endpoint,
+                    unit: unit,
+                    function: request.functionCode,
+                    bytesReceived: reader.bytesReceived
+                )
             }
             lastActivity = clock.now
             logger.trace("modbus rx", metadata: ["endpoint": "\(transport.endpoint)", "bytes": "\(hexDump(chunk))"])
@@ -45,7 +56,10 @@ extension ModbusClient {
             if consecutiveMismatches >= Self.mismatchLimit {
                 let count = consecutiveMismatches
                 consecutiveMismatches = 0
-                logger.debug("modbus replies out of step", metadata: ["endpoint": "\(transport.endpoint)", "count": "\(count)"])
+                logger.debug(
+                    "modbus replies out of step",
+                    metadata: ["endpoint": "\(transport.endpoint)", "count": "\(count)"]
+                )
                 throw ModbusError.tooManyMismatches(endpoint: transport.endpoint, count: count)
             }
             guard let response else { continue }
@@ -72,8 +86,10 @@ extension ModbusClient {
                 "modbus reply recovered",
                 metadata: [
                     "endpoint": "\(transport.endpoint)", "stray_bytes": "\(reader.strayBytes)",
-                    "crc_errors": "\(reader.crcErrors)", "mismatches": "\(reader.mismatches)", "echoes": "\(reader.echoes)",
-                ])
+                    "crc_errors": "\(reader.crcErrors)", "mismatches": "\(reader.mismatches)",
+                    "echoes": "\(reader.echoes)",
+                ]
+            )
         }
     }
 }

@@ -48,8 +48,13 @@ package actor ModbusClient {
     ///   - expectEcho: skip an echo of each request instead of reporting `ModbusError.echoDetected`.
     ///   - logger: frames are logged at trace level, recoveries at debug.
     package init(
-        transport: any Transport, framing: ModbusFraming, lineSettings: LineSettings?, timeout: Duration,
-        requestGap: Duration = .zero, expectEcho: Bool = false, logger: Logger
+        transport: any Transport,
+        framing: ModbusFraming,
+        lineSettings: LineSettings?,
+        timeout: Duration,
+        requestGap: Duration = .zero,
+        expectEcho: Bool = false,
+        logger: Logger
     ) {
         self.transport = transport
         self.framing = framing
@@ -71,7 +76,11 @@ package actor ModbusClient {
     /// - Throws: `ModbusError.exception` when the meter refuses (02 for an address it does not implement), other
     ///   `ModbusError`s for protocol failures, `TransportError` when the transport fails.
     package func readHoldingRegisters(
-        unit: UnitID, address: UInt16, count: Int, timeout: Duration? = nil, requestGap: Duration? = nil
+        unit: UnitID,
+        address: UInt16,
+        count: Int,
+        timeout: Duration? = nil,
+        requestGap: Duration? = nil
     ) async throws -> [UInt16] {
         let request = ModbusRequest.readHoldingRegisters(address: address, count: count)
         switch try await send(unit: unit, request: request, timeout: timeout, requestGap: requestGap) {
@@ -83,19 +92,39 @@ package actor ModbusClient {
 
     /// Writes one register (function 06) and checks the echo.
     /// - Throws: as `readHoldingRegisters`, and `ModbusError.writeNotConfirmed` when the echo differs.
-    package func writeSingleRegister(unit: UnitID, address: UInt16, value: UInt16, timeout: Duration? = nil) async throws {
-        try await confirmWrite(unit: unit, request: .writeSingleRegister(address: address, value: value), timeout: timeout)
+    package func writeSingleRegister(
+        unit: UnitID,
+        address: UInt16,
+        value: UInt16,
+        timeout: Duration? = nil
+    ) async throws {
+        try await confirmWrite(
+            unit: unit,
+            request: .writeSingleRegister(address: address, value: value),
+            timeout: timeout
+        )
     }
 
     /// Writes consecutive registers (function 16) and checks the acknowledged address and quantity.
     /// - Throws: as `writeSingleRegister`.
-    package func writeMultipleRegisters(unit: UnitID, address: UInt16, values: [UInt16], timeout: Duration? = nil) async throws {
-        try await confirmWrite(unit: unit, request: .writeMultipleRegisters(address: address, values: values), timeout: timeout)
+    package func writeMultipleRegisters(
+        unit: UnitID,
+        address: UInt16,
+        values: [UInt16],
+        timeout: Duration? = nil
+    ) async throws {
+        try await confirmWrite(
+            unit: unit,
+            request: .writeMultipleRegisters(address: address, values: values),
+            timeout: timeout
+        )
     }
 
     private func confirmWrite(unit: UnitID, request: ModbusRequest, timeout: Duration?) async throws {
         let response = try await send(unit: unit, request: request, timeout: timeout)
-        if case .exception(let function, let code) = response { throw ModbusError.exception(function: function, code: code) }
+        if case .exception(let function, let code) = response {
+            throw ModbusError.exception(function: function, code: code)
+        }
         guard unit == UnitID.broadcast || response == .success(for: request) else {
             diagnostics.mismatches += 1
             throw ModbusError.writeNotConfirmed(request: request, response: response)
@@ -110,7 +139,10 @@ package actor ModbusClient {
     /// - Throws: `ModbusError.invalidRequest` (nothing sent), `.timeout`, `.echoDetected`, `.framingMismatch`,
     ///   `.tooManyMismatches` (reopen the connection), `.malformedFrame`; `TransportError`; `CancellationError`.
     package func send(
-        unit: UnitID, request: ModbusRequest, timeout: Duration? = nil, requestGap: Duration? = nil
+        unit: UnitID,
+        request: ModbusRequest,
+        timeout: Duration? = nil,
+        requestGap: Duration? = nil
     ) async throws -> ModbusResponse {
         try PDUCodec.validate(request)
         if unit == UnitID.broadcast, case .readHoldingRegisters = request {
@@ -118,7 +150,12 @@ package actor ModbusClient {
         }
         await acquire()
         defer { release() }
-        return try await transact(unit: unit, request: request, timeout: timeout ?? self.timeout, gap: requestGap ?? self.requestGap)
+        return try await transact(
+            unit: unit,
+            request: request,
+            timeout: timeout ?? self.timeout,
+            gap: requestGap ?? self.requestGap
+        )
     }
 
     private func acquire() async {

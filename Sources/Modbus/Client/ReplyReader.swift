@@ -42,8 +42,13 @@ package struct ReplyReader: Sendable {
     package var crcErrors: Int { if case .rtu(let d) = decoder { return d.crcFailures } else { return 0 } }
 
     package init(
-        framing: ModbusFraming, unit: UnitID, request: ModbusRequest, transactionID: UInt16?, sent: [UInt8],
-        expectEcho: Bool, endpoint: String
+        framing: ModbusFraming,
+        unit: UnitID,
+        request: ModbusRequest,
+        transactionID: UInt16?,
+        sent: [UInt8],
+        expectEcho: Bool,
+        endpoint: String
     ) {
         self.framing = framing
         self.unit = unit

@@ -24,7 +24,8 @@ package enum PDUCodec {
     package static func encode(_ response: ModbusResponse) -> [UInt8] {
         switch response {
         case .readHoldingRegisters(let values):
-            return [FunctionCode.readHoldingRegisters.rawValue, UInt8(truncatingIfNeeded: values.count * 2)] + values.flatMap(be)
+            return [FunctionCode.readHoldingRegisters.rawValue, UInt8(truncatingIfNeeded: values.count * 2)]
+                + values.flatMap(be)
         case .writeSingleRegister(let address, let value):
             return [FunctionCode.writeSingleRegister.rawValue] + be(address) + be(value)
         case .writeMultipleRegisters(let address, let count):
@@ -51,7 +52,9 @@ package enum PDUCodec {
         case .writeMultipleRegisters(let a, let v): (address, count, limits) = (a, v.count, ModbusLimits.writeRegisters)
         }
         guard limits.contains(count) else {
-            throw .invalidRequest(reason: "\(count) registers; \(request.functionCode) allows \(limits.lowerBound)...\(limits.upperBound)")
+            throw .invalidRequest(
+                reason: "\(count) registers; \(request.functionCode) allows \(limits.lowerBound)...\(limits.upperBound)"
+            )
         }
         guard Int(address) + count <= 0x10000 else {
             throw .invalidRequest(reason: "\(hex4(address)) + \(count) registers passes the end of the address space")
@@ -70,8 +73,13 @@ package enum PDUCodec {
         }
         switch FunctionCode(rawValue: first) {
         case .readHoldingRegisters:
-            guard let byteCount = body.first.map(Int.init), byteCount % 2 == 0, byteCount > 0, body.count == 1 + byteCount else {
-                throw .malformedFrame(reason: "03 response: byte count \(body.first.map(String.init) ?? "missing") for \(pdu.count)-byte PDU")
+            guard let byteCount = body.first.map(Int.init), byteCount % 2 == 0, byteCount > 0,
+                body.count == 1 + byteCount
+            else {
+                throw .malformedFrame(
+                    reason:
+                        "03 response: byte count \(body.first.map(String.init) ?? "missing") for \(pdu.count)-byte PDU"
+                )
             }
             return .readHoldingRegisters(registers(body.dropFirst()))
         case .writeSingleRegister:
@@ -92,7 +100,9 @@ package enum PDUCodec {
     package static func decodeRequest(_ pdu: ArraySlice<UInt8>) -> ModbusServerRequest {
         guard let first = pdu.first else { return .refused(functionByte: 0, code: .illegalFunction) }
         let body = pdu.dropFirst()
-        guard let function = FunctionCode(rawValue: first) else { return .refused(functionByte: first, code: .illegalFunction) }
+        guard let function = FunctionCode(rawValue: first) else {
+            return .refused(functionByte: first, code: .illegalFunction)
+        }
         let refusal = ModbusServerRequest.refused(functionByte: first, code: .illegalDataValue)
         switch function {
         case .readHoldingRegisters:
@@ -109,7 +119,8 @@ package enum PDUCodec {
             let words = registers(body.prefix(4))
             let quantity = Int(words[1])
             let byteCount = Int(body[body.startIndex + 4])
-            guard ModbusLimits.writeRegisters.contains(quantity), byteCount == quantity * 2, body.count == 5 + byteCount else {
+            guard ModbusLimits.writeRegisters.contains(quantity), byteCount == quantity * 2, body.count == 5 + byteCount
+            else {
                 return refusal
             }
             return .request(.writeMultipleRegisters(address: words[0], values: registers(body.dropFirst(5))))
@@ -118,7 +129,9 @@ package enum PDUCodec {
 
     /// Big-endian words from an even number of bytes.
     package static func registers(_ bytes: ArraySlice<UInt8>) -> [UInt16] {
-        stride(from: bytes.startIndex, to: bytes.endIndex - 1, by: 2).map { UInt16(bytes[$0]) << 8 | UInt16(bytes[$0 + 1]) }
+        stride(from: bytes.startIndex, to: bytes.endIndex - 1, by: 2).map {
+            UInt16(bytes[$0]) << 8 | UInt16(bytes[$0 + 1])
+        }
     }
 
     static func be(_ value: UInt16) -> [UInt8] { [UInt8(value >> 8), UInt8(value & 0xFF)] }

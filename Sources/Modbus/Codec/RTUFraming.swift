@@ -28,7 +28,8 @@ struct RTUScanner: Sendable, Equatable {
 
     /// The next CRC-valid frame (`unit | PDU | CRC`) whose PDU `parse` accepts, or `nil` when more bytes are needed.
     mutating func next<Message>(
-        length: (ArraySlice<UInt8>) -> PDULength, parse: (ArraySlice<UInt8>) -> Message?
+        length: (ArraySlice<UInt8>) -> PDULength,
+        parse: (ArraySlice<UInt8>) -> Message?
     ) -> (unit: UnitID, message: Message)? {
         while true {
             let unread = accumulator.unread

@@ -23,7 +23,9 @@ package struct RTUResponseDecoder: Sendable, Equatable {
     package var unread: ArraySlice<UInt8> { scanner.accumulator.unread }
 
     /// Adds received bytes.
-    package mutating func append<C: Collection>(_ bytes: C) where C.Element == UInt8 { scanner.accumulator.append(bytes) }
+    package mutating func append<C: Collection>(_ bytes: C) where C.Element == UInt8 {
+        scanner.accumulator.append(bytes)
+    }
 
     /// Drops `count` unread bytes without counting them as stray (a recognised echo).
     package mutating func discard(_ count: Int) { scanner.accumulator.consume(count) }
@@ -53,7 +55,9 @@ package struct RTURequestDecoder: Sendable, Equatable {
     package var crcFailures: Int { scanner.crcFailures }
 
     /// Adds received bytes.
-    package mutating func append<C: Collection>(_ bytes: C) where C.Element == UInt8 { scanner.accumulator.append(bytes) }
+    package mutating func append<C: Collection>(_ bytes: C) where C.Element == UInt8 {
+        scanner.accumulator.append(bytes)
+    }
 
     /// The next complete, CRC-valid request, or `nil` when more bytes are needed.
     package mutating func decode() -> ModbusADU<ModbusServerRequest>? {

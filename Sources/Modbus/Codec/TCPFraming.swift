@@ -24,7 +24,9 @@ package enum TCPFraming {
     /// Splits the next ADU off `unread`: `nil` when more bytes are needed.
     /// - Throws: `ModbusError.malformedFrame` when the protocol id is not 0 or the length is outside 2...254; the
     ///   stream cannot be resynchronised then, and nothing is consumed.
-    static func split(_ unread: ArraySlice<UInt8>) throws(ModbusError) -> (transactionID: UInt16, unit: UnitID, pdu: ArraySlice<UInt8>)? {
+    static func split(
+        _ unread: ArraySlice<UInt8>
+    ) throws(ModbusError) -> (transactionID: UInt16, unit: UnitID, pdu: ArraySlice<UInt8>)? {
         guard unread.count >= headerSize else { return nil }
         let header = PDUCodec.registers(unread.prefix(6))
         guard header[1] == 0 else {
@@ -84,6 +86,10 @@ package struct TCPRequestDecoder: Sendable, Equatable {
     package mutating func decode() throws(ModbusError) -> ModbusADU<ModbusServerRequest>? {
         guard let frame = try TCPFraming.split(accumulator.unread) else { return nil }
         accumulator.consume(TCPFraming.headerSize + frame.pdu.count)
-        return ModbusADU(unit: frame.unit, transactionID: frame.transactionID, message: PDUCodec.decodeRequest(frame.pdu))
+        return ModbusADU(
+            unit: frame.unit,
+            transactionID: frame.transactionID,
+            message: PDUCodec.decodeRequest(frame.pdu)
+        )
     }
 }

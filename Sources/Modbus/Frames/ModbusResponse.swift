@@ -27,7 +27,8 @@ package enum ModbusResponse: Sendable, Equatable, Hashable {
         switch request {
         case .readHoldingRegisters: return .readHoldingRegisters(registers)
         case .writeSingleRegister(let address, let value): return .writeSingleRegister(address: address, value: value)
-        case .writeMultipleRegisters(let address, let values): return .writeMultipleRegisters(address: address, count: values.count)
+        case .writeMultipleRegisters(let address, let values):
+            return .writeMultipleRegisters(address: address, count: values.count)
         }
     }
 }

@@ -71,7 +71,9 @@ package struct ReadPlanState: Sendable {
     /// The plan as it stands, without starting a cycle.
     package var currentPlan: [ReadBlock] {
         ReadPlanner(maxRegisters: learntMaxRegisters).plan(
-            spans.filter { !refused.contains($0) }, breaks: exceptionBreaks.union(timeoutBreaks))
+            spans.filter { !refused.contains($0) },
+            breaks: exceptionBreaks.union(timeoutBreaks)
+        )
     }
 
     /// The meter answered `block`: it is online, so later timeouts of merged blocks may be split.
@@ -123,7 +125,9 @@ package struct ReadPlanState: Sendable {
 
     private func replan(_ block: ReadBlock) -> [ReadBlock] {
         ReadPlanner(maxRegisters: learntMaxRegisters).plan(
-            block.spans.filter { !refused.contains($0) }, breaks: exceptionBreaks.union(timeoutBreaks))
+            block.spans.filter { !refused.contains($0) },
+            breaks: exceptionBreaks.union(timeoutBreaks)
+        )
     }
 
     /// The span boundary nearest the middle of `block`'s registers; `nil` for a single span.

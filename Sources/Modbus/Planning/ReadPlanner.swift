@@ -13,7 +13,8 @@ package struct ReadPlanner: Sendable, Equatable {
     }
 
     /// The blocks for `spans` (any order, duplicates ignored), in address order.
-    package func plan<S: Sequence>(_ spans: S, breaks: Set<UInt16> = []) -> [ReadBlock] where S.Element == RegisterSpan {
+    package func plan<S: Sequence>(_ spans: S, breaks: Set<UInt16> = []) -> [ReadBlock]
+    where S.Element == RegisterSpan {
         var blocks: [ReadBlock] = []
         for span in Set(spans).sorted() {
             if var last = blocks.last, span.address <= last.end, !breaks.contains(span.address),

@@ -30,8 +30,12 @@ package struct IEC62056SimulatorConfiguration: Sendable, Equatable {
 
     package init(
         identification: IdentificationMessage = IdentificationMessage(
-            manufacturer: "INM", baudCharacter: 0x35, identification: "PRO380-2.18"),
-        deviceAddress: String? = nil, reactionTime: Duration = .milliseconds(200),
+            manufacturer: "INM",
+            baudCharacter: 0x35,
+            identification: "PRO380-2.18"
+        ),
+        deviceAddress: String? = nil,
+        reactionTime: Duration = .milliseconds(200),
         faults: IEC62056SimulatorFaults = IEC62056SimulatorFaults()
     ) {
         self.identification = identification

@@ -33,8 +33,12 @@ package final class IEC62056SimulatorServer: Sendable {
     private let logger: Logger
 
     private init(
-        model: PRO380Model, endpoint: Endpoint, listening: Listening, configuration: IEC62056SimulatorConfiguration,
-        clock: @escaping @Sendable () -> Date, logger: Logger
+        model: PRO380Model,
+        endpoint: Endpoint,
+        listening: Listening,
+        configuration: IEC62056SimulatorConfiguration,
+        clock: @escaping @Sendable () -> Date,
+        logger: Logger
     ) {
         self.model = model
         self.endpoint = endpoint
@@ -49,14 +53,21 @@ package final class IEC62056SimulatorServer: Sendable {
     /// - Parameter clock: the time each readout is taken at (tests pass a fixed one).
     /// - Throws: `SimulatorError.server` when no pseudo-terminal can be opened.
     package static func pseudoTerminal(
-        model: PRO380Model, configuration: IEC62056SimulatorConfiguration = .init(),
-        clock: @escaping @Sendable () -> Date = { Date() }, logger: Logger
+        model: PRO380Model,
+        configuration: IEC62056SimulatorConfiguration = .init(),
+        clock: @escaping @Sendable () -> Date = { Date() },
+        logger: Logger
     ) throws(SimulatorError) -> IEC62056SimulatorServer {
         do {
             let pty = try PseudoTerminal.open(logger: logger)
             return IEC62056SimulatorServer(
-                model: model, endpoint: .pseudoTerminal(devicePath: pty.devicePath), listening: .pseudoTerminal(pty),
-                configuration: configuration, clock: clock, logger: logger)
+                model: model,
+                endpoint: .pseudoTerminal(devicePath: pty.devicePath),
+                listening: .pseudoTerminal(pty),
+                configuration: configuration,
+                clock: clock,
+                logger: logger
+            )
         } catch {
             throw SimulatorError.server(endpoint: "pseudo-terminal", reason: "\(error)")
         }
@@ -65,15 +76,23 @@ package final class IEC62056SimulatorServer: Sendable {
     /// Listens on `host:port` (port 0: any free port; read it from `endpoint` or `port`).
     /// - Throws: `SimulatorError.server` when the address cannot be bound.
     package static func tcp(
-        model: PRO380Model, host: String = "127.0.0.1", port: Int = 0,
-        configuration: IEC62056SimulatorConfiguration = .init(), clock: @escaping @Sendable () -> Date = { Date() },
+        model: PRO380Model,
+        host: String = "127.0.0.1",
+        port: Int = 0,
+        configuration: IEC62056SimulatorConfiguration = .init(),
+        clock: @escaping @Sendable () -> Date = { Date() },
         logger: Logger
     ) throws(SimulatorError) -> IEC62056SimulatorServer {
         do {
             let listener = try TCPListener(host: host, port: port)
             return IEC62056SimulatorServer(
-                model: model, endpoint: .tcp(host: host, port: listener.port), listening: .tcp(listener),
-                configuration: configuration, clock: clock, logger: logger)
+                model: model,
+                endpoint: .tcp(host: host, port: listener.port),
+                listening: .tcp(listener),
+                configuration: configuration,
+                clock: clock,
+                logger: logger
+            )
         } catch {
             throw SimulatorError.server(endpoint: "\(host):\(port)", reason: "\(error)")
         }
@@ -82,15 +101,24 @@ package final class IEC62056SimulatorServer: Sendable {
     /// Opens `endpoint` for `model`.
     /// - Throws: `SimulatorError.server` when the endpoint cannot be opened.
     package static func open(
-        _ endpoint: IEC62056SimulatorEndpoint, model: PRO380Model, configuration: IEC62056SimulatorConfiguration,
-        clock: @escaping @Sendable () -> Date, logger: Logger
+        _ endpoint: IEC62056SimulatorEndpoint,
+        model: PRO380Model,
+        configuration: IEC62056SimulatorConfiguration,
+        clock: @escaping @Sendable () -> Date,
+        logger: Logger
     ) throws(SimulatorError) -> IEC62056SimulatorServer {
         switch endpoint {
         case .pseudoTerminal:
             return try pseudoTerminal(model: model, configuration: configuration, clock: clock, logger: logger)
         case .tcp(let host, let port):
             return try tcp(
-                model: model, host: host, port: port, configuration: configuration, clock: clock, logger: logger)
+                model: model,
+                host: host,
+                port: port,
+                configuration: configuration,
+                clock: clock,
+                logger: logger
+            )
         }
     }
 
@@ -142,9 +170,11 @@ package final class IEC62056SimulatorServer: Sendable {
 
     private func session(on transport: any Transport) -> IEC62056MeterSession {
         IEC62056MeterSession(
-            transport: transport, configuration: configuration,
+            transport: transport,
+            configuration: configuration,
             faults: { self.faults.withLock { $0 } },
             dataSets: { [model, clock] in model.iecDataSets(at: clock()) },
-            logger: logger)
+            logger: logger
+        )
     }
 }

@@ -20,9 +20,12 @@ package struct ModbusFaults: Sendable, Equatable {
     package var tooManyRegistersException: ExceptionCode
 
     package init(
-        silentUnits: Set<UnitID> = [], strayLeadingByte: Bool = false, corruptCRC: Bool = false,
+        silentUnits: Set<UnitID> = [],
+        strayLeadingByte: Bool = false,
+        corruptCRC: Bool = false,
         echoRequest: Bool = false,
-        maximumRegistersPerRead: Int? = nil, tooManyRegistersException: ExceptionCode = .illegalDataValue
+        maximumRegistersPerRead: Int? = nil,
+        tooManyRegistersException: ExceptionCode = .illegalDataValue
     ) {
         self.silentUnits = silentUnits
         self.strayLeadingByte = strayLeadingByte

@@ -60,7 +60,9 @@ package struct ModbusSimulatorServer: Sendable {
                 }
             } catch {
                 logger.warning(
-                    "closing Modbus TCP connection", metadata: ["peer": "\(transport.endpoint)", "error": "\(error)"])
+                    "closing Modbus TCP connection",
+                    metadata: ["peer": "\(transport.endpoint)", "error": "\(error)"]
+                )
                 return
             }
         }
@@ -78,7 +80,9 @@ package struct ModbusSimulatorServer: Sendable {
                     break
                 }
                 logger.debug(
-                    "Modbus connection", metadata: ["peer": "\(connection.endpoint)", "framing": "\(framing)"])
+                    "Modbus connection",
+                    metadata: ["peer": "\(connection.endpoint)", "framing": "\(framing)"]
+                )
                 group.addTask {
                     if framing == .tcp { await serveTCP(on: connection) } else { await serveRTU(on: connection) }
                     await connection.close()
@@ -106,7 +110,9 @@ package struct ModbusSimulatorServer: Sendable {
             } catch {
                 if !(error is CancellationError) {
                     logger.debug(
-                        "Modbus transport ended", metadata: ["endpoint": "\(transport.endpoint)", "error": "\(error)"])
+                        "Modbus transport ended",
+                        metadata: ["endpoint": "\(transport.endpoint)", "error": "\(error)"]
+                    )
                 }
                 return nil
             }

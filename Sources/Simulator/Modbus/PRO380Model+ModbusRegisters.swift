@@ -41,7 +41,12 @@ extension PRO380Model {
     /// rows is checked whole before any row is applied.
     /// - Returns: `.illegalFunction` (01) for another function code; `.illegalDataAddress` (02) when a register is
     ///   not writable or the request splits a value; `.illegalDataValue` (03) for a value the manual does not allow.
-    package func writeRegisters(address: UInt16, values: [UInt16], function: UInt8, at now: Date) -> Result<
+    package func writeRegisters(
+        address: UInt16,
+        values: [UInt16],
+        function: UInt8,
+        at now: Date
+    ) -> Result<
         Void, SimulatorError
     > {
         guard function == 6 || function == 16 else {
@@ -81,7 +86,9 @@ extension PRO380Model {
 
     /// The value a write's registers carry, and whether it is saved (false only for tariff codes 11 and 12).
     private static func decodeWrite(
-        _ registers: [UInt16], encoding: ModbusWriteEncoding, allowed: AllowedValues
+        _ registers: [UInt16],
+        encoding: ModbusWriteEncoding,
+        allowed: AllowedValues
     ) -> (MeterValue, Bool)? {
         switch encoding {
         case .signed:

@@ -68,7 +68,12 @@ package final class SimulatedModbusBus: Sendable {
         return TCPFraming.encode(transactionID: adu.transactionID ?? 0, unit: adu.unit, pdu: pdu)
     }
 
-    private func execute(_ request: ModbusRequest, on meter: PRO380Model, faults: ModbusFaults, at now: Date)
+    private func execute(
+        _ request: ModbusRequest,
+        on meter: PRO380Model,
+        faults: ModbusFaults,
+        at now: Date
+    )
         -> ModbusResponse
     {
         let result: Result<[UInt16], SimulatorError>

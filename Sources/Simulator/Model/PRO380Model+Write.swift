@@ -24,7 +24,10 @@ extension PRO380Model {
         guard let specification = definition.write else { throw SimulatorError.notWritable(key: key) }
         guard let accepted = specification.allowed.simulatorAccepted(value) else {
             throw SimulatorError.valueNotAllowed(
-                key: key, value: value.description, allowed: specification.allowed.description)
+                key: key,
+                value: value.description,
+                allowed: specification.allowed.description
+            )
         }
         let savesToEEPROM = key != "tariff" || persist
         try mutate(at: now) {

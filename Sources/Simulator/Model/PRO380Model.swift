@@ -46,8 +46,11 @@ package final class PRO380Model: Sendable {
     ///   - stateFileURL: a JSON file to load from and save to.
     /// - Throws: `SimulatorError.stateFile` when the file exists but cannot be read or decoded.
     package init(
-        settings: SimulatedMeterSettings = SimulatedMeterSettings(), counters: EnergyCounters = EnergyCounters(),
-        profile: LoadProfile = .household(seed: 1), start: Date, stateFileURL: URL? = nil,
+        settings: SimulatedMeterSettings = SimulatedMeterSettings(),
+        counters: EnergyCounters = EnergyCounters(),
+        profile: LoadProfile = .household(seed: 1),
+        start: Date,
+        stateFileURL: URL? = nil,
         table: RegisterTable = .pro380
     ) throws(SimulatorError) {
         var initial = State(settings: settings, counters: counters, integratedUntil: start)
@@ -124,7 +127,8 @@ package final class PRO380Model: Sendable {
 
     /// Runs `body` on the state after integrating to `now`; used by `write`.
     func mutate<R>(
-        at now: Date, _ body: (inout SimulatedMeterSettings, inout EnergyCounters) throws(SimulatorError) -> R
+        at now: Date,
+        _ body: (inout SimulatedMeterSettings, inout EnergyCounters) throws(SimulatorError) -> R
     )
         throws(SimulatorError) -> R
     {
@@ -149,7 +153,11 @@ package final class PRO380Model: Sendable {
         for n in 0..<steps {
             let midpoint = from + (Double(n) + 0.5) * step
             state.counters.integrate(
-                profile.phases(at: midpoint), seconds: step, tariff: state.settings.activeTariff, code: code)
+                profile.phases(at: midpoint),
+                seconds: step,
+                tariff: state.settings.activeTariff,
+                code: code
+            )
         }
         state.integratedUntil = now
     }

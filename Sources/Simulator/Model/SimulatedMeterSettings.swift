@@ -51,9 +51,18 @@ package struct SimulatedMeterSettings: Codable, Sendable, Equatable {
     package var ctMode: Int
 
     package init(
-        serialNumber: String = "13070042", modbusID: Int = 1, baudRate: Int = 9600, parity: String = "even",
-        mbusPrimaryAddress: Int = 0, mbusSecondaryAddress: String? = nil, tariff: Int = 1, combinationCode: Int = 5,
-        s0OutputRate: Decimal = 1000, lcdCycleTime: Int = 10, ctRatio: Int = 1, powerDownCounter: Int = 0,
+        serialNumber: String = "13070042",
+        modbusID: Int = 1,
+        baudRate: Int = 9600,
+        parity: String = "even",
+        mbusPrimaryAddress: Int = 0,
+        mbusSecondaryAddress: String? = nil,
+        tariff: Int = 1,
+        combinationCode: Int = 5,
+        s0OutputRate: Decimal = 1000,
+        lcdCycleTime: Int = 10,
+        ctRatio: Int = 1,
+        powerDownCounter: Int = 0,
         pro1OnlyKeys: Set<String> = []
     ) {
         self.serialNumber = serialNumber

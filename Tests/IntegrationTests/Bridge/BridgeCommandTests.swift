@@ -14,14 +14,21 @@ struct BridgeCommandTests {
     static let allWritable = RegisterTable.pro380.writable.filter { $0.write?.modbus != nil }.map(\.key)
 
     /// Starts a simulator behind a wire tap and the bridge with one meter `main` allowing `allowCommands`.
-    func start(_ harness: BridgeHarness, allowCommands: [String] = ["tariff"], interval: Duration = .milliseconds(500)) throws
+    func start(
+        _ harness: BridgeHarness,
+        allowCommands: [String] = ["tariff"],
+        interval: Duration = .milliseconds(500)
+    ) throws
         -> (RunningSimulator, ModbusWireTap)
     {
         let simulator = try harness.simulator(SimulatorConfiguration())
         let tap = try harness.tap(simulator.service.port!)
         let link = BusLink.modbusTCP(host: "127.0.0.1", port: tap.port)
         harness.startBridge(
-            harness.configuration(buses: [testBus("gateway", link: link, meters: [("main", 1)], interval: interval, allowCommands: allowCommands)]))
+            harness.configuration(buses: [
+                testBus("gateway", link: link, meters: [("main", 1)], interval: interval, allowCommands: allowCommands)
+            ])
+        )
         return (simulator, tap)
     }
 

@@ -8,7 +8,11 @@ import Testing
 /// Waits until `meter` has published every key of `keys`, then checks each against the simulated model at `time`:
 /// the unit of the vocabulary and the model's value, written as the same JSON number.
 func expectEveryKey(
-    _ harness: BridgeHarness, meter: String, model: PRO380Model, at time: Date, keys: [String] = pro380ModbusKeys,
+    _ harness: BridgeHarness,
+    meter: String,
+    model: PRO380Model,
+    at time: Date,
+    keys: [String] = pro380ModbusKeys,
     sourceLocation: SourceLocation = #_sourceLocation
 ) async {
     let complete = await eventually("every key of \(meter)", sourceLocation: sourceLocation) {
@@ -33,7 +37,12 @@ func expectEveryKey(
 }
 
 /// Checks that a fresh subscriber gets every key of `meter` as a retained message.
-func expectRetained(_ harness: BridgeHarness, meter: String, keys: [String], sourceLocation: SourceLocation = #_sourceLocation)
+func expectRetained(
+    _ harness: BridgeHarness,
+    meter: String,
+    keys: [String],
+    sourceLocation: SourceLocation = #_sourceLocation
+)
     async throws
 {
     let late = try await MessageLog(port: harness.broker.port, filters: ["\(harness.base)/\(meter)/+"])

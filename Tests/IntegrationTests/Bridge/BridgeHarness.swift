@@ -20,7 +20,9 @@ final class BridgeHarness: Sendable {
 
     /// Runs `body` with a fresh harness and always finishes it (and what was registered with `onFinish`).
     static func run(
-        base: String = "pro380", extraFilters: [String] = [], _ body: (BridgeHarness) async throws -> Void
+        base: String = "pro380",
+        extraFilters: [String] = [],
+        _ body: (BridgeHarness) async throws -> Void
     ) async throws {
         let harness = try await BridgeHarness(base: base, extraFilters: extraFilters)
         do {
@@ -36,7 +38,10 @@ final class BridgeHarness: Sendable {
     func onFinish(_ cleanup: @escaping @Sendable () async -> Void) { cleanups.withLock { $0.append(cleanup) } }
 
     /// Starts a simulator and stops it when the harness finishes.
-    func simulator(_ configuration: SimulatorConfiguration, clock: SimulatedClock = SimulatedClock()) throws -> RunningSimulator {
+    func simulator(
+        _ configuration: SimulatorConfiguration,
+        clock: SimulatedClock = SimulatedClock()
+    ) throws -> RunningSimulator {
         let simulator = try RunningSimulator(configuration, clock: clock)
         onFinish { await simulator.stop() }
         return simulator
@@ -85,10 +90,12 @@ final class BridgeHarness: Sendable {
 
     /// Cancels the bridge and waits until it has published `offline` and disconnected.
     func stopBridge() async {
-        guard let task = bridgeTask.withLock({ task -> Task<Void, any Error>? in
-            defer { task = nil }
-            return task
-        }) else { return }
+        guard
+            let task = bridgeTask.withLock({ task -> Task<Void, any Error>? in
+                defer { task = nil }
+                return task
+            })
+        else { return }
         task.cancel()
         _ = await task.result
     }
@@ -107,17 +114,28 @@ final class BridgeHarness: Sendable {
 
 /// A bus config with short intervals for tests: every group (identity included) polled every `interval`.
 func testBus(
-    _ name: String, link: BusLink, meters: [(name: String, address: Int)], interval: Duration = .milliseconds(300),
-    timeout: Duration = .milliseconds(400), maxRegisters: Int = 125, allowCommands: [String] = ["tariff"]
+    _ name: String,
+    link: BusLink,
+    meters: [(name: String, address: Int)],
+    interval: Duration = .milliseconds(300),
+    timeout: Duration = .milliseconds(400),
+    maxRegisters: Int = 125,
+    allowCommands: [String] = ["tariff"]
 ) -> BusConfiguration {
     BusConfiguration(
-        name: name, link: link, timeout: timeout,
+        name: name,
+        link: link,
+        timeout: timeout,
         meters: meters.map { meter in
             MeterConfiguration(
-                name: meter.name, address: meter.address,
+                name: meter.name,
+                address: meter.address,
                 intervals: [.identity: interval, .instantaneous: interval, .energy: interval],
-                maxRegisters: maxRegisters, allowCommands: allowCommands)
-        })
+                maxRegisters: maxRegisters,
+                allowCommands: allowCommands
+            )
+        }
+    )
 }
 
 /// A simulator serving in a task until `stop()`; the clock is fixed at `time` unless moved.
@@ -183,7 +201,9 @@ let pro380ModbusKeys: [String] = RegisterTable.pro380.modbusReadable.filter { !$
 /// Waits until `condition` holds, checking every 50 ms; records an issue and returns false after `timeout`.
 @discardableResult
 func eventually(
-    _ what: @autoclosure () -> String, timeout: Duration = .seconds(8), sourceLocation: SourceLocation = #_sourceLocation,
+    _ what: @autoclosure () -> String,
+    timeout: Duration = .seconds(8),
+    sourceLocation: SourceLocation = #_sourceLocation,
     _ condition: () async throws -> Bool
 ) async rethrows -> Bool {
     let deadline = ContinuousClock.now + timeout

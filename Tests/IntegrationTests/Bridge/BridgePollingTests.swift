@@ -19,11 +19,17 @@ struct BridgePollingTests {
             let simulator = try harness.simulator(SimulatorConfiguration())
             let tap = try harness.tap(simulator.service.port!)
             let link = BusLink.modbusTCP(host: "127.0.0.1", port: tap.port)
-            harness.startBridge(harness.configuration(buses: [testBus("gateway", link: link, meters: [("main", 1)], maxRegisters: maxRegisters)]))
+            harness.startBridge(
+                harness.configuration(buses: [
+                    testBus("gateway", link: link, meters: [("main", 1)], maxRegisters: maxRegisters)
+                ])
+            )
 
             await expectEveryKey(harness, meter: "main", model: try simulator.meter(), at: simulator.clock.now)
             await eventually("eight polls") { polls(tap.requests).count >= 8 }
-            for key in ["voltage", "current", "error_code"] { #expect(harness.log.on(harness.topic("main", key)).isEmpty) }
+            for key in ["voltage", "current", "error_code"] {
+                #expect(harness.log.on(harness.topic("main", key)).isEmpty)
+            }
             #expect(harness.log.last(harness.topic("main", "availability")) == "online")
             try await expectRetained(harness, meter: "main", keys: pro380ModbusKeys)
 
@@ -36,7 +42,9 @@ struct BridgePollingTests {
                 #expect(!pro1OnlyRegisters.contains(where: registers.contains), "asked again: \(frame)")
             }
             let bytes = steady.reduce(0) { $0 + $1.bytes.count + 9 + 2 * $1.count }
-            print("full poll at max_registers \(maxRegisters): \(steady.count) requests, \(bytes) bytes on the wire (Modbus TCP); \(tap.requests.count) requests in all over \(cycles.count) polls, learning included")
+            print(
+                "full poll at max_registers \(maxRegisters): \(steady.count) requests, \(bytes) bytes on the wire (Modbus TCP); \(tap.requests.count) requests in all over \(cycles.count) polls, learning included"
+            )
         }
     }
 
@@ -51,10 +59,18 @@ struct BridgePollingTests {
             harness.startBridge(harness.configuration(buses: [testBus("gateway", link: link, meters: [("main", 1)])]))
 
             let keys = RegisterTable.pro380.modbusReadable.map(\.key)
-            await expectEveryKey(harness, meter: "main", model: try simulator.meter(), at: simulator.clock.now, keys: keys)
+            await expectEveryKey(
+                harness,
+                meter: "main",
+                model: try simulator.meter(),
+                at: simulator.clock.now,
+                keys: keys
+            )
             await eventually("three polls") { polls(tap.requests).count >= 3 }
             for cycle in polls(tap.requests).prefix(2) {
-                #expect(cycle.map { String(format: "%04X+%d", $0.address, $0.count) } == ["4000+32", "5000+50", "6000+75"])
+                #expect(
+                    cycle.map { String(format: "%04X+%d", $0.address, $0.count) } == ["4000+32", "5000+50", "6000+75"]
+                )
             }
         }
     }
@@ -75,7 +91,9 @@ struct BridgePollingTests {
             let steady = cycles[cycles.count - 2]
             #expect(steady.allSatisfy { $0.count <= 16 }, "\(steady)")
             let bytes = steady.reduce(0) { $0 + $1.bytes.count + 9 + 2 * $1.count }
-            print("full poll at a meter limit of 16 registers (exception \(exception)): \(steady.count) requests, \(bytes) bytes (Modbus TCP)")
+            print(
+                "full poll at a meter limit of 16 registers (exception \(exception)): \(steady.count) requests, \(bytes) bytes (Modbus TCP)"
+            )
         }
     }
 

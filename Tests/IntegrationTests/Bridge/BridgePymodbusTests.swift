@@ -23,9 +23,13 @@ struct BridgePymodbusTests {
             pro380ModbusKeys.allSatisfy { harness.log.last(harness.topic("main", $0)) != nil }
         }
         for key in pro380ModbusKeys {
-            guard let reading = harness.log.last(harness.topic("main", key)).flatMap(PublishedReading.init) else { continue }
+            guard let reading = harness.log.last(harness.topic("main", key)).flatMap(PublishedReading.init) else {
+                continue
+            }
             #expect(reading.unit == RegisterTable.pro380[key]!.unit, "\(key)", sourceLocation: sourceLocation)
-            if let value = Self.expected[key] { #expect(reading.valueText == value, "\(key)", sourceLocation: sourceLocation) }
+            if let value = Self.expected[key] {
+                #expect(reading.valueText == value, "\(key)", sourceLocation: sourceLocation)
+            }
         }
         for key in ["voltage", "current", "error_code"] {
             #expect(harness.log.on(harness.topic("main", key)).isEmpty, sourceLocation: sourceLocation)
@@ -35,14 +39,24 @@ struct BridgePymodbusTests {
     @Test func pymodbusOverTCPWithALimitOf40Registers() async throws {
         try await BridgeHarness.run { harness in
             let port = TestEnvironment.freeLoopbackPort()
-            let peer = try await PythonPeer(script: "pymodbus_pro380.py", arguments: ["--tcp", "\(port)", "--max-registers", "40"])
+            let peer = try await PythonPeer(
+                script: "pymodbus_pro380.py",
+                arguments: ["--tcp", "\(port)", "--max-registers", "40"]
+            )
             harness.onFinish { await peer.stop() }
             let tap = try harness.tap(port)
             let link = BusLink.modbusTCP(host: "127.0.0.1", port: tap.port)
             harness.startBridge(
                 harness.configuration(buses: [
-                    testBus("gateway", link: link, meters: [("main", 1)], timeout: .seconds(1), allowCommands: ["tariff", "s0_output_rate"])
-                ]))
+                    testBus(
+                        "gateway",
+                        link: link,
+                        meters: [("main", 1)],
+                        timeout: .seconds(1),
+                        allowCommands: ["tariff", "s0_output_rate"]
+                    )
+                ])
+            )
             await expectPeerValues(harness)
             let lastReads = tap.requests.filter { $0.function == 3 }.suffix(6)
             #expect(lastReads.allSatisfy { $0.count <= 40 }, "the limit learnt: \(lastReads)")
@@ -70,7 +84,10 @@ struct BridgePymodbusTests {
             harness.onFinish { await peer.stop() }
             let link = BusLink.modbusRTU(device: pair.paths.0, settings: LineSettings(baudRate: 9600, parity: .none))
             harness.startBridge(
-                harness.configuration(buses: [testBus("basement", link: link, meters: [("main", 1)], timeout: .seconds(1))]))
+                harness.configuration(buses: [
+                    testBus("basement", link: link, meters: [("main", 1)], timeout: .seconds(1))
+                ])
+            )
             await expectPeerValues(harness)
             let switched = try await harness.command("main", "tariff", "2")
             #expect(switched.ok, "\(switched.text)")

@@ -21,9 +21,16 @@ struct BridgeResilienceTests {
             let second = try harness.simulator(SimulatorConfiguration())
             harness.startBridge(
                 harness.configuration(buses: [
-                    testBus("left", link: first.tcpLink, meters: [("a", 1), ("c", 2)], interval: .milliseconds(200), timeout: .milliseconds(700)),
+                    testBus(
+                        "left",
+                        link: first.tcpLink,
+                        meters: [("a", 1), ("c", 2)],
+                        interval: .milliseconds(200),
+                        timeout: .milliseconds(700)
+                    ),
                     testBus("right", link: second.tcpLink, meters: [("b", 1)], interval: .milliseconds(200)),
-                ]))
+                ])
+            )
             await eventually("both online") {
                 harness.log.last(harness.topic("a", "availability")) == "online"
                     && harness.log.last(harness.topic("b", "availability")) == "online"
@@ -32,7 +39,9 @@ struct BridgeResilienceTests {
             let readingsBefore = harness.log.on(harness.topic("b", "voltage_l1")).count
             let sameBusBefore = harness.log.on(harness.topic("c", "voltage_l1")).count
             let silentFrom = harness.log.on(harness.topic("a", "voltage_l1")).count
-            await eventually("a offline", timeout: .seconds(12)) { harness.log.last(harness.topic("a", "availability")) == "offline" }
+            await eventually("a offline", timeout: .seconds(12)) {
+                harness.log.last(harness.topic("a", "availability")) == "offline"
+            }
             let readingsDuring = harness.log.on(harness.topic("b", "voltage_l1")).count - readingsBefore
             // At least three 700 ms timeouts passed on the left bus; the right bus, polled every 200 ms, kept going.
             #expect(readingsDuring >= 6, "b published \(readingsDuring) readings while a went offline")
@@ -53,16 +62,23 @@ struct BridgeResilienceTests {
     @Test func corruptFramesNeverBecomeValues() async throws {
         try await BridgeHarness.run { harness in
             let simulator = try harness.simulator(
-                SimulatorConfiguration(endpoint: .pseudoTerminal, faults: ModbusFaults(corruptCRC: true)))
-            let link = BusLink.modbusRTU(device: simulator.service.endpoint, settings: LineSettings(baudRate: 9600, parity: .none))
+                SimulatorConfiguration(endpoint: .pseudoTerminal, faults: ModbusFaults(corruptCRC: true))
+            )
+            let link = BusLink.modbusRTU(
+                device: simulator.service.endpoint,
+                settings: LineSettings(baudRate: 9600, parity: .none)
+            )
             var bus = testBus("basement", link: link, meters: [("main", 1)], timeout: .milliseconds(300))
             bus.meters[0].offlineAfter = 3
             harness.startBridge(harness.configuration(buses: [bus], diagnosticsInterval: .milliseconds(300)))
             await eventually("offline") { harness.log.last(harness.topic("main", "availability")) == "offline" }
-            let readings = harness.log.all.filter { entry in pro380ModbusKeys.contains { entry.topic == harness.topic("main", $0) } }
+            let readings = harness.log.all.filter { entry in
+                pro380ModbusKeys.contains { entry.topic == harness.topic("main", $0) }
+            }
             #expect(readings.isEmpty, "published from corrupt frames: \(readings.map(\.payload))")
             await eventually("CRC errors counted") {
-                harness.log.last("pro380/bridge/\(harness.clientID)/diagnostics")?.contains("\"crc_errors\": 0,") == false
+                harness.log.last("pro380/bridge/\(harness.clientID)/diagnostics")?.contains("\"crc_errors\": 0,")
+                    == false
             }
 
             simulator.service.bus.faults = ModbusFaults(strayLeadingByte: true)
@@ -80,21 +96,29 @@ struct BridgeResilienceTests {
             harness.onFinish { await first.stop() }
             let port = first.service.port!
             clock.advance(by: 36_000)
-            harness.startBridge(harness.configuration(buses: [testBus("gateway", link: first.tcpLink, meters: [("main", 1)])]))
+            harness.startBridge(
+                harness.configuration(buses: [testBus("gateway", link: first.tcpLink, meters: [("main", 1)])])
+            )
             let topic = harness.topic("main", "forward_active_energy_total")
             await eventually("energy published") { harness.log.last(topic) != nil }
-            let high = try #require(harness.log.last(topic).flatMap(PublishedReading.init).flatMap { Double($0.valueText) })
+            let high = try #require(
+                harness.log.last(topic).flatMap(PublishedReading.init).flatMap { Double($0.valueText) }
+            )
             #expect(high > 0)
             await first.stop()
 
             // A meter with fresh counters behind the same address and port (a swapped meter, or a corrupt read).
-            let second = try harness.simulator(SimulatorConfiguration(endpoint: .tcp(host: "127.0.0.1", port: port), seed: 7))
+            let second = try harness.simulator(
+                SimulatorConfiguration(endpoint: .tcp(host: "127.0.0.1", port: port), seed: 7)
+            )
             let voltage = try second.meter().value("voltage_l1", at: second.clock.now).jsonFragment
             let voltageTopic = harness.topic("main", "voltage_l1")
             await eventually("readings of the second meter") {
                 harness.log.on(voltageTopic).filter { PublishedReading($0.payload)?.valueText == voltage }.count >= 3
             }
-            let published = harness.log.payloads(topic).compactMap { PublishedReading($0).flatMap { Double($0.valueText) } }
+            let published = harness.log.payloads(topic).compactMap {
+                PublishedReading($0).flatMap { Double($0.valueText) }
+            }
             #expect(published.allSatisfy { $0 >= high }, "a fallen counter was published: \(published)")
         }
     }
@@ -104,7 +128,9 @@ struct BridgeResilienceTests {
     @Test func queuedReadingsKeepTheirTimestampsAcrossABrokerOutage() async throws {
         try await BridgeHarness.run { harness in
             let simulator = try harness.simulator(SimulatorConfiguration())
-            harness.startBridge(harness.configuration(buses: [testBus("gateway", link: simulator.tcpLink, meters: [("main", 1)])]))
+            harness.startBridge(
+                harness.configuration(buses: [testBus("gateway", link: simulator.tcpLink, meters: [("main", 1)])])
+            )
             let topic = harness.topic("main", "voltage_l1")
             await eventually("first readings") { harness.log.last(topic) != nil }
             await harness.broker.stop()
@@ -114,7 +140,9 @@ struct BridgeResilienceTests {
             let restarted = Date()
             let after = try await MessageLog(port: harness.broker.port, filters: [topic])
             await eventually("queued readings", timeout: .seconds(12)) {
-                after.on(topic).contains { PublishedReading($0.payload).map { $0.time > stopped && $0.time < restarted } ?? false }
+                after.on(topic).contains {
+                    PublishedReading($0.payload).map { $0.time > stopped && $0.time < restarted } ?? false
+                }
             }
             await after.shutdown()
         }
@@ -127,22 +155,30 @@ struct BridgeResilienceTests {
             var logger = Logger(label: "bridge")
             logger.logLevel = .warning
             let service = BridgeService(
-                configuration: harness.configuration(buses: [testBus("gateway", link: simulator.tcpLink, meters: [("main", 1)])]),
-                logger: logger)
+                configuration: harness.configuration(buses: [
+                    testBus("gateway", link: simulator.tcpLink, meters: [("main", 1)])
+                ]),
+                logger: logger
+            )
             let state = "pro380/bridge/\(harness.clientID)/state"
             try await testGracefulShutdown { trigger in
                 let group = ServiceGroup(services: [service], logger: logger)
                 let task = Task { try await group.run() }
                 await eventually("online") {
-                    harness.log.last(harness.topic("main", "availability")) == "online" && harness.log.last(state) == "online"
+                    harness.log.last(harness.topic("main", "availability")) == "online"
+                        && harness.log.last(state) == "online"
                 }
                 trigger.triggerGracefulShutdown()
                 try await task.value
             }
             await eventually("offline published") {
-                harness.log.last(harness.topic("main", "availability")) == "offline" && harness.log.last(state) == "offline"
+                harness.log.last(harness.topic("main", "availability")) == "offline"
+                    && harness.log.last(state) == "offline"
             }
-            let late = try await MessageLog(port: harness.broker.port, filters: [state, harness.topic("main", "availability")])
+            let late = try await MessageLog(
+                port: harness.broker.port,
+                filters: [state, harness.topic("main", "availability")]
+            )
             await eventually("retained offline") {
                 late.last(state) == "offline" && late.last(harness.topic("main", "availability")) == "offline"
             }

@@ -16,7 +16,10 @@ struct BridgeWritableKeyTests {
             let link = BusLink.modbusTCP(host: "127.0.0.1", port: tap.port)
             let allowed = RegisterTable.pro380.writable.filter { $0.write?.modbus != nil }.map(\.key)
             harness.startBridge(
-                harness.configuration(buses: [testBus("gateway", link: link, meters: [("main", 1)], allowCommands: allowed)]))
+                harness.configuration(buses: [
+                    testBus("gateway", link: link, meters: [("main", 1)], allowCommands: allowed)
+                ])
+            )
             await eventually("online") { harness.log.last(harness.topic("main", "availability")) == "online" }
 
             let writes: [(key: String, payload: String, frame: String, published: String)] = [
@@ -31,13 +34,20 @@ struct BridgeWritableKeyTests {
             for write in writes {
                 let answer = try await harness.command("main", write.key, write.payload)
                 #expect(answer.ok, "\(write.key) \(write.payload): \(answer.text)")
-                #expect(tap.writes.last?.pdu == pdu(write.frame), "\(write.key): \(String(describing: tap.writes.last))")
+                #expect(
+                    tap.writes.last?.pdu == pdu(write.frame),
+                    "\(write.key): \(String(describing: tap.writes.last))"
+                )
                 await eventually("\(write.key) \(write.published) published") {
-                    harness.log.last(harness.topic("main", write.key)).flatMap(PublishedReading.init)?.valueText == write.published
+                    harness.log.last(harness.topic("main", write.key)).flatMap(PublishedReading.init)?.valueText
+                        == write.published
                 }
             }
             let settings = try simulator.meter().settings
-            #expect(settings.combinationCode == 10 && settings.lcdCycleTime == 25 && settings.s0OutputRate == Decimal(string: "0.01"))
+            #expect(
+                settings.combinationCode == 10 && settings.lcdCycleTime == 25
+                    && settings.s0OutputRate == Decimal(string: "0.01")
+            )
 
             // Baud rate and parity belong to a serial line: refused on TCP, before the bus.
             let writesBefore = tap.writes.count
@@ -54,7 +64,9 @@ struct BridgeWritableKeyTests {
             #expect(tap.writes.last?.pdu == pdu("06 4003 0011"))
             #expect(try #require(simulator.service.bus.meter(unit: 17)).settings.serialNumber == "13070042")
             let pollsAt17 = tap.requests.filter { $0.unit == 17 && $0.function == 3 }.count
-            await eventually("polls at unit 17") { tap.requests.filter { $0.unit == 17 && $0.function == 3 }.count > pollsAt17 + 5 }
+            await eventually("polls at unit 17") {
+                tap.requests.filter { $0.unit == 17 && $0.function == 3 }.count > pollsAt17 + 5
+            }
             #expect(harness.log.last(harness.topic("main", "availability")) == "online")
             await eventually("modbus_id 17 published") {
                 harness.log.last(harness.topic("main", "modbus_id")).flatMap(PublishedReading.init)?.valueText == "17"
@@ -65,15 +77,28 @@ struct BridgeWritableKeyTests {
     /// Baud rate on a pseudo-terminal: refused while another meter shares the bus, done when the meter is alone.
     @Test func baudRateOnlyWhenAloneOnTheBus() async throws {
         try await BridgeHarness.run { harness in
-            let shared = try harness.simulator(SimulatorConfiguration(endpoint: .pseudoTerminal, meters: SimulatorConfiguration.meters(count: 2)))
+            let shared = try harness.simulator(
+                SimulatorConfiguration(endpoint: .pseudoTerminal, meters: SimulatorConfiguration.meters(count: 2))
+            )
             let alone = try harness.simulator(SimulatorConfiguration(endpoint: .pseudoTerminal))
             let line = LineSettings(baudRate: 9600, parity: .none)
             let keys = ["tariff", "baud_rate", "parity"]
             harness.startBridge(
                 harness.configuration(buses: [
-                    testBus("shared", link: .modbusRTU(device: shared.service.endpoint, settings: line), meters: [("s1", 1), ("s2", 2)], allowCommands: keys),
-                    testBus("alone", link: .modbusRTU(device: alone.service.endpoint, settings: line), meters: [("a1", 1)], allowCommands: keys),
-                ]))
+                    testBus(
+                        "shared",
+                        link: .modbusRTU(device: shared.service.endpoint, settings: line),
+                        meters: [("s1", 1), ("s2", 2)],
+                        allowCommands: keys
+                    ),
+                    testBus(
+                        "alone",
+                        link: .modbusRTU(device: alone.service.endpoint, settings: line),
+                        meters: [("a1", 1)],
+                        allowCommands: keys
+                    ),
+                ])
+            )
             await eventually("online") {
                 ["s1", "s2", "a1"].allSatisfy { harness.log.last(harness.topic($0, "availability")) == "online" }
             }
@@ -98,7 +123,9 @@ struct BridgeWritableKeyTests {
             var buses: [BusConfiguration] = []
             var simulators: [RunningSimulator] = []
             for b in 0..<4 {
-                let simulator = try harness.simulator(SimulatorConfiguration(meters: SimulatorConfiguration.meters(count: 5), seed: UInt64(b)))
+                let simulator = try harness.simulator(
+                    SimulatorConfiguration(meters: SimulatorConfiguration.meters(count: 5), seed: UInt64(b))
+                )
                 simulators.append(simulator)
                 let meters = (1...5).map { (name: "m\(b)\($0)", address: $0) }
                 buses.append(testBus("bus\(b)", link: simulator.tcpLink, meters: meters, interval: .seconds(2)))
@@ -113,10 +140,15 @@ struct BridgeWritableKeyTests {
                 let meter = names[n % 20]
                 let tariff = 1 + (n / 20) % 2
                 last[meter] = tariff
-                try await harness.log.publish("pro380/\(meter)/tariff/set", #"{"value": \#(tariff), "id": "burst-\#(n)"}"#)
+                try await harness.log.publish(
+                    "pro380/\(meter)/tariff/set",
+                    #"{"value": \#(tariff), "id": "burst-\#(n)"}"#
+                )
             }
             let answers: () -> [CommandReply] = {
-                harness.log.all.filter { $0.topic.hasSuffix("/tariff/set/result") }.compactMap { CommandReply($0.payload) }
+                harness.log.all.filter { $0.topic.hasSuffix("/tariff/set/result") }.compactMap {
+                    CommandReply($0.payload)
+                }
             }
             await eventually("100 answers", timeout: .seconds(12)) { answers().count >= 100 }
             try await Task.sleep(for: .milliseconds(300))

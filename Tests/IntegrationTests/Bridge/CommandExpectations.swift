@@ -13,7 +13,9 @@ struct CommandReply {
     var value: Any? { json["value"] }
 
     init?(_ payload: String) {
-        guard let object = try? JSONSerialization.jsonObject(with: Data(payload.utf8)) as? [String: Any] else { return nil }
+        guard let object = try? JSONSerialization.jsonObject(with: Data(payload.utf8)) as? [String: Any] else {
+            return nil
+        }
         json = object
         text = payload
     }
@@ -22,13 +24,22 @@ struct CommandReply {
 extension BridgeHarness {
     /// Publishes `payload` to `<base>/<meter>/<key>/set` and returns the next answer on its result topic.
     func command(
-        _ meter: String, _ key: String, _ payload: String, retain: Bool = false, sourceLocation: SourceLocation = #_sourceLocation
+        _ meter: String,
+        _ key: String,
+        _ payload: String,
+        retain: Bool = false,
+        sourceLocation: SourceLocation = #_sourceLocation
     ) async throws -> CommandReply {
         let resultTopic = "\(base)/\(meter)/\(key)/set/result"
         let before = log.on(resultTopic).count
         try await log.publish("\(base)/\(meter)/\(key)/set", payload, retain: retain)
-        await eventually("an answer on \(resultTopic)", sourceLocation: sourceLocation) { log.on(resultTopic).count > before }
-        return try #require(log.on(resultTopic).dropFirst(before).first.flatMap { CommandReply($0.payload) }, sourceLocation: sourceLocation)
+        await eventually("an answer on \(resultTopic)", sourceLocation: sourceLocation) {
+            log.on(resultTopic).count > before
+        }
+        return try #require(
+            log.on(resultTopic).dropFirst(before).first.flatMap { CommandReply($0.payload) },
+            sourceLocation: sourceLocation
+        )
     }
 }
 

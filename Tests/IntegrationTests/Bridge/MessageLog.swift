@@ -32,7 +32,9 @@ final class MessageLog: Sendable {
         let stream = client.messages()
         let storage = storage
         task = Task {
-            for await message in stream { storage.entries.withLock { $0.append(Entry(message: message, arrived: Date())) } }
+            for await message in stream {
+                storage.entries.withLock { $0.append(Entry(message: message, arrived: Date())) }
+            }
         }
         self.client = client
         try await client.connect()
@@ -52,8 +54,16 @@ final class MessageLog: Sendable {
     func last(_ topic: String) -> String? { on(topic).last?.payload }
 
     /// Publishes a command (QoS 1).
-    func publish(_ topic: String, _ payload: String, retain: Bool = false, properties: PublishProperties = .init()) async throws {
-        try await client.publish(MQTTMessageDraft(topic: topic, payload: payload, qos: .atLeastOnce, retain: retain), properties: properties)
+    func publish(
+        _ topic: String,
+        _ payload: String,
+        retain: Bool = false,
+        properties: PublishProperties = .init()
+    ) async throws {
+        try await client.publish(
+            MQTTMessageDraft(topic: topic, payload: payload, qos: .atLeastOnce, retain: retain),
+            properties: properties
+        )
     }
 
     func shutdown() async {

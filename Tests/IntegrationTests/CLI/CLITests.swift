@@ -1,8 +1,8 @@
 import Foundation
 import Logging
 import Simulator
-import Testing
 import TestSupport
+import Testing
 
 /// The built `pro380-mqtt` binary, run as a user would (argument-parser's `MathExampleTests` style).
 @Suite(.serialized) struct CLITests {
@@ -31,12 +31,16 @@ import TestSupport
 
     @Test func checkConfigNamesFileLineAndKey() async throws {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("cli-\(UUID().uuidString).yaml")
-        try "buses:\n  - name: a\n    modbus_tcp: {host: 127.0.0.1, port: 502}\n    meters:\n      - {name: m, adress: 1}\n"
+        try
+            "buses:\n  - name: a\n    modbus_tcp: {host: 127.0.0.1, port: 502}\n    meters:\n      - {name: m, adress: 1}\n"
             .write(to: file, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(at: file) }
         let (status, output) = try await run(["check-config", file.path])
         #expect(status == 2)
-        #expect(output.contains("\(file.path):5: buses[0].meters[0].adress: unknown key (did you mean address?)"), "\(output)")
+        #expect(
+            output.contains("\(file.path):5: buses[0].meters[0].adress: unknown key (did you mean address?)"),
+            "\(output)"
+        )
     }
 
     @Test func sampleConfigChecksClean() async throws {
@@ -58,15 +62,21 @@ import TestSupport
         (["combination_code", "10"], "01 06 40 0F 00 0A 2C 0E"),
     ])
     func writeDryRunPrintsTheManualsFrames(arguments: [String], frame: String) async throws {
-        let (status, output) = try await run(["write", "--modbus-rtu", "/dev/null-not-opened", "--address", "1"] + arguments + ["--dry-run"])
+        let (status, output) = try await run(
+            ["write", "--modbus-rtu", "/dev/null-not-opened", "--address", "1"] + arguments + ["--dry-run"]
+        )
         #expect(status == 0, "\(output)")
         #expect(output.contains(frame), "\(output)")
     }
 
-    @Test(arguments: [["tariff", "3"], ["modbus_id", "248"], ["voltage_l1", "230"], ["parity", "mark"], ["lcd_cycle_time", "31"]])
+    @Test(arguments: [
+        ["tariff", "3"], ["modbus_id", "248"], ["voltage_l1", "230"], ["parity", "mark"], ["lcd_cycle_time", "31"],
+    ])
     func writeRefusesBeforeTouchingTheBus(arguments: [String]) async throws {
         // The device does not exist: a refusal must come before any attempt to open it.
-        let (status, output) = try await run(["write", "--modbus-rtu", "/dev/does-not-exist", "--address", "1"] + arguments)
+        let (status, output) = try await run(
+            ["write", "--modbus-rtu", "/dev/does-not-exist", "--address", "1"] + arguments
+        )
         #expect(status == 2, "\(output)")
         #expect(output.contains("refused:"), "\(output)")
         #expect(!output.contains("does-not-exist"), "the bus was touched: \(output)")
@@ -74,10 +84,15 @@ import TestSupport
 
     @Test func readPrintsEveryValueOfASimulatedMeter() async throws {
         let logger = Logger(label: "cli-test", factory: { _ in SwiftLogNoOpLogHandler() })
-        let simulator = try SimulatorService(configuration: SimulatorConfiguration(endpoint: .tcp(host: "127.0.0.1", port: 0)), logger: logger)
+        let simulator = try SimulatorService(
+            configuration: SimulatorConfiguration(endpoint: .tcp(host: "127.0.0.1", port: 0)),
+            logger: logger
+        )
         let serving = Task { try await simulator.run() }
         defer { serving.cancel() }
-        let (status, output) = try await run(["read", "--modbus-tcp", "127.0.0.1:\(simulator.port!)", "--address", "1", "--json"])
+        let (status, output) = try await run([
+            "read", "--modbus-tcp", "127.0.0.1:\(simulator.port!)", "--address", "1", "--json",
+        ])
         #expect(status == 0, "\(output)")
         #expect(output.contains("\"serial_number\": {\"value\": \"13070042\", \"unit\": null}"), "\(output)")
         #expect(output.contains("\"voltage_l1\": {\"value\": "))

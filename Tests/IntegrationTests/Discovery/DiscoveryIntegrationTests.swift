@@ -8,11 +8,16 @@ import Testing
 /// The bridge against a real mosquitto and the simulated PRO380 over Modbus RTU on a pseudo-terminal, seen as Home Assistant sees it.
 @Suite struct DiscoveryIntegrationTests {
     /// Runs `body` with a broker, a simulator serving `meters` meters, and a view of the broker.
-    func withSetup(meters: Int = 1, _ body: (MosquittoBroker, SimulatorService, RetainedView) async throws -> Void) async throws {
+    func withSetup(
+        meters: Int = 1,
+        _ body: (MosquittoBroker, SimulatorService, RetainedView) async throws -> Void
+    ) async throws {
         let broker = try await MosquittoBroker()
         let settings = meters == 1 ? [SimulatedMeterSettings()] : SimulatorConfiguration.meters(count: meters)
         let simulator = try SimulatorService(
-            configuration: SimulatorConfiguration(endpoint: .pseudoTerminal, meters: settings), logger: Logger(label: "sim"))
+            configuration: SimulatorConfiguration(endpoint: .pseudoTerminal, meters: settings),
+            logger: Logger(label: "sim")
+        )
         let serving = Task { try await simulator.run() }
         let view = try await RetainedView(port: broker.port)
         do {
@@ -63,8 +68,13 @@ import Testing
                 #expect(config["unit_of_measurement"] as? String == "kWh")
             }
             #expect(byKey["voltage"] == nil, "the PRO1-only row is refused by the meter")
-            let bridgeSensors = view.configs.values.filter { ($0["state_topic"] as? String) == "pro380/bridge/bridge-test/diagnostics" }
-            #expect(bridgeSensors.count == BridgeDiscovery(topics: TopicLayout(base: "pro380", clientID: "bridge-test")).components.count)
+            let bridgeSensors = view.configs.values.filter {
+                ($0["state_topic"] as? String) == "pro380/bridge/bridge-test/diagnostics"
+            }
+            #expect(
+                bridgeSensors.count
+                    == BridgeDiscovery(topics: TopicLayout(base: "pro380", clientID: "bridge-test")).components.count
+            )
 
             let tariff = try #require(byKey["tariff"]?.first)
             #expect(tariff["options"] as? [String] == ["T1", "T2"])
@@ -73,7 +83,9 @@ import Testing
             let target = meter.settings.activeTariff == 2 ? "T1" : "T2"
             try await view.publish(command, target)
             #expect(try await view.wait { _ in "T\(meter.settings.activeTariff)" == target })
-            #expect(try await view.wait { $0["pro380/main/tariff"]?.contains("\"value\": \(target.dropFirst())") == true })
+            #expect(
+                try await view.wait { $0["pro380/main/tariff"]?.contains("\"value\": \(target.dropFirst())") == true }
+            )
             await bridge.stop()
         }
     }
@@ -96,19 +108,29 @@ import Testing
 
     @Test func aMeterRemovedFromTheConfigHasItsConfigsCleared() async throws {
         try await withSetup(meters: 2) { broker, simulator, view in
-            let first = try BridgeRun(port: broker.port, meters: [("main", 1), ("second", 2)], simulatorDevice: simulator.endpoint)
+            let first = try BridgeRun(
+                port: broker.port,
+                meters: [("main", 1), ("second", 2)],
+                simulatorDevice: simulator.endpoint
+            )
             let registry = "pro380/bridge/bridge-test/discovery"
-            #expect(try await view.wait { topics in
-                Self.covered(view, meter: "main") && Self.covered(view, meter: "second") && topics[registry]?.contains("second") == true
-            })
+            #expect(
+                try await view.wait { topics in
+                    Self.covered(view, meter: "main") && Self.covered(view, meter: "second")
+                        && topics[registry]?.contains("second") == true
+                }
+            )
             #expect(view.topics.keys.contains { $0.contains("/13070002_") })
             await first.stop()
 
             let second = try BridgeRun(port: broker.port, meters: [("main", 1)], simulatorDevice: simulator.endpoint)
-            #expect(try await view.wait { topics in
-                !topics.keys.contains { $0.hasPrefix("homeassistant/") && $0.contains("13070002") }
-                    && topics[registry]?.contains("second") == false
-            }, "\(view.topics.keys.filter { $0.contains("13070002") })")
+            #expect(
+                try await view.wait { topics in
+                    !topics.keys.contains { $0.hasPrefix("homeassistant/") && $0.contains("13070002") }
+                        && topics[registry]?.contains("second") == false
+                },
+                "\(view.topics.keys.filter { $0.contains("13070002") })"
+            )
             #expect(view.topics.keys.contains { $0.contains("/13070001_voltage_l1/") })
             await second.stop()
         }

@@ -63,7 +63,9 @@ final class RetainedView: Sendable {
     func readingKeys(meter: String) -> [String] {
         topics.keys.compactMap { topic -> String? in
             let levels = topic.split(separator: "/")
-            guard levels.count == 3, levels[0] == "pro380", levels[1] == meter, !["availability", "diagnostics"].contains(levels[2]) else {
+            guard levels.count == 3, levels[0] == "pro380", levels[1] == meter,
+                !["availability", "diagnostics"].contains(levels[2])
+            else {
                 return nil
             }
             return String(levels[2])
@@ -75,17 +77,30 @@ final class RetainedView: Sendable {
 struct BridgeRun {
     let task: Task<Void, any Error>
 
-    init(port: Int, meters: [(name: String, address: Int)], simulatorDevice: String, allow: [String] = ["tariff"], homeAssistant: HomeAssistantSettings = HomeAssistantSettings()) throws {
+    init(
+        port: Int,
+        meters: [(name: String, address: Int)],
+        simulatorDevice: String,
+        allow: [String] = ["tariff"],
+        homeAssistant: HomeAssistantSettings = HomeAssistantSettings()
+    ) throws {
         var configuration = BridgeConfiguration(diagnosticsInterval: .seconds(1))
         configuration.mqtt.port = port
         configuration.mqtt.clientID = "bridge-test"
         configuration.homeAssistant = homeAssistant
         configuration.buses = [
             BusConfiguration(
-                name: "gateway", link: .modbusRTU(device: simulatorDevice, settings: LineSettings(baudRate: 9600, parity: .none)),
+                name: "gateway",
+                link: .modbusRTU(device: simulatorDevice, settings: LineSettings(baudRate: 9600, parity: .none)),
                 meters: meters.map {
-                    MeterConfiguration(name: $0.name, address: $0.address, intervals: MeterConfiguration.defaultIntervals(.seconds(1)), allowCommands: allow)
-                })
+                    MeterConfiguration(
+                        name: $0.name,
+                        address: $0.address,
+                        intervals: MeterConfiguration.defaultIntervals(.seconds(1)),
+                        allowCommands: allow
+                    )
+                }
+            )
         ]
         let service = BridgeService(configuration: configuration, logger: Logger(label: "bridge"))
         task = Task { try await service.run() }

@@ -14,15 +14,22 @@ import Testing
     @Test func modbusAndIECAgreeOnEveryCommonKey() async throws {
         let service = try SimulatorService(
             configuration: SimulatorConfiguration(opticalPort: .tcp(host: "127.0.0.1", port: 0)),
-            logger: Logger(label: "simulator"), clock: { F.readoutTime })
+            logger: Logger(label: "simulator"),
+            clock: { F.readoutTime }
+        )
         let optical = try #require(service.optical)
         let modbus = try BusSessionFactory.make(
             BusConfiguration(
-                name: "modbus", link: .modbusTCP(host: "127.0.0.1", port: try #require(service.port)),
-                meters: [MeterConfiguration(name: "m1", address: 1)]),
-            logger: Logger(label: "bridge"))
+                name: "modbus",
+                link: .modbusTCP(host: "127.0.0.1", port: try #require(service.port)),
+                meters: [MeterConfiguration(name: "m1", address: 1)]
+            ),
+            logger: Logger(label: "bridge")
+        )
         let iec = try BusSessionFactory.make(
-            F.bus(.iec62056TCP(host: "127.0.0.1", port: try #require(optical.port))), logger: Logger(label: "bridge"))
+            F.bus(.iec62056TCP(host: "127.0.0.1", port: try #require(optical.port))),
+            logger: Logger(label: "bridge")
+        )
         let groups = Set(PollGroup.allCases)
         let (overModbus, overIEC) = await withTaskGroup(of: Void.self) { group in
             group.addTask { try? await service.run() }

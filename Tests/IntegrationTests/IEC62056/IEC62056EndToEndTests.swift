@@ -26,8 +26,10 @@ struct IEC62056EndToEndTests {
         mqtt.port = brokerPort
         mqtt.clientID = "iec-e2e"
         return BridgeConfiguration(
-            mqtt: mqtt, buses: [F.bus(.iec62056Serial(device: device, baudRate: 300, fixedSpeed: false))],
-            diagnosticsInterval: .seconds(1))
+            mqtt: mqtt,
+            buses: [F.bus(.iec62056Serial(device: device, baudRate: 300, fixedSpeed: false))],
+            diagnosticsInterval: .seconds(1)
+        )
     }
 
     /// Starts a broker and the bridge on `device`; runs `mosquitto_sub` on `topics` until it has `count` messages
@@ -35,7 +37,9 @@ struct IEC62056EndToEndTests {
     static func bridgeMessages(device: String, topics: [String], count: Int, timeout: Int) async throws -> [Message] {
         let broker = try await MosquittoBroker()
         let service = BridgeService(
-            configuration: configuration(device: device, brokerPort: broker.port), logger: Logger(label: "bridge"))
+            configuration: configuration(device: device, brokerPort: broker.port),
+            logger: Logger(label: "bridge")
+        )
         let result: Result<[Message], any Error> = await withTaskGroup(of: Void.self) { group in
             group.addTask { try? await service.run() }
             defer { group.cancelAll() }
@@ -54,7 +58,12 @@ struct IEC62056EndToEndTests {
     }
 
     /// `bridgeMessages` with the independent Python meter (`iec_meter.py pty` plus `meterArguments`).
-    static func bridgeMessages(meterArguments: [String], topics: [String], count: Int, timeout: Int) async throws
+    static func bridgeMessages(
+        meterArguments: [String],
+        topics: [String],
+        count: Int,
+        timeout: Int
+    ) async throws
         -> [Message]
     {
         let (meter, device) = try await IEC62056PythonMeterTests.startMeter(["pty"] + meterArguments)
@@ -85,7 +94,11 @@ struct IEC62056EndToEndTests {
 
     @Test func aBadBCCPublishesNoReadingAndCountsAProtocolError() async throws {
         let messages = try await Self.bridgeMessages(
-            meterArguments: ["--bad-bcc"], topics: ["pro380/m1/#"], count: 3, timeout: 8)
+            meterArguments: ["--bad-bcc"],
+            topics: ["pro380/m1/#"],
+            count: 3,
+            timeout: 8
+        )
 
         #expect(messages.count == 3)
         #expect(messages.allSatisfy { $0.topic == "pro380/m1/diagnostics" || $0.topic == "pro380/m1/availability" })
@@ -96,7 +109,10 @@ struct IEC62056EndToEndTests {
     @Test func publishesTheSimulatedMetersReadoutFromAPseudoTerminal() async throws {
         let model = try F.model()
         let server = try IEC62056SimulatorServer.pseudoTerminal(
-            model: model, clock: { F.readoutTime }, logger: Logger(label: "simulator"))
+            model: model,
+            clock: { F.readoutTime },
+            logger: Logger(label: "simulator")
+        )
         let device = try #require(server.devicePath)
         let topics = ["pro380/m1/voltage_l2", "pro380/m1/forward_active_energy_t1", "pro380/m1/obis_c_7_0"]
         let messages = try await F.serving(server) {
@@ -111,6 +127,7 @@ struct IEC62056EndToEndTests {
         #expect(payloads["pro380/m1/voltage_l2"]?.hasPrefix("{\"value\": \(voltage), \"unit\": \"V\"") == true)
         #expect(
             payloads["pro380/m1/forward_active_energy_t1"]?.hasPrefix("{\"value\": \(energy), \"unit\": \"kWh\"")
-                == true)
+                == true
+        )
     }
 }

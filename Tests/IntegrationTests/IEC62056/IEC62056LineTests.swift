@@ -15,11 +15,17 @@ import Testing
     @Test func aGatewayThatComesLaterIsReadOnTheNextPoll() async throws {
         let port = TestEnvironment.freeLoopbackPort()
         let session = try IEC62056BusSession(
-            F.bus(.iec62056TCP(host: "127.0.0.1", port: port)), logger: Logger(label: "bridge"))
+            F.bus(.iec62056TCP(host: "127.0.0.1", port: port)),
+            logger: Logger(label: "bridge")
+        )
         let driver = try #require(session.meters.first?.driver)
         let refused = await driver.poll(groups: [.energy])
         let server = try IEC62056SimulatorServer.tcp(
-            model: try F.model(), port: port, clock: { F.readoutTime }, logger: Logger(label: "simulator"))
+            model: try F.model(),
+            port: port,
+            clock: { F.readoutTime },
+            logger: Logger(label: "simulator")
+        )
         let answered = try await F.serving(server) { await driver.poll(groups: [.energy]) }
         await session.close()
 
@@ -40,13 +46,17 @@ import Testing
         let server = try IEC62056SimulatorServer.pseudoTerminal(
             model: try F.model(),
             configuration: IEC62056SimulatorConfiguration(deviceAddress: "13070042", reactionTime: .milliseconds(20)),
-            clock: { F.readoutTime }, logger: Logger(label: "simulator"))
+            clock: { F.readoutTime },
+            logger: Logger(label: "simulator")
+        )
         let device = try #require(server.devicePath)
         let bus = F.bus(.iec62056Serial(device: device, baudRate: 300, fixedSpeed: false), deviceAddress: requested)
         let session = IEC62056BusSession(bus, clientConfiguration: F.quickClient, logger: Logger(label: "bridge")) {
             try SerialPort(
-                device: device, settings: LineSettings(baudRate: 300, dataBits: 7, parity: .even),
-                logger: Logger(label: "bridge"))
+                device: device,
+                settings: LineSettings(baudRate: 300, dataBits: 7, parity: .even),
+                logger: Logger(label: "bridge")
+            )
         }
         let driver = try #require(session.meters.first?.driver)
         let outcome = try await F.serving(server) { await driver.poll(groups: [.energy]) }

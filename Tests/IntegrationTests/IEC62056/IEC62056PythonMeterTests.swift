@@ -56,7 +56,9 @@ struct IEC62056PythonMeterTests {
     @Test func readsThePeerMeterOnAPseudoTerminal() async throws {
         let (meter, device) = try await Self.startMeter(["pty"])
         let session = try IEC62056BusSession(
-            F.bus(.iec62056Serial(device: device, baudRate: 300, fixedSpeed: false)), logger: Logger(label: "bridge"))
+            F.bus(.iec62056Serial(device: device, baudRate: 300, fixedSpeed: false)),
+            logger: Logger(label: "bridge")
+        )
         let driver = try #require(session.meters.first?.driver as? IEC62056MeterDriver)
         let outcome = await driver.poll(groups: [.instantaneous])
         await session.close()
@@ -71,7 +73,9 @@ struct IEC62056PythonMeterTests {
         let port = TestEnvironment.freeLoopbackPort()
         let (meter, _) = try await Self.startMeter(["tcp", "\(port)"])
         let session = try IEC62056BusSession(
-            F.bus(.iec62056TCP(host: "127.0.0.1", port: port)), logger: Logger(label: "bridge"))
+            F.bus(.iec62056TCP(host: "127.0.0.1", port: port)),
+            logger: Logger(label: "bridge")
+        )
         let driver = try #require(session.meters.first?.driver)
         let outcome = await driver.poll(groups: [.energy])
         let get = await driver.read(keys: ["voltage_l1", "obis_96_1_3", "voltage_l2"])
@@ -86,7 +90,9 @@ struct IEC62056PythonMeterTests {
     @Test func aBadBCCFromThePeerPublishesNothingAndCountsAFailure() async throws {
         let (meter, device) = try await Self.startMeter(["pty", "--bad-bcc"])
         let session = try IEC62056BusSession(
-            F.bus(.iec62056Serial(device: device, baudRate: 300, fixedSpeed: false)), logger: Logger(label: "bridge"))
+            F.bus(.iec62056Serial(device: device, baudRate: 300, fixedSpeed: false)),
+            logger: Logger(label: "bridge")
+        )
         let driver = try #require(session.meters.first?.driver)
         let outcome = await driver.poll(groups: [.energy])
         let diagnostics = await driver.diagnostics()

@@ -16,10 +16,15 @@ import Testing
         let model = try F.model()
         let simulatorLog = LogCapture()
         let server = try IEC62056SimulatorServer.pseudoTerminal(
-            model: model, clock: { F.readoutTime }, logger: simulatorLog.logger(label: "simulator"))
+            model: model,
+            clock: { F.readoutTime },
+            logger: simulatorLog.logger(label: "simulator")
+        )
         let device = try #require(server.devicePath)
         let session = try IEC62056BusSession(
-            F.bus(.iec62056Serial(device: device, baudRate: 300, fixedSpeed: false)), logger: Logger(label: "bridge"))
+            F.bus(.iec62056Serial(device: device, baudRate: 300, fixedSpeed: false)),
+            logger: Logger(label: "bridge")
+        )
         let driver = try #require(session.meters.first?.driver as? IEC62056MeterDriver)
         let outcome = try await F.serving(server) { await driver.poll(groups: [.instantaneous]) }
         await session.close()
@@ -35,10 +40,15 @@ import Testing
         let model = try F.model()
         let simulatorLog = LogCapture()
         let server = try IEC62056SimulatorServer.tcp(
-            model: model, clock: { F.readoutTime }, logger: simulatorLog.logger(label: "simulator"))
+            model: model,
+            clock: { F.readoutTime },
+            logger: simulatorLog.logger(label: "simulator")
+        )
         let port = try #require(server.port)
         let session = try IEC62056BusSession(
-            F.bus(.iec62056TCP(host: "127.0.0.1", port: port)), logger: Logger(label: "bridge"))
+            F.bus(.iec62056TCP(host: "127.0.0.1", port: port)),
+            logger: Logger(label: "bridge")
+        )
         let driver = try #require(session.meters.first?.driver)
         let outcome = try await F.serving(server) { await driver.poll(groups: [.energy]) }
         await session.close()
@@ -56,8 +66,12 @@ import Testing
         let server = try IEC62056SimulatorServer.pseudoTerminal(
             model: model,
             configuration: IEC62056SimulatorConfiguration(
-                reactionTime: .milliseconds(20), faults: IEC62056SimulatorFaults(ignoresSpeedSwitch: true)),
-            clock: { F.readoutTime }, logger: simulatorLog.logger(label: "simulator"))
+                reactionTime: .milliseconds(20),
+                faults: IEC62056SimulatorFaults(ignoresSpeedSwitch: true)
+            ),
+            clock: { F.readoutTime },
+            logger: simulatorLog.logger(label: "simulator")
+        )
         let session = F.quickSerialSession(device: try #require(server.devicePath), logger: Logger(label: "bridge"))
         let driver = try #require(session.meters.first?.driver as? IEC62056MeterDriver)
         let (first, second) = try await F.serving(server) {
@@ -74,10 +88,15 @@ import Testing
     @Test func aBadBCCPublishesNothingAndCountsAFailure() async throws {
         let model = try F.model()
         let server = try IEC62056SimulatorServer.tcp(
-            model: model, configuration: IEC62056SimulatorConfiguration(faults: IEC62056SimulatorFaults(badBCC: true)),
-            clock: { F.readoutTime }, logger: Logger(label: "simulator"))
+            model: model,
+            configuration: IEC62056SimulatorConfiguration(faults: IEC62056SimulatorFaults(badBCC: true)),
+            clock: { F.readoutTime },
+            logger: Logger(label: "simulator")
+        )
         let session = try IEC62056BusSession(
-            F.bus(.iec62056TCP(host: "127.0.0.1", port: try #require(server.port))), logger: Logger(label: "bridge"))
+            F.bus(.iec62056TCP(host: "127.0.0.1", port: try #require(server.port))),
+            logger: Logger(label: "bridge")
+        )
         let driver = try #require(session.meters.first?.driver)
         let (bad, diagnostics, good) = try await F.serving(server) {
             let bad = await driver.poll(groups: [.energy])
@@ -101,7 +120,9 @@ import Testing
         let model = try F.model()
         let server = try IEC62056SimulatorServer.tcp(model: model, clock: { F.readoutTime }, logger: Logger(label: "s"))
         let session = try IEC62056BusSession(
-            F.bus(.iec62056TCP(host: "127.0.0.1", port: try #require(server.port))), logger: Logger(label: "bridge"))
+            F.bus(.iec62056TCP(host: "127.0.0.1", port: try #require(server.port))),
+            logger: Logger(label: "bridge")
+        )
         let driver = try #require(session.meters.first?.driver)
         let outcome = try await F.serving(server) { await driver.poll(groups: [.identity]) }
         await session.close()
@@ -112,7 +133,9 @@ import Testing
                 continue
             }
             let registers = try model.holdingRegisters(
-                address: mapping.address, count: mapping.count, at: F.readoutTime
+                address: mapping.address,
+                count: mapping.count,
+                at: F.readoutTime
             ).get()
             #expect(try row.decodeModbus(registers) == reading.value, "\(reading.key)")
             #expect(row.unit == reading.unit, "\(reading.key)")
@@ -124,7 +147,9 @@ import Testing
 
     @Test func writesAreRefusedAsNotSupported() async throws {
         let session = try IEC62056BusSession(
-            F.bus(.iec62056TCP(host: "127.0.0.1", port: 1)), logger: Logger(label: "bridge"))
+            F.bus(.iec62056TCP(host: "127.0.0.1", port: 1)),
+            logger: Logger(label: "bridge")
+        )
         let driver = try #require(session.meters.first?.driver)
         let row = try #require(RegisterTable.pro380["tariff"])
         await #expect(throws: CommandError.notSupported(key: "tariff", protocolName: IEC62056MeterDriver.protocolName))
@@ -150,7 +175,8 @@ import Testing
             F.value(readings, "obis_c_7_0")
                 == values["power_down_counter"].flatMap { v in
                     Decimal(string: v.description).map(MeterValue.decimal)
-                })
+                }
+        )
         #expect(F.value(readings, "obis_0_9_1") == .decimal(Decimal(90203)))
         #expect(F.value(readings, "obis_0_9_2") == .decimal(Decimal(270115)))
     }

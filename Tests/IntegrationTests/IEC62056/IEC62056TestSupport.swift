@@ -20,14 +20,18 @@ enum IEC62056Fixtures {
     /// A client configuration with short timeouts, so a test of the retry path takes about a second.
     static var quickClient: IEC62056ClientConfiguration {
         IEC62056ClientConfiguration(
-            identificationTimeout: .milliseconds(1500), dataStartTimeout: .milliseconds(700),
-            interCharacterTimeout: .milliseconds(400))
+            identificationTimeout: .milliseconds(1500),
+            dataStartTimeout: .milliseconds(700),
+            interCharacterTimeout: .milliseconds(400)
+        )
     }
 
     static func bus(_ link: BusLink, deviceAddress: String? = nil) -> BusConfiguration {
         BusConfiguration(
-            name: "optical", link: link,
-            meters: [MeterConfiguration(name: "m1", address: nil, deviceAddress: deviceAddress)])
+            name: "optical",
+            link: link,
+            meters: [MeterConfiguration(name: "m1", address: nil, deviceAddress: deviceAddress)]
+        )
     }
 
     /// A session on a serial device with the quick client configuration (the production opener, shorter waits).
@@ -35,13 +39,17 @@ enum IEC62056Fixtures {
         let bus = bus(.iec62056Serial(device: device, baudRate: 300, fixedSpeed: false))
         return IEC62056BusSession(bus, clientConfiguration: quickClient, logger: logger) {
             try SerialPort(
-                device: device, settings: LineSettings(baudRate: 300, dataBits: 7, parity: .even), logger: logger)
+                device: device,
+                settings: LineSettings(baudRate: 300, dataBits: 7, parity: .even),
+                logger: logger
+            )
         }
     }
 
     /// Runs `server` while `body` runs, then stops it.
     static func serving<T: Sendable>(
-        _ server: IEC62056SimulatorServer, _ body: () async throws -> T
+        _ server: IEC62056SimulatorServer,
+        _ body: () async throws -> T
     ) async throws -> T {
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await server.run() }

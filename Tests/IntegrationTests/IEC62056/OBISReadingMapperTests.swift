@@ -19,8 +19,12 @@ import Testing
         #expect(
             reading
                 == Reading(
-                    key: "forward_active_energy_total", value: .decimal(Decimal(string: "16048.14")!),
-                    unit: "kWh", time: time))
+                    key: "forward_active_energy_total",
+                    value: .decimal(Decimal(string: "16048.14")!),
+                    unit: "kWh",
+                    time: time
+                )
+        )
     }
 
     @Test func unitsAreConvertedExactly() {
@@ -34,12 +38,14 @@ import Testing
         #expect(
             readings.map(\.key) == [
                 "active_power_total", "reverse_active_energy_t1", "voltage_l1", "power_factor_total",
-            ])
+            ]
+        )
         #expect(
             readings.map(\.value) == [
                 .decimal(Decimal(string: "-1012.5")!), .decimal(Decimal(string: "1234.567")!),
                 .decimal(Decimal(string: "230.1")!), .decimal(Decimal(string: "0.98")!),
-            ])
+            ]
+        )
         #expect(readings.map(\.unit) == ["W", "kWh", "V", nil])
     }
 
@@ -61,11 +67,13 @@ import Testing
         #expect(
             readings.map(\.key) == [
                 "obis_96_1_3", "obis_0_9_1", "obis_1_1_1_8_0", "obis_1_8_0_12", "obis_32_7_0", "obis_abc",
-            ])
+            ]
+        )
         #expect(
             readings.map(\.value) == [
                 .decimal(123), .text("12:34:56"), .decimal(5), .decimal(7), .decimal(230), .text("x"),
-            ])
+            ]
+        )
         #expect(readings.map(\.unit) == [nil, nil, "kWh", "kWh", "A", nil])
     }
 

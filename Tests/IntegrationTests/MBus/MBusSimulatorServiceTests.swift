@@ -8,13 +8,17 @@ import Testing
 /// `SimulatorService` serving its meters over M-Bus beside Modbus: the same models answer both.
 @Suite struct MBusSimulatorServiceTests {
     @Test(arguments: [MBusSimulatorServer.Endpoint.pseudoTerminal, .tcp(host: "127.0.0.1", port: 0)])
-    func theServicesMetersAnswerOverMBusByPrimaryAndSecondaryAddress(_ endpoint: MBusSimulatorServer.Endpoint)
+    func theServicesMetersAnswerOverMBusByPrimaryAndSecondaryAddress(
+        _ endpoint: MBusSimulatorServer.Endpoint
+    )
         async throws
     {
         let start = Date(timeIntervalSince1970: 1_800_000_000)
         let service = try SimulatorService(
             configuration: SimulatorConfiguration(meters: SimulatorConfiguration.meters(count: 3), mbusPort: endpoint),
-            logger: MBusSimulatorHarness.logger, clock: { start })
+            logger: MBusSimulatorHarness.logger,
+            clock: { start }
+        )
         let mbus = try #require(service.mbus)
         let running = Task { try await service.run() }
         let bus = MBusSimulatorHarness.busConfiguration(
@@ -22,7 +26,8 @@ import Testing
             meters: [
                 MeterConfiguration(name: "two", address: 2),
                 MeterConfiguration(name: "three", address: nil, secondaryAddress: "13070003"),
-            ])
+            ]
+        )
         let session = MBusBusSession(bus, logger: MBusSimulatorHarness.logger)
         let byPrimary = await session.meters[0].driver.poll(groups: [.energy, .identity])
         let bySecondary = await session.meters[1].driver.poll(groups: [.energy, .identity])

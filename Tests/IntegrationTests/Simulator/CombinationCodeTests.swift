@@ -11,7 +11,8 @@ import Testing
         phases: [
             PhaseLoad(activePower: 5000), PhaseLoad(activePower: 5000), PhaseLoad(activePower: -12000, voltage: 240),
         ],
-        frequency: 50)
+        frequency: 50
+    )
 
     struct Expected: Sendable, CustomStringConvertible {
         var code: Int
@@ -35,8 +36,10 @@ import Testing
     @Test(arguments: table)
     func manualWorkedExample(_ expected: Expected) throws {
         let model = try PRO380Model(
-            settings: SimulatedMeterSettings(combinationCode: expected.code), profile: Self.exampleLoad,
-            start: Self.start)
+            settings: SimulatedMeterSettings(combinationCode: expected.code),
+            profile: Self.exampleLoad,
+            start: Self.start
+        )
         let values = model.values(at: Self.start.addingTimeInterval(3600))
         #expect(values["active_energy_total"] == .decimal(expected.total))
         #expect(values["forward_active_energy_total"] == .decimal(expected.forward))

@@ -26,7 +26,8 @@ import Testing
                     continue
                 }
                 let slice = Array(
-                    registers[(mapping.registers.lowerBound - address)..<(mapping.registers.upperBound - address)])
+                    registers[(mapping.registers.lowerBound - address)..<(mapping.registers.upperBound - address)]
+                )
                 #expect(try row.decodeModbus(slice) == values[row.key], "\(row.key)")
             }
         }
@@ -53,7 +54,9 @@ import Testing
 
     @Test func aPRO1AnswersItsRows() throws {
         let model = try PRO380Model(
-            settings: SimulatedMeterSettings(pro1OnlyKeys: ["voltage", "current", "error_code"]), start: Self.start)
+            settings: SimulatedMeterSettings(pro1OnlyKeys: ["voltage", "current", "error_code"]),
+            start: Self.start
+        )
         #expect(try model.holdingRegisters(address: 0x4000, count: 32, at: Self.start).get().count == 32)
         #expect(try model.holdingRegisters(address: 0x5000, count: 50, at: Self.start).get().count == 50)
     }
@@ -74,28 +77,64 @@ import Testing
     static let writes: [Write] = [
         Write(function: 6, address: 0x4003, values: [0x000A], exception: nil, key: "modbus_id", expected: .integer(10)),
         Write(
-            function: 6, address: 0x4004, values: [0x2580], exception: nil, key: "baud_rate", expected: .integer(9600)),
+            function: 6,
+            address: 0x4004,
+            values: [0x2580],
+            exception: nil,
+            key: "baud_rate",
+            expected: .integer(9600)
+        ),
         Write(
-            function: 16, address: 0x400D, values: [0x4120, 0x0000], exception: nil, key: "s0_output_rate",
-            expected: .decimal(10)),
+            function: 16,
+            address: 0x400D,
+            values: [0x4120, 0x0000],
+            exception: nil,
+            key: "s0_output_rate",
+            expected: .decimal(10)
+        ),
         Write(
-            function: 6, address: 0x400F, values: [0x000A], exception: nil, key: "combination_code",
-            expected: .integer(10)),
+            function: 6,
+            address: 0x400F,
+            values: [0x000A],
+            exception: nil,
+            key: "combination_code",
+            expected: .integer(10)
+        ),
         Write(
-            function: 6, address: 0x4010, values: [0x0025], exception: nil, key: "lcd_cycle_time",
-            expected: .integer(25)),
+            function: 6,
+            address: 0x4010,
+            values: [0x0025],
+            exception: nil,
+            key: "lcd_cycle_time",
+            expected: .integer(25)
+        ),
         Write(function: 6, address: 0x4011, values: [0x0002], exception: nil, key: "parity", expected: .text("none")),
         Write(
-            function: 6, address: 0x4016, values: [0x0000], exception: nil, key: "power_down_counter",
-            expected: .integer(0)),
+            function: 6,
+            address: 0x4016,
+            values: [0x0000],
+            exception: nil,
+            key: "power_down_counter",
+            expected: .integer(0)
+        ),
         Write(function: 6, address: 0x6048, values: [0x0002], exception: nil, key: "tariff", expected: .integer(2)),
         Write(function: 6, address: 0x6048, values: [0x000B], exception: nil, key: "tariff", expected: .integer(1)),
         Write(
-            function: 16, address: 0x6049, values: [0x0000, 0x0000], exception: nil, key: "resettable_day_energy",
-            expected: .decimal(0)),
+            function: 16,
+            address: 0x6049,
+            values: [0x0000, 0x0000],
+            exception: nil,
+            key: "resettable_day_energy",
+            expected: .decimal(0)
+        ),
         Write(
-            function: 16, address: 0x400D, values: [0x3DCC, 0xCCCD], exception: nil, key: "s0_output_rate",
-            expected: .decimal(Decimal(string: "0.1")!)),
+            function: 16,
+            address: 0x400D,
+            values: [0x3DCC, 0xCCCD],
+            exception: nil,
+            key: "s0_output_rate",
+            expected: .decimal(Decimal(string: "0.1")!)
+        ),
         Write(function: 6, address: 0x4003, values: [0x0000], exception: 3),
         Write(function: 6, address: 0x4003, values: [0x00F8], exception: 3),
         Write(function: 6, address: 0x4004, values: [0x2581], exception: 3),
@@ -118,7 +157,11 @@ import Testing
     func writeRegisters(_ write: Write) throws {
         let model = try PRO380Model(start: Self.start)
         let result = model.writeRegisters(
-            address: write.address, values: write.values, function: write.function, at: Self.start)
+            address: write.address,
+            values: write.values,
+            function: write.function,
+            at: Self.start
+        )
         #expect(exception(result) == write.exception)
         if let expected = write.expected {
             #expect(model.values(at: Self.start)[write.key] == expected)

@@ -16,7 +16,9 @@ import Testing
         let keys = Set(model.values(at: Self.start).keys)
         #expect(keys == Set(table.definitions.map(\.key)).subtracting(["voltage", "current", "error_code"]))
         let pro1 = try PRO380Model(
-            settings: SimulatedMeterSettings(pro1OnlyKeys: ["voltage", "current", "error_code"]), start: Self.start)
+            settings: SimulatedMeterSettings(pro1OnlyKeys: ["voltage", "current", "error_code"]),
+            start: Self.start
+        )
         #expect(Set(pro1.values(at: Self.start).keys) == Set(table.definitions.map(\.key)))
     }
 

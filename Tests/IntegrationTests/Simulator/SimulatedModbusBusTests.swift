@@ -34,13 +34,16 @@ import Testing
         let bus = try makeBus()
         #expect(
             rtu(bus, unit: 1, .readHoldingRegisters(address: 0x5000, count: 2))
-                == RTUFraming.encode(unit: 1, pdu: [0x83, 0x02]))
+                == RTUFraming.encode(unit: 1, pdu: [0x83, 0x02])
+        )
         #expect(
             rtu(bus, unit: 1, .writeSingleRegister(address: 0x400F, value: 2))
-                == RTUFraming.encode(unit: 1, pdu: [0x86, 0x03]))
+                == RTUFraming.encode(unit: 1, pdu: [0x86, 0x03])
+        )
         #expect(
             rtu(bus, unit: 1, .writeSingleRegister(address: 0x400F, value: 10))
-                == RTUFraming.encode(unit: 1, request: .writeSingleRegister(address: 0x400F, value: 10)))
+                == RTUFraming.encode(unit: 1, request: .writeSingleRegister(address: 0x400F, value: 10))
+        )
     }
 
     @Test func broadcastWritesReachEveryMeterWithoutReply() throws {
@@ -66,17 +69,22 @@ import Testing
         #expect(rtu(try makeBus(faults: ModbusFaults(corruptCRC: true)), unit: 1, read) == corrupted)
         #expect(
             rtu(try makeBus(faults: ModbusFaults(echoRequest: true)), unit: 1, read) == RTUFraming.encode(
-                unit: 1, request: read) + clean)
+                unit: 1,
+                request: read
+            ) + clean
+        )
         let silent = try makeBus(faults: ModbusFaults(silentUnits: [1]))
         #expect(rtu(silent, unit: 1, .writeSingleRegister(address: 0x6048, value: 2)) == nil)
         #expect(silent.meters[0].settings.activeTariff == 2, "a silent unit still executes")
         #expect(rtu(silent, unit: 2, read) != nil)
         for code in [ExceptionCode.illegalDataAddress, .illegalDataValue] {
             let limited = try makeBus(
-                faults: ModbusFaults(maximumRegistersPerRead: 40, tooManyRegistersException: code))
+                faults: ModbusFaults(maximumRegistersPerRead: 40, tooManyRegistersException: code)
+            )
             #expect(
                 rtu(limited, unit: 1, .readHoldingRegisters(address: 0x6000, count: 42))
-                    == RTUFraming.encode(unit: 1, pdu: [0x83, code.rawValue]))
+                    == RTUFraming.encode(unit: 1, pdu: [0x83, code.rawValue])
+            )
             #expect(rtu(limited, unit: 1, .readHoldingRegisters(address: 0x6000, count: 40))?.count == 5 + 80)
         }
     }

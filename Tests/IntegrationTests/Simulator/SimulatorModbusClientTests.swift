@@ -14,7 +14,8 @@ import Testing
 
     /// Serves `configuration` (frozen clock), connects a client with `framing`, runs `body`, then stops both.
     func withClient(
-        _ configuration: SimulatorConfiguration, expectEcho: Bool = false,
+        _ configuration: SimulatorConfiguration,
+        expectEcho: Bool = false,
         _ body: (ModbusClient, SimulatorService) async throws -> Void
     ) async throws {
         let service = try SimulatorService(configuration: configuration, logger: logger, clock: { Self.now })
@@ -23,11 +24,18 @@ import Testing
         let framing: ModbusFraming
         if case .rtuOverTCP = configuration.endpoint { framing = .rtuOverTCP } else { framing = .tcp }
         let transport = try await TCPTransport.connect(
-            host: "127.0.0.1", port: try #require(service.port), timeout: .seconds(2))
+            host: "127.0.0.1",
+            port: try #require(service.port),
+            timeout: .seconds(2)
+        )
         let client = ModbusClient(
-            transport: transport, framing: framing, lineSettings: nil, timeout: .milliseconds(500),
+            transport: transport,
+            framing: framing,
+            lineSettings: nil,
+            timeout: .milliseconds(500),
             expectEcho: expectEcho,
-            logger: logger)
+            logger: logger
+        )
         do {
             try await body(client, service)
         } catch {
@@ -47,7 +55,10 @@ import Testing
             for row in RegisterTable.pro380.modbusReadable where expected[row.key] != nil {
                 let mapping = try #require(row.modbus)
                 let registers = try await client.readHoldingRegisters(
-                    unit: 1, address: mapping.address, count: mapping.count)
+                    unit: 1,
+                    address: mapping.address,
+                    count: mapping.count
+                )
                 #expect(try row.decodeModbus(registers) == expected[row.key], "\(row.key)")
                 checked += 1
             }
@@ -60,7 +71,9 @@ import Testing
 
     @Test func writesAndBroadcast() async throws {
         let configuration = SimulatorConfiguration(
-            endpoint: .tcp(host: "127.0.0.1", port: 0), meters: SimulatorConfiguration.meters(count: 2))
+            endpoint: .tcp(host: "127.0.0.1", port: 0),
+            meters: SimulatorConfiguration.meters(count: 2)
+        )
         try await withClient(configuration) { client, service in
             try await client.writeSingleRegister(unit: 2, address: 0x4011, value: 2)
             try await client.writeMultipleRegisters(unit: 2, address: 0x400D, values: [0x3DCC, 0xCCCD])
@@ -79,11 +92,17 @@ import Testing
 
     @Test func faultsAsTheClientSeesThem() async throws {
         let faults = ModbusFaults(
-            silentUnits: [2], strayLeadingByte: true, echoRequest: true, maximumRegistersPerRead: 10,
-            tooManyRegistersException: .illegalDataAddress)
+            silentUnits: [2],
+            strayLeadingByte: true,
+            echoRequest: true,
+            maximumRegistersPerRead: 10,
+            tooManyRegistersException: .illegalDataAddress
+        )
         let configuration = SimulatorConfiguration(
-            endpoint: .rtuOverTCP(host: "127.0.0.1", port: 0), meters: SimulatorConfiguration.meters(count: 2),
-            faults: faults)
+            endpoint: .rtuOverTCP(host: "127.0.0.1", port: 0),
+            meters: SimulatorConfiguration.meters(count: 2),
+            faults: faults
+        )
         try await withClient(configuration, expectEcho: true) { client, service in
             // The echo and the stray byte are skipped by the client.
             let serial = try await client.readHoldingRegisters(unit: 1, address: 0x4000, count: 2)

@@ -41,7 +41,9 @@ struct SimulatorServiceTests {
 
     @Test func modbusTCPServesSeveralMetersToPymodbus() async throws {
         let configuration = SimulatorConfiguration(
-            endpoint: .tcp(host: "127.0.0.1", port: 0), meters: SimulatorConfiguration.meters(count: 2))
+            endpoint: .tcp(host: "127.0.0.1", port: 0),
+            meters: SimulatorConfiguration.meters(count: 2)
+        )
         let service = try SimulatorService(configuration: configuration, logger: Logger(label: "test"))
         try await serving(service) {
             let answers = try await pymodbus(
@@ -61,7 +63,8 @@ struct SimulatorServiceTests {
                     ["unit": 1, "write_multiple": [0x6049, [0x3F80, 0x0000]]],
                     ["unit": 1, "write": [0x5002, 0x0001]],
                     ["unit": 1, "read": [0x400D, 4]],
-                ])
+                ]
+            )
             #expect(registers(answers[0]) == [0x1307, 0x0001])
             #expect(registers(answers[1]) == [0x1307, 0x0002])
             #expect(exception(answers[2]) == 2)
@@ -79,7 +82,9 @@ struct SimulatorServiceTests {
 
     @Test func modbusRTUOnAPseudoTerminal() async throws {
         let service = try SimulatorService(
-            configuration: SimulatorConfiguration(endpoint: .pseudoTerminal), logger: Logger(label: "test"))
+            configuration: SimulatorConfiguration(endpoint: .pseudoTerminal),
+            logger: Logger(label: "test")
+        )
         #expect(service.endpoint.hasPrefix("/dev/"))
         try await serving(service) {
             let answers = try await pymodbus(
@@ -89,7 +94,8 @@ struct SimulatorServiceTests {
                     ["unit": 1, "read": [0x4015, 1]],
                     ["unit": 1, "write": [0x6048, 12]],
                     ["unit": 1, "read": [0x6048, 1]],
-                ])
+                ]
+            )
             #expect(registers(answers[0]) == [0x1307, 0x0042])
             #expect(exception(answers[1]) == 2)
             #expect(registers(answers[3]) == [12])
@@ -101,7 +107,9 @@ struct SimulatorServiceTests {
         let service = try SimulatorService(configuration: configuration, logger: Logger(label: "test"))
         try await serving(service) {
             let answers = try await pymodbus(
-                service, [["unit": 1, "read": [0x4000, 3]], ["unit": 1, "read": [0x500A, 2]]])
+                service,
+                [["unit": 1, "read": [0x4000, 3]], ["unit": 1, "read": [0x500A, 2]]]
+            )
             #expect(registers(answers[0]) == [0x1307, 0x0042, 0x0380])
             #expect(exception(answers[1]) == 2)
         }
@@ -119,7 +127,8 @@ struct SimulatorServiceTests {
                     ["unit": 1, "write": [0x400F, 9]],
                     ["unit": 1, "write": [0x6048, 12]],
                     ["unit": 1, "read": [0x6048, 1]],
-                ])
+                ]
+            )
             #expect(registers(answers[2]) == [12])
         }
         let second = try SimulatorService(configuration: configuration, logger: Logger(label: "test"))
@@ -129,7 +138,8 @@ struct SimulatorServiceTests {
                 [
                     ["unit": 1, "read": [0x400F, 1]], ["unit": 1, "read": [0x6048, 1]],
                     ["unit": 1, "read": [0x4016, 1]],
-                ])
+                ]
+            )
             #expect(registers(answers[0]) == [9])
             #expect(registers(answers[1]) == [1])
             #expect(registers(answers[2]) == [1], "the restart counts as a power-down")

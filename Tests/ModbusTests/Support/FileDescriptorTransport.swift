@@ -1,9 +1,10 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Dispatch
 import SerialIO
 import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// A test-only `Transport` over a socket fd (one end of a `socketpair()` or a connected loopback TCP socket):
 /// real kernel bytes for the client tests until SerialIO's transports are merged. Blocking `poll`/`read` run on
@@ -26,7 +27,10 @@ final class FileDescriptorTransport: Transport {
     static func pair() -> (client: FileDescriptorTransport, peer: FileDescriptorTransport) {
         var fds: [Int32] = [0, 0]
         precondition(socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0, &fds) == 0, "socketpair failed")
-        return (FileDescriptorTransport(fd: fds[0], endpoint: "socketpair:client"), FileDescriptorTransport(fd: fds[1], endpoint: "socketpair:peer"))
+        return (
+            FileDescriptorTransport(fd: fds[0], endpoint: "socketpair:client"),
+            FileDescriptorTransport(fd: fds[1], endpoint: "socketpair:peer")
+        )
     }
 
     /// A transport connected to 127.0.0.1:`port`.
@@ -38,7 +42,9 @@ final class FileDescriptorTransport: Transport {
         address.sin_port = UInt16(port).bigEndian
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         let result = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
         }
         guard result == 0 else {
             let error = errno
@@ -54,7 +60,9 @@ final class FileDescriptorTransport: Transport {
         try await run {
             var offset = 0
             while offset < bytes.count {
-                let n = bytes[offset...].withUnsafeBytes { Glibc.send(self.fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+                let n = bytes[offset...].withUnsafeBytes {
+                    Glibc.send(self.fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL))
+                }
                 if n < 0 {
                     if errno == EINTR { continue }
                     throw TransportError.systemCall(endpoint: self.endpoint, call: "send", errno: errno)
@@ -71,7 +79,9 @@ final class FileDescriptorTransport: Transport {
             let milliseconds = Int32(clamping: seconds * 1000 + attoseconds / 1_000_000_000_000_000 + 1)
             var ready: Int32
             repeat { ready = poll(&pollfd, 1, milliseconds) } while ready < 0 && errno == EINTR
-            guard ready >= 0 else { throw TransportError.systemCall(endpoint: self.endpoint, call: "poll", errno: errno) }
+            guard ready >= 0 else {
+                throw TransportError.systemCall(endpoint: self.endpoint, call: "poll", errno: errno)
+            }
             guard ready > 0 else { throw TransportError.timeout(endpoint: self.endpoint) }
             var buffer = [UInt8](repeating: 0, count: maxCount)
             let n = buffer.withUnsafeMutableBytes { Glibc.recv(self.fd, $0.baseAddress, maxCount, 0) }
@@ -84,7 +94,8 @@ final class FileDescriptorTransport: Transport {
     func discardInput() async throws {
         try await run {
             var buffer = [UInt8](repeating: 0, count: 512)
-            while buffer.withUnsafeMutableBytes({ Glibc.recv(self.fd, $0.baseAddress, 512, Int32(MSG_DONTWAIT)) }) > 0 {}
+            while buffer.withUnsafeMutableBytes({ Glibc.recv(self.fd, $0.baseAddress, 512, Int32(MSG_DONTWAIT)) }) > 0 {
+            }
         }
     }
 

@@ -33,14 +33,23 @@ struct ScriptedPeer {
 /// A client and its scripted peer on a fresh socketpair; the peer script runs beside the client's calls in a task
 /// group (mqtt-nio's `withTest` shape), and both ends are closed afterwards.
 func withClientAndPeer<T: Sendable>(
-    framing: ModbusFraming = .rtu, timeout: Duration = .seconds(2), requestGap: Duration = .zero, expectEcho: Bool = false,
+    framing: ModbusFraming = .rtu,
+    timeout: Duration = .seconds(2),
+    requestGap: Duration = .zero,
+    expectEcho: Bool = false,
     peer script: @escaping @Sendable (inout ScriptedPeer) async throws -> Void,
     client body: @Sendable (ModbusClient) async throws -> T
 ) async throws -> T {
     let (clientEnd, peerEnd) = FileDescriptorTransport.pair()
     let client = ModbusClient(
-        transport: clientEnd, framing: framing, lineSettings: framing == .rtu ? LineSettings(baudRate: 115_200) : nil,
-        timeout: timeout, requestGap: requestGap, expectEcho: expectEcho, logger: Logger(label: "modbus-test"))
+        transport: clientEnd,
+        framing: framing,
+        lineSettings: framing == .rtu ? LineSettings(baudRate: 115_200) : nil,
+        timeout: timeout,
+        requestGap: requestGap,
+        expectEcho: expectEcho,
+        logger: Logger(label: "modbus-test")
+    )
     defer {
         Task {
             await clientEnd.close()

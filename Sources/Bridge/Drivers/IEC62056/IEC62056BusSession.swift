@@ -30,11 +30,17 @@ package final class IEC62056BusSession: BusSession {
 
     /// A session on a transport `open` makes (tests, other links), with an explicit client configuration.
     package init(
-        _ bus: BusConfiguration, clientConfiguration: IEC62056ClientConfiguration, logger: Logger,
+        _ bus: BusConfiguration,
+        clientConfiguration: IEC62056ClientConfiguration,
+        logger: Logger,
         open: @escaping IEC62056Line.Opener
     ) {
         let line = IEC62056Line(
-            endpoint: bus.link.endpoint, configuration: clientConfiguration, logger: logger, open: open)
+            endpoint: bus.link.endpoint,
+            configuration: clientConfiguration,
+            logger: logger,
+            open: open
+        )
         let gate = BusGate()
         self.name = bus.name
         self.line = line
@@ -43,7 +49,12 @@ package final class IEC62056BusSession: BusSession {
             var meterLogger = logger
             meterLogger[metadataKey: "meter"] = "\(meter.name)"
             let driver = IEC62056MeterDriver(
-                meter: meter.name, deviceAddress: meter.deviceAddress, line: line, gate: gate, logger: meterLogger)
+                meter: meter.name,
+                deviceAddress: meter.deviceAddress,
+                line: line,
+                gate: gate,
+                logger: meterLogger
+            )
             return BusMeter(configuration: meter, driver: driver)
         }
     }
@@ -52,7 +63,8 @@ package final class IEC62056BusSession: BusSession {
     ///
     /// The inter-character timeout is the bus's `timeout` (default 1500 ms, the standard's ta).
     static func link(
-        _ bus: BusConfiguration, logger: Logger
+        _ bus: BusConfiguration,
+        logger: Logger
     ) -> (configuration: IEC62056ClientConfiguration, open: IEC62056Line.Opener)? {
         var configuration = IEC62056ClientConfiguration()
         configuration.interCharacterTimeout = bus.timeout

@@ -78,7 +78,8 @@ package actor IEC62056Line {
         if learned != (policies[key] ?? .switchToOffered) {
             logger.notice(
                 "meter keeps talking at the sign-on speed: reading it without a speed switch from now on",
-                metadata: ["endpoint": "\(endpoint)", "device_address": "\(deviceAddress ?? "-")"])
+                metadata: ["endpoint": "\(endpoint)", "device_address": "\(deviceAddress ?? "-")"]
+            )
         }
         policies[key] = learned
     }

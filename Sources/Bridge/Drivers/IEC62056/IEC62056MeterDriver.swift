@@ -26,8 +26,12 @@ package actor IEC62056MeterDriver: MeterDriver {
 
     /// A driver for the meter `meter` at `deviceAddress` (`nil`: the only meter at the head) on `line`.
     package init(
-        meter: String, deviceAddress: String?, line: IEC62056Line, gate: BusGate,
-        table: RegisterTable = .pro380, logger: Logger
+        meter: String,
+        deviceAddress: String?,
+        line: IEC62056Line,
+        gate: BusGate,
+        table: RegisterTable = .pro380,
+        logger: Logger
     ) {
         self.meter = meter
         self.deviceAddress = deviceAddress

@@ -43,7 +43,8 @@ package struct OBISReadingMapper: Sendable {
                         ReadFailure(
                             keys: [definition.key],
                             reason: "\(dataSet.address) value \(value) \(definition.unit ?? "") is implausible; refused"
-                        ))
+                        )
+                    )
                     continue
                 }
                 taken.insert(definition.key)
@@ -54,7 +55,8 @@ package struct OBISReadingMapper: Sendable {
             guard !taken.contains(key) else { continue }
             taken.insert(key)
             result.readings.append(
-                Reading(key: key, value: Self.fallbackValue(normalized), unit: normalized.unit, time: time))
+                Reading(key: key, value: Self.fallbackValue(normalized), unit: normalized.unit, time: time)
+            )
         }
         return result
     }

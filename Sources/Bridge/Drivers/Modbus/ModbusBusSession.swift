@@ -20,7 +20,13 @@ struct ModbusBusSession: BusSession {
             meterLogger[metadataKey: "meter"] = "\(meter.name)"
             return BusMeter(
                 configuration: meter,
-                driver: ModbusMeterDriver(configuration: meter, line: line, logger: meterLogger, aloneOnBus: bus.meters.count == 1))
+                driver: ModbusMeterDriver(
+                    configuration: meter,
+                    line: line,
+                    logger: meterLogger,
+                    aloneOnBus: bus.meters.count == 1
+                )
+            )
         }
     }
 

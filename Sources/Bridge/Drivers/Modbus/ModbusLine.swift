@@ -25,7 +25,10 @@ actor ModbusLine {
 
     /// Runs `body` with the client while holding the bus.
     /// - Throws: `TransportError` when the line cannot be opened; whatever `body` throws.
-    func transaction<T: Sendable>(priority: BusGate.Priority, _ body: @Sendable (ModbusClient) async throws -> T) async throws -> T {
+    func transaction<T: Sendable>(
+        priority: BusGate.Priority,
+        _ body: @Sendable (ModbusClient) async throws -> T
+    ) async throws -> T {
         try await gate.withTransaction(priority: priority) {
             let client = try await openClient()
             do {
@@ -82,11 +85,21 @@ actor ModbusLine {
                 transport = try await TCPTransport.connect(host: host, port: port, timeout: bus.timeout)
                 framing = .rtuOverTCP
             default:
-                throw TransportError.unsupportedSetting(endpoint: bus.link.endpoint, setting: bus.link.configKey, reason: "not a Modbus bus")
+                throw TransportError.unsupportedSetting(
+                    endpoint: bus.link.endpoint,
+                    setting: bus.link.configKey,
+                    reason: "not a Modbus bus"
+                )
             }
             let client = ModbusClient(
-                transport: transport, framing: framing, lineSettings: lineSettings, timeout: bus.timeout,
-                requestGap: bus.requestGap, expectEcho: bus.echo, logger: logger)
+                transport: transport,
+                framing: framing,
+                lineSettings: lineSettings,
+                timeout: bus.timeout,
+                requestGap: bus.requestGap,
+                expectEcho: bus.echo,
+                logger: logger
+            )
             self.client = client
             if openFailureLogged { logger.notice("\(bus.link.endpoint) is open again") }
             openFailureLogged = false

@@ -19,13 +19,16 @@ extension ModbusMeterDriver {
         if command.key == "baud_rate" || command.key == "parity" {
             guard aloneOnBus else {
                 throw CommandError.unsafe(
-                    "\(command.key) is refused: other meters share this bus and would be cut off; change it with the meter alone on its bus")
+                    "\(command.key) is refused: other meters share this bus and would be cut off; change it with the meter alone on its bus"
+                )
             }
             guard var settings = await line.currentLineSettings else {
                 throw CommandError.unsafe("\(command.key) can only be changed on a serial (modbus_rtu) bus")
             }
             if case .integer(let baud) = command.value { settings.baudRate = baud }
-            if case .named(let name, _) = command.value { settings.parity = LineSettings.Parity(rawValue: name) ?? settings.parity }
+            if case .named(let name, _) = command.value {
+                settings.parity = LineSettings.Parity(rawValue: name) ?? settings.parity
+            }
             newLineSettings = settings
         }
         let unit = self.unit
@@ -51,14 +54,23 @@ extension ModbusMeterDriver {
         }
         if command.key == "modbus_id", case .integer(let newID) = command.value {
             self.unit = UInt8(newID)
-            notice = "the bridge follows the meter to address \(newID): update address: \(newID) for meter \(configuration.name) in the config file"
+            notice =
+                "the bridge follows the meter to address \(newID): update address: \(newID) for meter \(configuration.name) in the config file"
         }
         return try await confirm(command, mapping: mapping, notice: notice)
     }
 
     /// Reads the written register back and compares it with the command.
-    private func confirm(_ command: MeterCommand, mapping: ModbusMapping, notice: String?) async throws -> CommandConfirmation {
-        let block = ReadBlock(address: mapping.address, count: mapping.count, spans: [RegisterSpan(address: mapping.address, count: mapping.count)])
+    private func confirm(
+        _ command: MeterCommand,
+        mapping: ModbusMapping,
+        notice: String?
+    ) async throws -> CommandConfirmation {
+        let block = ReadBlock(
+            address: mapping.address,
+            count: mapping.count,
+            spans: [RegisterSpan(address: mapping.address, count: mapping.count)]
+        )
         let registers: [UInt16]
         do {
             registers = try await readBlock(block, priority: .command)
@@ -77,28 +89,41 @@ extension ModbusMeterDriver {
         }
         var detail = "read back \(readBack.description)"
         if mapping.dataType == .tariff, let raw = registers.first {
-            detail += RegisterDefinition.tariffIsVolatile(raw) ? " (not saved: the meter falls back after a restart)" : " (saved)"
+            detail +=
+                RegisterDefinition.tariffIsVolatile(raw)
+                ? " (not saved: the meter falls back after a restart)" : " (saved)"
         }
         let reading = Reading(key: command.key, value: readBack, unit: command.definition.unit, time: Date())
         return CommandConfirmation(readings: [reading], detail: detail, notice: notice)
     }
 
     /// The function 06 or 16 request for a validated command.
-    static func request(for command: MeterCommand, mapping: ModbusMapping, encoding: ModbusWriteEncoding) throws -> ModbusRequest {
+    static func request(
+        for command: MeterCommand,
+        mapping: ModbusMapping,
+        encoding: ModbusWriteEncoding
+    ) throws -> ModbusRequest {
         guard let number = command.value.decimalValue else {
             throw CommandError.notSupported(key: command.key, protocolName: "Modbus")
         }
         let integer = NSDecimalNumber(decimal: number).intValue
         switch encoding {
         case .signed, .namedCode, .tariff:
-            guard let value = Int16(exactly: integer) else { throw CommandError.unsafe("\(integer) does not fit a register") }
+            guard let value = Int16(exactly: integer) else {
+                throw CommandError.unsafe("\(integer) does not fit a register")
+            }
             return .writeSingleRegister(address: mapping.address, value: UInt16(bitPattern: value))
         case .bcd:
-            guard let value = BCD.encodeRegister(integer) else { throw CommandError.unsafe("\(integer) is not a 4-digit BCD value") }
+            guard let value = BCD.encodeRegister(integer) else {
+                throw CommandError.unsafe("\(integer) is not a 4-digit BCD value")
+            }
             return .writeSingleRegister(address: mapping.address, value: value)
         case .float:
             let bits = Float(NSDecimalNumber(decimal: number).doubleValue).bitPattern
-            return .writeMultipleRegisters(address: mapping.address, values: [UInt16(bits >> 16), UInt16(bits & 0xFFFF)])
+            return .writeMultipleRegisters(
+                address: mapping.address,
+                values: [UInt16(bits >> 16), UInt16(bits & 0xFFFF)]
+            )
         }
     }
 

@@ -81,11 +81,17 @@ actor ModbusMeterDriver: MeterDriver {
                 case .exception(_, .illegalDataAddress):
                     outcome.meterAnswered = true
                     counters.exceptions += 1
-                    queue.insert(contentsOf: apply(plan.recordException02(block, at: .now), block, wanted, &outcome, error), at: 0)
+                    queue.insert(
+                        contentsOf: apply(plan.recordException02(block, at: .now), block, wanted, &outcome, error),
+                        at: 0
+                    )
                 case .exception(_, .illegalDataValue):
                     outcome.meterAnswered = true
                     counters.exceptions += 1
-                    queue.insert(contentsOf: apply(plan.recordException03(block, at: .now), block, wanted, &outcome, error), at: 0)
+                    queue.insert(
+                        contentsOf: apply(plan.recordException03(block, at: .now), block, wanted, &outcome, error),
+                        at: 0
+                    )
                 case .exception:
                     outcome.meterAnswered = true
                     counters.exceptions += 1
@@ -113,7 +119,9 @@ actor ModbusMeterDriver: MeterDriver {
             }
         }
         abandon(&queue, &outcome, reason: "transaction budget of a poll used up")
-        if outcome.meterAnswered && reverseOrder && !outcome.failures.contains(where: { $0.reason.contains("meter not answering") }) {
+        if outcome.meterAnswered && reverseOrder
+            && !outcome.failures.contains(where: { $0.reason.contains("meter not answering") })
+        {
             reverseOrder = false
         }
         return outcome
@@ -125,7 +133,12 @@ actor ModbusMeterDriver: MeterDriver {
         counters.transactions += 1
         let started = ContinuousClock.now
         let registers = try await line.transaction(priority: priority) { client in
-            try await client.readHoldingRegisters(unit: unit, address: block.address, count: block.count, requestGap: gap)
+            try await client.readHoldingRegisters(
+                unit: unit,
+                address: block.address,
+                count: block.count,
+                requestGap: gap
+            )
         }
         counters.lastRoundTripMilliseconds = Self.milliseconds(ContinuousClock.now - started)
         return registers
@@ -142,7 +155,10 @@ actor ModbusMeterDriver: MeterDriver {
     }
 
     private func apply(
-        _ decision: ReadPlanDecision, _ block: ReadBlock, _ wanted: (RegisterDefinition) -> Bool, _ outcome: inout PollOutcome,
+        _ decision: ReadPlanDecision,
+        _ block: ReadBlock,
+        _ wanted: (RegisterDefinition) -> Bool,
+        _ outcome: inout PollOutcome,
         _ error: ModbusError
     ) -> [ReadBlock] {
         switch decision {
@@ -169,7 +185,12 @@ actor ModbusMeterDriver: MeterDriver {
         ReadFailure(keys: block.spans.compactMap { rowsBySpan[$0]?.key }, reason: reason)
     }
 
-    private func decode(_ block: ReadBlock, _ registers: [UInt16], into outcome: inout PollOutcome, selecting wanted: (RegisterDefinition) -> Bool) {
+    private func decode(
+        _ block: ReadBlock,
+        _ registers: [UInt16],
+        into outcome: inout PollOutcome,
+        selecting wanted: (RegisterDefinition) -> Bool
+    ) {
         let time = Date()
         for span in block.spans {
             guard let row = rowsBySpan[span], let slice = block.registers(of: span, in: registers) else { continue }

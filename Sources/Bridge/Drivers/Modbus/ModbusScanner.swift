@@ -15,7 +15,10 @@ package enum ModbusScanner {
     /// Asks units `addresses` (default 1...247) in turn; `progress` is called after each.
     /// - Throws: `TransportError` when the bus cannot be opened.
     package static func scan(
-        link: BusLink, addresses: ClosedRange<Int> = 1...247, timeout: Duration = .milliseconds(150), logger: Logger,
+        link: BusLink,
+        addresses: ClosedRange<Int> = 1...247,
+        timeout: Duration = .milliseconds(150),
+        logger: Logger,
         progress: @Sendable (Int, Found?) -> Void = { _, _ in }
     ) async throws -> [Found] {
         guard let serial = RegisterTable.pro380["serial_number"], let mapping = serial.modbus else { return [] }
@@ -29,7 +32,9 @@ package enum ModbusScanner {
                 let registers = try await line.transaction(priority: .poll) { client in
                     try await client.readHoldingRegisters(unit: unit, address: mapping.address, count: mapping.count)
                 }
-                if case .text(let text) = try serial.decodeModbus(registers) { result = Found(address: address, serialNumber: text) }
+                if case .text(let text) = try serial.decodeModbus(registers) {
+                    result = Found(address: address, serialNumber: text)
+                }
             } catch ModbusError.timeout {
                 result = nil
             } catch let error as TransportError {
@@ -50,13 +55,20 @@ package enum ModbusScanner {
         var lines = ["buses:", "  - name: scanned"]
         switch link {
         case .modbusRTU(let device, let settings):
-            lines.append("    modbus_rtu: {device: \(device), baud: \(settings.baudRate), parity: \(settings.parity.rawValue), stop_bits: \(settings.stopBits)}")
+            lines.append(
+                "    modbus_rtu: {device: \(device), baud: \(settings.baudRate), parity: \(settings.parity.rawValue), stop_bits: \(settings.stopBits)}"
+            )
         case .modbusTCP(let host, let port): lines.append("    modbus_tcp: {host: \(host), port: \(port)}")
-        case .modbusRTUOverTCP(let host, let port): lines.append("    modbus_rtu_over_tcp: {host: \(host), port: \(port)}")
+        case .modbusRTUOverTCP(let host, let port):
+            lines.append("    modbus_rtu_over_tcp: {host: \(host), port: \(port)}")
         default: break
         }
         lines.append("    meters:")
-        for meter in found { lines.append("      - {name: meter-\(meter.serialNumber == "?" ? String(meter.address) : meter.serialNumber), address: \(meter.address)}") }
+        for meter in found {
+            lines.append(
+                "      - {name: meter-\(meter.serialNumber == "?" ? String(meter.address) : meter.serialNumber), address: \(meter.address)}"
+            )
+        }
         return lines.joined(separator: "\n")
     }
 }
