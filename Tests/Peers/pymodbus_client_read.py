@@ -52,10 +52,10 @@ def run(client, operations):
 def main():
     if sys.argv[1] in ("tcp", "rtu-over-tcp"):
         framer = FramerType.SOCKET if sys.argv[1] == "tcp" else FramerType.RTU
-        client = ModbusTcpClient(sys.argv[2], port=int(sys.argv[3]), framer=framer, timeout=2, retries=0)
+        client = ModbusTcpClient(sys.argv[2], port=int(sys.argv[3]), framer=framer, timeout=5, retries=0)
         operations = json.loads(sys.argv[4])
     else:
-        client = ModbusSerialClient(sys.argv[2], baudrate=9600, parity="N", stopbits=1, bytesize=8, timeout=1, retries=0)
+        client = ModbusSerialClient(sys.argv[2], baudrate=9600, parity="N", stopbits=1, bytesize=8, timeout=4, retries=0)
         operations = json.loads(sys.argv[3])
     if not client.connect():
         print(json.dumps([{"error": "cannot connect"}]))

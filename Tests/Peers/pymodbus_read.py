@@ -26,7 +26,7 @@ def main():
     p.add_argument("--baud", type=int, default=9600)
     p.add_argument("--parity", choices=["N", "E", "O"], default="N")
     p.add_argument("--unit", type=int, default=1)
-    p.add_argument("--timeout", type=float, default=2.0)
+    p.add_argument("--timeout", type=float, default=5.0)
     p.add_argument("ranges", nargs="+")
     args = p.parse_args()
     if args.tcp:

@@ -202,7 +202,7 @@ let pro380ModbusKeys: [String] = RegisterTable.pro380.modbusReadable.filter { !$
 @discardableResult
 func eventually(
     _ what: @autoclosure () -> String,
-    timeout: Duration = .seconds(8),
+    timeout: Duration = .seconds(20),
     sourceLocation: SourceLocation = #_sourceLocation,
     _ condition: () async throws -> Bool
 ) async rethrows -> Bool {

@@ -12,7 +12,7 @@ import Testing
     static func options(primary: ClosedRange<UInt8>?) -> MBusScanner.Options {
         var options = MBusScanner.Options()
         options.primaryAddresses = primary
-        options.timeout = .milliseconds(150)
+        options.timeout = .milliseconds(400)
         return options
     }
 

@@ -70,6 +70,6 @@ struct MBusSimulatorHarness {
         } else {
             link = .mbusSerial(device: server.endpoint, settings: LineSettings(baudRate: 2400))
         }
-        return BusConfiguration(name: "mbus", link: link, timeout: .milliseconds(300), meters: meters)
+        return BusConfiguration(name: "mbus", link: link, timeout: .seconds(2), meters: meters)
     }
 }
