@@ -1,5 +1,6 @@
 import IEC62056
 import SerialIO
+import TestSupport
 import Testing
 
 /// The client over a real socketpair with a scripted meter on the other end, run side by side in a task group.
@@ -25,7 +26,7 @@ import Testing
         configuration: IEC62056ClientConfiguration = quick,
         _ body: @Sendable @escaping (IEC62056Client) async throws -> T
     ) async throws -> (result: Result<T, any Error>, heard: [HHUMessage], client: SocketPairTransport) {
-        let (clientEnd, peerEnd) = SocketPairTransport.makePair()
+        let (clientEnd, peerEnd) = SocketPairTransport.makePair(line: Self.signOn)
         let client = IEC62056Client(transport: clientEnd, configuration: configuration)
         async let heard = meter.run(on: peerEnd)
         let result: Result<T, any Error>
@@ -96,7 +97,7 @@ import Testing
     }
 
     @Test func namesTheIdentificationPhaseWhenNoMeterAnswers() async throws {
-        let (clientEnd, peerEnd) = SocketPairTransport.makePair()
+        let (clientEnd, peerEnd) = SocketPairTransport.makePair(line: Self.signOn)
         let client = IEC62056Client(transport: clientEnd, configuration: Self.quick)
         await #expect(throws: IEC62056Error.timeout(.identification)) { try await client.readout() }
         await clientEnd.close()

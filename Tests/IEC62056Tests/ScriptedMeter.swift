@@ -1,5 +1,6 @@
 import IEC62056
 import SerialIO
+import TestSupport
 
 #if canImport(Glibc)
 import Glibc

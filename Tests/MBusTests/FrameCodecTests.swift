@@ -1,3 +1,4 @@
+import TestSupport
 import Testing
 
 @testable import MBus
@@ -69,17 +70,18 @@ import Testing
         #expect(hexString(MBusFrameEncoder.encode(vector.frame)) == vector.wire)
     }
 
-    @Test(arguments: manualVectors, DecoderVerifier.Feeding.allCases)
-    func decodesManualFrame(_ vector: Vector, feeding: DecoderVerifier.Feeding) throws {
-        let results = DecoderVerifier.frames(bytes(vector.wire), feeding: feeding)
-        #expect(results.map { try? $0.get() } == [vector.frame])
+    @Test(arguments: manualVectors)
+    func decodesManualFrame(_ vector: Vector) {
+        let failures = DecoderVerifier.verify(
+            [(bytes(vector.wire), [vector.frame])],
+            makeDecoder: { MBusFrameDecoder() }
+        )
+        #expect(failures == [])
     }
 
-    @Test(arguments: DecoderVerifier.Feeding.allCases)
-    func decodesConcatenatedFrames(feeding: DecoderVerifier.Feeding) {
-        let stream = Self.manualVectors.flatMap { bytes($0.wire) }
-        let decoded = DecoderVerifier.frames(stream, feeding: feeding).map { try? $0.get() }
-        #expect(decoded == Self.manualVectors.map(\.frame))
+    @Test func decodesConcatenatedFrames() {
+        let vectors = Self.manualVectors.map { (input: bytes($0.wire), frames: [$0.frame]) }
+        #expect(DecoderVerifier.verify(vectors, makeDecoder: { MBusFrameDecoder() }) == [])
     }
 
     @Test func needsMoreBytesForPartialFrames() throws {

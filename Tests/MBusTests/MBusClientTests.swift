@@ -1,5 +1,6 @@
 import Foundation
 import SerialIO
+import TestSupport
 import Testing
 
 @testable import MBus
@@ -17,7 +18,7 @@ import Testing
         configuration: MBusClientConfiguration = fast,
         _ body: @Sendable (MBusClient, SocketPairTransport) async throws -> T
     ) async throws -> (Result<T, any Error>, [MBusFrame]) {
-        let (master, slave) = SocketPairTransport.pair()
+        let (master, slave) = SocketPairTransport.makePair()
         let peer = Task { try await ScriptedPeer.run(slave, replies: replies) }
         let client = MBusClient(transport: master, configuration: configuration)
         let result: Result<T, any Error>

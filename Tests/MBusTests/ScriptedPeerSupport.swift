@@ -18,6 +18,21 @@ struct MBusFrameDecoderBox {
     }
 }
 
+/// A scripted M-Bus slave on the other end: for each step it reads one frame, records it and sends the reply
+/// bytes (none = stays silent).
+enum ScriptedPeer {
+    static func run(_ transport: any Transport, replies: [[UInt8]]) async throws -> [MBusFrameRecord] {
+        var decoder = MBusFrameDecoderBox()
+        var received: [MBusFrameRecord] = []
+        for reply in replies {
+            let frame = try await decoder.nextFrame(from: transport)
+            received.append(frame)
+            if !reply.isEmpty { try await transport.write(reply) }
+        }
+        return received
+    }
+}
+
 /// A RSP_UD telegram from address `address` with the given access number and records.
 func telegram(
     address: UInt8 = 5,

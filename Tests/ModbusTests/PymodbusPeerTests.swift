@@ -19,7 +19,7 @@ struct PymodbusPeerTests {
             script: "pymodbus_pro380.py",
             arguments: ["--tcp", "\(port)", "--framer", framing == .tcp ? "socket" : "rtu"] + arguments
         )
-        let transport = try FileDescriptorTransport.connect(port: port)
+        let transport = try await TCPTransport.connect(host: "127.0.0.1", port: port, timeout: .seconds(5))
         let client = ModbusClient(
             transport: transport,
             framing: framing,

@@ -1,3 +1,5 @@
+import SerialIO
+
 /// Decodes the data message `STX Data block ! CR LF ETX BCC` from received bytes, one step at a time.
 ///
 /// Single-step contract (NIO `SingleStepByteToMessageDecoder`): `append(_:)` what the transport delivered (lines
@@ -18,30 +20,30 @@ package struct DataMessageDecoder: Sendable {
 
     /// Adds received bytes.
     package mutating func append(_ bytes: some Sequence<UInt8>) {
-        buffer.append(bytes)
+        buffer.appendSevenBit(bytes)
     }
 
     /// Whether an STX has been received and its message is not complete yet.
-    package var hasPartialMessage: Bool { buffer.readable.first == ControlCharacter.stx }
+    package var hasPartialMessage: Bool { buffer.unread.first == ControlCharacter.stx }
 
     /// The next data message, or `nil` when more bytes are needed.
     /// - Throws: `IEC62056Error.bccMismatch` (the message is consumed and discarded), `.malformedDataMessage` (no
     ///   `!` CR LF before ETX, a second STX before ETX), `.malformedDataLine`, `.messageTooLong`.
     package mutating func decode() throws -> DataMessage? {
-        let readable = buffer.readable
+        let readable = buffer.unread
         guard let stx = readable.firstIndex(of: ControlCharacter.stx) else {
-            buffer.consumeAll()
+            buffer.removeAll()
             return nil
         }
         buffer.consume(upTo: stx)
-        let body = buffer.readable.dropFirst()
+        let body = buffer.unread.dropFirst()
         guard let etx = body.firstIndex(of: ControlCharacter.etx) else {
             if let second = body.firstIndex(of: ControlCharacter.stx) {
                 buffer.consume(upTo: second)
                 throw IEC62056Error.malformedDataMessage(reason: "a second STX before ETX")
             }
-            if buffer.readable.count > maximumLength {
-                buffer.consumeAll()
+            if buffer.unread.count > maximumLength {
+                buffer.removeAll()
                 throw IEC62056Error.messageTooLong(limit: maximumLength)
             }
             return nil
@@ -51,8 +53,8 @@ package struct DataMessageDecoder: Sendable {
             throw IEC62056Error.malformedDataMessage(reason: "a second STX before ETX")
         }
         let bccIndex = etx + 1
-        guard bccIndex < buffer.readable.endIndex else { return nil }
-        let received = buffer.readable[bccIndex]
+        guard bccIndex < buffer.unread.endIndex else { return nil }
+        let received = buffer.unread[bccIndex]
         let computed = BCC.compute(body[...etx])
         let block = Array(body[..<etx])
         buffer.consume(upTo: bccIndex + 1)

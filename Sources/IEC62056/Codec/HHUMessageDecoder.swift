@@ -1,3 +1,5 @@
+import SerialIO
+
 /// A message a meter receives from the HHU (hand-held unit: the bridge, an optical head) in a mode C readout.
 package enum HHUMessage: Sendable, Equatable, Hashable {
     /// `/?address!` CR LF: sign on.
@@ -17,28 +19,28 @@ package struct HHUMessageDecoder: Sendable {
 
     /// Adds received bytes.
     package mutating func append(_ bytes: some Sequence<UInt8>) {
-        buffer.append(bytes)
+        buffer.appendSevenBit(bytes)
     }
 
     /// The next request or option select message, or `nil` when more bytes are needed.
     /// - Throws: `IEC62056Error.messageTooLong` when a line grows past 64 bytes without CR LF.
     package mutating func decode() throws -> HHUMessage? {
         while true {
-            let readable = buffer.readable
+            let readable = buffer.unread
             guard let start = readable.firstIndex(where: { $0 == ControlCharacter.start || $0 == ControlCharacter.ack })
             else {
-                buffer.consumeAll()
+                buffer.removeAll()
                 return nil
             }
             buffer.consume(upTo: start)
             guard let lineEnd = buffer.indexOfLineEnd(from: start) else {
-                if buffer.readable.count > 64 {
-                    buffer.consumeAll()
+                if buffer.unread.count > 64 {
+                    buffer.removeAll()
                     throw IEC62056Error.messageTooLong(limit: 64)
                 }
                 return nil
             }
-            let line = Array(buffer.readable.prefix(lineEnd - start))
+            let line = Array(buffer.unread.prefix(lineEnd - start))
             buffer.consume(upTo: lineEnd + 2)
             if let request = RequestMessage(line: line) { return .request(request) }
             if let select = OptionSelectMessage(line: line) { return .optionSelect(select) }

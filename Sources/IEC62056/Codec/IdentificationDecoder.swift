@@ -1,3 +1,5 @@
+import SerialIO
+
 /// Decodes the identification message from received bytes, one step at a time.
 ///
 /// Single-step contract (NIO `SingleStepByteToMessageDecoder`): `append(_:)` what the transport delivered, then
@@ -14,7 +16,7 @@ package struct IdentificationDecoder: Sendable {
 
     /// Adds received bytes.
     package mutating func append(_ bytes: some Sequence<UInt8>) {
-        buffer.append(bytes)
+        buffer.appendSevenBit(bytes)
     }
 
     /// The next identification message, or `nil` when more bytes are needed.
@@ -22,20 +24,20 @@ package struct IdentificationDecoder: Sendable {
     ///   `.messageTooLong` when no CR LF follows the start character within `maximumLength` bytes.
     package mutating func decode() throws -> IdentificationMessage? {
         while true {
-            let readable = buffer.readable
+            let readable = buffer.unread
             guard let start = readable.firstIndex(of: ControlCharacter.start) else {
-                buffer.consumeAll()
+                buffer.removeAll()
                 return nil
             }
             buffer.consume(upTo: start)
             guard let lineEnd = buffer.indexOfLineEnd(from: start) else {
-                if buffer.readable.count > Self.maximumLength {
-                    buffer.consumeAll()
+                if buffer.unread.count > Self.maximumLength {
+                    buffer.removeAll()
                     throw IEC62056Error.messageTooLong(limit: Self.maximumLength)
                 }
                 return nil
             }
-            let line = Array(buffer.readable.prefix(lineEnd - start))
+            let line = Array(buffer.unread.prefix(lineEnd - start))
             buffer.consume(upTo: lineEnd + 2)
             if RequestMessage(line: line) != nil { continue }
             return try IdentificationMessage(line: line)

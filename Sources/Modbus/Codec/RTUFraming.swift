@@ -1,3 +1,5 @@
+import SerialIO
+
 /// The RTU envelope: `unit | PDU | CRC lo | CRC hi` (Modbus over Serial Line V1.02, 2.5.1), used on serial
 /// lines and, unchanged, for RTU over TCP.
 package enum RTUFraming {

@@ -1,3 +1,5 @@
+import SerialIO
+
 /// The Modbus TCP envelope: a 7-byte MBAP header and the PDU, no CRC.
 ///
 /// `transaction id (2) | protocol id 0x0000 (2) | length (2) = 1 + PDU bytes | unit (1) | PDU`, big-endian.

@@ -1,15 +1,16 @@
 import Logging
 import Modbus
 import SerialIO
+import TestSupport
 
 /// The device end of a socketpair in client tests: reads whole requests with the server-side decoders and writes
 /// whatever bytes the test scripts (good replies, stray bytes, echoes, stale frames).
 struct ScriptedPeer {
-    let transport: FileDescriptorTransport
+    let transport: SocketPairTransport
     private var rtu = RTURequestDecoder()
     private var tcp = TCPRequestDecoder()
 
-    init(_ transport: FileDescriptorTransport) { self.transport = transport }
+    init(_ transport: SocketPairTransport) { self.transport = transport }
 
     /// The next RTU request.
     mutating func nextRTURequest() async throws -> ModbusADU<ModbusServerRequest> {
@@ -40,7 +41,7 @@ func withClientAndPeer<T: Sendable>(
     peer script: @escaping @Sendable (inout ScriptedPeer) async throws -> Void,
     client body: @Sendable (ModbusClient) async throws -> T
 ) async throws -> T {
-    let (clientEnd, peerEnd) = FileDescriptorTransport.pair()
+    let (clientEnd, peerEnd) = SocketPairTransport.makePair()
     let client = ModbusClient(
         transport: clientEnd,
         framing: framing,
