@@ -86,6 +86,17 @@ import Testing
         #expect(messages.map(\.identification) == ["ZMD120APt.G03"])
     }
 
+    /// More noise before `/` than after it: dropping the noise compacts the buffer, and the line must still be found.
+    @Test func decodesAfterLongNoiseInOneRead() throws {
+        let noise = [UInt8](repeating: 0x55, count: 40)
+        var identification = IdentificationDecoder()
+        identification.append(noise + Array("/ISk5MT174-0001\r\n".utf8))
+        #expect(try identification.decode()?.identification == "MT174-0001")
+        var request = HHUMessageDecoder()
+        request.append(noise + Array("/?12345678!\r\n".utf8))
+        #expect(try request.decode() == .request(RequestMessage(deviceAddress: "12345678")))
+    }
+
     @Test(arguments: ["/IS5", "/I5k5MT174", "/ISKxMT174", "/ISK5MT!74", "/ISK5MT\u{01}74"])
     func rejectsMalformedIdentifications(_ line: String) {
         var decoder = IdentificationDecoder()

@@ -27,12 +27,14 @@ package struct HHUMessageDecoder: Sendable {
     package mutating func decode() throws -> HHUMessage? {
         while true {
             let readable = buffer.unread
-            guard let start = readable.firstIndex(where: { $0 == ControlCharacter.start || $0 == ControlCharacter.ack })
+            guard let found = readable.firstIndex(where: { $0 == ControlCharacter.start || $0 == ControlCharacter.ack })
             else {
                 buffer.removeAll()
                 return nil
             }
-            buffer.consume(upTo: start)
+            buffer.consume(upTo: found)
+            // Consuming may compact the buffer and move the bytes: take the start position anew.
+            let start = buffer.unread.startIndex
             guard let lineEnd = buffer.indexOfLineEnd(from: start) else {
                 if buffer.unread.count > 64 {
                     buffer.removeAll()

@@ -25,11 +25,13 @@ package struct IdentificationDecoder: Sendable {
     package mutating func decode() throws -> IdentificationMessage? {
         while true {
             let readable = buffer.unread
-            guard let start = readable.firstIndex(of: ControlCharacter.start) else {
+            guard let found = readable.firstIndex(of: ControlCharacter.start) else {
                 buffer.removeAll()
                 return nil
             }
-            buffer.consume(upTo: start)
+            buffer.consume(upTo: found)
+            // Consuming may compact the buffer and move the bytes: take the start position anew.
+            let start = buffer.unread.startIndex
             guard let lineEnd = buffer.indexOfLineEnd(from: start) else {
                 if buffer.unread.count > Self.maximumLength {
                     buffer.removeAll()
