@@ -101,9 +101,11 @@ struct BusOptions: ParsableArguments {
         BusConfiguration(name: "cli", link: link(), timeout: timeout.flatMap(DurationText.parse), meters: [meter])
     }
 
-    static func hostPort(_ text: String) -> (String, Int)? {
+    /// `host:port` (or `[::1]:port`) taken apart; `nil` when it is not one. Port 0 ("any free port") only when
+    /// `allowingAnyPort`, for listening sockets.
+    static func hostPort(_ text: String, allowingAnyPort: Bool = false) -> (String, Int)? {
         guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]),
-            (1...65535).contains(port)
+            ((allowingAnyPort ? 0 : 1)...65535).contains(port)
         else {
             return nil
         }

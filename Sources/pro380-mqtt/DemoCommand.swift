@@ -37,7 +37,7 @@ struct DemoCommand: AsyncParsableCommand {
         if global.logLevel == "info" { logger.logLevel = .notice }
         let local = broker == nil ? try await LocalBroker() : nil
         defer { local?.stop() }
-        let (brokerHost, brokerPort) = broker.flatMap(BusOptions.hostPort) ?? ("127.0.0.1", local!.port)
+        let (brokerHost, brokerPort) = broker.flatMap { BusOptions.hostPort($0) } ?? ("127.0.0.1", local!.port)
 
         let quiet = Logger(label: "pro380-simulator", factory: { _ in SwiftLogNoOpLogHandler() })
         let rtu = try SimulatorService(

@@ -74,10 +74,9 @@ struct SimulateCommand: AsyncParsableCommand {
         }
         if opticalPTY && opticalTCP != nil { throw ValidationError("give --iec62056 or --iec62056-tcp, not both") }
         if mbusPTY && mbusTCP != nil { throw ValidationError("give --mbus or --mbus-tcp, not both") }
-        for endpoint in [modbusTCP, modbusRTUOverTCP, opticalTCP, mbusTCP].compactMap({ $0 }) {
-            guard let colon = endpoint.lastIndex(of: ":"), colon != endpoint.startIndex,
-                let port = Int(endpoint[endpoint.index(after: colon)...]), (0...65535).contains(port)
-            else { throw ValidationError("\(endpoint) is not host:port (port 0 picks a free one)") }
+        for endpoint in [modbusTCP, modbusRTUOverTCP, opticalTCP, mbusTCP].compactMap({ $0 })
+        where BusOptions.hostPort(endpoint, allowingAnyPort: true) == nil {
+            throw ValidationError("\(endpoint) is not host:port (port 0 picks a free one)")
         }
     }
 
@@ -139,9 +138,9 @@ struct SimulateCommand: AsyncParsableCommand {
         try await withTaskCancellationOnSignals { try await service.run() }
     }
 
+    /// A `host:port` that `validate()` has already checked.
     static func hostPort(_ text: String) -> (String, Int) {
-        let colon = text.lastIndex(of: ":")!
-        return (String(text[..<colon]), Int(text[text.index(after: colon)...]) ?? 0)
+        BusOptions.hostPort(text, allowingAnyPort: true) ?? ("127.0.0.1", 0)
     }
 
     static func configBlock(configuration: SimulatorConfiguration, endpoint: String) -> String {
