@@ -120,3 +120,40 @@ import Testing
         _ = try BridgeConfiguration.parse(yaml: SampleConfiguration.yaml, file: "sample")
     }
 }
+
+@Suite struct ConfigurationLimitsTests {
+    let bus =
+        "buses:\n  - name: a\n    modbus_tcp: {host: 127.0.0.1, port: 502}\n    meters:\n      - {name: m, address: 1}\n"
+
+    @Test(arguments: [
+        ("mqtt: {client_id: \"\"}\n", "client id"),
+        ("mqtt: {keepalive: 0s}\n", "at least 5s"),
+        ("diagnostics_interval: 0s\n", "at least 1s"),
+        ("diagnostics_interval: 1e20s\n", "expected a duration"),
+    ])
+    func refusesSettingsThatCannotRun(prefix: String, message: String) {
+        let error = #expect(throws: ConfigurationError.self) {
+            try BridgeConfiguration.parse(yaml: prefix + bus, file: "c.yaml")
+        }
+        #expect(error?.description.contains(message) == true, "\(String(describing: error))")
+    }
+
+    @Test func refusesEmptyListsZeroTimeoutsAndTwoOwnersOfOneBus() {
+        let cases = [
+            ("buses: []\n", "at least one bus"),
+            ("buses:\n  - name: a\n    modbus_tcp: {host: h, port: 502}\n    meters: []\n", "lists no meters"),
+            (bus.replacingOccurrences(of: "    meters:", with: "    timeout: 0ms\n    meters:"), "at least 10ms"),
+            (
+                bus
+                    + "  - name: b\n    modbus_tcp: {host: 127.0.0.1, port: 502}\n    meters:\n      - {name: n, address: 2}\n",
+                "already bus a"
+            ),
+        ]
+        for (yaml, message) in cases {
+            let error = #expect(throws: ConfigurationError.self) {
+                try BridgeConfiguration.parse(yaml: yaml, file: "c.yaml")
+            }
+            #expect(error?.description.contains(message) == true, "\(String(describing: error))")
+        }
+    }
+}

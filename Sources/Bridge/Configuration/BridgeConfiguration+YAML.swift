@@ -43,7 +43,10 @@ extension BridgeConfiguration {
         ])
         var config = BridgeConfiguration(source: file)
         if let mqtt = top["mqtt"] { config.mqtt = try decodeMQTT(mqtt, file: file, environment: environment) }
-        if let interval = top["diagnostics_interval"] { config.diagnosticsInterval = try interval.duration() }
+        if let interval = top["diagnostics_interval"] {
+            config.diagnosticsInterval = try interval.duration()
+            guard config.diagnosticsInterval >= .seconds(1) else { throw interval.error("at least 1s") }
+        }
         if let age = top["command_max_age"] { config.commandMaxAge = try age.duration() }
         if let ha = top["homeassistant"] { config.homeAssistant = try HomeAssistantSettings(ha) }
         guard let buses = top["buses"] else {
@@ -55,6 +58,7 @@ extension BridgeConfiguration {
             )
         }
         config.buses = try buses.sequence().map(decodeBus)
+        guard !config.buses.isEmpty else { throw buses.error("list at least one bus with its meters") }
         try checkUnique(config, buses: buses)
         return config
     }
@@ -71,7 +75,14 @@ extension BridgeConfiguration {
         var s = MQTTSettings()
         if let v = m["host"] { s.host = try v.string() }
         if let v = m["port"] { s.port = try v.int(in: 1...65535) }
-        if let v = m["client_id"] { s.clientID = try v.string() }
+        if let v = m["client_id"] {
+            s.clientID = try v.string()
+            guard !s.clientID.isEmpty, s.clientID.utf8.count <= 65535,
+                !s.clientID.contains(where: { "/+#".contains($0) })
+            else {
+                throw v.error("a client id is needed, unique per bridge instance, without /, + or #")
+            }
+        }
         if let v = m["base_topic"] {
             s.baseTopic = try v.string()
             guard !s.baseTopic.isEmpty, !s.baseTopic.contains(where: { "+#".contains($0) }), !s.baseTopic.hasSuffix("/")
@@ -84,7 +95,10 @@ extension BridgeConfiguration {
             guard s.version == 3 || s.version == 5 else { throw v.error("5 (MQTT 5) or 3 (MQTT 3.1.1)") }
         }
         if let v = m["qos"] { s.qos = try v.int(in: 0...1) }
-        if let v = m["keepalive"] { s.keepAlive = try v.duration() }
+        if let v = m["keepalive"] {
+            s.keepAlive = try v.duration()
+            guard s.keepAlive >= .seconds(5) else { throw v.error("at least 5s (libmosquitto's minimum)") }
+        }
         if let v = m["username"] { s.username = try v.string() }
         if let v = m["password_file"] {
             let path = try v.string()
@@ -124,11 +138,15 @@ extension BridgeConfiguration {
         }
         let link = try decodeLink(kind: kind, linkNode)
         var bus = BusConfiguration(name: name, link: link)
-        if let v = m["timeout"] { bus.timeout = try v.duration() }
+        if let v = m["timeout"] {
+            bus.timeout = try v.duration()
+            guard bus.timeout >= .milliseconds(10) else { throw v.error("at least 10ms") }
+        }
         if let v = m["request_gap"] { bus.requestGap = try v.duration() }
         if let v = m["echo"] { bus.echo = try v.bool() }
         guard let meters = m["meters"] else { throw node.error("bus \(name) lists no meters") }
         bus.meters = try meters.sequence().map { try decodeMeter($0, link: link) }
+        guard !bus.meters.isEmpty else { throw meters.error("bus \(name) lists no meters") }
         return bus
     }
 
@@ -180,6 +198,11 @@ extension BridgeConfiguration {
         for (index, bus) in config.buses.enumerated() {
             guard busNames.insert(bus.name).inserted else {
                 throw busNodes[index].error("bus name \(bus.name) is used twice")
+            }
+            if let earlier = config.buses[..<index].first(where: { $0.link.endpoint == bus.link.endpoint }) {
+                throw busNodes[index].error(
+                    "\(bus.link.endpoint) is already bus \(earlier.name): a bus has one owner; list all its meters there"
+                )
             }
             var addresses = Set<String>()
             let meterNodes = try busNodes[index].mapping(

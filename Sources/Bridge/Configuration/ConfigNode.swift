@@ -108,17 +108,20 @@ struct ConfigNode {
     }
 }
 
-/// Durations written as `500ms`, `10s`, `5m`, `1h` (a bare number is seconds).
+/// Durations written as `500ms`, `10s`, `5m`, `1h` (a bare number is seconds), up to 30 days.
 package enum DurationText {
+    /// The longest duration accepted, in seconds (30 days): anything longer is a typo, and `1e20s` must not trap.
+    static let longest: Double = 30 * 24 * 3600
+
     package static func parse(_ text: String) -> Duration? {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
         let units: [(String, Double)] = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600)]
         for (suffix, factor) in units where trimmed.hasSuffix(suffix) {
             let number = trimmed.dropLast(suffix.count).trimmingCharacters(in: .whitespaces)
-            guard let value = Double(number), value >= 0, value.isFinite else { return nil }
+            guard let value = Double(number), value >= 0, value * factor <= longest else { return nil }
             return .milliseconds(Int64((value * factor * 1000).rounded()))
         }
-        guard let seconds = Double(trimmed), seconds >= 0, seconds.isFinite else { return nil }
+        guard let seconds = Double(trimmed), seconds >= 0, seconds <= longest else { return nil }
         return .milliseconds(Int64((seconds * 1000).rounded()))
     }
 
