@@ -49,6 +49,8 @@ extension CommandService {
             return await acceptGet(message, route: route, reply: reply)
         case .set:
             let key = route.key!
+            // An empty retained message clears a retained command from the broker: nothing to answer.
+            if message.retain && message.payload.isEmpty { return nil }
             let request = CommandRequest(meter: meterName, key: key, payload: message.payload, retained: message.retain)
             let validated: ValidatedCommand
             do {
@@ -66,9 +68,20 @@ extension CommandService {
                 await reply(.failure(key: key, id: error.id, error: error.message))
                 return nil
             }
+            if let clash = addressClash(validated.command, route: route) {
+                await reply(.failure(key: key, id: validated.id, error: clash))
+                return nil
+            }
             let memoryKey = validated.id.map { "\(meterName)/\(key)/\($0)" }
             if let memoryKey {
-                switch await answers.claim(memoryKey) {
+                let fingerprint = "\(validated.command.value)"
+                switch await answers.claim(memoryKey, command: fingerprint) {
+                case .conflict:
+                    let error =
+                        "id \(validated.id!) was already used for another \(key) command in the last minutes: "
+                        + "not executed; use a new id for a new command"
+                    await reply(.failure(key: key, id: validated.id, error: error))
+                    return nil
                 case .answered(let previous):
                     logger.info("command id \(validated.id!) already executed: answering again, not executing")
                     await reply(previous)
@@ -86,6 +99,18 @@ extension CommandService {
                 if let memoryKey { for waiter in await answers.finish(memoryKey, answer) { await waiter(answer) } }
             }
         }
+    }
+
+    /// Refuses moving a meter onto an address another configured meter on the same bus uses: two meters answering
+    /// one address garble each other's replies, and a later write to that address would change both.
+    private func addressClash(_ command: MeterCommand, route: Route) -> String? {
+        guard command.key == "modbus_id" || command.key == "mbus_primary_address",
+            case .integer(let address) = command.value
+        else { return nil }
+        let others = route.bus.meters.filter { $0.configuration.name != route.meter.configuration.name }
+        guard let other = others.first(where: { $0.configuration.address == address }) else { return nil }
+        return "address \(address) is meter \(other.configuration.name)'s on bus \(route.bus.name): "
+            + "two meters at one address would answer together; choose a free address"
     }
 
     private func execute(_ validated: ValidatedCommand, on meter: BusMeter, meterName: String) async -> CommandAnswer {

@@ -52,6 +52,12 @@ package struct CommandValidator: Sendable {
                     "command time \(Timestamp.rfc3339(time)) is \(Int(age)) s old, older than the allowed \(Int(limit)) s: not executed"
                 )
             }
+            if -age > limit {
+                throw reject(
+                    "command time \(Timestamp.rfc3339(time)) is \(Int(-age)) s in the future (allowed \(Int(limit)) s): "
+                        + "check the clocks of the sender and the bridge; not executed"
+                )
+            }
         }
         guard let definition = table[request.key] else {
             throw reject(

@@ -17,16 +17,19 @@ struct BridgeCommandTests {
     func start(
         _ harness: BridgeHarness,
         allowCommands: [String] = ["tariff"],
-        interval: Duration = .milliseconds(500)
+        interval: Duration = .milliseconds(500),
+        meters: [(String, Int)] = [("main", 1)]
     ) throws
         -> (RunningSimulator, ModbusWireTap)
     {
-        let simulator = try harness.simulator(SimulatorConfiguration())
+        let simulator = try harness.simulator(
+            SimulatorConfiguration(meters: SimulatorConfiguration.meters(count: meters.count))
+        )
         let tap = try harness.tap(simulator.service.port!)
         let link = BusLink.modbusTCP(host: "127.0.0.1", port: tap.port)
         harness.startBridge(
             harness.configuration(buses: [
-                testBus("gateway", link: link, meters: [("main", 1)], interval: interval, allowCommands: allowCommands)
+                testBus("gateway", link: link, meters: meters, interval: interval, allowCommands: allowCommands)
             ])
         )
         return (simulator, tap)
@@ -101,7 +104,7 @@ struct BridgeCommandTests {
             let retained = try #require(CommandReply(harness.log.on(resultTopic)[0].payload))
             #expect(!retained.ok && retained.error.contains("retained"), "\(retained.text)")
             try await harness.log.publish("pro380/main/tariff/set", "", retain: true)
-            await eventually("the clearing message answered") { harness.log.on(resultTopic).count >= 2 }
+            // The empty retained message that clears it is not a command: no answer (the next one is the first case's).
             await eventually("online") { harness.log.last(harness.topic("main", "availability")) == "online" }
 
             for (key, payload, error) in cases {
@@ -150,6 +153,25 @@ struct BridgeCommandTests {
             #expect(answers.count == 3 && answers.allSatisfy { $0.ok && $0.id == "dup-1" }, "\(answers.map(\.text))")
             #expect(third.ok)
             #expect(tap.writes.count == 1, "\(tap.writes)")
+            // The same id for another value is refused, not answered with the first command's success.
+            let reused = try await harness.command("main", "tariff", #"{"value": 1, "id": "dup-1"}"#)
+            #expect(!reused.ok && reused.error.contains("already used"), "\(reused.text)")
+            #expect(tap.writes.count == 1, "\(tap.writes)")
+        }
+    }
+
+    /// Moving a meter onto the address of another configured meter on its bus is refused before the bus.
+    @Test func modbusIDOfAnotherMeterIsRefused() async throws {
+        try await BridgeHarness.run { harness in
+            let (_, tap) = try start(
+                harness,
+                allowCommands: ["tariff", "modbus_id"],
+                meters: [("main", 1), ("kitchen", 2)]
+            )
+            await eventually("online") { harness.log.last(harness.topic("main", "availability")) == "online" }
+            let answer = try await harness.command("main", "modbus_id", "2")
+            #expect(!answer.ok && answer.error.contains("kitchen"), "\(answer.text)")
+            #expect(tap.writes.isEmpty, "\(tap.writes)")
         }
     }
 }
