@@ -46,8 +46,9 @@ struct BridgeResilienceTests {
             // At least three 700 ms timeouts passed on the left bus; the right bus, polled every 200 ms, kept going.
             #expect(readingsDuring >= 6, "b published \(readingsDuring) readings while a went offline")
             #expect(harness.log.last(harness.topic("b", "availability")) == "online")
-            // The meter sharing the silent one's bus loses at most a timeout per poll: it keeps answering too.
-            #expect(harness.log.on(harness.topic("c", "voltage_l1")).count - sameBusBefore >= 2)
+            // The meter sharing the silent one's bus waits at most one timeout per poll of the silent one: it keeps
+            // being read meanwhile (a goes offline after three single timeouts, so c gets at least one turn).
+            #expect(harness.log.on(harness.topic("c", "voltage_l1")).count - sameBusBefore >= 1)
             #expect(harness.log.last(harness.topic("c", "availability")) == "online")
             #expect(harness.log.on(harness.topic("a", "voltage_l1")).count <= silentFrom + 1)
 
