@@ -15,6 +15,8 @@ struct CheckConfigCommand: ParsableCommand {
     @Flag(help: "Print a sample config with every key and its default.")
     var sample = false
 
+    @OptionGroup var global: GlobalOptions
+
     func validate() throws {
         if file == nil && !sample { throw ValidationError("give a config file, or --sample") }
     }

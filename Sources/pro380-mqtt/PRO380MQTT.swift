@@ -5,7 +5,7 @@ import ArgumentParser
 struct PRO380MQTT: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pro380-mqtt",
-        abstract: "Bridge Inepro PRO380 energy meters (Modbus RTU/TCP) to MQTT.",
+        abstract: "Bridge Inepro PRO380 energy meters (Modbus RTU/TCP, M-Bus, IEC 62056-21 optical port) to MQTT.",
         discussion: """
             Start with `pro380-mqtt demo` to see the whole round trip against the built-in simulator, then write a
             config (`pro380-mqtt check-config --sample`) and run `pro380-mqtt run --config FILE`.

@@ -35,12 +35,16 @@ struct ReadCommand: AsyncParsableCommand {
         await session.close()
         guard outcome.meterAnswered, !outcome.readings.isEmpty else {
             let reasons = outcome.failures.map(\.reason)
-            print("no answer from the meter on \(link.endpoint): \(reasons.first ?? "nothing read")")
+            print("could not read the meter on \(link.endpoint): \(reasons.first ?? "nothing read")")
             throw ExitCode(1)
         }
         print(json ? ReadingTable.json(outcome.readings) : ReadingTable.text(outcome.readings))
         let refused = outcome.failures.filter { $0.reason.contains("refused") }.flatMap(\.keys)
-        if !json && !refused.isEmpty { print("\nrefused by the meter: \(refused.joined(separator: ", "))") }
+        if !json && !refused.isEmpty {
+            print(
+                "\nnot offered by this meter (exception 02; the manual marks these PRO1 only): \(refused.joined(separator: ", "))"
+            )
+        }
     }
 }
 

@@ -62,6 +62,11 @@ struct SimulateCommand: AsyncParsableCommand {
     @Option(help: "Folder for the meters' state files (settings and counters kept across restarts).")
     var stateDir: String?
 
+    @Option(
+        help: "Serial number of the first meter (8 digits); the others count up from it. Give each simulator its own."
+    )
+    var firstSerial: Int = 13_070_001
+
     @Option(help: "Seed of the simulated load.")
     var seed: UInt64 = 1
 
@@ -69,6 +74,9 @@ struct SimulateCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard (1...247).contains(meters) else { throw ValidationError("--meters must be 1 to 247") }
+        guard (0...99_999_999 - meters).contains(firstSerial) else {
+            throw ValidationError("--first-serial must have 8 digits")
+        }
         if modbusTCP != nil && modbusRTUOverTCP != nil {
             throw ValidationError("give --modbus-tcp or --modbus-rtu-over-tcp, not both")
         }
@@ -82,11 +90,9 @@ struct SimulateCommand: AsyncParsableCommand {
 
     func run() async throws {
         let logger = global.bootstrapLogging(label: "pro380-simulator")
-        var configuration = SimulatorConfiguration(
-            endpoint: .pseudoTerminal,
-            meters: SimulatorConfiguration.meters(count: meters),
-            seed: seed
-        )
+        var simulated = SimulatorConfiguration.meters(count: meters)
+        for index in simulated.indices { simulated[index].serialNumber = String(format: "%08d", firstSerial + index) }
+        var configuration = SimulatorConfiguration(endpoint: .pseudoTerminal, meters: simulated, seed: seed)
         if let endpoint = modbusTCP ?? modbusRTUOverTCP {
             let (host, port) = Self.hostPort(endpoint)
             configuration.endpoint =

@@ -38,6 +38,10 @@ struct WriteCommand: AsyncParsableCommand {
         let logger = global.bootstrapLogging()
         let link = bus.link()
         let meterConfiguration = try meter.meter(for: link)
+        if notSaved && key != "tariff" {
+            Console.write("refused: --not-saved applies to tariff only")
+            throw ExitCode(2)
+        }
         let payload = notSaved ? "{\"value\": \(JSONText.quote(value)), \"persist\": false}" : value
         let request = CommandRequest(meter: meterConfiguration.name, key: key, payload: Array(payload.utf8))
         let validated: ValidatedCommand
