@@ -42,5 +42,17 @@ package enum SampleConfiguration {
             modbus_tcp: {host: 127.0.0.1, port: 502}    # or modbus_rtu_over_tcp: {host, port} for a transparent gateway
             meters:
               - {name: pv, address: 3, interval: 5s, max_registers: 60}
+          - name: mbus             # PRO380-Mb meters on an M-Bus level converter (2400 8E1 by default)
+            mbus_serial: {device: /dev/ttyUSB1, baud: 2400}    # or mbus_tcp: {host, port} for a TCP gateway
+            timeout: 1s            # reply timeout (default 1s)
+            request_gap: 0ms       # pause after a secondary-address selection, for gateways (default 0)
+            meters:
+              - {name: flat-1, address: 5}                     # primary address 0..250 (254 for a lone meter)
+              - {name: flat-2, secondary_address: "13070042"}  # or the 8-digit secondary address
+          - name: optical          # IEC 62056-21 mode C readout through an optical head (read-only)
+            iec62056: {device: /dev/ttyUSB2, baud: 300, mode: C, fixed_speed: false}   # or {host, port} (fixed speed)
+            timeout: 1500ms        # default 1500ms
+            meters:
+              - {name: flat-3, device_address: "13070043", interval: 30s}   # device_address optional
         """
 }

@@ -51,7 +51,7 @@ import Testing
         defer { try? FileManager.default.removeItem(at: file) }
         let (checked, output) = try await run(["check-config", file.path])
         #expect(checked == 0, "\(output)")
-        #expect(output.contains("ok: 2 bus(es), 3 meter(s)"))
+        #expect(output.contains("ok: 4 bus(es), 6 meter(s)"))
     }
 
     /// CRCs cross-checked with pymodbus's `FramerRTU.compute_CRC`.
