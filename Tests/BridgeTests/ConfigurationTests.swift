@@ -128,7 +128,7 @@ import Testing
     @Test(arguments: [
         ("mqtt: {client_id: \"\"}\n", "client id"),
         ("mqtt: {keepalive: 0s}\n", "at least 5s"),
-        ("diagnostics_interval: 0s\n", "at least 1s"),
+        ("diagnostics_interval: 0s\n", "at least 100ms"),
         ("diagnostics_interval: 1e20s\n", "expected a duration"),
     ])
     func refusesSettingsThatCannotRun(prefix: String, message: String) {

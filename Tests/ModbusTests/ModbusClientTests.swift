@@ -91,7 +91,7 @@ import Testing
     @Test func timesOutWithoutAReply() async throws {
         let error = await #expect(throws: ModbusError.self) {
             try await withClientAndPeer(
-                timeout: .milliseconds(100),
+                timeout: .seconds(1),
                 peer: { peer in
                     _ = try await peer.nextRTURequest()
                     try await peer.send([0xFF])
@@ -106,7 +106,7 @@ import Testing
 
     @Test func dropsAReplyFromAnotherUnit() async throws {
         let (error, diagnostics) = try await withClientAndPeer(
-            timeout: .milliseconds(100),
+            timeout: .seconds(1),
             peer: { peer in
                 _ = try await peer.nextRTURequest()
                 try await peer.send(RTUFraming.encode(unit: 2, response: .readHoldingRegisters([1, 2])))

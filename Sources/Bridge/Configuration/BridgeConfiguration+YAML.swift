@@ -45,7 +45,7 @@ extension BridgeConfiguration {
         if let mqtt = top["mqtt"] { config.mqtt = try decodeMQTT(mqtt, file: file, environment: environment) }
         if let interval = top["diagnostics_interval"] {
             config.diagnosticsInterval = try interval.duration()
-            guard config.diagnosticsInterval >= .seconds(1) else { throw interval.error("at least 1s") }
+            guard config.diagnosticsInterval >= .milliseconds(100) else { throw interval.error("at least 100ms") }
         }
         if let age = top["command_max_age"] { config.commandMaxAge = try age.duration() }
         if let ha = top["homeassistant"] { config.homeAssistant = try HomeAssistantSettings(ha) }

@@ -32,7 +32,7 @@ import Testing
             transport: transport,
             framing: framing,
             lineSettings: nil,
-            timeout: .milliseconds(500),
+            timeout: .seconds(3),
             expectEcho: expectEcho,
             logger: logger
         )
