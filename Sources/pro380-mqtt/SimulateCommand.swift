@@ -7,7 +7,8 @@ import Simulator
 struct SimulateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "simulate",
-        abstract: "Serve simulated PRO380 meters over Modbus RTU (on a pseudo-terminal) or Modbus TCP.",
+        abstract:
+            "Serve simulated PRO380 meters: Modbus RTU (pseudo-terminal) or TCP, optionally M-Bus and the optical port.",
         discussion: """
             The meters have Modbus IDs 1..N and serial numbers 13070001.. . Values move like a household's load,
             energy integrates per tariff, and the manual's writes are accepted (tariff, Modbus ID, ...).
