@@ -7,8 +7,8 @@ struct PRO380MQTT: AsyncParsableCommand {
         commandName: "pro380-mqtt",
         abstract: "Bridge Inepro PRO380 energy meters (Modbus RTU/TCP, M-Bus, IEC 62056-21 optical port) to MQTT.",
         discussion: """
-            Start with `pro380-mqtt demo` to see the whole round trip against the built-in simulator. Then write a
-            config (`pro380-mqtt check-config --sample` prints an annotated one) and run
+            Start with `pro380-mqtt demo` to see the whole round trip against the built-in simulator. Then write a \
+            config (`pro380-mqtt check-config --sample` prints an annotated one) and run \
             `pro380-mqtt run --config FILE`. On site: `scan`, `read` and `write` reach one bus directly.
             """,
         subcommands: [
