@@ -21,6 +21,9 @@ package final class SerialPort: Transport {
     private let logger: Logger
     private let isPseudoTerminal: Bool
     private let settings: Mutex<LineSettings>
+    /// Whether the pseudo-terminal fallback was announced: once per port, not at every speed switch (IEC 62056-21
+    /// switches twice per readout).
+    private let fallbackAnnounced: Mutex<Bool>
 
     /// The device path as given: `/dev/ttyUSB0`.
     package let endpoint: String
@@ -50,6 +53,7 @@ package final class SerialPort: Transport {
         self.logger = logger
         self.isPseudoTerminal = isPseudoTerminal
         self.settings = Mutex(effective)
+        self.fallbackAnnounced = Mutex(effective != requested)
         logger.debug(
             "opened serial port",
             metadata: ["device": "\(device)", "settings": "\(effective)", "pty": "\(isPseudoTerminal)"]
@@ -121,7 +125,9 @@ package final class SerialPort: Transport {
     package func reconfigure(_ requested: LineSettings) async throws {
         let device = endpoint
         let isPseudoTerminal = isPseudoTerminal
-        let logger = logger
+        var quieter = logger
+        if fallbackAnnounced.withLock({ $0 }) { quieter.logLevel = max(logger.logLevel, .error) }
+        let logger = quieter
         let effective = try await channel.perform { operation in
             try syscall("tcdrain", endpoint: device) { tcdrain(operation.fd) }
             return try Self.apply(
@@ -133,6 +139,7 @@ package final class SerialPort: Transport {
             )
         }
         settings.withLock { $0 = effective }
+        if effective != requested { fallbackAnnounced.withLock { $0 = true } }
     }
 
     /// Clears the exclusive flag (so the device can be reopened while a pty's other descriptor keeps it alive) and

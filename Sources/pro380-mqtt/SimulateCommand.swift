@@ -92,7 +92,11 @@ struct SimulateCommand: AsyncParsableCommand {
     func run() async throws {
         let logger = global.bootstrapLogging(label: "pro380-simulator")
         var simulated = SimulatorConfiguration.meters(count: meters)
-        for index in simulated.indices { simulated[index].serialNumber = String(format: "%08d", firstSerial + index) }
+        for index in simulated.indices {
+            // The M-Bus secondary address is preset to the serial number (manual A2.1).
+            simulated[index].serialNumber = String(format: "%08d", firstSerial + index)
+            simulated[index].mbusSecondaryAddress = simulated[index].serialNumber
+        }
         var configuration = SimulatorConfiguration(endpoint: .pseudoTerminal, meters: simulated, seed: seed)
         if let endpoint = modbusTCP ?? modbusRTUOverTCP {
             let (host, port) = Self.hostPort(endpoint)

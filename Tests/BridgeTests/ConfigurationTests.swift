@@ -156,4 +156,19 @@ import Testing
             #expect(error?.description.contains(message) == true, "\(String(describing: error))")
         }
     }
+
+    @Test func allowCommandsMustBeWritableOverTheBusProtocol() throws {
+        let mbus =
+            "buses:\n  - name: a\n    mbus_tcp: {host: h, port: 1}\n    meters:\n      - {name: m, address: 1, allow_commands: [modbus_id]}\n"
+        let e1 = #expect(throws: ConfigurationError.self) { try BridgeConfiguration.parse(yaml: mbus, file: "c.yaml") }
+        #expect(e1?.description.contains("modbus_id cannot be written over M-Bus") == true, "\(String(describing: e1))")
+        let optical =
+            "buses:\n  - name: o\n    iec62056: {device: /dev/ttyUSB9}\n    meters:\n      - {name: m, allow_commands: [tariff]}\n"
+        let e2 = #expect(throws: ConfigurationError.self) {
+            try BridgeConfiguration.parse(yaml: optical, file: "c.yaml")
+        }
+        #expect(e2?.description.contains("nothing is writable here") == true, "\(String(describing: e2))")
+        let plain = "buses:\n  - name: o\n    iec62056: {device: /dev/ttyUSB9}\n    meters:\n      - {name: m}\n"
+        #expect(try BridgeConfiguration.parse(yaml: plain, file: "c.yaml").buses[0].meters[0].allowCommands.isEmpty)
+    }
 }

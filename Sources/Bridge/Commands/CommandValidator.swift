@@ -61,21 +61,20 @@ package struct CommandValidator: Sendable {
         }
         guard let definition = table[request.key] else {
             throw reject(
-                "unknown key \(request.key); writable keys: \(table.writable.map(\.key).joined(separator: ", "))"
+                "unknown key \(request.key); writable keys: \(writableKeys(meterProtocol))"
+            )
+        }
+        if meterProtocol == .iec62056 {
+            throw reject(
+                "meter \(meterName) is read over the optical port (IEC 62056-21), which is read-only: nothing can be written"
             )
         }
         guard let spec = definition.write else {
             throw reject(
-                "\(request.key) is read-only; writable keys: \(table.writable.map(\.key).joined(separator: ", "))"
+                "\(request.key) is read-only; writable keys: \(writableKeys(meterProtocol))"
             )
         }
-        let protocolCanWrite: Bool
-        switch meterProtocol {
-        case .modbus: protocolCanWrite = spec.modbus != nil
-        case .mbus: protocolCanWrite = spec.mbus != nil
-        case .iec62056: protocolCanWrite = false
-        }
-        guard protocolCanWrite else {
+        guard meterProtocol.canWrite(spec) else {
             throw reject("\(request.key) cannot be written on meter \(meterName) over \(meterProtocol.displayName)")
         }
         guard allowedKeys.contains(request.key) else {
@@ -102,7 +101,23 @@ package struct CommandValidator: Sendable {
     }
 }
 
+extension CommandValidator {
+    /// The keys `meterProtocol` can write, for error answers.
+    func writableKeys(_ meterProtocol: BusLink.MeterProtocol) -> String {
+        table.writable.filter { $0.write.map(meterProtocol.canWrite) ?? false }.map(\.key).joined(separator: ", ")
+    }
+}
+
 extension BusLink.MeterProtocol {
+    /// Whether this protocol carries a write of `spec` (the table's per-protocol encodings).
+    package func canWrite(_ spec: WriteSpecification) -> Bool {
+        switch self {
+        case .modbus: return spec.modbus != nil
+        case .mbus: return spec.mbus != nil
+        case .iec62056: return false
+        }
+    }
+
     /// "Modbus", "M-Bus", "IEC 62056-21".
     package var displayName: String {
         switch self {

@@ -171,18 +171,25 @@ extension BridgeConfiguration {
         if let v = m["max_registers"] { meter.maxRegisters = try v.int(in: 2...125) }
         if let v = m["request_gap"] { meter.requestGap = try v.duration() }
         if let v = m["offline_after"] { meter.offlineAfter = try v.int(in: 1...1000) }
+        // The optical port is read-only: nothing to allow by default.
+        if link.protocol == .iec62056 { meter.allowCommands = [] }
         if let v = m["allow_commands"] {
             meter.allowCommands = try v.stringList()
-            for (index, key) in meter.allowCommands.enumerated() {
-                guard RegisterTable.pro380[key]?.isWritable == true else {
-                    let writable = RegisterTable.pro380.writable.map(\.key).joined(separator: ", ")
-                    throw ConfigurationError(
-                        file: v.file,
-                        line: v.line,
-                        key: "\(v.path)[\(index)]",
-                        message: "\(key) is not a writable key; writable: \(writable)"
-                    )
-                }
+            let writable = RegisterTable.pro380.writable.filter { $0.write.map { link.protocol.canWrite($0) } ?? false }
+            for (index, key) in meter.allowCommands.enumerated() where !writable.contains(where: { $0.key == key }) {
+                let reason =
+                    RegisterTable.pro380[key]?.isWritable == true
+                    ? "\(key) cannot be written over \(link.protocol.displayName)"
+                    : "\(key) is not a writable key"
+                let allowed =
+                    writable.isEmpty
+                    ? "nothing is writable here" : "writable here: " + writable.map(\.key).joined(separator: ", ")
+                throw ConfigurationError(
+                    file: v.file,
+                    line: v.line,
+                    key: "\(v.path)[\(index)]",
+                    message: "\(reason); \(allowed)"
+                )
             }
         }
         for (group, interval) in meter.intervals where interval < .milliseconds(100) {

@@ -80,8 +80,12 @@ package struct MeterPoller: Sendable {
             }
             accepted.append(reading)
         }
-        for failure in outcome.failures {
-            logger.info("not read: \(failure)", metadata: ["meter": "\(meter)"])
+        if outcome.meterAnswered {
+            for failure in outcome.failures { logger.info("not read: \(failure)", metadata: ["meter": "\(meter)"]) }
+        } else if let first = outcome.failures.first {
+            // A silent meter would repeat the same lines every poll: its availability change is the notice.
+            let level: Logger.Level = state.availability.state == .offline ? .debug : .info
+            logger.log(level: level, "meter did not answer: \(first.reason)", metadata: ["meter": "\(meter)"])
         }
         if !accepted.isEmpty { await publisher.publish(meter: meter, readings: accepted) }
         let change = outcome.meterAnswered ? state.availability.recordSuccess() : state.availability.recordFailure()

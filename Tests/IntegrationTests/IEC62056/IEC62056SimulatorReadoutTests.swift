@@ -177,7 +177,8 @@ import Testing
                     Decimal(string: v.description).map(MeterValue.decimal)
                 }
         )
-        #expect(F.value(readings, "obis_0_9_1") == .decimal(Decimal(90203)))
+        // A time keeps its leading zero: 09:02:03, not 90203.
+        #expect(F.value(readings, "obis_0_9_1") == .text("090203"))
         #expect(F.value(readings, "obis_0_9_2") == .decimal(Decimal(270115)))
     }
 }

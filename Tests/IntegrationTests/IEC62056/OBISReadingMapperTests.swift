@@ -71,7 +71,7 @@ import Testing
         )
         #expect(
             readings.map(\.value) == [
-                .decimal(123), .text("12:34:56"), .decimal(5), .decimal(7), .decimal(230), .text("x"),
+                .text("00123"), .text("12:34:56"), .decimal(5), .decimal(7), .decimal(230), .text("x"),
             ]
         )
         #expect(readings.map(\.unit) == [nil, nil, "kWh", "kWh", "A", nil])

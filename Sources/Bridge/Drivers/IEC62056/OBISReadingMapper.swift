@@ -55,7 +55,12 @@ package struct OBISReadingMapper: Sendable {
             guard !taken.contains(key) else { continue }
             taken.insert(key)
             result.readings.append(
-                Reading(key: key, value: Self.fallbackValue(normalized), unit: normalized.unit, time: time)
+                Reading(
+                    key: key,
+                    value: Self.fallbackValue(normalized, raw: dataSet.values[0].value),
+                    unit: normalized.unit,
+                    time: time
+                )
             )
         }
         return result
@@ -86,7 +91,15 @@ package struct OBISReadingMapper: Sendable {
     }
 
     /// A line with no row: numbers as exact decimals, everything else as text.
-    static func fallbackValue(_ normalized: NormalizedValue) -> MeterValue {
+    ///
+    /// A unitless whole number written with a leading zero (`0.9.1(090501)`, a time; `0.9.2(051129)`, a date;
+    /// `(0042)`, a code) stays text: its digits carry meaning a number would lose (09:05:01 would become 90501).
+    /// With a unit or a decimal point, leading zeros are padding (`001234.567*kWh`).
+    static func fallbackValue(_ normalized: NormalizedValue, raw: String) -> MeterValue {
+        let trimmed = raw.trimmingCharacters(in: .whitespaces)
+        if normalized.unit == nil, trimmed.count > 1, trimmed.first == "0", trimmed.allSatisfy(\.isNumber) {
+            return .text(trimmed)
+        }
         switch normalized.value {
         case .number(let number): return .decimal(number)
         case .text(let text): return .text(text)
