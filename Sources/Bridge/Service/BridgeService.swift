@@ -87,6 +87,7 @@ package final class BridgeService: Service {
         await cancelWhenGracefulShutdown {
             await withTaskGroup(of: Void.self) { group in
                 group.addTask { await self.connect(client) }
+                group.addTask { await self.watchForConnectionFlapping(client) }
                 group.addTask { await publisher.run() }
                 group.addTask { await commands.run() }
                 for poller in pollers { group.addTask { await poller.run() } }
@@ -113,6 +114,25 @@ package final class BridgeService: Service {
         }
         for bus in buses { await bus.close() }
         await client.shutdown()
+    }
+
+    /// Says plainly when the broker keeps dropping the connection right after connecting: the usual cause is a
+    /// second bridge with the same client id (the broker ends the older session whenever the other connects).
+    private func watchForConnectionFlapping(_ client: MQTTClient) async {
+        var drops: [ContinuousClock.Instant] = []
+        var warned = false
+        for await state in client.connectionStates() {
+            guard case .disconnected = state else { continue }
+            let now = ContinuousClock.now
+            drops = drops.filter { now - $0 < .seconds(60) } + [now]
+            if drops.count >= 5, !warned {
+                warned = true
+                logger.error(
+                    "the broker dropped the connection \(drops.count) times in a minute: is another client using client_id \(configuration.mqtt.clientID)? Every bridge instance needs its own."
+                )
+            }
+            if drops.count < 2 { warned = false }
+        }
     }
 
     private static func logger(_ base: Logger, meter: String) -> Logger {
