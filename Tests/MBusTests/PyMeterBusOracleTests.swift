@@ -17,24 +17,29 @@ struct PyMeterBusOracleTests {
         let function: String
     }
 
-    func decodeWithPyMeterBus(_ frame: [UInt8]) throws -> (String, [OracleRecord]) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try #require(TestEnvironment.python))
+    func decodeWithPyMeterBus(_ frame: [UInt8]) async throws -> (String, [OracleRecord]) {
+        let python = try #require(TestEnvironment.python)
         let script = TestEnvironment.packageRoot.appendingPathComponent("Tests/Peers/mbus_decode.py").path
-        process.arguments = [script, frame.map { String(format: "%02X", $0) }.joined()]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let output = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0)
+        let hex = frame.map { String(format: "%02X", $0) }.joined()
+        let (output, status) = try await BlockingCall.run { () throws -> (Data, Int32) in
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: python)
+            process.arguments = [script, hex]
+            let pipe = Pipe()
+            process.standardOutput = pipe
+            try process.run()
+            let output = pipe.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            return (output, process.terminationStatus)
+        }
+        #expect(status == 0)
         let lines = String(decoding: output, as: UTF8.self).split(separator: "\n").map { Data($0.utf8) }
         let header = try JSONSerialization.jsonObject(with: lines[0]) as? [String: Any]
         let records = try lines.dropFirst().map { try JSONDecoder().decode(OracleRecord.self, from: $0) }
         return (header?["manufacturer"] as? String ?? "", records)
     }
 
-    @Test func pyMeterBusReadsWhatWeEncode() throws {
+    @Test func pyMeterBusReadsWhatWeEncode() async throws {
         var structure = VariableDataTests.manualStructure
         structure.records += [
             MBusDataRecord(
@@ -61,7 +66,7 @@ struct PyMeterBusOracleTests {
         let frame = MBusFrameEncoder.encode(
             .long(control: .rspUD(), address: 0, ci: 0x72, data: try VariableDataEncoder.encode(structure))
         )
-        let (manufacturer, oracle) = try decodeWithPyMeterBus(frame)
+        let (manufacturer, oracle) = try await decodeWithPyMeterBus(frame)
         #expect(manufacturer == "INM")
         try #require(oracle.count == structure.records.count)
         let functions = ["INSTANTANEOUS_VALUE", "MAXIMUM_VALUE", "MINIMUM_VALUE", "VALUE_DURING_ERROR_STATE"]
