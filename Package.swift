@@ -26,6 +26,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         .systemLibrary(
@@ -52,6 +53,14 @@ let package = Package(
         .target(name: "IEC62056", dependencies: ["SerialIO"], swiftSettings: upcomingFeatures),
         .target(name: "PRO380", swiftSettings: upcomingFeatures),
         .target(
+            name: "Outbox",
+            dependencies: [
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "DequeModule", package: "swift-collections"),
+            ],
+            swiftSettings: upcomingFeatures
+        ),
+        .target(
             name: "Simulator",
             dependencies: [
                 "PRO380", "Modbus", "MBus", "IEC62056", "SerialIO", .product(name: "Logging", package: "swift-log"),
@@ -61,7 +70,7 @@ let package = Package(
         .target(
             name: "Bridge",
             dependencies: [
-                "PRO380", "MQTT", "Modbus", "MBus", "IEC62056", "SerialIO",
+                "PRO380", "MQTT", "Modbus", "MBus", "IEC62056", "SerialIO", "Outbox",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "DequeModule", package: "swift-collections"),
@@ -72,7 +81,7 @@ let package = Package(
         .executableTarget(
             name: "pro380-mqtt",
             dependencies: [
-                "Bridge", "Simulator", "PRO380", "MQTT", "Modbus", "MBus", "IEC62056", "SerialIO",
+                "Bridge", "Simulator", "PRO380", "MQTT", "Modbus", "MBus", "IEC62056", "SerialIO", "Outbox",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -101,11 +110,12 @@ let package = Package(
             swiftSettings: upcomingFeatures
         ),
         .testTarget(name: "MQTTTests", dependencies: ["MQTT", "TestSupport"], swiftSettings: upcomingFeatures),
+        .testTarget(name: "OutboxTests", dependencies: ["Outbox", "TestSupport"], swiftSettings: upcomingFeatures),
         .testTarget(
             name: "IntegrationTests",
             dependencies: [
-                "Bridge", "Simulator", "PRO380", "MQTT", "Modbus", "MBus", "IEC62056", "SerialIO", "TestSupport",
-                .product(name: "Logging", package: "swift-log"),
+                "Bridge", "Simulator", "PRO380", "MQTT", "Modbus", "MBus", "IEC62056", "SerialIO", "Outbox",
+                "TestSupport", .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
             ],
