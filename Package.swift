@@ -106,7 +106,7 @@ let package = Package(
         .testTarget(name: "SerialIOTests", dependencies: ["SerialIO", "TestSupport"], swiftSettings: upcomingFeatures),
         .testTarget(
             name: "BridgeTests",
-            dependencies: ["Bridge", "PRO380", "TestSupport"],
+            dependencies: ["Bridge", "PRO380", "Outbox", "TestSupport"],
             swiftSettings: upcomingFeatures
         ),
         .testTarget(name: "MQTTTests", dependencies: ["MQTT", "TestSupport"], swiftSettings: upcomingFeatures),

@@ -100,6 +100,9 @@ package struct DrainPlan: Sendable {
         self.window = window
     }
 
+    /// The replay's pace, messages per second.
+    package var replayRate: Double { pacer.rate }
+
     /// How many messages are in flight.
     package var inFlightCount: Int { inFlight.count }
 

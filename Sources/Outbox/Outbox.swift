@@ -40,6 +40,13 @@ package actor Outbox {
         package var bytes: Int
         package var oldest: Date?
         package var drops: Drops
+
+        package init(count: Int, bytes: Int, oldest: Date?, drops: Drops) {
+            self.count = count
+            self.bytes = bytes
+            self.oldest = oldest
+            self.drops = drops
+        }
     }
 
     /// The store's path (`:memory:` in memory).
@@ -48,6 +55,10 @@ package actor Outbox {
     package nonisolated let recovery: OutboxRecovery?
     /// The newest id per topic at open (messages still waiting), for `DrainPlan`.
     package nonisolated let newestAtOpen: [String: Int64]
+    /// The highest id used when the outbox was opened, for `DrainPlan`.
+    package nonisolated let lastIDAtOpen: Int64
+    /// What the outbox held when it was opened.
+    package nonisolated let statisticsAtOpen: Statistics
     private let store: OutboxStore
     private let queue = DispatchQueue(label: "pro380-mqtt.outbox")
     private var budget: OutboxBudget
@@ -101,6 +112,13 @@ package actor Outbox {
         path = store.path
         newestAtOpen = snapshot.newest
         lastID = snapshot.lastID
+        lastIDAtOpen = snapshot.lastID
+        statisticsAtOpen = Statistics(
+            count: snapshot.count,
+            bytes: snapshot.bytes,
+            oldest: snapshot.oldest,
+            drops: Drops()
+        )
         budget = OutboxBudget(limits: limits, count: snapshot.count, bytes: snapshot.bytes, oldest: snapshot.oldest)
     }
 

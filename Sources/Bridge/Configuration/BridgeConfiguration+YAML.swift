@@ -39,7 +39,7 @@ extension BridgeConfiguration {
         }
         guard let root else { throw ConfigurationError(file: file, line: 1, key: "", message: "the file is empty") }
         let top = try ConfigNode(node: root, path: "", file: file).mapping(allowed: [
-            "mqtt", "buses", "diagnostics_interval", "command_max_age", "homeassistant",
+            "mqtt", "buses", "diagnostics_interval", "command_max_age", "homeassistant", "outbox",
         ])
         var config = BridgeConfiguration(source: file)
         if let mqtt = top["mqtt"] { config.mqtt = try decodeMQTT(mqtt, file: file, environment: environment) }
@@ -49,6 +49,12 @@ extension BridgeConfiguration {
         }
         if let age = top["command_max_age"] { config.commandMaxAge = try age.duration() }
         if let ha = top["homeassistant"] { config.homeAssistant = try HomeAssistantSettings(ha) }
+        config.outbox = try OutboxSettings(
+            top["outbox"],
+            file: file,
+            clientID: config.mqtt.clientID,
+            environment: environment
+        )
         guard let buses = top["buses"] else {
             throw ConfigurationError(
                 file: file,

@@ -13,6 +13,8 @@ package struct BridgeConfiguration: Sendable, Equatable {
     package var commandMaxAge: Duration = .seconds(30)
     /// Home Assistant MQTT discovery (`homeassistant:`), on by default.
     package var homeAssistant = HomeAssistantSettings()
+    /// The durable outbox (`outbox:`); in memory unless set (the YAML loader sets the default file).
+    package var outbox = OutboxSettings()
     /// Where the configuration came from, for messages.
     package var source: String
 

@@ -29,10 +29,9 @@ struct DiagnosticsReporter: Sendable {
             }
             busFields.append("\(JSONText.quote(bus.name)): \(await bus.diagnosticsJSON())")
         }
-        let queued = await publisher.queuedCount
-        let dropped = await publisher.dropped
+        summary.add(await publisher.outboxStatistics)
         let json =
-            "{\"buses\": {\(busFields.joined(separator: ", "))}, \"queued_messages\": \(queued), \"dropped_messages\": \(dropped), \(summary.jsonFields), \"time\": \"\(Timestamp.rfc3339(Date()))\"}"
+            "{\"buses\": {\(busFields.joined(separator: ", "))}, \(summary.jsonFields), \"time\": \"\(Timestamp.rfc3339(Date()))\"}"
         await publisher.publishRetained(topic: topics.bridgeDiagnostics, json: json)
     }
 }

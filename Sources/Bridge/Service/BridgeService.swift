@@ -1,6 +1,7 @@
 import Foundation
 package import Logging
 package import MQTT
+import Outbox
 import PRO380
 import ServiceLifecycle
 
@@ -44,11 +45,14 @@ package final class BridgeService: Service {
     package func run() async throws {
         let settings = configuration.mqtt
         let topics = TopicLayout(base: settings.baseTopic, clientID: settings.clientID)
+        let outbox = try openOutbox()
         let client = try MQTTClient(configuration: Self.clientConfiguration(settings, topics: topics), logger: logger)
         let publisher = Publisher(
             client: client,
             topics: topics,
             qos: settings.qos == 0 ? .atMostOnce : .atLeastOnce,
+            outbox: outbox,
+            replayRate: configuration.outbox.replayRate,
             logger: logger
         )
         let buses = try configuration.buses.map { try BusSessionFactory.make($0, logger: logger) }
@@ -114,6 +118,23 @@ package final class BridgeService: Service {
         }
         for bus in buses { await bus.close() }
         await client.shutdown()
+        await publisher.close()
+    }
+
+    /// Opens the outbox of the config; logs a damaged file moved aside and what waits from the last run.
+    /// - Throws: `OutboxError.cannotOpen` when the file cannot be created or opened (a folder without permission).
+    private func openOutbox() throws -> Outbox {
+        let outbox = try configuration.outbox.open()
+        if let recovery = outbox.recovery { logger.error("\(recovery)") }
+        let waiting = outbox.statisticsAtOpen
+        if let oldest = waiting.oldest, waiting.count > 0 {
+            logger.notice(
+                "outbox \(outbox.path): \(waiting.count) messages (\(waiting.bytes) bytes) wait from before, the oldest stored \(Timestamp.rfc3339(oldest))"
+            )
+        } else {
+            logger.info("outbox \(outbox.path)")
+        }
+        return outbox
     }
 
     /// Says plainly when the broker keeps dropping the connection right after connecting: the usual cause is a

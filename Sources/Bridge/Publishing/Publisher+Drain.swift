@@ -1,0 +1,172 @@
+import Foundation
+import Logging
+import MQTT
+import Outbox
+
+extension Publisher {
+    /// Sends what the outbox holds whenever the client is connected; runs until cancelled.
+    ///
+    /// One loop handles every event (connection changes, new messages, finished publications, pacing ticks) and
+    /// does what `DrainPlan` says: store reads, publications (each in a child task, at most `plan.window` at once),
+    /// deletes of acknowledged messages in batches.
+    package func run() async {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { [client, sink] in
+                for await state in client.connectionStates() {
+                    sink.yield(.connection(state))
+                    if state == .shutDown { return }
+                }
+            }
+            group.addTask { [sink] in
+                while (try? await Task.sleep(for: Self.expiryInterval)) != nil { sink.yield(.expire) }
+            }
+            for await event in events {
+                await handle(event)
+                await pump(&group)
+            }
+            group.cancelAll()
+        }
+    }
+
+    /// Sends what can go now while the client is connected (the live messages, such as the `offline` availability
+    /// stored at shutdown) and waits for their acknowledgements; the backlog stays stored for the next start. The
+    /// shutdown path calls it after `run()` ended.
+    package func flush() async {
+        if client.state == .connected, !plan.connected { plan.connect() }
+        await withTaskGroup(of: (Int64, DrainPlan.Outcome).self) { group in
+            var running = 0
+            while true {
+                await readStore()
+                while case .send(let send) = plan.next(at: .now) {
+                    group.addTask { [client, logger] in
+                        (send.entry.id, await Self.publish(send, client: client, logger: logger))
+                    }
+                    running += 1
+                }
+                guard running > 0, let (id, outcome) = await group.next() else { break }
+                running -= 1
+                finish(id, outcome)
+            }
+        }
+        await deleteFinished()
+    }
+
+    private func handle(_ event: Event) async {
+        switch event {
+        case .wake: break
+        case .tick: timerAt = nil
+        case .connection(.connected):
+            guard !plan.connected else { return }
+            plan.connect()
+            let statistics = await outbox.statistics
+            if statistics.count > 0 {
+                logger.notice(
+                    "outbox: replaying \(statistics.count) stored messages at \(plan.replayRate) messages/s; live readings go at once meanwhile"
+                )
+            }
+        case .connection:
+            if plan.connected { plan.disconnect() }
+        case .sent(let id, let outcome):
+            finish(id, outcome)
+        case .expire:
+            do {
+                if let through = try await outbox.dropExpired() {
+                    await reportBoundDrops(through: through)
+                    plan.dropped(through: through)
+                }
+            } catch {
+                logger.error("outbox: cannot drop expired messages: \(error)")
+            }
+        }
+    }
+
+    private func finish(_ id: Int64, _ outcome: DrainPlan.Outcome) {
+        plan.sent(id, outcome: outcome)
+        switch outcome {
+        case .delivered: published += 1
+        case .refused: break
+        case .notSent:
+            // The client dropped the connection under our feet: start over from the store once connected again.
+            if client.state == .connected { plan.connect() } else { plan.disconnect() }
+        }
+        if deleteDue == nil, !plan.finished.isEmpty { deleteDue = .now + Self.deleteDelay }
+    }
+
+    private func pump(_ group: inout TaskGroup<Void>) async {
+        await readStore()
+        let now = ContinuousClock.now
+        sending: while true {
+            switch plan.next(at: now) {
+            case .send(let send):
+                group.addTask { [client, logger, sink] in
+                    sink.yield(.sent(send.entry.id, await Self.publish(send, client: client, logger: logger)))
+                }
+            case .wait(let until):
+                schedule(&group, at: until)
+                break sending
+            case .idle:
+                break sending
+            }
+        }
+        if let due = deleteDue {
+            if plan.finished.count >= Self.deleteBatch || due <= now || plan.inFlightCount == 0 {
+                await deleteFinished()
+            } else {
+                schedule(&group, at: due)
+            }
+        }
+    }
+
+    private func schedule(_ group: inout TaskGroup<Void>, at instant: ContinuousClock.Instant) {
+        if let pending = timerAt, pending <= instant { return }
+        timerAt = instant
+        group.addTask { [sink] in
+            try? await Task.sleep(until: instant)
+            sink.yield(.tick)
+        }
+    }
+
+    private func readStore() async {
+        for read in plan.reads() {
+            do {
+                plan.read(read, returned: try await outbox.read(after: read.after, before: read.before, limit: read.limit))
+            } catch {
+                logger.error("outbox: cannot read stored messages: \(error)")
+            }
+        }
+    }
+
+    private func deleteFinished() async {
+        deleteDue = nil
+        let ids = Array(plan.finished)
+        guard !ids.isEmpty else { return }
+        do {
+            try await outbox.delete(ids)
+        } catch {
+            // They were delivered; if they cannot be deleted now they are sent again after a restart.
+            logger.error("outbox: cannot delete \(ids.count) delivered messages: \(error)")
+        }
+        plan.deleted(ids)
+    }
+
+    /// Publishes one message; maps the client's errors onto the plan's outcomes.
+    static func publish(_ send: DrainPlan.Send, client: MQTTClient, logger: Logger) async -> DrainPlan.Outcome {
+        let message = send.entry.message
+        let draft = MQTTMessageDraft(
+            topic: message.topic,
+            payload: message.payload,
+            qos: message.qos == 0 ? .atMostOnce : .atLeastOnce,
+            retain: send.retain
+        )
+        do {
+            try await client.publish(draft)
+            return .delivered
+        } catch MQTTError.notConnected, MQTTError.shutDown {
+            return .notSent
+        } catch {
+            // The broker or libmosquitto refuses this message itself: retrying would block its topic for good.
+            logger.error("not published: \(error)", metadata: ["topic": "\(message.topic)"])
+            return .refused
+        }
+    }
+}
