@@ -12,7 +12,8 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Benchmark full polls: coalesced reads vs one request per value, on a pty and over TCP.",
-        discussion: "Figures are per full poll of one simulated meter; ratios compare the two plans in the same run."
+        discussion: "Figures are per full poll of one simulated meter; ratios compare the two plans in the same run.",
+        subcommands: [BenchOutboxCommand.self]
     )
 
     @Option(help: "Full polls per variant.")
