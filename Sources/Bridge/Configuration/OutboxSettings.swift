@@ -32,6 +32,8 @@ package struct OutboxSettings: Sendable, Equatable {
     package var replayRate: Double
     /// `sync`: `normal` (default) or `full` (fsync at every commit).
     package var synchronous: OutboxSynchronous
+    /// A hard cap on the file in 4 KiB SQLite pages (not a config key): tests use it to make the disk "full".
+    package var maxPageCount: Int?
 
     package init(
         storage: Storage = .memory,
@@ -55,8 +57,9 @@ package struct OutboxSettings: Sendable, Equatable {
     /// - Throws: `OutboxError.cannotOpen` (a damaged file is moved aside instead: see `Outbox.recovery`).
     package func open() throws(OutboxError) -> Outbox {
         switch storage {
-        case .file(let path): try Outbox(.file(path), limits: limits, synchronous: synchronous)
-        case .memory: try Outbox(.memory, limits: limits, synchronous: synchronous)
+        case .file(let path):
+            try Outbox(.file(path), limits: limits, synchronous: synchronous, maxPageCount: maxPageCount)
+        case .memory: try Outbox(.memory, limits: limits, synchronous: synchronous, maxPageCount: maxPageCount)
         }
     }
 

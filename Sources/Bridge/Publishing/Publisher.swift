@@ -39,8 +39,11 @@ package actor Publisher {
     /// The earliest pending timer (pacing, delayed deletes), if any.
     var timerAt: ContinuousClock.Instant?
     var deleteDue: ContinuousClock.Instant?
-    /// Set while the store refuses writes: when it started and how many messages were lost since.
-    var storeFailure: (since: Date, dropped: Int)?
+    /// Set while the store refuses writes: when it started, the last refusal, how many messages were lost since.
+    var storeFailure: (since: Date, last: ContinuousClock.Instant, dropped: Int)?
+    /// A failing store counts as recovered once it took writes for this long without refusing one (a nearly full
+    /// disk may take a small batch between refusals: one error line per episode, not one per poll).
+    static let storeRecovery = Duration.seconds(10)
     package internal(set) var published = 0
     /// What was published per meter (keys, identity values, availability), for discovery and diagnostics.
     package let ledger: MeterLedger
@@ -124,7 +127,7 @@ package actor Publisher {
     private func store(_ messages: [OutboxMessage]) async {
         do {
             let append = try await outbox.append(messages)
-            if let failure = storeFailure {
+            if let failure = storeFailure, ContinuousClock.now - failure.last >= Self.storeRecovery {
                 storeFailure = nil
                 logger.notice(
                     "outbox: storing again in \(outbox.path); \(failure.dropped) messages could not be stored since \(Timestamp.rfc3339(failure.since)) and were dropped"
@@ -135,11 +138,12 @@ package actor Publisher {
             sink.yield(.wake)
         } catch {
             if storeFailure == nil {
-                storeFailure = (Date(), 0)
+                storeFailure = (Date(), .now, 0)
                 logger.error(
                     "outbox: cannot store messages (\(error)): they are dropped and counted in dropped_messages; polling goes on"
                 )
             }
+            storeFailure?.last = .now
             storeFailure?.dropped += messages.count
         }
     }

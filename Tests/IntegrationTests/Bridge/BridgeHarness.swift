@@ -84,6 +84,11 @@ final class BridgeHarness: Sendable {
     func startBridge(_ configuration: BridgeConfiguration, logLevel: Logger.Level = .warning) {
         var logger = Logger(label: "bridge")
         logger.logLevel = logLevel
+        startBridge(configuration, logger: logger)
+    }
+
+    /// Runs `BridgeService` with `configuration`, logging to `logger` (a `LogCapture`'s, say).
+    func startBridge(_ configuration: BridgeConfiguration, logger: Logger) {
         let service = BridgeService(configuration: configuration, logger: logger)
         bridgeTask.withLock { $0 = Task { try await service.run() } }
     }
