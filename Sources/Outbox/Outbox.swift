@@ -83,7 +83,7 @@ package actor Outbox {
     package init(
         _ location: Location,
         limits: OutboxLimits,
-        synchronous: OutboxSynchronous = .normal,
+        synchronous: OutboxSynchronous = .full,
         maxPageCount: Int? = nil
     ) throws(OutboxError) {
         let store: OutboxStore

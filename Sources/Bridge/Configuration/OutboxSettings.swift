@@ -30,7 +30,7 @@ package struct OutboxSettings: Sendable, Equatable {
     package var maxAge: Duration
     /// `replay_rate`: backlog messages per second.
     package var replayRate: Double
-    /// `sync`: `normal` (default) or `full` (fsync at every commit).
+    /// `sync`: `full` (default: fsync at every commit) or `normal` (fsync at checkpoints).
     package var synchronous: OutboxSynchronous
     /// A hard cap on the file in 4 KiB SQLite pages (not a config key): tests use it to make the disk "full".
     package var maxPageCount: Int?
