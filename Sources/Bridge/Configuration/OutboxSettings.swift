@@ -40,7 +40,7 @@ package struct OutboxSettings: Sendable, Equatable {
         maxBytes: Int? = nil,
         maxAge: Duration = OutboxSettings.defaultMaxAge,
         replayRate: Double = OutboxSettings.defaultReplayRate,
-        synchronous: OutboxSynchronous = .normal
+        synchronous: OutboxSynchronous = .full
     ) {
         self.storage = storage
         self.maxBytes =
