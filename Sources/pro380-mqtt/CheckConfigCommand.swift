@@ -37,6 +37,7 @@ struct CheckConfigCommand: ParsableCommand {
                     "  \(bus.name) (\(bus.link.configKey) \(bus.link.endpoint)): \(meter.name) at address \(meter.address.map(String.init) ?? meter.secondaryAddress ?? meter.deviceAddress ?? "(any)")"
                 )
             }
+            print("  outbox: \(config.outbox.summary)")
         } catch let error as ConfigurationError {
             print(error.description)
             throw ExitCode(2)

@@ -50,6 +50,20 @@ package struct OutboxSettings: Sendable, Equatable {
         self.synchronous = synchronous
     }
 
+    /// `/var/lib/pro380-mqtt/outbox-x.sqlite (max 256MiB, 720h, replay 100/s, sync full)`, for `check-config`.
+    package var summary: String {
+        let place: String
+        switch storage {
+        case .file(let path): place = path
+        case .memory: place = "in memory only"
+        }
+        let size = maxBytes % (1 << 20) == 0 ? "\(maxBytes >> 20)MiB" : "\(maxBytes) bytes"
+        let rate = replayRate.rounded() == replayRate ? "\(Int(replayRate))" : "\(replayRate)"
+        let seconds = maxAge.components.seconds
+        let age = seconds % 3600 == 0 && maxAge.components.attoseconds == 0 ? "\(seconds / 3600)h" : DurationText.format(maxAge)
+        return "\(place) (max \(size), \(age), replay \(rate)/s, sync \(synchronous.rawValue))"
+    }
+
     /// The bounds.
     package var limits: OutboxLimits { OutboxLimits(maxBytes: maxBytes, maxAge: maxAge) }
 

@@ -17,6 +17,14 @@ package enum SampleConfiguration {
           # tls: {ca_file: /etc/pro380-mqtt/ca.pem, cert_file: client.pem, key_file: client.key, insecure: false}
         diagnostics_interval: 60s  # default 60s: <base>/<meter>/diagnostics and <base>/bridge/<client_id>/diagnostics
         command_max_age: 30s       # a command whose JSON "time" is older is refused (default 30s)
+        outbox:                    # readings wait here (on disk) until the broker acknowledged them (docs/outbox.md)
+          enabled: true            # default true; false keeps them in memory only (lost at a restart)
+          # path: /var/lib/pro380-mqtt/outbox-pro380-mqtt.sqlite   # default $STATE_DIRECTORY/outbox-<client_id>.sqlite,
+          #                        # else ~/.local/state/pro380-mqtt/...; a relative path is relative to this file
+          max_bytes: 256MiB        # the oldest readings are dropped (and counted) beyond this (default 256MiB; 16MiB in memory)
+          max_age: 720h            # ... or when older than this (default 720h, 30 days)
+          replay_rate: 100         # backlog messages per second after an outage; live readings are not paced (default 100)
+          sync: full               # full: fsync at every commit (default); normal: at checkpoints (less flash wear)
         homeassistant:             # Home Assistant MQTT discovery (README "Home Assistant")
           enabled: true            # default true; false clears the discovery configs this bridge published
           prefix: homeassistant    # Home Assistant's discovery prefix (default homeassistant); birth on <prefix>/status
