@@ -10,7 +10,9 @@ extension Publisher {
     /// does what `DrainPlan` says: store reads, publications (each in a child task, at most `plan.window` at once),
     /// deletes of acknowledged messages in batches.
     package func run() async {
-        await withTaskGroup(of: Void.self) { group in
+        // A discarding group: a finished child is freed at once (a plain task group keeps every child until its
+        // result is awaited, a few KiB per publication).
+        await withDiscardingTaskGroup { group in
             group.addTask { [client, sink] in
                 for await state in client.connectionStates() {
                     sink.yield(.connection(state))
@@ -92,7 +94,7 @@ extension Publisher {
         if deleteDue == nil, !plan.finished.isEmpty { deleteDue = .now + Self.deleteDelay }
     }
 
-    private func pump(_ group: inout TaskGroup<Void>) async {
+    private func pump(_ group: inout DiscardingTaskGroup) async {
         await readStore()
         let now = ContinuousClock.now
         sending: while true {
@@ -117,7 +119,7 @@ extension Publisher {
         }
     }
 
-    private func schedule(_ group: inout TaskGroup<Void>, at instant: ContinuousClock.Instant) {
+    private func schedule(_ group: inout DiscardingTaskGroup, at instant: ContinuousClock.Instant) {
         if let pending = timerAt, pending <= instant { return }
         timerAt = instant
         group.addTask { [sink] in
