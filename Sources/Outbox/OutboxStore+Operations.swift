@@ -69,7 +69,8 @@ extension OutboxStore {
                 newest[message.topic] = id
             }
             let upsert = try db.cachedStatement(
-                sql: "INSERT INTO head (topic, newest) VALUES (?, ?) ON CONFLICT(topic) DO UPDATE SET newest = excluded.newest"
+                sql:
+                    "INSERT INTO head (topic, newest) VALUES (?, ?) ON CONFLICT(topic) DO UPDATE SET newest = excluded.newest"
             )
             for (topic, id) in newest { try upsert.execute(arguments: [topic, id]) }
             let trimmed = try trim.flatMap { try Self.trim(db, $0) }

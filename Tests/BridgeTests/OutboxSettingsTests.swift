@@ -10,8 +10,12 @@ import Testing
         "buses:\n  - name: a\n    modbus_tcp: {host: 127.0.0.1, port: 502}\n    meters:\n      - {name: m, address: 1}\n"
 
     func parse(_ prefix: String, environment: [String: String] = ["HOME": "/home/op"]) throws -> OutboxSettings {
-        try BridgeConfiguration.parse(yaml: prefix + bus, file: "/etc/pro380-mqtt/bridge.yaml", environment: environment)
-            .outbox
+        try BridgeConfiguration.parse(
+            yaml: prefix + bus,
+            file: "/etc/pro380-mqtt/bridge.yaml",
+            environment: environment
+        )
+        .outbox
     }
 
     @Test func withoutTheSectionReadingsWaitOnDiskInTheStateFolder() throws {

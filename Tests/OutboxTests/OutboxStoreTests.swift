@@ -15,8 +15,11 @@ import Testing
 
     var path: String { folder.appendingPathComponent("state/outbox.sqlite").path }
 
-    static func messages(_ count: Int, topic: String = "pro380/main/voltage_l1", from first: Int = 0) -> [OutboxMessage] {
-        (first..<first + count).map { OutboxMessage(topic: topic, payload: Array("{\"n\": \($0)}".utf8), qos: 1, retain: true) }
+    static func messages(_ count: Int, topic: String = "pro380/main/voltage_l1", from first: Int = 0) -> [OutboxMessage]
+    {
+        (first..<first + count).map {
+            OutboxMessage(topic: topic, payload: Array("{\"n\": \($0)}".utf8), qos: 1, retain: true)
+        }
     }
 
     @Test func appendedMessagesSurviveAReopenInOrderAndIdsAreNeverReused() async throws {

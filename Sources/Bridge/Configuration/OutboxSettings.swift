@@ -60,7 +60,9 @@ package struct OutboxSettings: Sendable, Equatable {
         let size = maxBytes % (1 << 20) == 0 ? "\(maxBytes >> 20)MiB" : "\(maxBytes) bytes"
         let rate = replayRate.rounded() == replayRate ? "\(Int(replayRate))" : "\(replayRate)"
         let seconds = maxAge.components.seconds
-        let age = seconds % 3600 == 0 && maxAge.components.attoseconds == 0 ? "\(seconds / 3600)h" : DurationText.format(maxAge)
+        let age =
+            seconds % 3600 == 0 && maxAge.components.attoseconds == 0
+            ? "\(seconds / 3600)h" : DurationText.format(maxAge)
         return "\(place) (max \(size), \(age), replay \(rate)/s, sync \(synchronous.rawValue))"
     }
 

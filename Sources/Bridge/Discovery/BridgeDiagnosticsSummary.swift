@@ -39,7 +39,8 @@ struct BridgeDiagnosticsSummary: Sendable, Equatable {
         let cycle = pollCycleTime.map { String(format: "%.3f", $0) } ?? "null"
         let errors =
             "{\"timeouts\": \(timeouts), \"protocol_errors\": \(protocolErrors), \"exceptions\": \(exceptions), \"rejected_values\": \(rejectedValues)}"
-        return "\"meters_online\": \(metersOnline), \"poll_cycle_time\": \(cycle), \"errors\": \(errors), \(outboxFields)"
+        return
+            "\"meters_online\": \(metersOnline), \"poll_cycle_time\": \(cycle), \"errors\": \(errors), \(outboxFields)"
     }
 
     /// `"queued_messages": 12, "dropped_messages": 0, "outbox": {"messages": 12, "bytes": 2204, "oldest_age": 3.2,

@@ -37,7 +37,13 @@ package struct BridgeDiscovery: Sendable {
             deviceClass: "duration",
             stateClass: "measurement"
         ),
-        Field(path: "outbox.bytes", name: "Outbox size", unit: "B", deviceClass: "data_size", stateClass: "measurement"),
+        Field(
+            path: "outbox.bytes",
+            name: "Outbox size",
+            unit: "B",
+            deviceClass: "data_size",
+            stateClass: "measurement"
+        ),
         Field(path: "dropped_messages", name: "Dropped messages", stateClass: "total_increasing"),
     ]
 

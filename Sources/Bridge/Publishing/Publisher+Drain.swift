@@ -131,7 +131,10 @@ extension Publisher {
     private func readStore() async {
         for read in plan.reads() {
             do {
-                plan.read(read, returned: try await outbox.read(after: read.after, before: read.before, limit: read.limit))
+                plan.read(
+                    read,
+                    returned: try await outbox.read(after: read.after, before: read.before, limit: read.limit)
+                )
             } catch {
                 logger.error("outbox: cannot read stored messages: \(error)")
             }
