@@ -4,8 +4,11 @@
  * Subscribes to `#` (MQTT 5, the given QoS) on a private broker and counts every message, and the readings among
  * them (payloads beginning `{"value": `). Prints `ready` once subscribed; on SIGUSR1 prints
  * `count MESSAGES VALUES` (the orchestrator samples it at the start and end of a measuring window); on SIGTERM or
- * SIGINT prints `final MESSAGES VALUES DROPPED` and exits, DROPPED being the `dropped_messages` of the last bridge
- * diagnostics seen (-1 when none came).
+ * SIGINT prints `final MESSAGES VALUES DROPPED EXPECTED` and exits: DROPPED is the `dropped_messages` of the last
+ * bridge diagnostics seen (-1 when none came). EXPECTED is the readings that must have been published: every poll
+ * of a meter publishes each of its topics once, so each topic of a meter must arrive as often as that meter's most
+ * frequent topic; a reading lost anywhere (publisher queue, socket, broker) leaves its topic short. (The broker's
+ * `$SYS/broker/publish/messages/received` cannot serve: mosquitto 2.0 does not count retained messages there.)
  */
 #include <mosquitto.h>
 #include <signal.h>
@@ -17,6 +20,42 @@
 
 static volatile sig_atomic_t stopping, sampling;
 static atomic_long messages, readings, dropped = -1;
+
+/* Reading counts per topic (open addressing; only the network thread writes, the main thread reads at the end). */
+#define SLOTS 65536
+static struct { char *topic; long count; } slots[SLOTS];
+
+static void count_topic(const char *topic) {
+    unsigned long hash = 5381;
+    for (const char *c = topic; *c; c++) hash = hash * 33 + (unsigned char)*c;
+    for (unsigned long i = hash % SLOTS;; i = (i + 1) % SLOTS) {
+        if (!slots[i].topic) { slots[i].topic = strdup(topic); slots[i].count = 1; return; }
+        if (!strcmp(slots[i].topic, topic)) { slots[i].count++; return; }
+    }
+}
+
+/* The readings every meter's topics should have arrived: per meter (topic up to its last '/'), its most frequent
+ * topic's count times its number of topics. */
+static long expected_readings(void) {
+    static int filled[SLOTS];
+    int n = 0;
+    for (int i = 0; i < SLOTS; i++)
+        if (slots[i].topic) filled[n++] = i;
+    long total = 0;
+    for (int a = 0; a < n; a++) {
+        const char *topic = slots[filled[a]].topic;
+        const char *slash = strrchr(topic, '/');
+        size_t prefix = slash ? (size_t)(slash - topic) + 1 : 0;
+        long most = 0;
+        for (int b = 0; b < n; b++) {
+            const char *other = slots[filled[b]].topic;
+            if (strncmp(other, topic, prefix) == 0 && !strchr(other + prefix, '/') && slots[filled[b]].count > most)
+                most = slots[filled[b]].count;
+        }
+        total += most;
+    }
+    return total;
+}
 static atomic_int subscribed;
 
 static void on_signal(int sig) {
@@ -25,20 +64,22 @@ static void on_signal(int sig) {
 }
 
 static void on_connect(struct mosquitto *m, void *qos, int rc) {
-    if (rc == 0) mosquitto_subscribe(m, NULL, "#", *(int *)qos);
+    if (rc != 0) return;
+    mosquitto_subscribe(m, NULL, "#", *(int *)qos);
 }
 
 static void on_subscribe(struct mosquitto *m, void *u, int mid, int count, const int *granted) {
     (void)m; (void)u; (void)mid; (void)count; (void)granted;
-    subscribed = 1;
+    subscribed++;
 }
 
 static void on_message(struct mosquitto *m, void *u, const struct mosquitto_message *message) {
     (void)m; (void)u;
-    messages++;
     const char *payload = message->payload;
+    messages++;
     if (message->payloadlen >= 10 && memcmp(payload, "{\"value\": ", 10) == 0) {
         readings++;
+        count_topic(message->topic);
         return;
     }
     size_t length = strlen(message->topic);
@@ -59,6 +100,10 @@ int main(int argc, char **argv) {
         else if (!strcmp(argv[i], "--qos")) qos = atoi(argv[i + 1]);
     }
     if (port <= 0) { fprintf(stderr, "usage: counter --broker-port P [--qos 0|1]\n"); return 2; }
+    /* A parent that handles signals itself may pass them on blocked: unblock every signal first. */
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
     struct sigaction action = {0};
     action.sa_handler = on_signal;
     sigaction(SIGTERM, &action, NULL);
@@ -89,7 +134,7 @@ int main(int argc, char **argv) {
     mosquitto_loop_stop(mosq, false);
     mosquitto_destroy(mosq);
     mosquitto_lib_cleanup();
-    printf("final %ld %ld %ld\n", (long)messages, (long)readings, (long)dropped);
+    printf("final %ld %ld %ld %ld\n", (long)messages, (long)readings, (long)dropped, expected_readings());
     fflush(stdout);
     return 0;
 }

@@ -139,6 +139,10 @@ int main(int argc, char **argv) {
     }
     if (!plan || modbus_port <= 0 || broker_port <= 0 || meters < 1 || meters > MAX_METERS) fail("bad arguments");
     load_plan(plan);
+    /* A parent that handles signals itself may pass them on blocked: unblock every signal first. */
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
     signal(SIGTERM, on_signal);
     signal(SIGINT, on_signal);
 

@@ -52,6 +52,10 @@ int main(int argc, char **argv) {
     getsockname(server, (struct sockaddr *)&bound, &length);
     printf("listening %d\n", ntohs(bound.sin_port));
     fflush(stdout);
+    /* A parent that handles signals itself may pass them on blocked: unblock every signal first. */
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
     struct sigaction action = {0};
     action.sa_handler = on_signal; /* no SA_RESTART: select returns EINTR */
     sigaction(SIGTERM, &action, NULL);
