@@ -9,6 +9,7 @@
  * of a meter publishes each of its topics once, so each topic of a meter must arrive as often as that meter's most
  * frequent topic; a reading lost anywhere (publisher queue, socket, broker) leaves its topic short. (The broker's
  * `$SYS/broker/publish/messages/received` cannot serve: mosquitto 2.0 does not count retained messages there.)
+ * With --dump it then prints `topic TOPIC PAYLOAD` for each reading topic's last payload (the payload check).
  */
 #include <mosquitto.h>
 #include <signal.h>
@@ -23,19 +24,28 @@ static atomic_long messages, readings, dropped = -1;
 
 /* Reading counts per topic (open addressing; only the network thread writes, the main thread reads at the end). */
 #define SLOTS 65536
-static struct { char *topic; long count; } slots[SLOTS];
+static struct { char *topic; long count; char *last; } slots[SLOTS];
+static int dump;
 
-static void count_topic(const char *topic) {
+static void count_topic(const char *topic, const char *payload, int length) {
     unsigned long hash = 5381;
     for (const char *c = topic; *c; c++) hash = hash * 33 + (unsigned char)*c;
     for (unsigned long i = hash % SLOTS;; i = (i + 1) % SLOTS) {
-        if (!slots[i].topic) { slots[i].topic = strdup(topic); slots[i].count = 1; return; }
-        if (!strcmp(slots[i].topic, topic)) { slots[i].count++; return; }
+        if (!slots[i].topic) slots[i].topic = strdup(topic);
+        if (!strcmp(slots[i].topic, topic)) {
+            slots[i].count++;
+            if (dump) {
+                free(slots[i].last);
+                slots[i].last = strndup(payload, length);
+            }
+            return;
+        }
     }
 }
 
 /* The readings every meter's topics should have arrived: per meter (topic up to its last '/'), its most frequent
- * topic's count times its number of topics. */
+ * topic's count for each of its topics; a topic seen once is taken as one read once (the bridge's identity group,
+ * read hourly). */
 static long expected_readings(void) {
     static int filled[SLOTS];
     int n = 0;
@@ -52,7 +62,7 @@ static long expected_readings(void) {
             if (strncmp(other, topic, prefix) == 0 && !strchr(other + prefix, '/') && slots[filled[b]].count > most)
                 most = slots[filled[b]].count;
         }
-        total += most;
+        total += slots[filled[a]].count == 1 ? 1 : most;
     }
     return total;
 }
@@ -79,7 +89,7 @@ static void on_message(struct mosquitto *m, void *u, const struct mosquitto_mess
     messages++;
     if (message->payloadlen >= 10 && memcmp(payload, "{\"value\": ", 10) == 0) {
         readings++;
-        count_topic(message->topic);
+        count_topic(message->topic, payload, message->payloadlen);
         return;
     }
     size_t length = strlen(message->topic);
@@ -98,8 +108,9 @@ int main(int argc, char **argv) {
     for (int i = 1; i + 1 < argc; i += 2) {
         if (!strcmp(argv[i], "--broker-port")) port = atoi(argv[i + 1]);
         else if (!strcmp(argv[i], "--qos")) qos = atoi(argv[i + 1]);
+        else if (!strcmp(argv[i], "--dump")) dump = atoi(argv[i + 1]);
     }
-    if (port <= 0) { fprintf(stderr, "usage: counter --broker-port P [--qos 0|1]\n"); return 2; }
+    if (port <= 0) { fprintf(stderr, "usage: counter --broker-port P [--qos 0|1] [--dump 1]\n"); return 2; }
     /* A parent that handles signals itself may pass them on blocked: unblock every signal first. */
     sigset_t none;
     sigemptyset(&none);
@@ -134,6 +145,8 @@ int main(int argc, char **argv) {
     mosquitto_loop_stop(mosq, false);
     mosquitto_destroy(mosq);
     mosquitto_lib_cleanup();
+    for (int i = 0; dump && i < SLOTS; i++)
+        if (slots[i].topic && slots[i].last) printf("topic %s %s\n", slots[i].topic, slots[i].last);
     printf("final %ld %ld %ld %ld\n", (long)messages, (long)readings, (long)dropped, expected_readings());
     fflush(stdout);
     return 0;

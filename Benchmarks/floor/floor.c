@@ -1,13 +1,17 @@
 /*
  * floor: the C floor of `pro380-mqtt bench`, the least a PRO380-to-MQTT bridge can spend per published value.
  *
- * For each of --meters meters (one Modbus TCP connection each, like one gateway per meter) it reads the blocks of
+ * For each of --meters meters (one Modbus TCP connection each, to the --modbus-ports in turn, like one gateway per
+ * meter) it reads the blocks of
  * the plan file with function 03 (libmodbus), decodes every Float ABCD value of the plan and publishes it retained
  * to <base>/<meter>/<key> with the bridge's payload, {"value": 231.25, "unit": "V", "time": "...Z"} (libmosquitto,
  * MQTT 5 like the bridge's default), every --interval-ms (0: flat out). Values are printed the way the bridge
  * prints them: the shortest decimal that reads back to the IEEE single, scaled by a power of ten exactly (kW to W),
  * in plain notation. The plan file (written by `pro380-mqtt bench` from the register table, so no address is
  * written twice) has lines `block START COUNT` and `value BLOCK OFFSET KEY UNIT|- POWER_OF_TEN`.
+ *
+ * Like the bridge's bounded queue, it never runs ahead of the broker: before the next meter's reads it waits until at
+ * most one poll of values is unacknowledged (QoS 1 PUBACK, or handed to the socket at QoS 0).
  *
  * Runs until SIGTERM or SIGINT, then prints one JSON line: published, acknowledged (QoS 1 PUBACKs, or the
  * messages handed to the socket at QoS 0), cycles, failed reads.
@@ -16,6 +20,7 @@
 #include <math.h>
 #include <modbus/modbus.h>
 #include <mosquitto.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -41,12 +46,32 @@ static block_t blocks[MAX_BLOCKS];
 static value_t values[MAX_VALUES];
 static int block_count, value_count;
 static volatile sig_atomic_t stopping;
-static atomic_long acknowledged;
+static long acknowledged;
 static atomic_int connected;
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t progress = PTHREAD_COND_INITIALIZER;
 
 static void on_signal(int sig) { (void)sig; stopping = 1; }
 static void on_connect(struct mosquitto *m, void *u, int rc) { (void)m; (void)u; if (rc == 0) connected = 1; }
-static void on_publish(struct mosquitto *m, void *u, int mid) { (void)m; (void)u; (void)mid; acknowledged++; }
+static void on_publish(struct mosquitto *m, void *u, int mid) {
+    (void)m; (void)u; (void)mid;
+    pthread_mutex_lock(&lock);
+    acknowledged++;
+    pthread_cond_signal(&progress);
+    pthread_mutex_unlock(&lock);
+}
+
+/* Waits (up to 1 s at a time, so a signal is noticed) until at most `pending` messages are unacknowledged. */
+static void wait_for_broker(long published, long pending) {
+    pthread_mutex_lock(&lock);
+    while (!stopping && published - acknowledged > pending) {
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_sec += 1;
+        pthread_cond_timedwait(&progress, &lock, &until);
+    }
+    pthread_mutex_unlock(&lock);
+}
 
 static void fail(const char *what) {
     fprintf(stderr, "floor: %s\n", what);
@@ -125,19 +150,22 @@ static double now_ms(void) {
 
 int main(int argc, char **argv) {
     const char *plan = NULL, *host = "127.0.0.1", *base = "bench";
-    int modbus_port = 0, broker_port = 0, meters = 1, qos = 0, interval_ms = 100;
+    int ports[MAX_METERS], port_count = 0, broker_port = 0, meters = 1, qos = 0, interval_ms = 100;
     for (int i = 1; i + 1 < argc; i += 2) {
         if (!strcmp(argv[i], "--plan")) plan = argv[i + 1];
-        else if (!strcmp(argv[i], "--modbus-port")) modbus_port = atoi(argv[i + 1]);
+        else if (!strcmp(argv[i], "--modbus-ports")) {
+            for (char *p = argv[i + 1]; *p && port_count < MAX_METERS; p = strchr(p, ',') ? strchr(p, ',') + 1 : "")
+                ports[port_count++] = atoi(p);
+        }
         else if (!strcmp(argv[i], "--broker-port")) broker_port = atoi(argv[i + 1]);
         else if (!strcmp(argv[i], "--meters")) meters = atoi(argv[i + 1]);
         else if (!strcmp(argv[i], "--qos")) qos = atoi(argv[i + 1]);
         else if (!strcmp(argv[i], "--interval-ms")) interval_ms = atoi(argv[i + 1]);
         else if (!strcmp(argv[i], "--base")) base = argv[i + 1];
-        else fail("usage: floor --plan FILE --modbus-port P --broker-port P [--meters N] [--qos 0|1] "
+        else fail("usage: floor --plan FILE --modbus-ports P[,P...] --broker-port P [--meters N] [--qos 0|1] "
                   "[--interval-ms MS] [--base TOPIC]");
     }
-    if (!plan || modbus_port <= 0 || broker_port <= 0 || meters < 1 || meters > MAX_METERS) fail("bad arguments");
+    if (!plan || port_count == 0 || broker_port <= 0 || meters < 1 || meters > MAX_METERS) fail("bad arguments");
     load_plan(plan);
     /* A parent that handles signals itself may pass them on blocked: unblock every signal first. */
     sigset_t none;
@@ -148,7 +176,7 @@ int main(int argc, char **argv) {
 
     modbus_t *links[MAX_METERS];
     for (int m = 0; m < meters; m++) {
-        links[m] = modbus_new_tcp(host, modbus_port);
+        links[m] = modbus_new_tcp(host, ports[m % port_count]);
         if (!links[m] || modbus_connect(links[m]) != 0) fail("cannot connect to the Modbus server");
         modbus_set_slave(links[m], 1);
     }
@@ -170,6 +198,7 @@ int main(int argc, char **argv) {
     double next = now_ms();
     while (!stopping) {
         for (int m = 0; m < meters && !stopping; m++) {
+            wait_for_broker(published, value_count);
             int ok[MAX_BLOCKS];
             for (int b = 0; b < block_count; b++) {
                 ok[b] = modbus_read_registers(links[m], blocks[b].start, blocks[b].count, registers[b]) ==
@@ -216,6 +245,6 @@ int main(int argc, char **argv) {
     mosquitto_lib_cleanup();
     for (int m = 0; m < meters; m++) { modbus_close(links[m]); modbus_free(links[m]); }
     printf("{\"published\": %ld, \"acknowledged\": %ld, \"cycles\": %ld, \"failed_reads\": %ld}\n", published,
-           (long)acknowledged, cycles, failed);
+           acknowledged, cycles, failed);
     return 0;
 }

@@ -8,7 +8,8 @@
  * them). Being C and never changing its values, it costs little CPU, so the bridge and the floor are measured
  * against a server that takes the least from the shared cores, and neither is measured against its own code.
  *
- * Prints `listening PORT` once bound (port 0 picks a free one), serves until SIGTERM or SIGINT.
+ * With --listeners N it listens on N free ports (a gateway per meter: the bridge keeps one bus per host:port).
+ * Prints `listening PORT...` once bound, serves until SIGTERM or SIGINT.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -30,12 +31,15 @@ static void on_signal(int sig) { (void)sig; stopping = 1; }
 
 int main(int argc, char **argv) {
     const char *image = NULL;
-    int port = 0;
+    int listeners = 1;
     for (int i = 1; i + 1 < argc; i += 2) {
         if (!strcmp(argv[i], "--image")) image = argv[i + 1];
-        else if (!strcmp(argv[i], "--port")) port = atoi(argv[i + 1]);
+        else if (!strcmp(argv[i], "--listeners")) listeners = atoi(argv[i + 1]);
     }
-    if (!image) { fprintf(stderr, "usage: standin --image FILE [--port P]\n"); return 2; }
+    if (!image || listeners < 1 || listeners > 256) {
+        fprintf(stderr, "usage: standin --image FILE [--listeners N]\n");
+        return 2;
+    }
     modbus_mapping_t *map = modbus_mapping_new_start_address(0, 0, 0, 0, FIRST, COUNT, 0, 0);
     FILE *f = fopen(image, "r");
     if (!map || !f) { fprintf(stderr, "standin: cannot load %s\n", image); return 2; }
@@ -44,13 +48,23 @@ int main(int argc, char **argv) {
         if (address >= FIRST && address < FIRST + COUNT) map->tab_registers[address - FIRST] = (uint16_t)value;
     fclose(f);
 
-    modbus_t *ctx = modbus_new_tcp("127.0.0.1", port);
-    int server = modbus_tcp_listen(ctx, 64);
-    if (server < 0) { fprintf(stderr, "standin: cannot listen: %s\n", modbus_strerror(errno)); return 2; }
-    struct sockaddr_in bound;
-    socklen_t length = sizeof bound;
-    getsockname(server, (struct sockaddr *)&bound, &length);
-    printf("listening %d\n", ntohs(bound.sin_port));
+    modbus_t *ctx = modbus_new_tcp("127.0.0.1", 0);
+    int servers[256];
+    fd_set all;
+    FD_ZERO(&all);
+    int highest = 0;
+    printf("listening");
+    for (int n = 0; n < listeners; n++) {
+        servers[n] = modbus_tcp_listen(ctx, 64);
+        if (servers[n] < 0) { fprintf(stderr, "standin: cannot listen: %s\n", modbus_strerror(errno)); return 2; }
+        struct sockaddr_in bound;
+        socklen_t length = sizeof bound;
+        getsockname(servers[n], (struct sockaddr *)&bound, &length);
+        printf(" %d", ntohs(bound.sin_port));
+        FD_SET(servers[n], &all);
+        if (servers[n] > highest) highest = servers[n];
+    }
+    printf("\n");
     fflush(stdout);
     /* A parent that handles signals itself may pass them on blocked: unblock every signal first. */
     sigset_t none;
@@ -61,10 +75,6 @@ int main(int argc, char **argv) {
     sigaction(SIGTERM, &action, NULL);
     sigaction(SIGINT, &action, NULL);
 
-    fd_set all;
-    FD_ZERO(&all);
-    FD_SET(server, &all);
-    int highest = server;
     uint8_t query[MODBUS_TCP_MAX_ADU_LENGTH];
     while (!stopping) {
         fd_set ready = all;
@@ -74,8 +84,10 @@ int main(int argc, char **argv) {
         }
         for (int fd = 0; fd <= highest; fd++) {
             if (!FD_ISSET(fd, &ready)) continue;
-            if (fd == server) {
-                int client = accept(server, NULL, NULL);
+            int listening = 0;
+            for (int n = 0; n < listeners; n++) listening |= fd == servers[n];
+            if (listening) {
+                int client = accept(fd, NULL, NULL);
                 if (client >= 0) {
                     FD_SET(client, &all);
                     if (client > highest) highest = client;
@@ -92,7 +104,7 @@ int main(int argc, char **argv) {
             }
         }
     }
-    close(server);
+    for (int n = 0; n < listeners; n++) close(servers[n]);
     modbus_free(ctx);
     modbus_mapping_free(map);
     return 0;

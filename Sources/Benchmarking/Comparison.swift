@@ -51,10 +51,22 @@ package struct BenchReport: Sendable, Equatable, Codable {
     package var sweep: [Comparison]
     /// Name (`pro380-mqtt idle`, `empty Swift program`, ...) to peak RSS in KiB.
     package var baselines: [String: Int]
+    /// Keys whose payloads (time aside) are identical in the floor's and the bridge's output.
+    package var identicalPayloads: Int
+    /// Keys that differ or that the bridge lacks, with both payloads.
+    package var payloadDifferences: [String]
 
-    package init(scenarios: [Comparison], sweep: [Comparison], baselines: [String: Int]) {
+    package init(
+        scenarios: [Comparison],
+        sweep: [Comparison],
+        baselines: [String: Int],
+        identicalPayloads: Int = 0,
+        payloadDifferences: [String] = []
+    ) {
         self.scenarios = scenarios
         self.sweep = sweep
         self.baselines = baselines
+        self.identicalPayloads = identicalPayloads
+        self.payloadDifferences = payloadDifferences
     }
 }

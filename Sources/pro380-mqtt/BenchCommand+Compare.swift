@@ -62,11 +62,16 @@ struct BenchCompareCommand: AsyncParsableCommand {
 
     func run() async throws {
         _ = global.bootstrapLogging()
-        let bench = try await BenchSetup(tools: URL(fileURLWithPath: tools))
-        defer { bench.cleanUp() }
+        let bench = try await BenchSetup(
+            tools: URL(fileURLWithPath: tools),
+            gateways: (Self.integers(sweep) + [1]).max()!
+        )
         let progress: (String) -> Void = { line in
             FileHandle.standardError.write(Data((line + "\n").utf8))
         }
+        let check = try await bench.checkPayloads()
+        progress("payload check: \(check.identical) keys identical in floor and bridge, \(check.differences.count) differ")
+        for difference in check.differences { progress("  \(difference)") }
         var scenarios: [Comparison] = []
         for qos in Self.integers(qos) {
             for interval in Self.integers(intervals) {
@@ -80,7 +85,14 @@ struct BenchCompareCommand: AsyncParsableCommand {
             sweepRuns.append(try await compare(bench, qos: 0, interval: 0, meters: meters, rounds: 1, progress))
         }
         let baselines = try await bench.baselines()
-        let report = BenchReport(scenarios: scenarios, sweep: sweepRuns, baselines: baselines)
+        bench.cleanUp()  // kept after a failure: the subjects' logs are there
+        let report = BenchReport(
+            scenarios: scenarios,
+            sweep: sweepRuns,
+            baselines: baselines,
+            identicalPayloads: check.identical,
+            payloadDifferences: check.differences
+        )
         await bench.stop()
         if !sweepRuns.isEmpty {
             try BenchPlot.meters(sweepRuns).svg.write(toFile: plot, atomically: true, encoding: .utf8)
@@ -95,6 +107,10 @@ struct BenchCompareCommand: AsyncParsableCommand {
             "pro380-mqtt against the C floor (libmodbus + libmosquitto, \(bench.plan.blocks.count) block reads, "
                 + "\(bench.plan.values.count) floats; the bridge publishes \(bench.bridgeValuesPerPoll) readings a poll); "
                 + "medians of \(rounds) interleaved runs, \(Int(window)) s windows"
+        )
+        Console.write(
+            "payloads: \(check.identical) of \(bench.plan.values.count) floor keys identical in the bridge's payloads"
+                + (check.differences.isEmpty ? "" : "; differing: " + check.differences.joined(separator: "; "))
         )
         Console.write(ReportTable.scenarios(scenarios))
         if !sweepRuns.isEmpty {
@@ -118,7 +134,7 @@ struct BenchCompareCommand: AsyncParsableCommand {
             // Alternate who goes first, so a drift of the machine's speed does not favour one subject.
             let order: [BenchSubject] = round % 2 == 0 ? [.floor, .bridge] : [.bridge, .floor]
             for subject in order {
-                let figures = try await bench.run(
+                let (figures, _) = try await bench.run(
                     subject,
                     qos: qos,
                     interval: interval,

@@ -62,6 +62,9 @@ final class BenchChild: Sendable {
 
     var lineCount: Int { output.state.withLock { $0.lines.count } }
 
+    /// Every complete line printed so far.
+    var lines: [String] { output.state.withLock { $0.lines } }
+
     func signal(_ number: Int32) { if process.isRunning { kill(process.processIdentifier, number) } }
 
     /// SIGTERM, then SIGKILL after `grace`; returns once the process has ended.

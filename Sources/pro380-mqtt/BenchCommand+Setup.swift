@@ -10,7 +10,8 @@ enum BenchSubject: String, Sendable {
 }
 
 /// What every run of `bench compare` shares: the C programs, the plan and register image they read, and the
-/// libmodbus stand-in serving that image on a free port.
+/// libmodbus stand-in serving that image on one free port per meter (a gateway each: the bridge keeps one bus per
+/// host:port).
 final class BenchSetup: Sendable {
     let tools: URL
     let work: URL
@@ -18,9 +19,9 @@ final class BenchSetup: Sendable {
     /// The readings the bridge publishes per poll of one meter (instantaneous and energy groups).
     let bridgeValuesPerPoll: Int
     private let standin: BenchChild
-    private let standinPort: Int
+    private let standinPorts: [Int]
 
-    init(tools: URL) async throws {
+    init(tools: URL, gateways: Int) async throws {
         self.tools = tools
         work = FileManager.default.temporaryDirectory.appendingPathComponent("pro380-bench-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
@@ -36,11 +37,52 @@ final class BenchSetup: Sendable {
         bridgeValuesPerPoll = FloorInputs.valuesPerPoll(image: image, groups: [.instantaneous, .energy])
         standin = try BenchChild(
             tools.appendingPathComponent("standin").path,
-            ["--image", work.appendingPathComponent("image.txt").path, "--port", "0"],
+            ["--image", work.appendingPathComponent("image.txt").path, "--listeners", "\(gateways)"],
             name: "standin"
         )
         let listening = try await standin.line(startingWith: "listening ")
-        standinPort = Int(listening.text.split(separator: " ")[1]) ?? 0
+        standinPorts = listening.text.split(separator: " ").dropFirst().compactMap { Int($0) }
+    }
+
+    /// Whether the floor publishes what the bridge publishes: one short run of each at 100 ms, the last payload of
+    /// every reading topic of meter 1, compared with the time left out (both read the same static image).
+    /// - Returns: the keys both publish with identical payloads, and a line per key that differs or is missing
+    ///   from the bridge.
+    func checkPayloads() async throws -> (identical: Int, differences: [String]) {
+        var payloads: [BenchSubject: [String: String]] = [:]
+        for subject in [BenchSubject.floor, .bridge] {
+            payloads[subject] = try await run(
+                subject,
+                qos: 0,
+                interval: 100,
+                meters: 1,
+                warmup: .milliseconds(1500),
+                window: .milliseconds(500),
+                dump: true
+            ).payloads
+        }
+        let floor = payloads[.floor] ?? [:]
+        let bridge = payloads[.bridge] ?? [:]
+        var identical = 0
+        var differences: [String] = []
+        for topic in floor.keys.sorted() {
+            let mine = Self.withoutTime(floor[topic]!)
+            guard let theirs = bridge[topic].map(Self.withoutTime) else {
+                differences.append("\(topic): the bridge published nothing")
+                continue
+            }
+            if mine == theirs { identical += 1 } else { differences.append("\(topic): floor \(mine), bridge \(theirs)") }
+        }
+        if floor.isEmpty { differences.append("the floor published nothing") }
+        return (identical, differences)
+    }
+
+    /// A payload with its time replaced by its shape (`"time": "####-##-##T##:##:##.###Z"`).
+    static func withoutTime(_ payload: String) -> String {
+        guard let range = payload.range(of: "\"time\": \"") else { return payload }
+        let stamp = payload[range.upperBound...].prefix(24)
+        let shape = String(stamp.map { $0.isNumber ? "#" : $0 })
+        return payload[..<range.upperBound] + shape + payload[range.upperBound...].dropFirst(24)
     }
 
     /// One run of `subject`: broker, subscriber, subject; warm-up; the measuring window; shutdown and the counts.
@@ -50,12 +92,13 @@ final class BenchSetup: Sendable {
         interval: Int,
         meters: Int,
         warmup: Duration,
-        window: Duration
-    ) async throws -> RunFigures {
+        window: Duration,
+        dump: Bool = false
+    ) async throws -> (figures: RunFigures, payloads: [String: String]) {
         let broker = try await BenchBroker()
         let counter = try BenchChild(
             tools.appendingPathComponent("counter").path,
-            ["--broker-port", "\(broker.port)", "--qos", "\(qos)"],
+            ["--broker-port", "\(broker.port)", "--qos", "\(qos)", "--dump", dump ? "1" : "0"],
             name: "counter"
         )
         _ = try await counter.line(startingWith: "ready")
@@ -66,7 +109,8 @@ final class BenchSetup: Sendable {
             child = try BenchChild(
                 tools.appendingPathComponent("floor").path,
                 [
-                    "--plan", work.appendingPathComponent("plan.txt").path, "--modbus-port", "\(standinPort)",
+                    "--plan", work.appendingPathComponent("plan.txt").path, "--modbus-ports",
+                    standinPorts.prefix(meters).map(String.init).joined(separator: ","),
                     "--broker-port", "\(broker.port)", "--meters", "\(meters)", "--qos", "\(qos)",
                     "--interval-ms", "\(interval)", "--base", "bench",
                 ],
@@ -91,11 +135,17 @@ final class BenchSetup: Sendable {
         let (after, countAfter) = try await sample(child, counter)
         let elapsed = ContinuousClock.now - started
         await child.stop()
-        try await Task.sleep(for: .milliseconds(300))  // the last messages on their way to the subscriber
+        try await waitUntilDrained(counter)
         await counter.stop()
-        let final = try await counter.line(startingWith: "final ").text.split(separator: " ").compactMap { Int($0) }
+        let (finalLine, finalIndex) = try await counter.line(startingWith: "final ")
+        let final = finalLine.split(separator: " ").compactMap { Int($0) }
+        var payloads: [String: String] = [:]
+        for line in counter.lines.prefix(finalIndex) where line.hasPrefix("topic ") {
+            let parts = line.split(separator: " ", maxSplits: 2)
+            if parts.count == 3 { payloads[String(parts[1])] = String(parts[2]) }
+        }
         await broker.stop()
-        return RunFigures(
+        let figures = RunFigures(
             subject: subject.rawValue,
             qos: qos,
             intervalMilliseconds: interval,
@@ -110,6 +160,21 @@ final class BenchSetup: Sendable {
             received: final[1],
             dropped: max(final[2], 0)
         )
+        return (figures, payloads)
+    }
+
+    /// Waits until the subscriber's count stops rising (the broker may still be delivering a backlog), 30 s at most.
+    private func waitUntilDrained(_ counter: BenchChild) async throws {
+        var last = -1
+        for _ in 0..<100 {
+            let skip = counter.lineCount
+            counter.signal(SIGUSR1)
+            let line = try await counter.line(startingWith: "count ", after: skip).text
+            let count = Int(line.split(separator: " ")[1]) ?? 0
+            if count == last { return }
+            last = count
+            try await Task.sleep(for: .milliseconds(300))
+        }
     }
 
     /// The subject's CPU and memory and the subscriber's reading count, taken together.
@@ -135,7 +200,7 @@ final class BenchSetup: Sendable {
         for n in 1...meters {
             lines += [
                 "  - name: g\(n)",
-                "    modbus_tcp: {host: 127.0.0.1, port: \(standinPort)}",
+                "    modbus_tcp: {host: 127.0.0.1, port: \(standinPorts[(n - 1) % standinPorts.count])}",
                 "    meters:",
                 "      - {name: m\(n), address: 1, groups: {instantaneous: 100ms, energy: 100ms, identity: 1h}}",
             ]
