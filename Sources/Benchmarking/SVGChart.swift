@@ -95,7 +95,9 @@ package struct SVGChart: Sendable {
                 "<polyline fill=\"none\" stroke=\"\(series.color)\" stroke-width=\"2\" points=\"\(line.joined(separator: " "))\"/>"
             )
             for point in series.points where point.x > 0 && point.y.isFinite {
-                out.append("<circle cx=\"\(f(px(point.x)))\" cy=\"\(f(py(point.y)))\" r=\"3\" fill=\"\(series.color)\"/>")
+                out.append(
+                    "<circle cx=\"\(f(px(point.x)))\" cy=\"\(f(py(point.y)))\" r=\"3\" fill=\"\(series.color)\"/>"
+                )
             }
             let legendY = originY + 14 + Double(n) * 16
             out.append(

@@ -70,7 +70,9 @@ struct BenchCompareCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data((line + "\n").utf8))
         }
         let check = try await bench.checkPayloads()
-        progress("payload check: \(check.identical) keys identical in floor and bridge, \(check.differences.count) differ")
+        progress(
+            "payload check: \(check.identical) keys identical in floor and bridge, \(check.differences.count) differ"
+        )
         for difference in check.differences { progress("  \(difference)") }
         var scenarios: [Comparison] = []
         for qos in Self.integers(qos) {

@@ -42,7 +42,11 @@ final class BenchChild: Sendable {
 
     /// The first line (after `skipping` earlier ones) that starts with `prefix`, waiting up to `timeout`.
     /// - Throws: `DemoError` when it does not come or the process ended.
-    func line(startingWith prefix: String, after skipping: Int = 0, timeout: Duration = .seconds(10)) async throws
+    func line(
+        startingWith prefix: String,
+        after skipping: Int = 0,
+        timeout: Duration = .seconds(10)
+    ) async throws
         -> (text: String, index: Int)
     {
         let deadline = ContinuousClock.now + timeout

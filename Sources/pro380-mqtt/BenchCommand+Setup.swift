@@ -71,7 +71,11 @@ final class BenchSetup: Sendable {
                 differences.append("\(topic): the bridge published nothing")
                 continue
             }
-            if mine == theirs { identical += 1 } else { differences.append("\(topic): floor \(mine), bridge \(theirs)") }
+            if mine == theirs {
+                identical += 1
+            } else {
+                differences.append("\(topic): floor \(mine), bridge \(theirs)")
+            }
         }
         if floor.isEmpty { differences.append("the floor published nothing") }
         return (identical, differences)

@@ -8,7 +8,9 @@ import Testing
 @Suite struct FloorInputsTests {
     @Test func planReadsTheFloatsOfBothAreasInOneBlockEach() {
         let plan = FloorInputs.plan()
-        #expect(plan.blocks == [FloorInputs.Block(start: 0x5000, count: 50), FloorInputs.Block(start: 0x6000, count: 75)])
+        #expect(
+            plan.blocks == [FloorInputs.Block(start: 0x5000, count: 50), FloorInputs.Block(start: 0x6000, count: 75)]
+        )
         let floats = RegisterTable.pro380.definitions.filter {
             $0.modbus?.dataType == .floatABCD && ($0.group == .instantaneous || $0.group == .energy)
         }

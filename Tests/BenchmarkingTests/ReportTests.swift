@@ -57,7 +57,15 @@ import Testing
 
     @Test func reportRoundTripsAsJSON() throws {
         let report = BenchReport(
-            scenarios: [Comparison(qos: 1, intervalMilliseconds: 100, meters: 1, floor: [run("floor", cpu: 1, values: 9)], bridge: [])],
+            scenarios: [
+                Comparison(
+                    qos: 1,
+                    intervalMilliseconds: 100,
+                    meters: 1,
+                    floor: [run("floor", cpu: 1, values: 9)],
+                    bridge: []
+                )
+            ],
             sweep: [],
             baselines: ["empty-swift": 2048]
         )

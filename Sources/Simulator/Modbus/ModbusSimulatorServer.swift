@@ -54,7 +54,10 @@ package struct ModbusSimulatorServer: Sendable {
                 do {
                     try await line.send(reply, on: transport)
                 } catch {
-                    logger.debug("Modbus reply not sent", metadata: ["endpoint": "\(transport.endpoint)", "error": "\(error)"])
+                    logger.debug(
+                        "Modbus reply not sent",
+                        metadata: ["endpoint": "\(transport.endpoint)", "error": "\(error)"]
+                    )
                     return
                 }
             }

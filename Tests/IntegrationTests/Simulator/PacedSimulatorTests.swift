@@ -48,7 +48,8 @@ import Testing
         }
         let elapsed = ContinuousClock.now - sent
         await port.close()
-        let wireTime = pacing.replyStart(requestArrival: sent, requestBytes: request.count) - sent
+        let wireTime =
+            pacing.replyStart(requestArrival: sent, requestBytes: request.count) - sent
             + pacing.schedule(byteCount: 153).last!
         #expect(reply.count == 153)
         #expect(Array(reply.prefix(3)) == [0x01, 0x03, 148])
@@ -95,9 +96,13 @@ import Testing
             return
         }
         #expect(control.isRspUD)
-        let wireTime = pacing.replyStart(requestArrival: sent, requestBytes: request.count) - sent
+        let wireTime =
+            pacing.replyStart(requestArrival: sent, requestBytes: request.count) - sent
             + pacing.schedule(byteCount: reply.count).last!
-        #expect(elapsed >= wireTime - .milliseconds(2), "the telegram came after \(elapsed), the line needs \(wireTime)")
+        #expect(
+            elapsed >= wireTime - .milliseconds(2),
+            "the telegram came after \(elapsed), the line needs \(wireTime)"
+        )
         #expect(chunks >= 10, "the telegram came in \(chunks) reads")
     }
 }
