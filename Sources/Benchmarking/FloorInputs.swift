@@ -9,6 +9,11 @@ package enum FloorInputs {
     package struct Block: Sendable, Equatable {
         package var start: UInt16
         package var count: Int
+
+        package init(start: UInt16, count: Int) {
+            self.start = start
+            self.count = count
+        }
     }
 
     /// One published value of the floor: where it lies in which block, its key, unit and power-of-ten scale.

@@ -10,6 +10,18 @@ package struct PacedTransaction: Sendable, Equatable {
     package var requestBytes: Int
     /// Reply bytes sent.
     package var replyBytes: Int
+
+    package init(
+        requestArrival: ContinuousClock.Instant,
+        replyEnd: ContinuousClock.Instant,
+        requestBytes: Int,
+        replyBytes: Int
+    ) {
+        self.requestArrival = requestArrival
+        self.replyEnd = replyEnd
+        self.requestBytes = requestBytes
+        self.replyBytes = replyBytes
+    }
 }
 
 /// The transactions of a paced simulator, in order, for the benchmark's bus-busy time. Thread-safe.
