@@ -96,7 +96,7 @@ struct BenchOutboxCommand: AsyncParsableCommand {
             limits: OutboxLimits(maxBytes: 1 << 40, maxAge: .seconds(30 * 24 * 3600)),
             synchronous: variant.synchronous
         )
-        let cpuStart = BenchCommand.cpuMilliseconds()
+        let cpuStart = BenchPlanCommand.cpuMilliseconds()
         let wallStart = ContinuousClock.now
         for round in 0..<rounds {
             let stored = try await withThrowingTaskGroup(of: [Int64].self) { group in
@@ -114,7 +114,7 @@ struct BenchOutboxCommand: AsyncParsableCommand {
             }
         }
         let wall = (ContinuousClock.now - wallStart).seconds
-        let cpu = BenchCommand.cpuMilliseconds() - cpuStart
+        let cpu = BenchPlanCommand.cpuMilliseconds() - cpuStart
         var fileBytes = 0
         if case .file(let path) = variant.location {
             for suffix in ["", "-wal"] {
