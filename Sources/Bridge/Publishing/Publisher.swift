@@ -25,6 +25,8 @@ package actor Publisher {
     /// Acknowledged messages are deleted from the store in batches of this many, or after `deleteDelay`.
     static let deleteBatch = 64
     static let deleteDelay = Duration.milliseconds(250)
+    /// The shortest wait between two pacing wake-ups of the replay.
+    static let pacingGranularity = Duration.milliseconds(10)
     /// How often `max_age` is enforced when nothing is appended.
     static let expiryInterval = Duration.seconds(60)
 
