@@ -7,8 +7,8 @@ extension Publisher {
     /// Sends what the outbox holds whenever the client is connected; runs until cancelled.
     ///
     /// One loop handles every event (connection changes, new messages, finished publications, pacing ticks) and
-    /// does what `DrainPlan` says: store reads, publications (each in a child task, at most `plan.window` at once),
-    /// deletes of acknowledged messages in batches.
+    /// does what `DrainPlan` says: store reads, publications (a batch per child task, at most `plan.window` messages
+    /// in flight), deletes of acknowledged messages in batches.
     package func run() async {
         // A discarding group: a finished child is freed at once (a plain task group keeps every child until its
         // result is awaited, a few KiB per publication).
@@ -36,20 +36,11 @@ extension Publisher {
     /// shutdown path calls it after `run()` ended.
     package func flush() async {
         if client.state == .connected, !plan.connected { plan.connect() }
-        await withTaskGroup(of: (Int64, DrainPlan.Outcome).self) { group in
-            var running = 0
-            while true {
-                await readStore()
-                while case .send(let send) = plan.next(at: .now) {
-                    group.addTask { [client, logger] in
-                        (send.entry.id, await Self.publish(send, client: client, logger: logger))
-                    }
-                    running += 1
-                }
-                guard running > 0, let (id, outcome) = await group.next() else { break }
-                running -= 1
-                finish(id, outcome)
-            }
+        while true {
+            await readStore()
+            let batch = takeSendable(at: .now).sends
+            guard !batch.isEmpty else { break }
+            for (id, outcome) in await Self.publish(batch, client: client, logger: logger) { finish(id, outcome) }
         }
         await deleteFinished()
     }
@@ -69,8 +60,8 @@ extension Publisher {
             }
         case .connection:
             if plan.connected { plan.disconnect() }
-        case .sent(let id, let outcome):
-            finish(id, outcome)
+        case .sent(let outcomes):
+            for (id, outcome) in outcomes { finish(id, outcome) }
         case .expire:
             do {
                 if let through = try await outbox.dropExpired() {
@@ -98,20 +89,17 @@ extension Publisher {
     private func pump(_ group: inout DiscardingTaskGroup) async {
         await readStore()
         let now = ContinuousClock.now
-        sending: while true {
-            switch plan.next(at: now) {
-            case .send(let send):
-                group.addTask { [client, logger, sink] in
-                    sink.yield(.sent(send.entry.id, await Self.publish(send, client: client, logger: logger)))
-                }
-            case .wait(let until):
-                // At least 10 ms apart: the pacer's bucket holds a tenth of a second, so the rate is kept while the
-                // replay wakes up at most 100 times a second instead of once per message.
-                schedule(&group, at: max(until, now + Self.pacingGranularity))
-                break sending
-            case .idle:
-                break sending
+        let (batch, wait) = takeSendable(at: now)
+        if !batch.isEmpty {
+            // One child task and one event per batch (a poll's readings), not per message.
+            group.addTask { [client, logger, sink] in
+                sink.yield(.sent(await Self.publish(batch, client: client, logger: logger)))
             }
+        }
+        if let wait {
+            // At least 10 ms apart: the pacer's bucket holds a tenth of a second, so the rate is kept while the
+            // replay wakes up at most 100 times a second instead of once per message.
+            schedule(&group, at: max(wait, now + Self.pacingGranularity))
         }
         // Deletes go in batches (64 ids, or whatever finished within 250 ms): with the WAL synced at every commit,
         // one transaction per acknowledgement would cost a commit and an fsync per message.
@@ -157,6 +145,46 @@ extension Publisher {
             logger.error("outbox: cannot delete \(ids.count) delivered messages: \(error)")
         }
         plan.deleted(ids)
+    }
+
+    /// Everything the plan lets go at `now`, and when the pacer has the next token if the replay must wait.
+    private func takeSendable(
+        at now: ContinuousClock.Instant
+    ) -> (sends: [DrainPlan.Send], wait: ContinuousClock.Instant?) {
+        var sends: [DrainPlan.Send] = []
+        while true {
+            switch plan.next(at: now) {
+            case .send(let send): sends.append(send)
+            case .wait(let until): return (sends, until)
+            case .idle: return (sends, nil)
+            }
+        }
+    }
+
+    /// Publishes a batch: QoS 0 messages one after the other (each returns once libmosquitto took it), QoS 1
+    /// messages concurrently (each waits for its PUBACK); returns every outcome once all are done.
+    static func publish(
+        _ batch: [DrainPlan.Send],
+        client: MQTTClient,
+        logger: Logger
+    ) async -> [(Int64, DrainPlan.Outcome)] {
+        var outcomes: [(Int64, DrainPlan.Outcome)] = []
+        outcomes.reserveCapacity(batch.count)
+        let acknowledged = batch.filter { $0.entry.message.qos > 0 }
+        for send in batch where send.entry.message.qos == 0 {
+            outcomes.append((send.entry.id, await publish(send, client: client, logger: logger)))
+        }
+        if acknowledged.count == 1, let send = acknowledged.first {
+            outcomes.append((send.entry.id, await publish(send, client: client, logger: logger)))
+        } else if !acknowledged.isEmpty {
+            await withTaskGroup(of: (Int64, DrainPlan.Outcome).self) { group in
+                for send in acknowledged {
+                    group.addTask { (send.entry.id, await publish(send, client: client, logger: logger)) }
+                }
+                for await outcome in group { outcomes.append(outcome) }
+            }
+        }
+        return outcomes
     }
 
     /// Publishes one message; maps the client's errors onto the plan's outcomes.

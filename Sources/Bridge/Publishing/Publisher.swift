@@ -17,7 +17,7 @@ package actor Publisher {
     enum Event: Sendable {
         case wake
         case connection(MQTTConnectionState)
-        case sent(Int64, DrainPlan.Outcome)
+        case sent([(Int64, DrainPlan.Outcome)])
         case tick
         case expire
     }
