@@ -35,12 +35,18 @@ import Testing
             return entries.map(\.message)
         }
 
-        /// Polls each meter's instantaneous block was asked for (the block holding voltage_l1), per unit.
-        func polls(unit: Int) -> Int {
-            let address = RegisterTable.pro380["voltage_l1"]!.modbus!.address
-            return tap.requests.filter {
+        /// Reads of the block holding `key` that meter `unit` answered (exception responses not counted: the
+        /// bridge learns the PRO1-only refusals again at each start).
+        func polls(unit: Int, key: String) -> Int {
+            guard let address = RegisterTable.pro380[key]?.modbus?.address else { return 0 }
+            return tap.answered.filter {
                 $0.unit == unit && $0.function == 0x03 && $0.address <= address && address < Int($0.address) + $0.count
             }.count
+        }
+
+        /// `pro380/m<unit>/<key>` of every Modbus key of the three meters.
+        var readingTopics: [(topic: String, unit: Int, key: String)] {
+            (1...3).flatMap { unit in pro380ModbusKeys.map { ("pro380/m\(unit)/\($0)", unit, $0) } }
         }
 
         /// The received readings per topic, in arrival order, duplicates removed (first arrival kept).
@@ -142,7 +148,7 @@ import Testing
             (atFirstKill + atSecondKill).filter { !$0.topic.hasPrefix("pro380/bridge/") }
                 .map { $0.topic + String(decoding: $0.payload, as: UTF8.self) }
         )
-        let pollsSoFar = (1...3).map(fixture.polls(unit:))
+        let pollsSoFar = fixture.readingTopics.map { fixture.polls(unit: $0.unit, key: $0.key) }
         await eventually("every stored message delivered", timeout: .seconds(150)) {
             expected.subtracting(fixture.recorder.all.map { $0.topic + $0.payload }).isEmpty
         }
@@ -151,10 +157,10 @@ import Testing
             missing.isEmpty,
             "\(missing.count) of \(expected.count) stored messages never arrived, e.g. \(missing.sorted().prefix(5)); first kill \(atFirstKill.count), second \(atSecondKill.count), received \(fixture.recorder.all.count); bridge: \(bridge?.lines.suffix(20).joined(separator: "\n") ?? "")"
         )
-        await eventually("every answered poll delivered", timeout: .seconds(60)) {
+        await eventually("every answered poll of every key delivered", timeout: .seconds(60)) {
             let readings = fixture.readings()
-            return (1...3).allSatisfy { meter in
-                (readings["pro380/m\(meter)/voltage_l1"]?.count ?? 0) >= pollsSoFar[meter - 1] - 2
+            return zip(fixture.readingTopics, pollsSoFar).allSatisfy { entry, polls in
+                (readings[entry.topic]?.count ?? 0) >= polls - 2
             }
         }
         // Graceful stop: nothing more is published after this.
@@ -162,11 +168,14 @@ import Testing
         #expect(await bridge?.waitForExit() == 0)
 
         let readings = fixture.readings()
+        var inOrder = 0
         for (topic, received) in readings {
             // The outage's readings (all replayed) arrive in their order, with their original timestamps.
             let replayed = received.filter(inOutage).map(\.time)
             #expect(replayed == replayed.sorted(), "\(topic): replayed out of order")
+            if replayed == replayed.sorted() { inOrder += 1 }
         }
+        #expect(Set(readings.keys) == Set(fixture.readingTopics.map(\.topic)), "every key of every meter arrived")
         #expect(readings.values.joined().filter(inOutage).count >= 3 * 40 * Int(Self.outage / 2))
         // Duplicates only where a kill cut the delivery short (resent from the store after the restart).
         var seen = Set<String>()
@@ -179,10 +188,46 @@ import Testing
         // The retained value of every reading topic is its newest reading.
         let retained = try await MessageLog(port: fixture.broker.port, filters: ["pro380/+/+"])
         await eventually("retained values") { retained.all.count >= readings.count }
+        var newestRetained = 0
         for (topic, received) in readings {
             let newest = received.map(\.time).max()
-            #expect(retained.on(topic).first.flatMap { PublishedReading($0.payload)?.time } == newest, "\(topic)")
+            let kept = retained.on(topic).first.flatMap { PublishedReading($0.payload)?.time }
+            #expect(kept == newest, "\(topic)")
+            if kept == newest { newestRetained += 1 }
         }
         await retained.shutdown()
+
+        // A duplicate is a QoS 1 redelivery: by the bridge, of a message stored and unacknowledged at a kill, or by
+        // the broker, to the persistent subscriber session after its restart, of a message from before the outage.
+        let redelivered = duplicates.filter { expected.contains($0.topic + $0.payload) }.count
+        let fromBeforeTheOutage = duplicates.filter {
+            !expected.contains($0.topic + $0.payload)
+                && (PublishedReading($0.payload)?.time ?? .distantFuture) < stopped
+        }.count
+        // The figures scripts/outbox-soak.sh prints (docs/outbox.md): polls sent per key (the tap, counted after the
+        // graceful stop) against readings received; a poll whose reply was in the air at a kill has no reading.
+        let shortfalls = fixture.readingTopics.map {
+            fixture.polls(unit: $0.unit, key: $0.key) - (readings[$0.topic]?.count ?? 0)
+        }
+        #expect(shortfalls.allSatisfy { $0 <= 2 }, "readings of answered polls missing: \(shortfalls.max() ?? 0)")
+        #expect(redelivered + fromBeforeTheOutage == duplicates.count, "duplicates not explained by a redelivery")
+        print(
+            """
+            outbox figures: \(Int(Self.outage)) s outage, 3 meters polled every 1 s, SIGKILL \(Int(Self.outage / 2)) s into \
+            the outage and again during the replay
+              topics: \(readings.count) of \(fixture.readingTopics.count) (3 meters x \(pro380ModbusKeys.count) keys)
+              stored at the first kill: \(atFirstKill.count), at the second: \(atSecondKill.count); \
+            never delivered: \(missing.count) of \(expected.count)
+              readings received: \(readings.values.map(\.count).reduce(0, +)) distinct \
+            (\(fixture.recorder.all.count) messages); timestamped inside the outage (replayed): \
+            \(readings.values.joined().filter(inOutage).count)
+              per key, polls answered minus readings received: min \(shortfalls.min() ?? 0), \
+            max \(shortfalls.max() ?? 0) (at most a reply in the air at each of the two kills)
+              replayed in order with original timestamps: \(inOrder) of \(readings.count) topics
+              duplicates (QoS 1 redelivery): \(duplicates.count): \(redelivered) by the bridge (stored, unacknowledged \
+            at a kill), \(fromBeforeTheOutage) by the broker after its restart (sent before the outage)
+              retained value = newest reading: \(newestRetained) of \(readings.count) topics
+            """
+        )
     }
 }
