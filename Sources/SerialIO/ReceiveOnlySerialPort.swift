@@ -42,7 +42,10 @@ package final class ReceiveOnlySerialPort: Sendable {
         }
         endpoint = device
         effectiveSettings = effective
-        logger.debug("opened serial port to listen only", metadata: ["device": "\(device)", "settings": "\(effective)"])
+        logger.debug(
+            "opened serial port to listen only",
+            metadata: ["device": "\(device)", "settings": "\(effective)"]
+        )
     }
 
     /// The next bytes, or `.silence` when none arrived for `silence`.

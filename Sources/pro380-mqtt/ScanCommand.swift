@@ -57,7 +57,16 @@ struct ScanCommand: AsyncParsableCommand {
         let found = try await ModbusScanner.scan(link: link, addresses: from...to, timeout: timeout, logger: logger) {
             _,
             meter in
-            if let meter { Console.write("  address \(meter.address): PRO380 serial \(meter.serialNumber)") }
+            guard let meter else { return }
+            if meter.registerMap == .legacyV114 {
+                Console.write(
+                    "  address \(meter.address): register map legacy_v1.14: \(RegisterMap.legacyDiagnosis(unit: meter.address))"
+                )
+            } else {
+                Console.write(
+                    "  address \(meter.address): PRO380 serial \(meter.serialNumber), register map current (manual A3.2)"
+                )
+            }
         }
         guard !found.isEmpty else {
             Console.write("no meter answered: check wiring (A/B), termination, baud rate and parity")

@@ -51,7 +51,10 @@ extension RTUListenDecoder: SilenceAwareDecoder {
         let energy = Self.read(1, 0x6000, [0x4A7A, 0x9E1C, 0x4A7A, 0x9E1C])
         let other = Self.read(7, 0x4003, [0x0007])
         Self.verify([
-            ([.bytes(Self.readL1Voltage + Self.l1VoltageReply + energy.wire + other.wire)], [Self.l1Exchange, energy.1, other.1])
+            (
+                [.bytes(Self.readL1Voltage + Self.l1VoltageReply + energy.wire + other.wire)],
+                [Self.l1Exchange, energy.1, other.1]
+            )
         ])
     }
 
@@ -133,7 +136,10 @@ extension RTUListenDecoder: SilenceAwareDecoder {
                 ]
             ),
             (
-                [.bytes(RTUFraming.encode(unit: 0, request: .writeSingleRegister(address: 0x6048, value: 1))), .silence],
+                [
+                    .bytes(RTUFraming.encode(unit: 0, request: .writeSingleRegister(address: 0x6048, value: 1))),
+                    .silence,
+                ],
                 [.unanswered(unit: 0, request: .writeSingleRegister(address: 0x6048, value: 1))]
             ),
         ])
@@ -183,7 +189,10 @@ extension RTUListenDecoder: SilenceAwareDecoder {
         let inputReply = CRC16.appending(to: bytes("01 04 02 00 2A"))
         Self.verify([
             (
-                [.bytes(Self.l1VoltageReply), .silence, .bytes(Self.readL1Voltage), .silence, .bytes(Self.l1VoltageReply)],
+                [
+                    .bytes(Self.l1VoltageReply), .silence, .bytes(Self.readL1Voltage), .silence,
+                    .bytes(Self.l1VoltageReply),
+                ],
                 [.unpairedResponse(unit: 1, response: .readHoldingRegisters([0x4366, 0x4CCD])), Self.l1Exchange]
             ),
             (
@@ -209,7 +218,8 @@ extension RTUListenDecoder: SilenceAwareDecoder {
             default: request = .writeMultipleRegisters(address: address, values: Array(values.prefix(123)))
             }
             let response = ModbusResponse.success(for: request, registers: values)
-            let wire = RTUFraming.encode(unit: unit, request: request) + RTUFraming.encode(unit: unit, response: response)
+            let wire =
+                RTUFraming.encode(unit: unit, request: request) + RTUFraming.encode(unit: unit, response: response)
             let silent = Bool.random(using: &generator)
             vectors.append(
                 (

@@ -34,7 +34,9 @@ import Testing
         let pty = try PseudoTerminal.open(logger: logger)
         let settings = LineSettings(baudRate: 9600, parity: .none)
         let port = try ReceiveOnlySerialPort(device: pty.devicePath, settings: settings, logger: logger)
-        #expect(throws: TransportError.self) { try SerialPort(device: pty.devicePath, settings: settings, logger: logger) }
+        #expect(throws: TransportError.self) {
+            try SerialPort(device: pty.devicePath, settings: settings, logger: logger)
+        }
         await port.close()
         let reopened = try SerialPort(device: pty.devicePath, settings: settings, logger: logger)
         await reopened.close()

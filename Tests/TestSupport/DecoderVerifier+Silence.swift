@@ -24,7 +24,8 @@ extension DecoderVerifier {
     ) -> [Failure] {
         var failures: [Failure] = []
         var generator = SplitMix64(seed: seed)
-        func check(_ name: String, _ input: [LineSegment], _ expected: [D.Frame], chunk: (LineSegment) -> [LineSegment]) {
+        func check(_ name: String, _ input: [LineSegment], _ expected: [D.Frame], chunk: (LineSegment) -> [LineSegment])
+        {
             var decoder = makeDecoder()
             var frames: [D.Frame] = []
             do {
@@ -60,7 +61,8 @@ extension DecoderVerifier {
         }
         let all = vectors.flatMap(\.input)
         let allFrames = vectors.flatMap(\.frames)
-        let runs = vectors.enumerated().map { ("vector \($0.offset)", $0.element.input, $0.element.frames) }
+        let runs =
+            vectors.enumerated().map { ("vector \($0.offset)", $0.element.input, $0.element.frames) }
             + [("concatenated", all, allFrames)]
         for (name, input, frames) in runs {
             check("\(name) whole", input, frames) { [$0] }

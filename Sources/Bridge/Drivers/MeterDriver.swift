@@ -71,6 +71,9 @@ package struct MeterDiagnostics: Sendable, Equatable {
     package var rejectedValues = 0
     package var strayBytes = 0
     package var lastRoundTripMilliseconds: Double?
+    /// The Modbus register map the meter answers (`current`, `legacy_v1.14`); `nil` before the first contact and
+    /// for other protocols.
+    package var registerMap: String?
 
     package init() {}
 
@@ -84,6 +87,7 @@ package struct MeterDiagnostics: Sendable, Equatable {
         fields.append(
             "\"last_round_trip_ms\": " + (lastRoundTripMilliseconds.map { String(format: "%.1f", $0) } ?? "null")
         )
+        fields.append("\"register_map\": " + (registerMap.map(JSONText.quote) ?? "null"))
         return "{" + fields.joined(separator: ", ") + "}"
     }
 }

@@ -29,7 +29,8 @@ extension PDULength {
     /// The length of a reply PDU starting at `prefix`. With `request` (the PDU of the request awaiting its reply),
     /// only a reply to it can start here: its function or that function's exception, and for 01 to 04 exactly the
     /// byte count the request's quantity asks for.
-    static func observedResponse(_ prefix: ArraySlice<UInt8>, answering request: ArraySlice<UInt8>? = nil) -> PDULength {
+    static func observedResponse(_ prefix: ArraySlice<UInt8>, answering request: ArraySlice<UInt8>? = nil) -> PDULength
+    {
         guard let first = prefix.first else { return .needMore }
         let function = first & 0x7F
         guard observedFunctions.contains(function) else { return .invalid }

@@ -14,6 +14,9 @@ extension ModbusMeterDriver {
         guard let mapping = command.definition.modbus, let encoding = command.definition.write?.modbus else {
             throw CommandError.notSupported(key: command.key, protocolName: "Modbus")
         }
+        if registerMap == .legacyV114 {
+            throw CommandError.unsafe("not written: " + RegisterMap.legacyDiagnosis(unit: Int(unit)))
+        }
         let request = try Self.request(for: command, mapping: mapping, encoding: encoding)
         var newLineSettings: LineSettings?
         if command.key == "baud_rate" || command.key == "parity" {

@@ -28,9 +28,13 @@ actor ModbusMeterDriver: MeterDriver {
     let rowsBySpan: [RegisterSpan: RegisterDefinition]
     /// Whether this is the only meter on its bus (a baud-rate or parity change is refused otherwise).
     let aloneOnBus: Bool
+    /// The register map the meter answers; `nil` until the first contact tells (`checkRegisterMap`).
+    var registerMap: RegisterMap?
 
     /// Transactions one poll may spend while splitting blocks (a bound, never reached by a sane meter).
     static let transactionBudget = 48
+    /// Registers to readings, shared with the listen-only bus.
+    static let decoding = ModbusBlockDecoding()
 
     init(configuration: MeterConfiguration, line: ModbusLine, logger: Logger, aloneOnBus: Bool) {
         self.configuration = configuration
@@ -60,10 +64,15 @@ actor ModbusMeterDriver: MeterDriver {
 
     func refusedKeys() async -> Set<String> { Set(plan.refused.compactMap { rowsBySpan[$0]?.key }) }
 
-    func diagnostics() async -> MeterDiagnostics { counters }
+    func diagnostics() async -> MeterDiagnostics {
+        var diagnostics = counters
+        diagnostics.registerMap = registerMap?.diagnosticsName
+        return diagnostics
+    }
 
     /// Reads the planned blocks holding the rows that `wanted` selects, trimmed to those rows.
     private func read(spansOf wanted: (RegisterDefinition) -> Bool, priority: BusGate.Priority) async -> PollOutcome {
+        if let answer = await checkRegisterMap(priority: priority, explain: priority == .command) { return answer }
         var outcome = PollOutcome(meterAnswered: false)
         var queue = plan.blocks(at: .now).compactMap { trim($0, to: wanted) }
         if reverseOrder { queue.reverse() }
@@ -191,16 +200,14 @@ actor ModbusMeterDriver: MeterDriver {
         into outcome: inout PollOutcome,
         selecting wanted: (RegisterDefinition) -> Bool
     ) {
-        let time = Date()
-        for span in block.spans {
-            guard let row = rowsBySpan[span], let slice = block.registers(of: span, in: registers) else { continue }
-            do {
-                let value = try row.decodeModbus(Array(slice))
-                outcome.readings.append(Reading(key: row.key, value: value, unit: row.unit, time: time))
-            } catch {
+        for decoded in Self.decoding.decode(block, registers, at: Date()) {
+            switch decoded.result {
+            case .success(let reading):
+                outcome.readings.append(reading)
+            case .failure(let error):
                 counters.rejectedValues += 1
                 logger.warning("refused value: \(error)")
-                outcome.failures.append(ReadFailure(keys: [row.key], reason: "\(error)"))
+                outcome.failures.append(ReadFailure(keys: [decoded.row.key], reason: "\(error)"))
             }
         }
     }

@@ -1,0 +1,75 @@
+import Logging
+import Modbus
+import PRO380
+import SerialIO
+
+extension ModbusMeterDriver {
+    /// The rows whose areas tell the maps apart: identity (0x4000) and energy (0x6000). Their addresses come from
+    /// the register table.
+    static let mapProbeKeys = ["serial_number", "active_energy_total"]
+
+    /// Checks the register map before a poll or a read: once at first contact, and at every poll while the meter
+    /// is on the old map (one transaction, so availability stays true and a firmware update is noticed).
+    ///
+    /// - Parameter explain: put the diagnosis into the outcome's failures even when it is not news (an explicit
+    ///   read); a poll carries it only once, so the poller does not log it at every interval.
+    /// - Returns: `nil` when the meter answers the current map and the read may go on; otherwise the outcome to
+    ///   return without reading: the meter on the old map (answered, nothing read), or no answer at all.
+    func checkRegisterMap(priority: BusGate.Priority, explain: Bool) async -> PollOutcome? {
+        guard registerMap != .current else { return nil }
+        switch await probeRegisterMap(priority: priority) {
+        case .current:
+            if registerMap == .legacyV114 {
+                logger.notice("the meter answers the current register map (A3.2) now: reading it again")
+            }
+            registerMap = .current
+            return nil
+        case .legacy:
+            let news = registerMap != .legacyV114
+            registerMap = .legacyV114
+            let diagnosis = RegisterMap.legacyDiagnosis(unit: Int(unit))
+            if news { logger.error("\(diagnosis)") }
+            return PollOutcome(
+                failures: news || explain ? [ReadFailure(keys: [], reason: diagnosis)] : [],
+                meterAnswered: true
+            )
+        case .noAnswer(let failure):
+            return PollOutcome(failures: [failure], meterAnswered: false)
+        }
+    }
+
+    private enum MapProbe {
+        case current
+        case legacy
+        case noAnswer(ReadFailure)
+    }
+
+    /// Reads the probe rows in turn: the first that answers proves the current map; exception 02 to all of them,
+    /// from a meter that evidently answers, is the old map's signature. Another exception is an answer that says
+    /// nothing about the map (the poll learns the rest).
+    private func probeRegisterMap(priority: BusGate.Priority) async -> MapProbe {
+        for key in Self.mapProbeKeys {
+            guard let mapping = table[key]?.modbus else { continue }
+            let span = RegisterSpan(address: mapping.address, count: mapping.count)
+            do {
+                _ = try await readBlock(
+                    ReadBlock(address: span.address, count: span.count, spans: [span]),
+                    priority: priority
+                )
+                return .current
+            } catch ModbusError.exception(_, .illegalDataAddress) {
+                counters.exceptions += 1
+            } catch ModbusError.exception {
+                counters.exceptions += 1
+                return .current
+            } catch let error as ModbusError {
+                if case .timeout = error { counters.timeouts += 1 } else { counters.protocolErrors += 1 }
+                return .noAnswer(ReadFailure(keys: [], reason: "\(error)"))
+            } catch {
+                counters.timeouts += error is TransportError ? 1 : 0
+                return .noAnswer(ReadFailure(keys: [], reason: "\(error)"))
+            }
+        }
+        return .legacy
+    }
+}
