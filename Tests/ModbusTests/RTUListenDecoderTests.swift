@@ -171,6 +171,18 @@ extension RTUListenDecoder: SilenceAwareDecoder {
         #expect(decoder.counters.unanswered == 1)
     }
 
+    @Test func strayByteBeforeAReplyIsNoCRCError() {
+        var decoder = RTUListenDecoder()
+        decoder.append(Self.readL1Voltage)
+        decoder.silence()
+        decoder.append([0x00] + Self.l1VoltageReply)
+        decoder.silence()
+        #expect(decoder.decode() == Self.l1Exchange)
+        #expect(decoder.decode() == nil)
+        #expect(decoder.counters.skippedBytes == 1)
+        #expect(decoder.counters.crcErrors == 0)
+    }
+
     @Test func garbageBeforeAndBetweenFramesIsSkipped() {
         let noise: [UInt8] = [0xFF, 0x00, 0x13, 0x01, 0x10, 0x00]
         Self.verify([

@@ -10,6 +10,8 @@ package enum BusSessionFactory {
             return MBusBusSession(bus, logger: logger)
         case .iec62056:
             return try IEC62056BusSession(bus, logger: logger)
+        case .modbusListen:
+            return try ListenOnlyBusSession(bus: bus, logger: logger)
         }
     }
 }

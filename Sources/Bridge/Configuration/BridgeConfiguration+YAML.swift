@@ -127,7 +127,9 @@ extension BridgeConfiguration {
         return s
     }
 
-    static let busKinds = ["modbus_rtu", "modbus_tcp", "modbus_rtu_over_tcp", "mbus_serial", "mbus_tcp", "iec62056"]
+    static let busKinds = [
+        "modbus_rtu", "modbus_tcp", "modbus_rtu_over_tcp", "modbus_rtu_listen", "mbus_serial", "mbus_tcp", "iec62056",
+    ]
 
     private static func decodeBus(_ node: ConfigNode) throws -> BusConfiguration {
         let m = try node.mapping(allowed: ["name", "timeout", "request_gap", "echo", "meters"] + busKinds)
@@ -138,6 +140,11 @@ extension BridgeConfiguration {
         }
         let link = try decodeLink(kind: kind, linkNode)
         var bus = BusConfiguration(name: name, link: link)
+        if link.protocol == .modbusListen {
+            for key in ["timeout", "request_gap", "echo"] where m[key] != nil {
+                throw m[key]!.error("not used on a listen-only bus (modbus_rtu_listen): the bridge never sends")
+            }
+        }
         if let v = m["timeout"] {
             bus.timeout = try v.duration()
             guard bus.timeout >= .milliseconds(10) else { throw v.error("at least 10ms") }
@@ -171,8 +178,13 @@ extension BridgeConfiguration {
         if let v = m["max_registers"] { meter.maxRegisters = try v.int(in: 2...125) }
         if let v = m["request_gap"] { meter.requestGap = try v.duration() }
         if let v = m["offline_after"] { meter.offlineAfter = try v.int(in: 1...1000) }
-        // The optical port is read-only: nothing to allow by default.
-        if link.protocol == .iec62056 { meter.allowCommands = [] }
+        // The optical port is read-only, a listen-only bus is never written: nothing to allow by default.
+        if link.protocol == .iec62056 || link.protocol == .modbusListen { meter.allowCommands = [] }
+        if link.protocol == .modbusListen {
+            for key in ["max_registers", "request_gap"] where m[key] != nil {
+                throw m[key]!.error("not used on a listen-only bus (modbus_rtu_listen): the bridge never sends")
+            }
+        }
         if let v = m["allow_commands"] {
             meter.allowCommands = try v.stringList()
             let writable = RegisterTable.pro380.writable.filter { $0.write.map { link.protocol.canWrite($0) } ?? false }
@@ -233,8 +245,8 @@ extension BridgeConfiguration {
 extension BridgeConfiguration {
     private static func decodeLink(kind: String, _ node: ConfigNode) throws -> BusLink {
         switch kind {
-        case "modbus_rtu", "mbus_serial":
-            let modbus = kind == "modbus_rtu"
+        case "modbus_rtu", "modbus_rtu_listen", "mbus_serial":
+            let modbus = kind != "mbus_serial"
             let l = try node.mapping(allowed: modbus ? ["device", "baud", "parity", "stop_bits"] : ["device", "baud"])
             guard let device = try l["device"]?.string() else { throw node.error("\(kind) needs device") }
             var settings = LineSettings(baudRate: modbus ? 9600 : 2400, dataBits: 8, parity: .even, stopBits: 1)
@@ -257,8 +269,11 @@ extension BridgeConfiguration {
                 settings.parity = parity
             }
             if let v = l["stop_bits"] { settings.stopBits = try v.int(in: 1...2) }
-            return modbus
-                ? .modbusRTU(device: device, settings: settings) : .mbusSerial(device: device, settings: settings)
+            switch kind {
+            case "modbus_rtu": return .modbusRTU(device: device, settings: settings)
+            case "modbus_rtu_listen": return .modbusRTUListen(device: device, settings: settings)
+            default: return .mbusSerial(device: device, settings: settings)
+            }
         case "iec62056":
             let l = try node.mapping(allowed: ["device", "host", "port", "baud", "mode", "fixed_speed"])
             if let v = l["mode"], try v.string().uppercased() != "C" { throw v.error("only mode C is supported") }
@@ -299,7 +314,7 @@ extension BridgeConfiguration {
         into meter: inout MeterConfiguration
     ) throws {
         switch link.protocol {
-        case .modbus:
+        case .modbus, .modbusListen:
             guard let v = m["address"] else {
                 throw node.error("meter \(meter.name) needs an address (Modbus unit id 1..247)")
             }

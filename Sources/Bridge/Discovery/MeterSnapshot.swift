@@ -27,8 +27,11 @@ package struct MeterSnapshot: Sendable, Equatable {
         self.refusedKeys = refusedKeys
     }
 
-    /// The serial number read from the meter, once known.
-    package var serial: String? { entry.identity["serial_number"]?.description }
+    /// The serial number read from the meter, once known. A meter on a listen-only bus, whose master may never read
+    /// the serial number, goes by `listen_<name>` until it does (its entities then move to the serial's device).
+    package var serial: String? {
+        entry.identity["serial_number"]?.description ?? (meterProtocol == .modbusListen ? "listen_" + name : nil)
+    }
 
     /// The combination code read from the meter, once known.
     package var combinationCode: Int? {
@@ -55,14 +58,14 @@ package struct MeterSnapshot: Sendable, Equatable {
         switch meterProtocol {
         case .modbus: return spec.modbus != nil
         case .mbus: return spec.mbus != nil
-        case .iec62056: return false
+        case .iec62056, .modbusListen: return false
         }
     }
 
     /// "PRO380-Mod", "PRO380-Mb" or "PRO380 (optical port)".
     package var model: String {
         switch meterProtocol {
-        case .modbus: return "PRO380-Mod"
+        case .modbus, .modbusListen: return "PRO380-Mod"
         case .mbus: return "PRO380-Mb"
         case .iec62056: return "PRO380 (optical port)"
         }

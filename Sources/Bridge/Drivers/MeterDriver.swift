@@ -74,6 +74,9 @@ package struct MeterDiagnostics: Sendable, Equatable {
     /// The Modbus register map the meter answers (`current`, `legacy_v1.14`); `nil` before the first contact and
     /// for other protocols.
     package var registerMap: String?
+    /// The keys heard at least once, for a meter on a listen-only bus (the registers its master reads); `nil`
+    /// (and left out of the JSON) for a polled meter.
+    package var keysSeen: [String]?
 
     package init() {}
 
@@ -88,6 +91,9 @@ package struct MeterDiagnostics: Sendable, Equatable {
             "\"last_round_trip_ms\": " + (lastRoundTripMilliseconds.map { String(format: "%.1f", $0) } ?? "null")
         )
         fields.append("\"register_map\": " + (registerMap.map(JSONText.quote) ?? "null"))
+        if let keysSeen {
+            fields.append("\"keys_seen\": [" + keysSeen.map(JSONText.quote).joined(separator: ", ") + "]")
+        }
         return "{" + fields.joined(separator: ", ") + "}"
     }
 }

@@ -45,6 +45,9 @@ package struct RTUListenDecoder: Sendable, Equatable {
     /// Whether a frame is due at the first unread byte (after a silence or right after a frame): a failed CRC
     /// there is a CRC error; during resynchronisation it is just garbage.
     private var atFrameStart = true
+    /// Where a candidate whose CRC failed at a frame start would have ended: a CRC error, unless a valid frame starts
+    /// before that (then the failure was a stray byte's, such as an adapter's `00` before a reply).
+    private var suspectedCRCErrorEnd: Int?
     private var pending: PendingRequest?
     private var ready: [RTUObservation] = []
 
@@ -82,7 +85,7 @@ package struct RTUListenDecoder: Sendable, Equatable {
         let open = silences.isEmpty
         let limit = silences.first.map { $0 - offset } ?? unread.count
         let body = unread.dropFirst().prefix(limit - 1)
-        var crcFailed = false
+        var shortestFailure: Int?
         for candidate in candidates(unit: unit) {
             let length: PDULength
             switch candidate {
@@ -104,21 +107,37 @@ package struct RTUListenDecoder: Sendable, Equatable {
                 }
                 let frame = unread.prefix(total)
                 guard CRC16.isValid(frame) else {
-                    crcFailed = true
+                    shortestFailure = min(shortestFailure ?? total, total)
                     continue
                 }
                 guard accept(unit: unit, pdu: Array(frame.dropFirst().dropLast(2)), as: candidate) else { continue }
+                settleSuspectedCRCError(frameStart: offset)
                 counters.frames += 1
                 consume(total)
                 atFrameStart = true
                 return true
             }
         }
-        if crcFailed && atFrameStart { counters.crcErrors += 1 }
+        if let failure = shortestFailure, atFrameStart, suspectedCRCErrorEnd == nil {
+            suspectedCRCErrorEnd = offset + failure
+        }
         counters.skippedBytes += 1
         atFrameStart = false
         consume(1)
+        settleSuspectedCRCError(frameStart: nil)
         return true
+    }
+
+    /// Counts the suspected CRC error once resynchronisation has passed its end, or forgets it when a valid frame
+    /// starts inside it (at `frameStart`).
+    private mutating func settleSuspectedCRCError(frameStart: Int?) {
+        guard let end = suspectedCRCErrorEnd else { return }
+        if let frameStart, frameStart < end {
+            suspectedCRCErrorEnd = nil
+        } else if frameStart != nil || offset >= end {
+            counters.crcErrors += 1
+            suspectedCRCErrorEnd = nil
+        }
     }
 
     private func candidates(unit: UnitID) -> [Candidate] {

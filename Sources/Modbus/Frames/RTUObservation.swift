@@ -58,7 +58,8 @@ package struct RTUListenCounters: Sendable, Equatable {
     /// Replies with no request before them.
     package var unpairedResponses = 0
     /// Frames where one was due (after a silence or right after another frame) whose length was known and whose
-    /// CRC did not match. Bytes skipped while resynchronising after it are counted in `skippedBytes`, not here.
+    /// CRC did not match, with no valid frame starting inside them (a stray byte before a frame is not a CRC error).
+    /// Bytes skipped while resynchronising are counted in `skippedBytes`, not here.
     package var crcErrors = 0
     /// Bytes dropped while resynchronising: line noise, corrupt or truncated frames, unknown functions.
     package var skippedBytes = 0
