@@ -114,7 +114,10 @@ package enum BusLink: Sendable, Equatable {
 
     /// The protocol spoken on the bus.
     /// `modbusListen`: Modbus RTU traffic of another master, heard and decoded; the bridge never transmits.
-    package enum MeterProtocol: String, Sendable { case modbus, mbus, iec62056, modbusListen = "modbus_listen" }
+    package enum MeterProtocol: String, Sendable {
+        case modbus, mbus, iec62056
+        case modbusListen = "modbus_listen"
+    }
 
     package var `protocol`: MeterProtocol {
         switch self {
