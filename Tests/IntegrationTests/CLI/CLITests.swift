@@ -55,7 +55,7 @@ import Glibc
         defer { try? FileManager.default.removeItem(at: file) }
         let (checked, output) = try await run(["check-config", file.path])
         #expect(checked == 0, "\(output)")
-        #expect(output.contains("ok: 4 bus(es), 6 meter(s)"))
+        #expect(output.contains("ok: 5 bus(es), 7 meter(s)"))
     }
 
     /// CRCs cross-checked with pymodbus's `FramerRTU.compute_CRC`.

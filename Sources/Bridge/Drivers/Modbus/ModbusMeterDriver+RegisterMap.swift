@@ -8,8 +8,9 @@ extension ModbusMeterDriver {
     /// the register table.
     static let mapProbeKeys = ["serial_number", "active_energy_total"]
 
-    /// Checks the register map before a poll or a read: once at first contact, and at every poll while the meter
-    /// is on the old map (one transaction, so availability stays true and a firmware update is noticed).
+    /// Checks the register map: at first contact, when the meter's first answer is exception 02 (a meter whose
+    /// first answer is registers is on the current map, at no extra cost), and before every poll while the meter is
+    /// on the old map (one transaction, so availability stays true and a firmware update is noticed).
     ///
     /// - Parameter explain: put the diagnosis into the outcome's failures even when it is not news (an explicit
     ///   read); a poll carries it only once, so the poller does not log it at every interval.
@@ -17,7 +18,9 @@ extension ModbusMeterDriver {
     ///   return without reading: the meter on the old map (answered, nothing read), or no answer at all.
     func checkRegisterMap(priority: BusGate.Priority, explain: Bool) async -> PollOutcome? {
         guard registerMap != .current else { return nil }
-        switch await probeRegisterMap(priority: priority) {
+        // On the old map already, the identity area alone tells whether that is still so.
+        let keys = registerMap == .legacyV114 ? Array(Self.mapProbeKeys.prefix(1)) : Self.mapProbeKeys
+        switch await probeRegisterMap(keys, priority: priority) {
         case .current:
             if registerMap == .legacyV114 {
                 logger.notice("the meter answers the current register map (A3.2) now: reading it again")
@@ -47,8 +50,8 @@ extension ModbusMeterDriver {
     /// Reads the probe rows in turn: the first that answers proves the current map; exception 02 to all of them,
     /// from a meter that evidently answers, is the old map's signature. Another exception is an answer that says
     /// nothing about the map (the poll learns the rest).
-    private func probeRegisterMap(priority: BusGate.Priority) async -> MapProbe {
-        for key in Self.mapProbeKeys {
+    private func probeRegisterMap(_ keys: [String], priority: BusGate.Priority) async -> MapProbe {
+        for key in keys {
             guard let mapping = table[key]?.modbus else { continue }
             let span = RegisterSpan(address: mapping.address, count: mapping.count)
             do {

@@ -72,7 +72,11 @@ actor ModbusMeterDriver: MeterDriver {
 
     /// Reads the planned blocks holding the rows that `wanted` selects, trimmed to those rows.
     private func read(spansOf wanted: (RegisterDefinition) -> Bool, priority: BusGate.Priority) async -> PollOutcome {
-        if let answer = await checkRegisterMap(priority: priority, explain: priority == .command) { return answer }
+        if registerMap == .legacyV114,
+            let answer = await checkRegisterMap(priority: priority, explain: priority == .command)
+        {
+            return answer
+        }
         var outcome = PollOutcome(meterAnswered: false)
         var queue = plan.blocks(at: .now).compactMap { trim($0, to: wanted) }
         if reverseOrder { queue.reverse() }
@@ -84,12 +88,18 @@ actor ModbusMeterDriver: MeterDriver {
                 let registers = try await readBlock(block, priority: priority)
                 outcome.meterAnswered = true
                 plan.recordSuccess(block)
+                registerMap = .current
                 decode(block, registers, into: &outcome, selecting: wanted)
             } catch let error as ModbusError {
                 switch error {
                 case .exception(_, .illegalDataAddress):
                     outcome.meterAnswered = true
                     counters.exceptions += 1
+                    if registerMap == nil,
+                        let answer = await checkRegisterMap(priority: priority, explain: priority == .command)
+                    {
+                        return answer
+                    }
                     queue.insert(
                         contentsOf: apply(plan.recordException02(block, at: .now), block, wanted, &outcome, error),
                         at: 0
