@@ -71,4 +71,16 @@ import Testing
         }
         #expect(rejection?.message.contains("listen-only bus") == true, "\(String(describing: rejection))")
     }
+
+    @Test func discoveryIdentifiesAHeardMeterBeforeItsSerialNumberIsHeard() {
+        var snapshot = MeterSnapshot(name: "charger", meterProtocol: .modbusListen, allowCommands: [], entry: .init())
+        #expect(snapshot.serial == "listen_charger")
+        #expect(snapshot.model == "PRO380-Mod")
+        snapshot.entry.identity["serial_number"] = .text("13070042")
+        #expect(snapshot.serial == "13070042")
+        let polled = MeterSnapshot(name: "main", meterProtocol: .modbus, allowCommands: [], entry: .init())
+        #expect(polled.serial == nil)
+        let allowed = MeterSnapshot(name: "c", meterProtocol: .modbusListen, allowCommands: ["tariff"], entry: .init())
+        #expect(!allowed.canWrite(RegisterTable.pro380["tariff"]!), "no control entity on a listen-only meter")
+    }
 }

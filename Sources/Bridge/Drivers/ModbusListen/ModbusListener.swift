@@ -114,8 +114,14 @@ actor ModbusListener {
             lineProblem = nil
             delay = .seconds(1)
             do {
+                // Once a silence is reported, the next bytes may take as long as they like: waiting for them in
+                // one-second steps keeps an idle line from waking the listener every few milliseconds.
+                var idle = false
                 while true {
-                    hear(try await port.listen(silence: silence), at: Date())
+                    let activity = try await port.listen(silence: idle ? .seconds(1) : silence)
+                    if activity == .silence && idle { continue }
+                    idle = activity == .silence
+                    hear(activity, at: Date())
                 }
             } catch {
                 if !Task.isCancelled { report(problem: "lost \(endpoint): \(error)") }

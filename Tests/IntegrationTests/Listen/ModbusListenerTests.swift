@@ -1,0 +1,74 @@
+import Bridge
+import Foundation
+import Logging
+import Modbus
+import PRO380
+import SerialIO
+import TestSupport
+import Testing
+
+/// The listen-only bus session without a broker: frames written on a pseudo-terminal become readings at the next
+/// poll; a device that cannot be opened is reported, retried, and closing always ends.
+@Suite(.serialized)
+struct ModbusListenerTests {
+    static let settings = LineSettings(baudRate: 9600, parity: .none)
+
+    func session(_ device: String, capture: LogCapture) throws -> any BusSession {
+        try BusSessionFactory.make(
+            BusConfiguration(
+                name: "wallbox",
+                link: .modbusRTUListen(device: device, settings: Self.settings),
+                meters: [MeterConfiguration(name: "heard", address: 1, allowCommands: [])]
+            ),
+            logger: capture.logger(label: "listener", level: .info)
+        )
+    }
+
+    @Test func heardFramesBecomeReadingsAtTheNextPoll() async throws {
+        let capture = LogCapture()
+        let pty = try PseudoTerminal.open(logger: capture.logger())
+        let session = try session(pty.devicePath, capture: capture)
+        let driver = session.meters[0].driver
+        let first = await driver.poll(groups: [.instantaneous])
+        #expect(!first.meterAnswered && first.failures.isEmpty, "listening starts: nothing heard, nothing to report")
+
+        let request = RTUFraming.encode(unit: 1, request: .readHoldingRegisters(address: 0x5002, count: 2))
+        let reply = RTUFraming.encode(unit: 1, response: .readHoldingRegisters([0x4366, 0x4CCD]))
+        var outcome = PollOutcome(meterAnswered: false)
+        let heard = try await eventually("the exchange heard") {
+            try await pty.controller.write(request + reply)
+            try await Task.sleep(for: .milliseconds(100))
+            outcome = await driver.poll(groups: [.instantaneous])
+            return outcome.meterAnswered
+        }
+        #expect(heard)
+        #expect(outcome.readings.map(\.key) == ["voltage_l1"])
+        #expect(outcome.readings.first?.value.jsonFragment == "230.3")
+        let silent = await driver.poll(groups: [.instantaneous])
+        #expect(!silent.meterAnswered && silent.failures.first?.reason.contains("no reply from unit 1") == true)
+        #expect(await driver.read(keys: ["voltage_l1"]).readings.first?.value.jsonFragment == "230.3")
+        #expect(await driver.diagnostics().keysSeen == ["voltage_l1"])
+        #expect(await session.diagnosticsJSON().contains("\"exchanges\": "))
+        await session.close()
+        await pty.close()
+    }
+
+    @Test func aDeviceThatCannotBeOpenedIsReportedAndRetried() async throws {
+        let capture = LogCapture()
+        let session = try session("/nonexistent/ttyLISTEN", capture: capture)
+        let driver = session.meters[0].driver
+        _ = await driver.poll(groups: [.instantaneous])
+        await eventually("the open failure reported") {
+            await driver.poll(groups: [.instantaneous]).failures.first?.reason.contains(
+                "cannot open /nonexistent/ttyLISTEN"
+            )
+                == true
+        }
+        await eventually("a retry after the back-off") {
+            await session.diagnosticsJSON().contains("\"line_failures\": 2")
+        }
+        #expect(await session.diagnosticsJSON().contains("\"listening\": false"))
+        #expect(capture.messages(atLeast: .error).count == 1, "one line per outage")
+        await session.close()
+    }
+}
