@@ -50,14 +50,7 @@ extension DecoderVerifier {
         }
         func randomly(_ piece: LineSegment) -> [LineSegment] {
             guard case .bytes(let bytes) = piece else { return [piece] }
-            var pieces: [LineSegment] = []
-            var start = 0
-            while start < bytes.count {
-                let size = Int.random(in: 1...max(1, min(16, bytes.count - start)), using: &generator)
-                pieces.append(.bytes(Array(bytes[start..<(start + size)])))
-                start += size
-            }
-            return pieces
+            return randomChunks(bytes, &generator).map { .bytes(Array($0)) }
         }
         let all = vectors.flatMap(\.input)
         let allFrames = vectors.flatMap(\.frames)

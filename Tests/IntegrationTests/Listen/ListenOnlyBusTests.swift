@@ -13,8 +13,6 @@ import Testing
 /// to what a direct read gives, and transmits nothing.
 @Suite(.serialized, .enabled(if: TestEnvironment.hasPythonPeers, "needs scripts/setup.sh --with-test-peers"))
 struct ListenOnlyBusTests {
-    static let line = LineSettings(baudRate: 9600, parity: .none)
-
     /// A wallbox's poll: the three areas around the PRO1-only rows (which the simulated PRO380 refuses), a PRO1-only
     /// read and a read that starts inside a float (both refused with exception 02), a tariff write (the value in
     /// force, so the meter does not change), and a unit nobody answers.
@@ -27,48 +25,10 @@ struct ListenOnlyBusTests {
 
     @Test func bridgeHearsEveryValueTheMasterReadsAndNeverTransmits() async throws {
         try await BridgeHarness.run(extraFilters: ["homeassistant/#"]) { harness in
-            var logger = Logger(label: "shared-line")
-            logger.logLevel = .error
-            let line = try SharedSerialLine(ports: 3, logger: logger)
-            let relay = Task { await line.run() }
-            harness.onFinish {
-                relay.cancel()
-                await relay.value
-                await line.close()
-            }
-            let clock = SimulatedClock()
-            let meter = try PRO380Model(start: clock.now)
-            let meterPort = try SerialPort(device: line.devicePaths[1], settings: Self.line, logger: logger)
-            let server = ModbusSimulatorServer(
-                bus: SimulatedModbusBus(meters: [meter]),
-                clock: { clock.now },
-                logger: logger
-            )
-            let serving = Task { await server.serveRTU(on: meterPort) }
-            harness.onFinish {
-                serving.cancel()
-                await serving.value
-                await meterPort.close()
-            }
-
-            let interval = Duration.milliseconds(300)
-            let bus = BusConfiguration(
-                name: "wallbox",
-                link: .modbusRTUListen(device: line.devicePaths[2], settings: Self.line),
-                meters: [
-                    MeterConfiguration(
-                        name: "heard",
-                        address: 1,
-                        intervals: [.identity: interval, .instantaneous: interval, .energy: interval],
-                        allowCommands: []
-                    )
-                ]
-            )
-            harness.startBridge(harness.configuration(buses: [bus], diagnosticsInterval: .milliseconds(300)))
-
+            let rig = try SharedLineRig(harness, interval: .milliseconds(300))
             let master = try await PythonPeer(
                 script: "pymodbus_master_poll.py",
-                arguments: [line.devicePaths[0], "0.3", "6", Self.operations]
+                arguments: [rig.masterPath, "0.3", "6", Self.operations]
             )
             harness.onFinish { await master.stop() }
             await eventually("the master's six cycles", timeout: .seconds(60)) { master.output.contains("DONE") }
@@ -90,15 +50,7 @@ struct ListenOnlyBusTests {
             }
 
             // The reference: our own driver reads the meter directly, through the master's port.
-            let direct = try BusSessionFactory.make(
-                BusConfiguration(
-                    name: "direct",
-                    link: .modbusRTU(device: line.devicePaths[0], settings: Self.line),
-                    timeout: .seconds(1),
-                    meters: [MeterConfiguration(name: "direct", address: 1, allowCommands: [])]
-                ),
-                logger: logger
-            )
+            let direct = try rig.ownMaster(timeout: .seconds(1))
             var referenceValues: [String: Reading] = [:]
             for _ in 0..<3 where referenceValues.count < heardKeys.count {
                 for reading in await direct.meters[0].driver.poll(groups: Set(PollGroup.allCases)).readings {
@@ -115,8 +67,7 @@ struct ListenOnlyBusTests {
                 #expect(published.unit == referenceValues[key]?.unit, "\(key)")
             }
 
-            #expect(line.transmitted(by: 2).isEmpty, "the listening bridge transmitted")
-            #expect(!line.transmitted(by: 0).isEmpty && !line.transmitted(by: 1).isEmpty, "the relay recorded nothing")
+            #expect(rig.onlyTheOthersTransmitted, "the listening bridge transmitted, or the relay recorded nothing")
             #expect(harness.log.last(harness.topic("heard", "availability")) == "online")
 
             await eventually("bus diagnostics") {
@@ -141,8 +92,8 @@ struct ListenOnlyBusTests {
             let refusal = try await harness.command("heard", "tariff", "2")
             #expect(!refusal.ok)
             #expect(refusal.error.contains("listen-only"), "\(refusal.text)")
-            #expect(meter.settings.tariff == 1)
-            #expect(line.transmitted(by: 2).isEmpty)
+            #expect(rig.meter.settings.tariff == 1)
+            #expect(rig.onlyTheOthersTransmitted)
         }
     }
 }
@@ -152,57 +103,8 @@ extension ListenOnlyBusTests {
     /// stray byte are found again. The other master here is our own polling driver.
     @Test func corruptRepliesAreNeverPublishedAndStrayBytesAreSkipped() async throws {
         try await BridgeHarness.run { harness in
-            var logger = Logger(label: "shared-line")
-            logger.logLevel = .critical
-            let line = try SharedSerialLine(ports: 3, logger: logger)
-            let relay = Task { await line.run() }
-            harness.onFinish {
-                relay.cancel()
-                await relay.value
-                await line.close()
-            }
-            let clock = SimulatedClock()
-            let simulated = SimulatedModbusBus(
-                meters: [try PRO380Model(start: clock.now)],
-                faults: ModbusFaults(corruptCRC: true)
-            )
-            let meterPort = try SerialPort(device: line.devicePaths[1], settings: Self.line, logger: logger)
-            let server = ModbusSimulatorServer(bus: simulated, clock: { clock.now }, logger: logger)
-            let serving = Task { await server.serveRTU(on: meterPort) }
-            harness.onFinish {
-                serving.cancel()
-                await serving.value
-                await meterPort.close()
-            }
-            let interval = Duration.milliseconds(200)
-            harness.startBridge(
-                harness.configuration(
-                    buses: [
-                        BusConfiguration(
-                            name: "wallbox",
-                            link: .modbusRTUListen(device: line.devicePaths[2], settings: Self.line),
-                            meters: [
-                                MeterConfiguration(
-                                    name: "heard",
-                                    address: 1,
-                                    intervals: [.identity: interval, .instantaneous: interval, .energy: interval],
-                                    allowCommands: []
-                                )
-                            ]
-                        )
-                    ],
-                    diagnosticsInterval: .milliseconds(200)
-                )
-            )
-            let master = try BusSessionFactory.make(
-                BusConfiguration(
-                    name: "master",
-                    link: .modbusRTU(device: line.devicePaths[0], settings: Self.line),
-                    timeout: .milliseconds(300),
-                    meters: [MeterConfiguration(name: "master", address: 1, allowCommands: [])]
-                ),
-                logger: logger
-            )
+            let rig = try SharedLineRig(harness, faults: ModbusFaults(corruptCRC: true), interval: .milliseconds(200))
+            let master = try rig.ownMaster(timeout: .milliseconds(300))
             let bridgeDiagnostics = "\(harness.base)/bridge/\(harness.clientID)/diagnostics"
             for _ in 0..<3 {
                 let outcome = await master.meters[0].driver.poll(groups: Set(PollGroup.allCases))
@@ -219,7 +121,7 @@ extension ListenOnlyBusTests {
                 "\(Set(heardTopics))"
             )
 
-            simulated.faults = ModbusFaults(strayLeadingByte: true)
+            rig.simulated.faults = ModbusFaults(strayLeadingByte: true)
             var polled: [String: Reading] = [:]
             for _ in 0..<4 {
                 for reading in await master.meters[0].driver.poll(groups: Set(PollGroup.allCases)).readings {
@@ -235,7 +137,7 @@ extension ListenOnlyBusTests {
                 let published = harness.log.last(harness.topic("heard", key)).flatMap(PublishedReading.init)
                 #expect(published?.valueText == reading.value.jsonFragment, "\(key)")
             }
-            #expect(line.transmitted(by: 2).isEmpty, "the listening bridge transmitted")
+            #expect(rig.onlyTheOthersTransmitted, "the listening bridge transmitted, or the relay recorded nothing")
         }
     }
 }
