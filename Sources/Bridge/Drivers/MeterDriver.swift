@@ -54,7 +54,7 @@ package struct ReadFailure: Sendable, Equatable, CustomStringConvertible {
         self.reason = reason
     }
 
-    package var description: String { "\(keys.joined(separator: ", ")): \(reason)" }
+    package var description: String { keys.isEmpty ? reason : "\(keys.joined(separator: ", ")): \(reason)" }
 }
 
 /// Per-meter counters, published retained under `<base>/<meter>/diagnostics`.

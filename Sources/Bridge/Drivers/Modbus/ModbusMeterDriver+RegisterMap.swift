@@ -12,8 +12,8 @@ extension ModbusMeterDriver {
     /// first answer is registers is on the current map, at no extra cost), and before every poll while the meter is
     /// on the old map (one transaction, so availability stays true and a firmware update is noticed).
     ///
-    /// - Parameter explain: put the diagnosis into the outcome's failures even when it is not news (an explicit
-    ///   read); a poll carries it only once, so the poller does not log it at every interval.
+    /// - Parameter explain: put the diagnosis into the outcome's failures (an explicit read answers with it); a poll
+    ///   carries none, since the driver logs the diagnosis itself, once, when it finds it.
     /// - Returns: `nil` when the meter answers the current map and the read may go on; otherwise the outcome to
     ///   return without reading: the meter on the old map (answered, nothing read), or no answer at all.
     func checkRegisterMap(priority: BusGate.Priority, explain: Bool) async -> PollOutcome? {
@@ -32,10 +32,7 @@ extension ModbusMeterDriver {
             registerMap = .legacyV114
             let diagnosis = RegisterMap.legacyDiagnosis(unit: Int(unit))
             if news { logger.error("\(diagnosis)") }
-            return PollOutcome(
-                failures: news || explain ? [ReadFailure(keys: [], reason: diagnosis)] : [],
-                meterAnswered: true
-            )
+            return PollOutcome(failures: explain ? [ReadFailure(keys: [], reason: diagnosis)] : [], meterAnswered: true)
         case .noAnswer(let failure):
             return PollOutcome(failures: [failure], meterAnswered: false)
         }
