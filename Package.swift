@@ -38,6 +38,8 @@ let package = Package(
             dependencies: ["CMosquitto", .product(name: "Logging", package: "swift-log")],
             swiftSettings: upcomingFeatures
         ),
+        // The byte buffer the pure codecs share: no I/O, no dependencies.
+        .target(name: "CodecSupport", swiftSettings: upcomingFeatures),
         .target(
             name: "SerialIO",
             dependencies: [.product(name: "Logging", package: "swift-log")],
@@ -45,11 +47,11 @@ let package = Package(
         ),
         .target(
             name: "Modbus",
-            dependencies: ["SerialIO", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["CodecSupport", "SerialIO", .product(name: "Logging", package: "swift-log")],
             swiftSettings: upcomingFeatures
         ),
         .target(name: "MBus", dependencies: ["SerialIO"], swiftSettings: upcomingFeatures),
-        .target(name: "IEC62056", dependencies: ["SerialIO"], swiftSettings: upcomingFeatures),
+        .target(name: "IEC62056", dependencies: ["CodecSupport", "SerialIO"], swiftSettings: upcomingFeatures),
         .target(name: "PRO380", swiftSettings: upcomingFeatures),
         .target(
             name: "Simulator",
