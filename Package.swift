@@ -14,6 +14,11 @@ let upcomingFeatures: [SwiftSetting] = [
     .enableUpcomingFeature("MemberImportVisibility"),
 ]
 
+// The protocol clients are plain classes owned by their bus's `BusLine` actor: with SE-0461 their async methods
+// run on the caller's executor (the bus actor), so a transaction does not hop to another executor per call.
+// https://github.com/swiftlang/swift-evolution/blob/main/proposals/0461-async-function-isolation.md
+let clientFeatures = upcomingFeatures + [.enableUpcomingFeature("NonisolatedNonsendingByDefault")]
+
 let package = Package(
     name: "pro380-mqtt",
     platforms: [.macOS(.v15)],
@@ -48,10 +53,10 @@ let package = Package(
         .target(
             name: "Modbus",
             dependencies: ["CodecSupport", "SerialIO", .product(name: "Logging", package: "swift-log")],
-            swiftSettings: upcomingFeatures
+            swiftSettings: clientFeatures
         ),
-        .target(name: "MBus", dependencies: ["SerialIO"], swiftSettings: upcomingFeatures),
-        .target(name: "IEC62056", dependencies: ["CodecSupport", "SerialIO"], swiftSettings: upcomingFeatures),
+        .target(name: "MBus", dependencies: ["SerialIO"], swiftSettings: clientFeatures),
+        .target(name: "IEC62056", dependencies: ["CodecSupport", "SerialIO"], swiftSettings: clientFeatures),
         .target(name: "PRO380", swiftSettings: upcomingFeatures),
         .target(
             name: "Simulator",
@@ -99,7 +104,10 @@ let package = Package(
         .testTarget(name: "SerialIOTests", dependencies: ["SerialIO", "TestSupport"], swiftSettings: upcomingFeatures),
         .testTarget(
             name: "BridgeTests",
-            dependencies: ["Bridge", "PRO380", "TestSupport"],
+            dependencies: [
+                "Bridge", "PRO380", "Modbus", "SerialIO", "TestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: upcomingFeatures
         ),
         .testTarget(name: "MQTTTests", dependencies: ["MQTT", "TestSupport"], swiftSettings: upcomingFeatures),

@@ -29,7 +29,7 @@ struct ReadCommand: AsyncParsableCommand {
         let logger = global.bootstrapLogging()
         let link = bus.link()
         let configuration = bus.bus(meter: try meter.meter(for: link))
-        let session = try BusSessionFactory.make(configuration, logger: logger)
+        let session = try BusSession(configuration, logger: logger)
         let driver = session.meters[0].driver
         let outcome = await driver.poll(groups: Set(PollGroup.allCases))
         await session.close()

@@ -1,11 +1,10 @@
-import Foundation
 package import PRO380
 
 /// A meter as the poller and the command handler see it, whatever protocol reaches it.
 ///
 /// Purpose: the Modbus, M-Bus and IEC 62056-21 drivers each turn their protocol's frames into `Reading`s with the
 /// vocabulary's keys and units; nothing above this protocol knows about frames, and nothing below it knows MQTT.
-/// A driver runs its transactions through its bus's `BusGate`, one at a time, so a command that arrives during a
+/// A driver runs its transactions through its bus's `BusLine`, one at a time, so a command that arrives during a
 /// poll runs at the next transaction boundary.
 package protocol MeterDriver: Sendable {
     /// Reads every key of `groups` now.
@@ -57,7 +56,19 @@ package struct ReadFailure: Sendable, Equatable, CustomStringConvertible {
     package var description: String { "\(keys.joined(separator: ", ")): \(reason)" }
 }
 
-/// Per-meter counters, published retained under `<base>/<meter>/diagnostics`.
+/// What only a driver counts: its polls and the values it refused after decoding. Transactions are counted by
+/// the bus's `BusLine`.
+package struct PollCounters: Sendable, Equatable {
+    package var polls = 0
+    /// Polls the meter did not answer at all.
+    package var failedPolls = 0
+    /// Values refused after decoding (implausible, a counter that fell).
+    package var rejectedValues = 0
+
+    package init() {}
+}
+
+/// Per-meter counters, published retained under `<base>/<meter>/diagnostics` (keys in docs/diagnostics.md).
 package struct MeterDiagnostics: Sendable, Equatable {
     package var polls = 0
     package var failedPolls = 0
@@ -65,7 +76,7 @@ package struct MeterDiagnostics: Sendable, Equatable {
     package var timeouts = 0
     /// Corrupt replies: bad CRC or checksum, wrong unit, function, length or transaction id, echoes.
     package var protocolErrors = 0
-    /// Device answers that refused a request (Modbus exceptions, M-Bus NAK).
+    /// Device answers that refused a request (Modbus exceptions).
     package var exceptions = 0
     /// Values refused after decoding (implausible, a counter that fell).
     package var rejectedValues = 0
@@ -74,16 +85,31 @@ package struct MeterDiagnostics: Sendable, Equatable {
 
     package init() {}
 
+    /// The driver's poll counters and the line's transaction counters of one meter.
+    package init(_ polls: PollCounters, _ transactions: TransactionCounters) {
+        self.polls = polls.polls
+        self.failedPolls = polls.failedPolls
+        self.rejectedValues = polls.rejectedValues
+        self.transactions = transactions.transactions
+        self.timeouts = transactions.timeouts
+        self.protocolErrors = transactions.protocolErrors
+        self.exceptions = transactions.exceptions
+        self.strayBytes = transactions.recoveries.strayBytes
+        self.lastRoundTripMilliseconds = transactions.lastRoundTrip?.milliseconds
+    }
+
     /// The JSON object, keys in a stable order.
-    package var json: String {
-        var fields = [
-            "\"polls\": \(polls)", "\"failed_polls\": \(failedPolls)", "\"transactions\": \(transactions)",
-            "\"timeouts\": \(timeouts)", "\"protocol_errors\": \(protocolErrors)", "\"exceptions\": \(exceptions)",
-            "\"rejected_values\": \(rejectedValues)", "\"stray_bytes\": \(strayBytes)",
-        ]
-        fields.append(
-            "\"last_round_trip_ms\": " + (lastRoundTripMilliseconds.map { String(format: "%.1f", $0) } ?? "null")
-        )
-        return "{" + fields.joined(separator: ", ") + "}"
+    package var json: JSONValue {
+        .object([
+            ("polls", .integer(polls)),
+            ("failed_polls", .integer(failedPolls)),
+            ("transactions", .integer(transactions)),
+            ("timeouts", .integer(timeouts)),
+            ("protocol_errors", .integer(protocolErrors)),
+            ("exceptions", .integer(exceptions)),
+            ("rejected_values", .integer(rejectedValues)),
+            ("stray_bytes", .integer(strayBytes)),
+            ("last_round_trip_ms", lastRoundTripMilliseconds.map { .fixed($0, digits: 1) } ?? .null),
+        ])
     }
 }

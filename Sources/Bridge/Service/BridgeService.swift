@@ -51,7 +51,7 @@ package final class BridgeService: Service {
             qos: settings.qos == 0 ? .atMostOnce : .atLeastOnce,
             logger: logger
         )
-        let buses = try configuration.buses.map { try BusSessionFactory.make($0, logger: logger) }
+        let buses = try configuration.buses.map { try BusSession($0, logger: logger) }
         let pollers = buses.flatMap { bus in
             bus.meters.map { meter in
                 MeterPoller(

@@ -22,7 +22,7 @@ extension ModbusMeterDriver {
                     "\(command.key) is refused: other meters share this bus and would be cut off; change it with the meter alone on its bus"
                 )
             }
-            guard var settings = await line.currentLineSettings else {
+            guard var settings = await line.lineSettings else {
                 throw CommandError.unsafe("\(command.key) can only be changed on a serial (modbus_rtu) bus")
             }
             if case .integer(let baud) = command.value { settings.baudRate = baud }
@@ -32,9 +32,8 @@ extension ModbusMeterDriver {
             newLineSettings = settings
         }
         let unit = self.unit
-        counters.transactions += 1
         do {
-            try await line.transaction(priority: .command) { client in
+            try await line.transaction(priority: .command, meter: configuration.name) { client in
                 switch request {
                 case .writeSingleRegister(let address, let value):
                     try await client.writeSingleRegister(unit: unit, address: address, value: value)
@@ -45,7 +44,7 @@ extension ModbusMeterDriver {
                 }
             }
         } catch {
-            throw countAndTranslate(error)
+            throw translate(error)
         }
         var notice: String?
         if let newLineSettings {
@@ -75,7 +74,7 @@ extension ModbusMeterDriver {
         do {
             registers = try await readBlock(block, priority: .command)
         } catch {
-            throw countAndTranslate(error, readBack: true)
+            throw translate(error, readBack: true)
         }
         let readBack: MeterValue
         do {
@@ -133,21 +132,18 @@ extension ModbusMeterDriver {
         return false
     }
 
-    private func countAndTranslate(_ error: any Error, readBack: Bool = false) -> CommandError {
+    private func translate(_ error: any Error, readBack: Bool = false) -> CommandError {
         let phase = readBack ? "reading back after the write" : "writing"
         switch error {
         case let error as CommandError:
             return error
         case ModbusError.exception(_, let code):
-            counters.exceptions += 1
             return .refusedByMeter("Modbus exception \(code) while \(phase)")
         case ModbusError.timeout:
-            counters.timeouts += 1
             return .timeout("no reply from unit \(unit) while \(phase)")
         case let error as TransportError:
             return .communication("\(error) while \(phase)")
         default:
-            counters.protocolErrors += 1
             return .communication("\(error) while \(phase)")
         }
     }

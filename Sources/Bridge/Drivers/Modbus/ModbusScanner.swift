@@ -22,7 +22,7 @@ package enum ModbusScanner {
         progress: @Sendable (Int, Found?) -> Void = { _, _ in }
     ) async throws -> [Found] {
         guard let serial = RegisterTable.pro380["serial_number"], let mapping = serial.modbus else { return [] }
-        let line = ModbusLine(bus: BusConfiguration(name: "scan", link: link, timeout: timeout), logger: logger)
+        let line = BusSession.modbusLine(BusConfiguration(name: "scan", link: link, timeout: timeout), logger: logger)
         defer { Task { await line.close() } }
         var found: [Found] = []
         for address in addresses {
