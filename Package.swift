@@ -58,17 +58,25 @@ let package = Package(
         .target(name: "MBus", dependencies: ["SerialIO"], swiftSettings: clientFeatures),
         .target(name: "IEC62056", dependencies: ["CodecSupport", "SerialIO"], swiftSettings: clientFeatures),
         .target(name: "PRO380", swiftSettings: upcomingFeatures),
+        // What the bridge and the simulator know about the PRO380 per protocol, beside the register table: the
+        // M-Bus record and OBIS mappings, the Modbus and M-Bus write encodings.
+        .target(
+            name: "PRO380Protocols",
+            dependencies: ["PRO380", "Modbus", "MBus", "IEC62056"],
+            swiftSettings: upcomingFeatures
+        ),
         .target(
             name: "Simulator",
             dependencies: [
-                "PRO380", "Modbus", "MBus", "IEC62056", "SerialIO", .product(name: "Logging", package: "swift-log"),
+                "CodecSupport", "PRO380", "PRO380Protocols", "Modbus", "MBus", "IEC62056", "SerialIO",
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: upcomingFeatures
         ),
         .target(
             name: "Bridge",
             dependencies: [
-                "PRO380", "MQTT", "Modbus", "MBus", "IEC62056", "SerialIO",
+                "PRO380", "PRO380Protocols", "MQTT", "Modbus", "MBus", "IEC62056", "SerialIO",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "DequeModule", package: "swift-collections"),
@@ -89,7 +97,7 @@ let package = Package(
         ),
         .target(
             name: "TestSupport",
-            dependencies: ["SerialIO", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["CodecSupport", "SerialIO", .product(name: "Logging", package: "swift-log")],
             path: "Tests/TestSupport",
             swiftSettings: upcomingFeatures
         ),
@@ -99,7 +107,11 @@ let package = Package(
             swiftSettings: upcomingFeatures
         ),
         .testTarget(name: "MBusTests", dependencies: ["MBus", "TestSupport"], swiftSettings: upcomingFeatures),
-        .testTarget(name: "IEC62056Tests", dependencies: ["IEC62056", "TestSupport"], swiftSettings: upcomingFeatures),
+        .testTarget(
+            name: "IEC62056Tests",
+            dependencies: ["IEC62056", "CodecSupport", "TestSupport"],
+            swiftSettings: upcomingFeatures
+        ),
         .testTarget(name: "PRO380Tests", dependencies: ["PRO380", "TestSupport"], swiftSettings: upcomingFeatures),
         .testTarget(name: "SerialIOTests", dependencies: ["SerialIO", "TestSupport"], swiftSettings: upcomingFeatures),
         .testTarget(
@@ -114,7 +126,8 @@ let package = Package(
         .testTarget(
             name: "IntegrationTests",
             dependencies: [
-                "Bridge", "Simulator", "PRO380", "MQTT", "Modbus", "MBus", "IEC62056", "SerialIO", "TestSupport",
+                "Bridge", "Simulator", "PRO380", "PRO380Protocols", "MQTT", "Modbus", "MBus", "IEC62056", "SerialIO",
+                "TestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),

@@ -22,3 +22,16 @@ package struct Reading: Sendable, Equatable, Hashable {
         self.time = time
     }
 }
+
+/// Keys that failed to read, and why.
+package struct ReadFailure: Sendable, Equatable, CustomStringConvertible {
+    package var keys: [String]
+    package var reason: String
+
+    package init(keys: [String], reason: String) {
+        self.keys = keys
+        self.reason = reason
+    }
+
+    package var description: String { "\(keys.joined(separator: ", ")): \(reason)" }
+}

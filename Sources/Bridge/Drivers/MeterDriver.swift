@@ -43,19 +43,6 @@ package struct PollOutcome: Sendable {
     }
 }
 
-/// Keys that failed to read, and why.
-package struct ReadFailure: Sendable, Equatable, CustomStringConvertible {
-    package var keys: [String]
-    package var reason: String
-
-    package init(keys: [String], reason: String) {
-        self.keys = keys
-        self.reason = reason
-    }
-
-    package var description: String { "\(keys.joined(separator: ", ")): \(reason)" }
-}
-
 /// What only a driver counts: its polls and the values it refused after decoding. Transactions are counted by
 /// the bus's `BusLine`.
 package struct PollCounters: Sendable, Equatable {

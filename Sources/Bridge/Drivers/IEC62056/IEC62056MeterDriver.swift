@@ -2,6 +2,7 @@ import Foundation
 package import IEC62056
 package import Logging
 package import PRO380
+import PRO380Protocols
 import SerialIO
 
 /// Reads one PRO380 through its IEC 62056-21 optical port: every poll is one mode C data readout.

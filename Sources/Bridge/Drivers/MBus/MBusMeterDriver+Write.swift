@@ -1,6 +1,7 @@
 import Foundation
 import MBus
-import PRO380
+package import PRO380
+import PRO380Protocols
 
 extension MBusMeterDriver {
     /// Writes a validated command with SND_UD (manual A2.2 "Write"), holding the bus at `.command` priority.

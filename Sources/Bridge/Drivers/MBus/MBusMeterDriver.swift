@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import MBus
 package import PRO380
+import PRO380Protocols
 import SerialIO
 
 /// One PRO380-Mb on an M-Bus bus, read by REQ_UD2 and written by SND_UD (manual appendix 2).

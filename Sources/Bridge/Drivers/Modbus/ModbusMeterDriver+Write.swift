@@ -1,6 +1,7 @@
 import Foundation
 import Modbus
 import PRO380
+import PRO380Protocols
 import SerialIO
 
 extension ModbusMeterDriver {
@@ -11,10 +12,10 @@ extension ModbusMeterDriver {
     /// meter there (the answer's notice says to update the config file). `baud_rate` and `parity` are refused unless
     /// the meter is alone on a serial bus; then the line is switched to the new setting and the read-back confirms.
     func write(_ command: MeterCommand) async throws -> CommandConfirmation {
-        guard let mapping = command.definition.modbus, let encoding = command.definition.write?.modbus else {
+        let request = try command.modbusRequest()
+        guard let mapping = command.definition.modbus else {
             throw CommandError.notSupported(key: command.key, protocolName: "Modbus")
         }
-        let request = try Self.request(for: command, mapping: mapping, encoding: encoding)
         var newLineSettings: LineSettings?
         if command.key == "baud_rate" || command.key == "parity" {
             guard aloneOnBus else {
@@ -94,36 +95,6 @@ extension ModbusMeterDriver {
         }
         let reading = Reading(key: command.key, value: readBack, unit: command.definition.unit, time: Date())
         return CommandConfirmation(readings: [reading], detail: detail, notice: notice)
-    }
-
-    /// The function 06 or 16 request for a validated command.
-    static func request(
-        for command: MeterCommand,
-        mapping: ModbusMapping,
-        encoding: ModbusWriteEncoding
-    ) throws -> ModbusRequest {
-        guard let number = command.value.decimalValue else {
-            throw CommandError.notSupported(key: command.key, protocolName: "Modbus")
-        }
-        let integer = NSDecimalNumber(decimal: number).intValue
-        switch encoding {
-        case .signed, .namedCode, .tariff:
-            guard let value = Int16(exactly: integer) else {
-                throw CommandError.unsafe("\(integer) does not fit a register")
-            }
-            return .writeSingleRegister(address: mapping.address, value: UInt16(bitPattern: value))
-        case .bcd:
-            guard let value = BCD.encodeRegister(integer) else {
-                throw CommandError.unsafe("\(integer) is not a 4-digit BCD value")
-            }
-            return .writeSingleRegister(address: mapping.address, value: value)
-        case .float:
-            let bits = Float(NSDecimalNumber(decimal: number).doubleValue).bitPattern
-            return .writeMultipleRegisters(
-                address: mapping.address,
-                values: [UInt16(bits >> 16), UInt16(bits & 0xFFFF)]
-            )
-        }
     }
 
     private static func same(_ a: MeterValue, _ b: MeterValue) -> Bool {
