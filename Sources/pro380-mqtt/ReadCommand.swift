@@ -65,9 +65,10 @@ enum ReadingTable {
     }
 
     static func json(_ readings: [Reading]) -> String {
-        let fields = ordered(readings).map { reading in
-            "  \(JSONText.quote(reading.key)): {\"value\": \(reading.value.jsonFragment), \"unit\": \(reading.unit.map(JSONText.quote) ?? "null")}"
-        }
-        return "{\n" + fields.joined(separator: ",\n") + "\n}"
+        JSONValue.object(
+            ordered(readings).map { reading in
+                (reading.key, .object([("value", JSONValue(reading.value)), ("unit", .string(reading.unit))]))
+            }
+        ).text(.lines)
     }
 }

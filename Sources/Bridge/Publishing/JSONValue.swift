@@ -24,6 +24,9 @@ package indirect enum JSONValue: Sendable, Equatable, ExpressibleByStringLiteral
         case compact
         /// `{"a": 1, "b": [1, 2]}` (readings, answers, diagnostics).
         case spaced
+        /// The members of the outer object one per line, indented by two spaces, each value `spaced` (the
+        /// `read --json` output).
+        case lines
     }
 
     package init(stringLiteral value: String) { self = .string(value) }
@@ -51,6 +54,10 @@ package indirect enum JSONValue: Sendable, Equatable, ExpressibleByStringLiteral
     /// The JSON text (RFC 8259), members in the order given.
     package func text(_ style: Style = .compact) -> String {
         let (comma, colon) = style == .compact ? (",", ":") : (", ", ": ")
+        if style == .lines, case .object(let members) = self {
+            let lines = members.map { "  " + JSONText.quote($0.0) + colon + $0.1.text(.spaced) }
+            return "{\n" + lines.joined(separator: ",\n") + "\n}"
+        }
         switch self {
         case .null: return "null"
         case .string(let s): return JSONText.quote(s)
