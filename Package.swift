@@ -117,7 +117,7 @@ let package = Package(
         .testTarget(
             name: "BridgeTests",
             dependencies: [
-                "Bridge", "PRO380", "Modbus", "SerialIO", "TestSupport",
+                "Bridge", "PRO380", "MQTT", "Modbus", "SerialIO", "TestSupport",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: upcomingFeatures

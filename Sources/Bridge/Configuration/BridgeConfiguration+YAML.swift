@@ -1,4 +1,5 @@
 import Foundation
+import MQTT
 import PRO380
 import SerialIO
 import Yams
@@ -91,8 +92,9 @@ extension BridgeConfiguration {
             }
         }
         if let v = m["version"] {
-            s.version = try v.int()
-            guard s.version == 3 || s.version == 5 else { throw v.error("5 (MQTT 5) or 3 (MQTT 3.1.1)") }
+            let version = try v.int()
+            guard version == 3 || version == 5 else { throw v.error("5 (MQTT 5) or 3 (MQTT 3.1.1)") }
+            s.version = version
         }
         if let v = m["qos"] { s.qos = try v.int(in: 0...1) }
         if let v = m["keepalive"] {
@@ -117,11 +119,11 @@ extension BridgeConfiguration {
         if let v = m["tls"] {
             let t = try v.mapping(allowed: ["ca_file", "cert_file", "key_file", "insecure"])
             guard let ca = t["ca_file"] else { throw v.error("tls needs ca_file") }
-            var tls = TLSSettings(caFile: try ca.string())
+            var tls = TLSConfiguration(caFile: try ca.string())
             tls.certFile = try t["cert_file"]?.string()
             tls.keyFile = try t["key_file"]?.string()
             if (tls.certFile == nil) != (tls.keyFile == nil) { throw v.error("cert_file and key_file go together") }
-            if let insecure = t["insecure"] { tls.insecure = try insecure.bool() }
+            if let insecure = t["insecure"] { tls.insecureSkipHostnameCheck = try insecure.bool() }
             s.tls = tls
         }
         return s

@@ -21,23 +21,9 @@ package final class BridgeService: Service {
 
     /// The MQTT client settings for this config: will = `offline` and birth = `online` on the bridge state topic.
     package static func clientConfiguration(_ settings: MQTTSettings, topics: TopicLayout) -> MQTTClientConfiguration {
-        var c = MQTTClientConfiguration(clientID: settings.clientID)
-        c.host = settings.host
-        c.port = settings.port
-        c.keepAlive = settings.keepAlive
-        c.username = settings.username
-        c.password = settings.password
-        c.protocolVersion = settings.version == 3 ? .v311 : .v5
+        var c = settings.client
         c.will = MQTTMessageDraft(topic: topics.bridgeState, payload: "offline", qos: .atLeastOnce, retain: true)
         c.birth = MQTTMessageDraft(topic: topics.bridgeState, payload: "online", qos: .atLeastOnce, retain: true)
-        if let tls = settings.tls {
-            c.tls = TLSConfiguration(
-                caFile: tls.caFile,
-                certFile: tls.certFile,
-                keyFile: tls.keyFile,
-                insecureSkipHostnameCheck: tls.insecure
-            )
-        }
         return c
     }
 

@@ -1,3 +1,4 @@
+import MQTT
 import Bridge
 import Foundation
 import Logging
