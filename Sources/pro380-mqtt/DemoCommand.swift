@@ -1,8 +1,8 @@
-import MQTT
 import ArgumentParser
 import Bridge
 import Foundation
 import Logging
+import MQTT
 import SerialIO
 import ServiceLifecycle
 import Simulator

@@ -1,7 +1,7 @@
-import MQTT
 import ArgumentParser
 import Bridge
 import Logging
+import MQTT
 import ServiceLifecycle
 import UnixSignals
 

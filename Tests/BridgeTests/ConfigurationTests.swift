@@ -1,5 +1,5 @@
-import MQTT
 import Foundation
+import MQTT
 import PRO380
 import TestSupport
 import Testing

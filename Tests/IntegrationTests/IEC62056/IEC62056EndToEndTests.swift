@@ -1,7 +1,7 @@
-import MQTT
 import Bridge
 import Foundation
 import Logging
+import MQTT
 import PRO380
 import Simulator
 import TestSupport
