@@ -55,48 +55,43 @@ package struct PollCounters: Sendable, Equatable {
     package init() {}
 }
 
-/// Per-meter counters, published retained under `<base>/<meter>/diagnostics` (keys in docs/diagnostics.md).
+/// Per-meter counters, published retained under `<base>/<meter>/diagnostics` (keys in docs/diagnostics.md): the
+/// driver's poll counters and the meter's transaction counters from its bus's `BusLine`, each counted once.
+/// Their fields read and write through (`diagnostics.polls`, `diagnostics.timeouts`).
+@dynamicMemberLookup
 package struct MeterDiagnostics: Sendable, Equatable {
-    package var polls = 0
-    package var failedPolls = 0
-    package var transactions = 0
-    package var timeouts = 0
-    /// Corrupt replies: bad CRC or checksum, wrong unit, function, length or transaction id, echoes.
-    package var protocolErrors = 0
-    /// Device answers that refused a request (Modbus exceptions).
-    package var exceptions = 0
-    /// Values refused after decoding (implausible, a counter that fell).
-    package var rejectedValues = 0
-    package var strayBytes = 0
-    package var lastRoundTripMilliseconds: Double?
+    package var driver = PollCounters()
+    package var line = TransactionCounters()
 
     package init() {}
 
-    /// The driver's poll counters and the line's transaction counters of one meter.
-    package init(_ polls: PollCounters, _ transactions: TransactionCounters) {
-        self.polls = polls.polls
-        self.failedPolls = polls.failedPolls
-        self.rejectedValues = polls.rejectedValues
-        self.transactions = transactions.transactions
-        self.timeouts = transactions.timeouts
-        self.protocolErrors = transactions.protocolErrors
-        self.exceptions = transactions.exceptions
-        self.strayBytes = transactions.recoveries.strayBytes
-        self.lastRoundTripMilliseconds = transactions.lastRoundTrip?.milliseconds
+    package init(_ driver: PollCounters, _ line: TransactionCounters) {
+        self.driver = driver
+        self.line = line
+    }
+
+    package subscript<T>(dynamicMember keyPath: WritableKeyPath<PollCounters, T>) -> T {
+        get { driver[keyPath: keyPath] }
+        set { driver[keyPath: keyPath] = newValue }
+    }
+
+    package subscript<T>(dynamicMember keyPath: WritableKeyPath<TransactionCounters, T>) -> T {
+        get { line[keyPath: keyPath] }
+        set { line[keyPath: keyPath] = newValue }
     }
 
     /// The JSON object, keys in a stable order.
     package var json: JSONValue {
         .object([
-            ("polls", .integer(polls)),
-            ("failed_polls", .integer(failedPolls)),
-            ("transactions", .integer(transactions)),
-            ("timeouts", .integer(timeouts)),
-            ("protocol_errors", .integer(protocolErrors)),
-            ("exceptions", .integer(exceptions)),
-            ("rejected_values", .integer(rejectedValues)),
-            ("stray_bytes", .integer(strayBytes)),
-            ("last_round_trip_ms", lastRoundTripMilliseconds.map { .fixed($0, digits: 1) } ?? .null),
+            ("polls", .integer(driver.polls)),
+            ("failed_polls", .integer(driver.failedPolls)),
+            ("transactions", .integer(line.transactions)),
+            ("timeouts", .integer(line.timeouts)),
+            ("protocol_errors", .integer(line.protocolErrors)),
+            ("exceptions", .integer(line.exceptions)),
+            ("rejected_values", .integer(driver.rejectedValues)),
+            ("stray_bytes", .integer(line.recoveries.strayBytes)),
+            ("last_round_trip_ms", line.lastRoundTrip.map { .fixed($0.milliseconds, digits: 1) } ?? .null),
         ])
     }
 }
