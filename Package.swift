@@ -84,10 +84,15 @@ let package = Package(
             ],
             swiftSettings: upcomingFeatures
         ),
+        .target(
+            name: "Benchmarking",
+            dependencies: ["PRO380", "Modbus", "MBus", "SerialIO", "Simulator"],
+            swiftSettings: upcomingFeatures
+        ),
         .executableTarget(
             name: "pro380-mqtt",
             dependencies: [
-                "Bridge", "Simulator", "PRO380", "MQTT", "Modbus", "MBus", "IEC62056", "SerialIO",
+                "Bridge", "Simulator", "Benchmarking", "PRO380", "MQTT", "Modbus", "MBus", "IEC62056", "SerialIO",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -120,6 +125,11 @@ let package = Package(
                 "Bridge", "PRO380", "MQTT", "Modbus", "SerialIO", "TestSupport",
                 .product(name: "Logging", package: "swift-log"),
             ],
+            swiftSettings: upcomingFeatures
+        ),
+        .testTarget(
+            name: "BenchmarkingTests",
+            dependencies: ["Benchmarking", "PRO380", "Modbus", "SerialIO", "Simulator"],
             swiftSettings: upcomingFeatures
         ),
         .testTarget(name: "MQTTTests", dependencies: ["MQTT", "TestSupport"], swiftSettings: upcomingFeatures),
