@@ -1,5 +1,6 @@
 import ArgumentParser
 import Logging
+import Synchronization
 
 /// Options every subcommand shares.
 struct GlobalOptions: ParsableArguments {
@@ -12,13 +13,23 @@ struct GlobalOptions: ParsableArguments {
         }
     }
 
-    /// Sets up swift-log to standard error at the chosen level; returns the root logger.
+    /// Whether swift-log was set up: `LoggingSystem.bootstrap` traps when called a second time in a process.
+    private static let bootstrapped = Mutex(false)
+
+    /// Sets up swift-log to standard error at the chosen level (once per process: later calls only make a
+    /// logger); returns the root logger.
     func bootstrapLogging(label: String = "pro380-mqtt") -> Logger {
         let level = Logger.Level(rawValue: logLevel) ?? .info
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
+        let first = Self.bootstrapped.withLock { done in
+            defer { done = true }
+            return !done
+        }
+        if first {
+            LoggingSystem.bootstrap { label in
+                var handler = StreamLogHandler.standardError(label: label)
+                handler.logLevel = level
+                return handler
+            }
         }
         return Logger(label: label)
     }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Bridge
 import Foundation
+import Logging
 import SerialIO
 
 /// `pro380-mqtt scan`: finds the meters on a bus and prints a config block to paste.
@@ -47,7 +48,7 @@ struct ScanCommand: AsyncParsableCommand {
     func run() async throws {
         let logger = global.bootstrapLogging()
         let link = bus.link()
-        if link.protocol == .mbus { return try await scanMBus(link) }
+        if link.protocol == .mbus { return try await scanMBus(link, logger: logger) }
         let (from, to) = (self.from ?? 1, self.to ?? 247)
         let timeout =
             bus.timeout.flatMap(DurationText.parse) ?? .milliseconds(link.configKey == "modbus_rtu" ? 150 : 300)
@@ -67,7 +68,7 @@ struct ScanCommand: AsyncParsableCommand {
         Console.write(ModbusScanner.configBlock(link: link, found: found))
     }
 
-    private func scanMBus(_ link: BusLink) async throws {
+    private func scanMBus(_ link: BusLink, logger: Logger) async throws {
         var options = MBusScanner.Options()
         options.primaryAddresses = UInt8(from ?? 0)...UInt8(to ?? 250)
         options.searchSecondary = !noSecondary
@@ -76,7 +77,7 @@ struct ScanCommand: AsyncParsableCommand {
         switch link {
         case .mbusSerial(let device, let settings):
             options.line = settings
-            transport = try SerialPort(device: device, settings: settings, logger: global.bootstrapLogging())
+            transport = try SerialPort(device: device, settings: settings, logger: logger)
         case .mbusTCP(let host, let port):
             transport = try await TCPTransport.connect(host: host, port: port, timeout: .seconds(3))
         default:
