@@ -43,8 +43,9 @@ package actor IEC62056MeterDriver: MeterDriver {
 
     /// One full readout; `groups` does not narrow it (the meter sends its whole list).
     package func poll(groups: Set<PollGroup>) async -> PollOutcome {
-        counters.polls += 1
         let outcome = await readout(priority: .poll)
+        // Counted when the poll ends, together with its result: counters read meanwhile stay consistent.
+        counters.polls += 1
         if outcome.readings.isEmpty && !outcome.failures.isEmpty { counters.failedPolls += 1 }
         return outcome
     }

@@ -47,8 +47,9 @@ actor ModbusMeterDriver: MeterDriver {
     }
 
     func poll(groups: Set<PollGroup>) async -> PollOutcome {
-        counters.polls += 1
         let outcome = await read(spansOf: { groups.contains($0.group) }, priority: .poll)
+        // Counted when the poll ends, together with its result: counters read meanwhile stay consistent.
+        counters.polls += 1
         if !outcome.meterAnswered { counters.failedPolls += 1 }
         return outcome
     }
