@@ -145,14 +145,18 @@ package final class BridgeService: Service {
     /// meanwhile and readings wait in the publisher's queue.
     private func connect(_ client: MQTTClient) async {
         var delay = Duration.seconds(1)
+        var attempts = 0
         while !Task.isCancelled {
+            attempts += 1
             do {
                 try await client.connect()
                 logger.notice("connected to the broker \(configuration.mqtt.host):\(configuration.mqtt.port)")
                 return
             } catch {
-                logger.error(
-                    "broker not reachable (\(error)); polling anyway, readings wait in the queue; retrying in \(delay)"
+                // Logged once; the retries repeat at debug level.
+                logger.log(
+                    level: attempts == 1 ? .error : .debug,
+                    "broker not reachable (\(error)); polling anyway, readings wait in the queue; retrying with a back-off of 1 s up to 30 s"
                 )
             }
             do { try await Task.sleep(for: delay) } catch { return }

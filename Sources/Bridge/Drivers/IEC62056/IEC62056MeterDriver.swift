@@ -103,7 +103,8 @@ package actor IEC62056MeterDriver: MeterDriver {
             return PollOutcome(readings: mapped.readings, failures: mapped.rejected, meterAnswered: true)
         case .failure(let error):
             count(error)
-            logger.warning("readout failed: \(error)", metadata: ["meter": "\(meter)"])
+            // The poller logs the failure (once while it lasts).
+            logger.debug("readout failed: \(error)", metadata: ["meter": "\(meter)"])
             return PollOutcome(failures: [ReadFailure(keys: ["*"], reason: "\(error)")], meterAnswered: false)
         }
     }

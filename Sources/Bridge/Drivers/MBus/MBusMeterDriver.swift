@@ -118,7 +118,8 @@ package actor MBusMeterDriver: MeterDriver {
                 // Relearn the version byte next time (a firmware update changes it and the selection misses).
                 target = nil
             }
-            logger.info("M-Bus readout failed", metadata: ["error": "\(error)"])
+            // The poller logs the failure (once while it lasts).
+            logger.debug("M-Bus readout failed", metadata: ["error": "\(error)"])
             return PollOutcome(
                 failures: [ReadFailure(keys: [Self.readoutKey], reason: "\(error)")],
                 meterAnswered: answered
