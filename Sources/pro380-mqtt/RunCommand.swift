@@ -23,14 +23,17 @@ struct RunCommand: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     func run() async throws {
-        let logger = global.bootstrapLogging()
         var configuration: BridgeConfiguration
         do {
             configuration = try BridgeConfiguration.load(path: config)
-        } catch let error as ConfigurationError {
-            logger.critical("\(error.description)")
+        } catch let errors as ConfigurationErrors {
+            let logger = global.bootstrapLogging()
+            for error in errors.errors { logger.critical("\(error.description)") }
+            if errors.omitted > 0 { logger.critical("... and \(errors.omitted) more problems in \(config)") }
             throw ExitCode(2)
         }
+        let logger = global.bootstrapLogging(configured: configuration.logLevel)
+        for warning in configuration.warnings { logger.warning("\(warning.description)") }
         if let brokerHost { configuration.mqtt.host = brokerHost }
         if let brokerPort { configuration.mqtt.port = brokerPort }
         let group = ServiceGroup(
