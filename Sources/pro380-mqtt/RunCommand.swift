@@ -8,7 +8,12 @@ import UnixSignals
 struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
-        abstract: "Poll every meter of the config and publish to MQTT until SIGINT/SIGTERM."
+        abstract: "Poll every meter of the config and publish to MQTT until SIGINT/SIGTERM.",
+        discussion: """
+            Under systemd (a Type=notify unit, config/pro380-mqtt.service) the daemon reports READY=1 once every \
+            meter was polled once, its status (meters online, broker) and WATCHDOG=1 while no poll hangs, over \
+            $NOTIFY_SOCKET.
+            """
     )
 
     @Option(name: .shortAndLong, help: "The YAML config file.")
@@ -36,12 +41,15 @@ struct RunCommand: AsyncParsableCommand {
         for warning in configuration.warnings { logger.warning("\(warning.description)") }
         if let brokerHost { configuration.mqtt.host = brokerHost }
         if let brokerPort { configuration.mqtt.port = brokerPort }
+        let bridge = BridgeService(configuration: configuration, logger: logger)
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: bridge)]
+        // Under systemd (Type=notify): READY, STATUS, WATCHDOG and STOPPING over $NOTIFY_SOCKET. Listed last, so
+        // the graceful shutdown reaches it first and STOPPING=1 goes out as shutdown begins.
+        if let notifier = ServiceNotifier(status: bridge.status, logger: logger) {
+            services.append(.init(service: notifier))
+        }
         let group = ServiceGroup(
-            configuration: .init(
-                services: [.init(service: BridgeService(configuration: configuration, logger: logger))],
-                gracefulShutdownSignals: [.sigterm, .sigint],
-                logger: logger
-            )
+            configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         )
         try await group.run()
     }

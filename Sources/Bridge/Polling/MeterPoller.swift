@@ -40,6 +40,7 @@ package struct MeterPoller: Sendable {
             let now = clock.now
             let groups = Set(due.filter { $0.value <= now }.map(\.key))
             if !groups.isEmpty {
+                publisher.ledger.record(meter: meter, pollStarted: now)
                 let outcome = await driver.poll(groups: groups)
                 publisher.ledger.record(meter: meter, pollDuration: clock.now - now)
                 if Task.isCancelled {

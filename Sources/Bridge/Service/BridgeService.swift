@@ -12,10 +12,13 @@ import ServiceLifecycle
 /// broker allows, then the client disconnects.
 package final class BridgeService: Service {
     package let configuration: BridgeConfiguration
+    /// What the bridge reports about itself while it runs (`ServiceNotifier`).
+    package let status: BridgeStatus
     private let logger: Logger
 
     package init(configuration: BridgeConfiguration, logger: Logger) {
         self.configuration = configuration
+        self.status = BridgeStatus(meters: configuration.meters.map(\.meter.name))
         self.logger = logger
     }
 
@@ -49,6 +52,7 @@ package final class BridgeService: Service {
             client: client,
             topics: topics,
             qos: settings.qos == 0 ? .atMostOnce : .atLeastOnce,
+            ledger: status.ledger,
             logger: logger
         )
         let buses = try configuration.buses.map { try BusSessionFactory.make($0, logger: logger) }
@@ -122,6 +126,7 @@ package final class BridgeService: Service {
         var drops: [ContinuousClock.Instant] = []
         var warned = false
         for await state in client.connectionStates() {
+            status.brokerConnected = state == .connected
             guard case .disconnected = state else { continue }
             let now = ContinuousClock.now
             drops = drops.filter { now - $0 < .seconds(60) } + [now]
