@@ -53,6 +53,12 @@ struct CommissioningReport {
         var meters: [Meter] = []
         for (meter, bus) in zip(found, session.meters) {
             let outcome = await bus.driver.read(keys: fields.map(\.key))
+            if outcome.readings.isEmpty {
+                let place =
+                    meter.address.map { "address \($0)" } ?? "secondary address \(meter.secondaryAddress ?? "?")"
+                let reason = outcome.failures.first?.reason ?? "no answer"
+                Console.progress("warning: the meter at \(place) did not give its settings: \(reason)\n")
+            }
             var values = Dictionary(outcome.readings.map { ($0.key, $0.value) }, uniquingKeysWith: { $1 })
             // M-Bus has no register for the line settings: the meter answered at the bus's.
             if case .mbusSerial(_, let settings) = link {
