@@ -8,7 +8,12 @@ import UnixSignals
 struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
-        abstract: "Poll every meter of the config and publish to MQTT until SIGINT/SIGTERM."
+        abstract: "Poll every meter of the config and publish to MQTT until SIGINT/SIGTERM.",
+        discussion: """
+            Under systemd (a Type=notify unit, config/pro380-mqtt.service) the daemon reports READY=1 once every \
+            meter was polled once, its status (meters online, broker) and WATCHDOG=1 while no poll hangs, over \
+            $NOTIFY_SOCKET.
+            """
     )
 
     @Option(name: .shortAndLong, help: "The YAML config file.")
@@ -23,22 +28,28 @@ struct RunCommand: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     func run() async throws {
-        let logger = global.bootstrapLogging()
         var configuration: BridgeConfiguration
         do {
             configuration = try BridgeConfiguration.load(path: config)
-        } catch let error as ConfigurationError {
-            logger.critical("\(error.description)")
+        } catch let errors as ConfigurationErrors {
+            let logger = global.bootstrapLogging()
+            for error in errors.errors { logger.critical("\(error.description)") }
+            if errors.omitted > 0 { logger.critical("... and \(errors.omitted) more problems in \(config)") }
             throw ExitCode(2)
         }
+        let logger = global.bootstrapLogging(configured: configuration.logLevel)
+        for warning in configuration.warnings { logger.warning("\(warning.description)") }
         if let brokerHost { configuration.mqtt.host = brokerHost }
         if let brokerPort { configuration.mqtt.port = brokerPort }
+        let bridge = BridgeService(configuration: configuration, logger: logger)
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: bridge)]
+        // Under systemd (Type=notify): READY, STATUS, WATCHDOG and STOPPING over $NOTIFY_SOCKET. Listed last, so
+        // the graceful shutdown reaches it first and STOPPING=1 goes out as shutdown begins.
+        if let notifier = ServiceNotifier(status: bridge.status, logger: logger) {
+            services.append(.init(service: notifier))
+        }
         let group = ServiceGroup(
-            configuration: .init(
-                services: [.init(service: BridgeService(configuration: configuration, logger: logger))],
-                gracefulShutdownSignals: [.sigterm, .sigint],
-                logger: logger
-            )
+            configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         )
         try await group.run()
     }

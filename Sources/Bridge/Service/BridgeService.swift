@@ -12,10 +12,13 @@ import ServiceLifecycle
 /// broker allows, then the client disconnects.
 package final class BridgeService: Service {
     package let configuration: BridgeConfiguration
+    /// What the bridge reports about itself while it runs (`ServiceNotifier`).
+    package let status: BridgeStatus
     private let logger: Logger
 
     package init(configuration: BridgeConfiguration, logger: Logger) {
         self.configuration = configuration
+        self.status = BridgeStatus(meters: configuration.meters.map(\.meter.name))
         self.logger = logger
     }
 
@@ -49,6 +52,7 @@ package final class BridgeService: Service {
             client: client,
             topics: topics,
             qos: settings.qos == 0 ? .atMostOnce : .atLeastOnce,
+            ledger: status.ledger,
             logger: logger
         )
         let buses = try configuration.buses.map { try BusSessionFactory.make($0, logger: logger) }
@@ -122,6 +126,7 @@ package final class BridgeService: Service {
         var drops: [ContinuousClock.Instant] = []
         var warned = false
         for await state in client.connectionStates() {
+            status.brokerConnected = state == .connected
             guard case .disconnected = state else { continue }
             let now = ContinuousClock.now
             drops = drops.filter { now - $0 < .seconds(60) } + [now]
@@ -145,14 +150,18 @@ package final class BridgeService: Service {
     /// meanwhile and readings wait in the publisher's queue.
     private func connect(_ client: MQTTClient) async {
         var delay = Duration.seconds(1)
+        var attempts = 0
         while !Task.isCancelled {
+            attempts += 1
             do {
                 try await client.connect()
                 logger.notice("connected to the broker \(configuration.mqtt.host):\(configuration.mqtt.port)")
                 return
             } catch {
-                logger.error(
-                    "broker not reachable (\(error)); polling anyway, readings wait in the queue; retrying in \(delay)"
+                // Logged once; the retries repeat at debug level.
+                logger.log(
+                    level: attempts == 1 ? .error : .debug,
+                    "broker not reachable (\(error)); polling anyway, readings wait in the queue; retrying with a back-off of 1 s up to 30 s"
                 )
             }
             do { try await Task.sleep(for: delay) } catch { return }

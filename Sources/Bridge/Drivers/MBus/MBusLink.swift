@@ -23,6 +23,8 @@ package actor MBusLink {
     private(set) var opens = 0
     private(set) var openFailures = 0
     private(set) var drops = 0
+    /// The current outage was logged at warning level.
+    private var retryLogged = false
 
     package init(endpoint: String, configuration: MBusClientConfiguration, logger: Logger, open: @escaping Opener) {
         self.endpoint = endpoint
@@ -45,6 +47,8 @@ package actor MBusLink {
             opens += 1
             retryAt = nil
             backOff = .seconds(1)
+            if retryLogged { logger.notice("M-Bus transport open again", metadata: ["endpoint": "\(endpoint)"]) }
+            retryLogged = false
             logger.debug(
                 "M-Bus transport open",
                 metadata: ["endpoint": "\(endpoint)", "line": "\(configuration.line)"]
@@ -53,10 +57,13 @@ package actor MBusLink {
         } catch {
             openFailures += 1
             retryAt = ContinuousClock.now + backOff
-            logger.warning(
+            // Once per outage: the retries of a refused connection would repeat it every back-off.
+            logger.log(
+                level: retryLogged ? .debug : .warning,
                 "cannot open M-Bus transport",
                 metadata: ["endpoint": "\(endpoint)", "error": "\(error)", "retry_in": "\(backOff)"]
             )
+            retryLogged = true
             backOff = min(backOff * 2, .seconds(30))
             if let transportError = error as? TransportError { throw MBusError.transport(transportError) }
             throw MBusError.transport(.connectFailed(endpoint: endpoint, reason: "\(error)"))
