@@ -112,10 +112,10 @@ import Testing
                     deviceBased: true
                 )
         )
-        #expect(throws: ConfigurationError.self) {
+        #expect(throws: ConfigurationErrors.self) {
             try BridgeConfiguration.parse(yaml: base + "homeassistant: {device_based: true}\n", file: "x.yaml")
         }
-        #expect(throws: ConfigurationError.self) {
+        #expect(throws: ConfigurationErrors.self) {
             try BridgeConfiguration.parse(yaml: base + "homeassistant: {min_version: \"latest\"}\n", file: "x.yaml")
         }
         #expect(

@@ -1,3 +1,4 @@
+package import Logging
 package import MQTT
 package import PRO380
 package import SerialIO
@@ -14,6 +15,10 @@ package struct BridgeConfiguration: Sendable, Equatable {
     package var commandMaxAge: Duration = .seconds(30)
     /// Home Assistant MQTT discovery (`homeassistant:`), on by default.
     package var homeAssistant = HomeAssistantSettings()
+    /// The log level (`log_level`); `nil`: info, unless `--log-level` says otherwise (which wins).
+    package var logLevel: Logger.Level?
+    /// What runs but deserves a look (a serial device that is not there yet), with file, line and key.
+    package var warnings: [ConfigurationError] = []
     /// Where the configuration came from, for messages.
     package var source: String
 

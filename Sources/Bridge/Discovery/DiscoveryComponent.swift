@@ -22,7 +22,7 @@ package enum DiscoveryID {
         String(text.map { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || $0 == "-") ? $0 : "_" })
     }
 
-    /// The device identifier of a meter: `pro380_<serial>`.
+    /// The device identifier of a meter: `pro380_<serial>` (or `pro380_<serial>_<meter>`, `SharedSerials`).
     package static func meterDevice(serial: String) -> String { "pro380_" + sanitize(serial) }
 
     /// The device identifier of a bridge instance: `pro380_mqtt_<client_id>`.

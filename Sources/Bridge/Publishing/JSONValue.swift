@@ -24,8 +24,8 @@ package indirect enum JSONValue: Sendable, Equatable, ExpressibleByStringLiteral
         case compact
         /// `{"a": 1, "b": [1, 2]}` (readings, answers, diagnostics).
         case spaced
-        /// The members of the outer object one per line, indented by two spaces, each value `spaced` (the
-        /// `read --json` output).
+        /// The members of the outer object one per line, indented by two spaces, each value `spaced`, and the
+        /// items of an array member one per line, indented by four (the `read --json` output, `scan --json`).
         case lines
     }
 
@@ -55,7 +55,15 @@ package indirect enum JSONValue: Sendable, Equatable, ExpressibleByStringLiteral
     package func text(_ style: Style = .compact) -> String {
         let (comma, colon) = style == .compact ? (",", ":") : (", ", ": ")
         if style == .lines, case .object(let members) = self {
-            let lines = members.map { "  " + JSONText.quote($0.0) + colon + $0.1.text(.spaced) }
+            let lines = members.map { name, value in
+                let text: String
+                if case .array(let items) = value, !items.isEmpty {
+                    text = "[\n" + items.map { "    " + $0.text(.spaced) }.joined(separator: ",\n") + "\n  ]"
+                } else {
+                    text = value.text(.spaced)
+                }
+                return "  " + JSONText.quote(name) + colon + text
+            }
             return "{\n" + lines.joined(separator: ",\n") + "\n}"
         }
         switch self {

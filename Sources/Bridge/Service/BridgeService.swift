@@ -4,8 +4,9 @@ package import MQTT
 import PRO380
 import ServiceLifecycle
 
-/// The daemon: one MQTT client, the publisher, the command handler, discovery, the diagnostics publisher and one
-/// `BusService` per bus (its pollers), each a `Service` in one `ServiceGroup`, run until graceful shutdown.
+/// The daemon: one MQTT client, the publisher, the command handler, discovery, the diagnostics publisher, one
+/// `BusService` per bus (its pollers) and, under systemd, the `ServiceNotifier`, each a `Service` in one
+/// `ServiceGroup`, run until graceful shutdown.
 ///
 /// Shutdown (SIGINT/SIGTERM through the outer group, or cancelling `run()`): the services stop in the reverse of
 /// the order `run()` lists them (the one place that states it): pollers stop at their next transaction boundary
@@ -13,11 +14,20 @@ import ServiceLifecycle
 /// the queue is flushed as far as the broker allows, then the client disconnects.
 package final class BridgeService: Service {
     package let configuration: BridgeConfiguration
+    /// What the bridge reports about itself while it runs (`ServiceNotifier`).
+    package let status: BridgeStatus
     private let logger: Logger
+    /// Tells systemd how the bridge is (`Type=notify`); `nil` when no service manager listens.
+    private let notifier: ServiceNotifier?
 
-    package init(configuration: BridgeConfiguration, logger: Logger) {
+    /// - Parameter environment: where to find the service manager's socket (`NOTIFY_SOCKET`, `WATCHDOG_USEC`,
+    ///   `WATCHDOG_PID`): the daemon passes its own environment; without one, nothing is notified.
+    package init(configuration: BridgeConfiguration, logger: Logger, environment: [String: String] = [:]) {
         self.configuration = configuration
+        let status = BridgeStatus(meters: configuration.meters.map(\.meter.name))
+        self.status = status
         self.logger = logger
+        self.notifier = ServiceNotifier(status: status, environment: environment, logger: logger)
     }
 
     /// The MQTT client settings for this config: will = `offline` and birth = `online` on the bridge state topic.
@@ -36,13 +46,14 @@ package final class BridgeService: Service {
             client: client,
             topics: topics,
             qos: settings.qos == 0 ? .atMostOnce : .atLeastOnce,
+            ledger: status.ledger,
             logger: logger
         )
         let buses = try configuration.buses.map { try BusSession($0, logger: logger) }
         logger.notice(
             "starting: \(buses.count) bus(es), \(buses.flatMap(\.meters).count) meter(s), broker \(settings.host):\(settings.port)"
         )
-        let connection = MQTTConnection(client: client, settings: settings, logger: logger)
+        let connection = MQTTConnection(client: client, settings: settings, status: status, logger: logger)
         let commands = CommandService(
             client: client,
             publisher: publisher,
@@ -65,10 +76,10 @@ package final class BridgeService: Service {
             topics: topics,
             interval: configuration.diagnosticsInterval
         )
-        // The shutdown order, stated once: the group stops its services in reverse order, so the buses stop first
-        // (their pollers at a transaction boundary, then `offline` for their meters and the bus closed), then
-        // diagnostics, discovery and commands, then the publisher (flush, then the bridge's `offline`), and the
-        // MQTT client last (disconnect).
+        // The shutdown order, stated once: the group stops its services in reverse order, so the service manager
+        // hears `STOPPING=1` first (under systemd), then the buses stop (their pollers at a transaction boundary,
+        // then `offline` for their meters and the bus closed), then diagnostics, discovery and commands, then the
+        // publisher (flush, then the bridge's `offline`), and the MQTT client last (disconnect).
         let parts: [any Service] =
             [
                 BridgePart("mqtt", body: { await connection.run() }, stop: { await client.shutdown() }),
@@ -84,7 +95,7 @@ package final class BridgeService: Service {
                 BridgePart("commands", body: { await commands.run() }),
                 BridgePart("discovery", body: { await discovery.run() }),
                 BridgePart("diagnostics", body: { await diagnostics.run() }),
-            ] + buses.map { BusService(bus: $0, publisher: publisher, logger: logger) }
+            ] + buses.map { BusService(bus: $0, publisher: publisher, logger: logger) } + [notifier].compactMap { $0 }
         try await Self.runGroup(parts, logger: logger)
     }
 

@@ -1,11 +1,13 @@
 import Logging
 import MQTT
 
-/// The MQTT client's own part of the bridge: the first connection, the watch for a duplicate client id, and the
-/// shutdown of the client (disconnect, stop libmosquitto's thread), which comes last.
+/// The MQTT client's own part of the bridge: the first connection, the broker's state for the service manager, the
+/// watch for a duplicate client id, and the shutdown of the client (disconnect, stop libmosquitto's thread), which comes last.
 struct MQTTConnection: Sendable {
     let client: MQTTClient
     let settings: MQTTSettings
+    /// Told whether the broker is connected, for the service manager.
+    let status: BridgeStatus
     let logger: Logger
 
     /// Connects, then watches the connection until cancelled.
@@ -20,14 +22,18 @@ struct MQTTConnection: Sendable {
     /// meanwhile and readings wait in the publisher's queue.
     private func connect() async {
         var delay = Duration.seconds(1)
+        var attempts = 0
         while !Task.isCancelled {
+            attempts += 1
             do {
                 try await client.connect()
                 logger.notice("connected to the broker \(settings.host):\(settings.port)")
                 return
             } catch {
-                logger.error(
-                    "broker not reachable (\(error)); polling anyway, readings wait in the queue; retrying in \(delay)"
+                // Logged once; the retries repeat at debug level.
+                logger.log(
+                    level: attempts == 1 ? .error : .debug,
+                    "broker not reachable (\(error)); polling anyway, readings wait in the queue; retrying with a back-off of 1 s up to 30 s"
                 )
             }
             do { try await Task.sleep(for: delay) } catch { return }
@@ -41,6 +47,7 @@ struct MQTTConnection: Sendable {
         var drops: [ContinuousClock.Instant] = []
         var warned = false
         for await state in client.connectionStates() {
+            status.brokerConnected = state == .connected
             guard case .disconnected = state else { continue }
             let now = ContinuousClock.now
             drops = drops.filter { now - $0 < .seconds(60) } + [now]

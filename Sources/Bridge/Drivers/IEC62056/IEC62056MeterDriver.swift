@@ -48,8 +48,9 @@ package actor IEC62056MeterDriver: MeterDriver {
 
     /// One full readout; `groups` does not narrow it (the meter sends its whole list).
     package func poll(groups: Set<PollGroup>) async -> PollOutcome {
-        counters.polls += 1
         let outcome = await readout(priority: .poll)
+        // Counted when the poll ends, together with its result: counters read meanwhile stay consistent.
+        counters.polls += 1
         if outcome.readings.isEmpty && !outcome.failures.isEmpty { counters.failedPolls += 1 }
         return outcome
     }
@@ -107,7 +108,8 @@ package actor IEC62056MeterDriver: MeterDriver {
             lastKeys = Set(mapped.readings.map(\.key))
             return PollOutcome(readings: mapped.readings, failures: mapped.rejected, meterAnswered: true)
         case .failure(let error):
-            logger.warning("readout failed: \(error)", metadata: ["meter": "\(meter)"])
+            // The poller logs the failure (once while it lasts).
+            logger.debug("readout failed: \(error)", metadata: ["meter": "\(meter)"])
             return PollOutcome(failures: [ReadFailure(keys: ["*"], reason: "\(error)")], meterAnswered: false)
         }
     }

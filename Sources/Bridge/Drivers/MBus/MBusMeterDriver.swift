@@ -58,16 +58,23 @@ package actor MBusMeterDriver: MeterDriver {
         }
     }
 
+    /// The key a failed readout is reported under.
+    static let readoutKey = "mbus_readout"
+
     /// The keys an M-Bus readout carries: the table's M-Bus records and the header's three.
     package static let headerKeys: Set<String> = ["serial_number", "software_version", "error_code"]
 
     package func poll(groups: Set<PollGroup>) async -> PollOutcome {
-        counters.polls += 1
         guard !groups.isDisjoint(with: [.energy, .identity]) else {
             // Nothing instantaneous travels over M-Bus: no transaction, availability unchanged.
+            counters.polls += 1
             return PollOutcome(meterAnswered: lastAnswered)
         }
-        return await readout(groups: groups, priority: .poll)
+        let outcome = await readout(groups: groups, priority: .poll)
+        // Counted when the poll ends, together with its result: counters read meanwhile stay consistent.
+        counters.polls += 1
+        if outcome.failures.contains(where: { $0.keys == [Self.readoutKey] }) { counters.failedPolls += 1 }
+        return outcome
     }
 
     package func read(keys: [String]) async -> PollOutcome {
@@ -103,16 +110,16 @@ package actor MBusMeterDriver: MeterDriver {
             counters.rejectedValues += mapped.failures.count
             return PollOutcome(readings: mapped.readings, failures: mapped.failures, meterAnswered: true)
         } catch {
-            counters.failedPolls += 1
             let answered = Self.meterAnswered(error)
             lastAnswered = answered
             if secondaryIdentification != nil, case MBusError.noReply = error {
                 // Relearn the version byte next time (a firmware update changes it and the selection misses).
                 target = nil
             }
-            logger.info("M-Bus readout failed", metadata: ["error": "\(error)"])
+            // The poller logs the failure (once while it lasts).
+            logger.debug("M-Bus readout failed", metadata: ["error": "\(error)"])
             return PollOutcome(
-                failures: [ReadFailure(keys: ["mbus_readout"], reason: "\(error)")],
+                failures: [ReadFailure(keys: [Self.readoutKey], reason: "\(error)")],
                 meterAnswered: answered
             )
         }

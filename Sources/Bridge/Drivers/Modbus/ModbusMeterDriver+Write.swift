@@ -33,8 +33,10 @@ extension ModbusMeterDriver {
             newLineSettings = settings
         }
         let unit = self.unit
+        let sent: ContinuousClock.Instant
         do {
-            try await line.transaction(priority: .command, meter: configuration.name) { client in
+            sent = try await line.transaction(priority: .command, meter: configuration.name) { client in
+                let sent = ContinuousClock.now
                 switch request {
                 case .writeSingleRegister(let address, let value):
                     try await client.writeSingleRegister(unit: unit, address: address, value: value)
@@ -43,6 +45,7 @@ extension ModbusMeterDriver {
                 case .readHoldingRegisters:
                     break
                 }
+                return sent
             }
         } catch {
             throw translate(error)
@@ -57,13 +60,15 @@ extension ModbusMeterDriver {
             notice =
                 "the bridge follows the meter to address \(newID): update address: \(newID) for meter \(configuration.name) in the config file"
         }
-        return try await confirm(command, mapping: mapping, notice: notice)
+        return try await confirm(command, mapping: mapping, sent: sent, notice: notice)
     }
 
     /// Reads the written register back and compares it with the command.
+    /// - Parameter sent: when the write went out: a reset counter may have counted since (`readBackConfirms`).
     private func confirm(
         _ command: MeterCommand,
         mapping: ModbusMapping,
+        sent: ContinuousClock.Instant,
         notice: String?
     ) async throws -> CommandConfirmation {
         let block = ReadBlock(
@@ -83,11 +88,25 @@ extension ModbusMeterDriver {
         } catch {
             throw CommandError.communication("the read-back did not decode: \(error)")
         }
+        let elapsed = ContinuousClock.now - sent
         let expected = command.value.published
-        guard Self.same(readBack, expected) else {
+        var confirmed = command.definition.readBackConfirms(readBack, written: expected, elapsed: elapsed)
+        if !confirmed, command.definition.isEnergyReset, let ratio = await ctRatio(), ratio > 1 {
+            // A CT meter counts primary energy: its largest power is the CT ratio times larger.
+            confirmed = command.definition.readBackConfirms(
+                readBack,
+                written: expected,
+                elapsed: elapsed,
+                ctRatio: ratio
+            )
+        }
+        guard confirmed else {
             throw CommandError.mismatch(expected: expected.description, readBack: readBack.description)
         }
         var detail = "read back \(readBack.description)"
+        if readBack != expected, command.definition.isEnergyReset {
+            detail += " (counted since the reset, \(Int(elapsed.milliseconds)) ms before)"
+        }
         if mapping.dataType == .tariff, let raw = registers.first {
             detail +=
                 RegisterDefinition.tariffIsVolatile(raw)
@@ -97,10 +116,13 @@ extension ModbusMeterDriver {
         return CommandConfirmation(readings: [reading], detail: detail, notice: notice)
     }
 
-    private static func same(_ a: MeterValue, _ b: MeterValue) -> Bool {
-        if a == b { return true }
-        if let x = a.doubleValue, let y = b.doubleValue { return abs(x - y) <= max(abs(y), 1) * 1e-6 }
-        return false
+    /// The meter's CT ratio, read now; `nil` when it cannot be read.
+    private func ctRatio() async -> Double? {
+        guard let row = table["ct_ratio"], let mapping = row.modbus else { return nil }
+        let span = RegisterSpan(address: mapping.address, count: mapping.count)
+        let block = ReadBlock(address: mapping.address, count: mapping.count, spans: [span])
+        guard let registers = try? await readBlock(block, priority: .command) else { return nil }
+        return (try? row.decodeModbus(registers))?.doubleValue
     }
 
     private func translate(_ error: any Error, readBack: Bool = false) -> CommandError {

@@ -27,6 +27,8 @@ actor ModbusMeterDriver: MeterDriver {
     var counters = PollCounters()
     /// The last poll timed out on its first block: read in reverse order next time.
     var reverseOrder = false
+    /// The keys whose refusal was logged at info level.
+    var loggedRefusals: Set<String> = []
     let rowsBySpan: [RegisterSpan: RegisterDefinition]
     /// Whether this is the only meter on its bus (a baud-rate or parity change is refused otherwise).
     let aloneOnBus: Bool
@@ -51,8 +53,9 @@ actor ModbusMeterDriver: MeterDriver {
     }
 
     func poll(groups: Set<PollGroup>) async -> PollOutcome {
-        counters.polls += 1
         let outcome = await read(spansOf: { groups.contains($0.group) }, priority: .poll)
+        // Counted when the poll ends, together with its result: counters read meanwhile stay consistent.
+        counters.polls += 1
         if !outcome.meterAnswered { counters.failedPolls += 1 }
         return outcome
     }
@@ -163,8 +166,15 @@ actor ModbusMeterDriver: MeterDriver {
             return blocks.compactMap { trim($0, to: wanted) }
         case .refused(let span):
             let key = rowsBySpan[span]?.key ?? "\(span)"
-            logger.info("meter refuses \(key) (\(span)): not asked again until the hourly re-probe")
-            outcome.failures.append(ReadFailure(keys: [key], reason: "refused by the meter (\(error))"))
+            // Once per key and run: the hourly re-probe finds the same refusal again.
+            let first = loggedRefusals.insert(key).inserted
+            logger.log(
+                level: first ? .info : .debug,
+                "meter refuses \(key) (\(span)): not asked again until the hourly re-probe"
+            )
+            outcome.failures.append(
+                ReadFailure(keys: [key], reason: "refused by the meter (\(error))", refusedByMeter: true)
+            )
             return []
         case .failed:
             outcome.failures.append(failure(block, "\(error)"))

@@ -23,7 +23,32 @@ package enum ModbusScanner {
     ) async throws -> [Found] {
         guard let serial = RegisterTable.pro380["serial_number"], let mapping = serial.modbus else { return [] }
         let line = BusSession.modbusLine(BusConfiguration(name: "scan", link: link, timeout: timeout), logger: logger)
-        defer { Task { await line.close() } }
+        do {
+            let found = try await scan(
+                line,
+                serial: serial,
+                mapping: mapping,
+                addresses: addresses,
+                logger: logger,
+                progress
+            )
+            // Closed before returning: a serial port is opened exclusively, and the caller may open it next.
+            await line.close()
+            return found
+        } catch {
+            await line.close()
+            throw error
+        }
+    }
+
+    private static func scan(
+        _ line: BusLine<ModbusClient>,
+        serial: RegisterDefinition,
+        mapping: ModbusMapping,
+        addresses: ClosedRange<Int>,
+        logger: Logger,
+        _ progress: @Sendable (Int, Found?) -> Void
+    ) async throws -> [Found] {
         var found: [Found] = []
         for address in addresses {
             let unit = UInt8(address)
