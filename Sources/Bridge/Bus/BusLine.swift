@@ -164,7 +164,9 @@ package actor BusLine<Client: BusClient> {
             self.client = client
             opens += 1
             backOff.succeeded()
-            if openFailureLogged { logger.notice("\(endpoint) is open again") }
+            if openFailureLogged {
+                logger.notice("the bus's transport is open again", metadata: ["endpoint": "\(endpoint)"])
+            }
             openFailureLogged = false
             logger.debug(
                 "bus open",
@@ -174,11 +176,12 @@ package actor BusLine<Client: BusClient> {
         } catch {
             openFailures += 1
             let wait = backOff.failed(at: now)
-            if openFailureLogged {
-                logger.debug("cannot open \(endpoint): \(error)", metadata: ["retry_in": "\(wait)"])
-            } else {
-                logger.error("cannot open \(endpoint): \(error)", metadata: ["retry_in": "\(wait)"])
-            }
+            // Once per outage (the retries at debug); the meters' pollers log their failed polls once each.
+            logger.log(
+                level: openFailureLogged ? .debug : .error,
+                "cannot open the bus's transport",
+                metadata: ["endpoint": "\(endpoint)", "error": "\(error)", "retry_in": "\(wait)"]
+            )
             openFailureLogged = true
             throw error
         }
