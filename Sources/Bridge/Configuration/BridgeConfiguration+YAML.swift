@@ -1,5 +1,5 @@
 import Foundation
-package import Logging
+import Logging
 import MQTT
 import PRO380
 import SerialIO

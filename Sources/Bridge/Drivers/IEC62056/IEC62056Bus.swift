@@ -54,18 +54,15 @@ extension BusSession {
         var configuration = IEC62056ClientConfiguration()
         configuration.interCharacterTimeout = bus.timeout
         switch bus.link {
-        case .iec62056Serial(let device, let baudRate, let fixedSpeed):
-            configuration.signOnSettings = LineSettings(baudRate: baudRate, dataBits: 7, parity: .even, stopBits: 1)
+        case .iec62056Serial(_, _, let fixedSpeed):
+            configuration.signOnSettings = bus.link.serialSettings ?? configuration.signOnSettings
             configuration.speedMode = fixedSpeed ? .fixed : .switchToOffered
-            let settings = configuration.signOnSettings
-            return (configuration, { _ in try SerialPort(device: device, settings: settings, logger: logger) })
-        case .iec62056TCP(let host, let port):
+        case .iec62056TCP:
             configuration.speedMode = .fixed
-            let timeout = max(bus.timeout, .seconds(2))
-            return (configuration, { _ in try await TCPTransport.connect(host: host, port: port, timeout: timeout) })
         default:
             return nil
         }
+        return (configuration, bus.link.opener(connectTimeout: max(bus.timeout, .seconds(2)), logger: logger))
     }
 
     /// An IEC 62056-21 bus with the configured link.

@@ -65,7 +65,7 @@ extension BusSession {
                 selectionPause: bus.requestGap
             ),
             logger: logger,
-            open: open ?? mbusOpener(bus, logger: logger)
+            open: open ?? bus.link.opener(connectTimeout: max(bus.timeout, .seconds(1)), logger: logger)
         )
         let lone = bus.meters.count == 1
         let meters = bus.meters.map { meter in
@@ -80,22 +80,6 @@ extension BusSession {
             )
         }
         return BusSession(bus: bus, owner: busLine, meters: meters)
-    }
-
-    /// Opens a `SerialPort` on the device, or connects to the gateway with the bus timeout (at least 1 s).
-    private static func mbusOpener(_ bus: BusConfiguration, logger: Logger) -> BusLine<MBusClient>.Opener {
-        let link = bus.link
-        let timeout = bus.timeout
-        return { line in
-            switch link {
-            case .mbusSerial(let device, let configured):
-                return try SerialPort(device: device, settings: line ?? configured, logger: logger)
-            case .mbusTCP(let host, let port):
-                return try await TCPTransport.connect(host: host, port: port, timeout: max(timeout, .seconds(1)))
-            default:
-                throw TransportError.connectFailed(endpoint: link.endpoint, reason: "not an M-Bus link")
-            }
-        }
     }
 }
 

@@ -98,27 +98,7 @@ extension BusSession {
                 expectEcho: bus.echo
             ),
             logger: logger,
-            open: opener(bus, logger: logger)
+            open: bus.link.opener(connectTimeout: bus.timeout, logger: logger)
         )
-    }
-
-    /// Opens a `SerialPort` on the device, or connects to the gateway with the bus timeout.
-    private static func opener(_ bus: BusConfiguration, logger: Logger) -> BusLine<ModbusClient>.Opener {
-        let link = bus.link
-        let timeout = bus.timeout
-        return { settings in
-            switch link {
-            case .modbusRTU(let device, let configured):
-                return try SerialPort(device: device, settings: settings ?? configured, logger: logger)
-            case .modbusTCP(let host, let port), .modbusRTUOverTCP(let host, let port):
-                return try await TCPTransport.connect(host: host, port: port, timeout: timeout)
-            default:
-                throw TransportError.unsupportedSetting(
-                    endpoint: link.endpoint,
-                    setting: link.configKey,
-                    reason: "not a Modbus bus"
-                )
-            }
-        }
     }
 }
