@@ -1,5 +1,6 @@
 import ArgumentParser
 import Bridge
+import MQTT
 
 /// `pro380-mqtt check-config FILE`: decodes and checks a config file without touching a bus or a broker.
 struct CheckConfigCommand: ParsableCommand {

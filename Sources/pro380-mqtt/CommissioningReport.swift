@@ -46,7 +46,7 @@ struct CommissioningReport {
                 allowCommands: []
             )
         }
-        let session = try BusSessionFactory.make(
+        let session = try BusSession(
             BusConfiguration(name: "scan", link: link, timeout: timeout, meters: configurations),
             logger: logger
         )
@@ -71,26 +71,22 @@ struct CommissioningReport {
         return CommissioningReport(link: link, meters: meters)
     }
 
-    /// The report as JSON text.
+    /// The report as JSON text: the bus on one line, each meter on its own.
     var json: String {
-        var bus = ["\"kind\": \(JSONText.quote(link.configKey))", "\"endpoint\": \(JSONText.quote(link.endpoint))"]
-        if case .modbusRTU(_, let settings) = link {
-            bus += ["\"baud\": \(settings.baudRate)", "\"parity\": \(JSONText.quote(settings.parity.rawValue))"]
+        var bus: [(String, JSONValue)] = [("kind", .string(link.configKey)), ("endpoint", .string(link.endpoint))]
+        switch link {
+        case .modbusRTU(_, let settings), .mbusSerial(_, let settings):
+            bus += [("baud", .integer(settings.baudRate)), ("parity", .string(settings.parity.rawValue))]
+        default:
+            break
         }
-        if case .mbusSerial(_, let settings) = link {
-            bus += ["\"baud\": \(settings.baudRate)", "\"parity\": \(JSONText.quote(settings.parity.rawValue))"]
-        }
-        let entries = meters.map { meter -> String in
-            var members = [
-                "\"address\": \(meter.address.map(String.init) ?? "null")",
-                "\"secondary_address\": \(meter.secondaryAddress.map(JSONText.quote) ?? "null")",
+        let entries = meters.map { meter -> JSONValue in
+            let members: [(String, JSONValue)] = [
+                ("address", meter.address.map { .integer($0) } ?? .null),
+                ("secondary_address", .string(meter.secondaryAddress)),
             ]
-            for (key, name) in Self.fields {
-                members.append("\(JSONText.quote(name)): \(meter.values[key]?.jsonFragment ?? "null")")
-            }
-            return "    {" + members.joined(separator: ", ") + "}"
+            return .object(members + Self.fields.map { ($0.name, meter.values[$0.key].map(JSONValue.init) ?? .null) })
         }
-        return "{\n  \"bus\": {" + bus.joined(separator: ", ") + "},\n  \"meters\": [\n"
-            + entries.joined(separator: ",\n") + (entries.isEmpty ? "" : "\n") + "  ]\n}"
+        return JSONValue.object([("bus", .object(bus)), ("meters", .array(entries))]).text(.lines)
     }
 }

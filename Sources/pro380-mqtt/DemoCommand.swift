@@ -2,6 +2,7 @@ import ArgumentParser
 import Bridge
 import Foundation
 import Logging
+import MQTT
 import SerialIO
 import ServiceLifecycle
 import Simulator

@@ -49,18 +49,16 @@ struct JSONLogHandler: LogHandler {
         message: String,
         metadata: Logger.Metadata
     ) -> String {
-        var fields = [
-            "\"time\": \(JSONText.quote(Timestamp.rfc3339(time)))", "\"level\": \(JSONText.quote(level.rawValue))",
-            "\"label\": \(JSONText.quote(label))", "\"source\": \(JSONText.quote(source))",
-            "\"message\": \(JSONText.quote(message))",
+        var members: [(String, JSONValue)] = [
+            ("time", .string(Timestamp.rfc3339(time))), ("level", .string(level.rawValue)), ("label", .string(label)),
+            ("source", .string(source)), ("message", .string(message)),
         ]
         if !metadata.isEmpty {
-            let members = metadata.sorted { $0.key < $1.key }.map {
-                "\(JSONText.quote($0.key)): \(JSONText.quote("\($0.value)"))"
-            }
-            fields.append("\"metadata\": {" + members.joined(separator: ", ") + "}")
+            members.append(
+                ("metadata", .object(metadata.sorted { $0.key < $1.key }.map { ($0.key, .string("\($0.value)")) }))
+            )
         }
-        return "{" + fields.joined(separator: ", ") + "}\n"
+        return JSONValue.object(members).text(.spaced) + "\n"
     }
 
     private static func write(_ line: String) {

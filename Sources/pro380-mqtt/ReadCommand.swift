@@ -29,7 +29,7 @@ struct ReadCommand: AsyncParsableCommand {
         let logger = global.bootstrapLogging()
         let link = bus.link()
         let configuration = bus.bus(meter: try meter.meter(for: link))
-        let session = try BusSessionFactory.make(configuration, logger: logger)
+        let session = try BusSession(configuration, logger: logger)
         let driver = session.meters[0].driver
         let outcome = await driver.poll(groups: Set(PollGroup.allCases))
         await session.close()
@@ -65,9 +65,10 @@ enum ReadingTable {
     }
 
     static func json(_ readings: [Reading]) -> String {
-        let fields = ordered(readings).map { reading in
-            "  \(JSONText.quote(reading.key)): {\"value\": \(reading.value.jsonFragment), \"unit\": \(reading.unit.map(JSONText.quote) ?? "null")}"
-        }
-        return "{\n" + fields.joined(separator: ",\n") + "\n}"
+        JSONValue.object(
+            ordered(readings).map { reading in
+                (reading.key, .object([("value", JSONValue(reading.value)), ("unit", .string(reading.unit))]))
+            }
+        ).text(.lines)
     }
 }

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Bridge
+import Foundation
 import Logging
+import MQTT
 import ServiceLifecycle
 import UnixSignals
 
@@ -41,15 +43,18 @@ struct RunCommand: AsyncParsableCommand {
         for warning in configuration.warnings { logger.warning("\(warning.description)") }
         if let brokerHost { configuration.mqtt.host = brokerHost }
         if let brokerPort { configuration.mqtt.port = brokerPort }
-        let bridge = BridgeService(configuration: configuration, logger: logger)
-        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: bridge)]
-        // Under systemd (Type=notify): READY, STATUS, WATCHDOG and STOPPING over $NOTIFY_SOCKET. Listed last, so
-        // the graceful shutdown reaches it first and STOPPING=1 goes out as shutdown begins.
-        if let notifier = ServiceNotifier(status: bridge.status, logger: logger) {
-            services.append(.init(service: notifier))
-        }
+        // Under systemd (Type=notify) the bridge tells READY, STATUS, WATCHDOG and STOPPING over $NOTIFY_SOCKET.
+        let bridge = BridgeService(
+            configuration: configuration,
+            logger: logger,
+            environment: ProcessInfo.processInfo.environment
+        )
         let group = ServiceGroup(
-            configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+            configuration: .init(
+                services: [.init(service: bridge)],
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger
+            )
         )
         try await group.run()
     }

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import MQTT
 import TestSupport
 import Testing
 

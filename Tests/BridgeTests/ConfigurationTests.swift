@@ -1,4 +1,5 @@
 import Foundation
+import MQTT
 import PRO380
 import TestSupport
 import Testing

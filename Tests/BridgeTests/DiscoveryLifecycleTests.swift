@@ -56,7 +56,7 @@ import Testing
         entry.lastPoll = .milliseconds(412)
         summary.add(diagnostics, entry: entry)
         let json = try #require(
-            JSONSerialization.jsonObject(with: Data("{\(summary.jsonFields)}".utf8)) as? [String: Any]
+            JSONSerialization.jsonObject(with: Data(JSONValue.object(summary.members).text.utf8)) as? [String: Any]
         )
         for field in BridgeDiscovery.fields {
             let parts = field.path.split(separator: ".").map(String.init)

@@ -1,3 +1,4 @@
+import PRO380
 import Testing
 
 @testable import Bridge

@@ -1,5 +1,6 @@
 import Foundation
-package import Logging
+import Logging
+import MQTT
 import PRO380
 import SerialIO
 import Yams
@@ -188,7 +189,7 @@ extension BridgeConfiguration {
         return s
     }
 
-    private static func decodeTLS(_ node: ConfigNode, files: ConfigFiles) -> TLSSettings? {
+    private static func decodeTLS(_ node: ConfigNode, files: ConfigFiles) -> MQTTClientConfiguration.TLSConfiguration? {
         guard let t = node.attempt({ try node.mapping(allowed: ["ca_file", "cert_file", "key_file", "insecure"]) })
         else { return nil }
         let ca = t["ca_file"].flatMap { v in v.attempt { try files.readable(v) } }
@@ -199,7 +200,14 @@ extension BridgeConfiguration {
             node.problems.record(node.error("cert_file and key_file go together (a client certificate and its key)"))
         }
         let insecure = t["insecure"].flatMap { v in v.attempt { try v.bool() } } ?? false
-        return ca.map { TLSSettings(caFile: $0, certFile: cert, keyFile: key, insecure: insecure) }
+        return ca.map {
+            MQTTClientConfiguration.TLSConfiguration(
+                caFile: $0,
+                certFile: cert,
+                keyFile: key,
+                insecureSkipHostnameCheck: insecure
+            )
+        }
     }
 }
 

@@ -6,9 +6,9 @@ package struct DiscoveryComponent: Sendable, Equatable {
     /// The topic level / component id (`13070042_voltage_l1`): `[a-zA-Z0-9_-]` only.
     package var objectID: String
     /// The entity's own options (`unique_id`, `name`, `state_topic`, classes, ...), an object.
-    package var options: DiscoveryJSON
+    package var options: JSONValue
 
-    package init(platform: String, objectID: String, options: DiscoveryJSON) {
+    package init(platform: String, objectID: String, options: JSONValue) {
         self.platform = platform
         self.objectID = objectID
         self.options = options

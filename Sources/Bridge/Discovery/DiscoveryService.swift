@@ -19,7 +19,7 @@ package struct DiscoveryService: Sendable {
     let publisher: Publisher
     let topics: TopicLayout
     let settings: HomeAssistantSettings
-    let buses: [any BusSession]
+    let buses: [BusSession]
     let logger: Logger
 
     package init(
@@ -27,7 +27,7 @@ package struct DiscoveryService: Sendable {
         publisher: Publisher,
         topics: TopicLayout,
         settings: HomeAssistantSettings,
-        buses: [any BusSession],
+        buses: [BusSession],
         logger: Logger
     ) {
         self.client = client

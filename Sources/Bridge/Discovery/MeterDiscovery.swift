@@ -27,7 +27,7 @@ package struct MeterDiscovery: Sendable {
             let unit = meter.entry.units[key] ?? nil
             let definition = table[key]
             let objectID = DiscoveryID.sanitize("\(stem)_\(key)")
-            var options: [(String, DiscoveryJSON)] = [
+            var options: [(String, JSONValue)] = [
                 ("unique_id", .string("pro380_" + objectID)),
                 ("name", .string(definition?.name ?? Self.name(forUnknownKey: key))),
                 ("state_topic", .string(topics.reading(meter: meter.name, key: key))),
@@ -60,7 +60,7 @@ package struct MeterDiscovery: Sendable {
         for definition in table.definitions where definition.write?.allowed == .oneOf([0]) && meter.canWrite(definition)
         {
             let objectID = DiscoveryID.sanitize("\(stem)_\(definition.key)_reset")
-            let options: [(String, DiscoveryJSON)] = [
+            let options: [(String, JSONValue)] = [
                 ("unique_id", .string("pro380_" + objectID)),
                 ("name", .string("Reset " + definition.name.lowercased())),
                 ("command_topic", .string(topics.commandSet(meter: meter.name, key: definition.key))),
@@ -73,9 +73,9 @@ package struct MeterDiscovery: Sendable {
     }
 
     /// The `device` block shared by the meter's entities.
-    package func device(for meter: MeterSnapshot) -> DiscoveryJSON? {
+    package func device(for meter: MeterSnapshot) -> JSONValue? {
         guard let stem = meter.idStem else { return nil }
-        var members: [(String, DiscoveryJSON)] = [
+        var members: [(String, JSONValue)] = [
             ("identifiers", .array([.string(DiscoveryID.meterDevice(serial: stem))])),
             ("name", .string("PRO380 \(meter.name)")),
             ("manufacturer", "Inepro Metering"),
@@ -88,8 +88,8 @@ package struct MeterDiscovery: Sendable {
     }
 
     /// The availability list: the bridge's state and the meter's availability, both must be `online`.
-    package func availability(meter: String) -> [(String, DiscoveryJSON)] {
-        let entries = [topics.bridgeState, topics.availability(meter: meter)].map { topic -> DiscoveryJSON in
+    package func availability(meter: String) -> [(String, JSONValue)] {
+        let entries = [topics.bridgeState, topics.availability(meter: meter)].map { topic -> JSONValue in
             .object([("topic", .string(topic)), ("payload_available", "online"), ("payload_not_available", "offline")])
         }
         return [("availability", .array(entries)), ("availability_mode", "all")]

@@ -3,8 +3,8 @@ package import Logging
 package import ServiceLifecycle
 
 /// Tells systemd (a `Type=notify` unit) how the bridge is: ready, its status, the watchdog, stopping
-/// (`ServiceNotifications` decides what, `NotifySocket` sends it). A service of the daemon's `ServiceGroup`, after
-/// `BridgeService`, so a graceful shutdown reaches it first and `STOPPING=1` goes out as shutdown begins.
+/// (`ServiceNotifications` decides what, `NotifySocket` sends it). The last service of `BridgeService`'s
+/// `ServiceGroup`, so a graceful shutdown reaches it first and `STOPPING=1` goes out as shutdown begins.
 package struct ServiceNotifier: Service {
     let socket: NotifySocket
     let status: BridgeStatus

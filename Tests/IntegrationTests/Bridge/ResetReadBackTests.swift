@@ -33,7 +33,7 @@ import Testing
             timeout: .seconds(2),
             meters: [MeterConfiguration(name: "main", address: 1, allowCommands: ["resettable_day_energy"])]
         )
-        let session = try BusSessionFactory.make(bus, logger: logger)
+        let session = try BusSession(bus, logger: logger)
         let driver = session.meters[0].driver
         // Let the day counter grow well past what a reset read-back may show.
         var before = 0.0

@@ -32,7 +32,7 @@ import Testing
         defer { Task { await simulator.stop() } }
         // Unit 9 is not on the simulated bus: no reply, ever. A long timeout keeps the poll in flight.
         let bus = testBus("silent", link: simulator.tcpLink, meters: [("absent", 9)], timeout: .seconds(3))
-        let session = try BusSessionFactory.make(bus, logger: Self.quiet)
+        let session = try BusSession(bus, logger: Self.quiet)
         try await expectFailedPollsEqualPolls(session.meters[0].driver)
         await session.close()
     }
@@ -50,7 +50,7 @@ import Testing
                 timeout: .seconds(3),
                 meters: [MeterConfiguration(name: "absent", address: 9, allowCommands: [])]
             )
-            let session = try BusSessionFactory.make(bus, logger: Self.quiet)
+            let session = try BusSession(bus, logger: Self.quiet)
             try await self.expectFailedPollsEqualPolls(session.meters[0].driver)
             await session.close()
         }

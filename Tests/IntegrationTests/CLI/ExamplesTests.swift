@@ -1,5 +1,6 @@
 import Bridge
 import Foundation
+import MQTT
 import Simulator
 import TestSupport
 import Testing

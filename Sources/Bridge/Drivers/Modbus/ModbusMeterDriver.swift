@@ -4,7 +4,7 @@ import Modbus
 import PRO380
 import SerialIO
 
-/// Reads one PRO380-Mod through its bus's `ModbusLine`: plans function-03 reads from the register table, learns
+/// Reads one PRO380-Mod through its bus's `BusLine`: plans function-03 reads from the register table, learns
 /// what the meter refuses, decodes every value, and writes commands.
 ///
 /// A poll reads the planned blocks that hold a due group's registers (a full poll of a PRO380 that accepts 125
@@ -14,15 +14,17 @@ import SerialIO
 /// it. A meter that answers nothing costs one timeout a poll, so it never holds its bus for longer than that; after
 /// a poll that failed on its first block, the next poll reads the blocks in reverse order, so a meter that ignores
 /// only one merged range still proves itself alive before that range times out, and the range gets split.
+///
+/// The driver runs on its line's executor (`unownedExecutor`), so a transaction is no executor hop.
 actor ModbusMeterDriver: MeterDriver {
     let configuration: MeterConfiguration
-    let line: ModbusLine
+    let line: BusLine<ModbusClient>
     let logger: Logger
     let table = RegisterTable.pro380
     /// The unit id; changes when a `modbus_id` command moves the meter.
     var unit: UInt8
     var plan: ReadPlanState
-    var counters = MeterDiagnostics()
+    var counters = PollCounters()
     /// The last poll timed out on its first block: read in reverse order next time.
     var reverseOrder = false
     /// The keys whose refusal was logged at info level.
@@ -34,7 +36,9 @@ actor ModbusMeterDriver: MeterDriver {
     /// Transactions one poll may spend while splitting blocks (a bound, never reached by a sane meter).
     static let transactionBudget = 48
 
-    init(configuration: MeterConfiguration, line: ModbusLine, logger: Logger, aloneOnBus: Bool) {
+    nonisolated var unownedExecutor: UnownedSerialExecutor { line.unownedExecutor }
+
+    init(configuration: MeterConfiguration, line: BusLine<ModbusClient>, logger: Logger, aloneOnBus: Bool) {
         self.configuration = configuration
         self.aloneOnBus = aloneOnBus
         self.line = line
@@ -63,7 +67,9 @@ actor ModbusMeterDriver: MeterDriver {
 
     func refusedKeys() async -> Set<String> { Set(plan.refused.compactMap { rowsBySpan[$0]?.key }) }
 
-    func diagnostics() async -> MeterDiagnostics { counters }
+    func diagnostics() async -> MeterDiagnostics {
+        MeterDiagnostics(counters, await line.counters(for: configuration.name))
+    }
 
     /// Reads the planned blocks holding the rows that `wanted` selects, trimmed to those rows.
     private func read(spansOf wanted: (RegisterDefinition) -> Bool, priority: BusGate.Priority) async -> PollOutcome {
@@ -83,24 +89,20 @@ actor ModbusMeterDriver: MeterDriver {
                 switch error {
                 case .exception(_, .illegalDataAddress):
                     outcome.meterAnswered = true
-                    counters.exceptions += 1
                     queue.insert(
                         contentsOf: apply(plan.recordException02(block, at: .now), block, wanted, &outcome, error),
                         at: 0
                     )
                 case .exception(_, .illegalDataValue):
                     outcome.meterAnswered = true
-                    counters.exceptions += 1
                     queue.insert(
                         contentsOf: apply(plan.recordException03(block, at: .now), block, wanted, &outcome, error),
                         at: 0
                     )
                 case .exception:
                     outcome.meterAnswered = true
-                    counters.exceptions += 1
                     outcome.failures.append(failure(block, "\(error)"))
                 case .timeout:
-                    counters.timeouts += 1
                     // Only a meter that answered earlier in this poll is known to be alive: then the silence is
                     // about this block and splitting it may help. Otherwise one timeout ends the poll.
                     let decision = outcome.meterAnswered ? plan.recordTimeout(block, at: .now) : .failed
@@ -112,11 +114,9 @@ actor ModbusMeterDriver: MeterDriver {
                         queue.insert(contentsOf: apply(decision, block, wanted, &outcome, error), at: 0)
                     }
                 default:
-                    counters.protocolErrors += 1
                     outcome.failures.append(failure(block, "\(error)"))
                 }
             } catch {
-                counters.timeouts += error is TransportError ? 1 : 0
                 outcome.failures.append(failure(block, "\(error)"))
                 abandon(&queue, &outcome, reason: "\(error)")
             }
@@ -133,9 +133,7 @@ actor ModbusMeterDriver: MeterDriver {
     func readBlock(_ block: ReadBlock, priority: BusGate.Priority) async throws -> [UInt16] {
         let unit = self.unit
         let gap = configuration.requestGap
-        counters.transactions += 1
-        let started = ContinuousClock.now
-        let registers = try await line.transaction(priority: priority) { client in
+        return try await line.transaction(priority: priority, meter: configuration.name) { client in
             try await client.readHoldingRegisters(
                 unit: unit,
                 address: block.address,
@@ -143,8 +141,6 @@ actor ModbusMeterDriver: MeterDriver {
                 requestGap: gap
             )
         }
-        counters.lastRoundTripMilliseconds = Self.milliseconds(ContinuousClock.now - started)
-        return registers
     }
 
     /// The part of `block` from its first to its last wanted span; `nil` if it holds none.
@@ -213,9 +209,5 @@ actor ModbusMeterDriver: MeterDriver {
                 outcome.failures.append(ReadFailure(keys: [row.key], reason: "\(error)"))
             }
         }
-    }
-
-    static func milliseconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15
     }
 }

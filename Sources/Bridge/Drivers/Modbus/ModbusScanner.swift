@@ -22,7 +22,7 @@ package enum ModbusScanner {
         progress: @Sendable (Int, Found?) -> Void = { _, _ in }
     ) async throws -> [Found] {
         guard let serial = RegisterTable.pro380["serial_number"], let mapping = serial.modbus else { return [] }
-        let line = ModbusLine(bus: BusConfiguration(name: "scan", link: link, timeout: timeout), logger: logger)
+        let line = BusSession.modbusLine(BusConfiguration(name: "scan", link: link, timeout: timeout), logger: logger)
         do {
             let found = try await scan(
                 line,
@@ -42,7 +42,7 @@ package enum ModbusScanner {
     }
 
     private static func scan(
-        _ line: ModbusLine,
+        _ line: BusLine<ModbusClient>,
         serial: RegisterDefinition,
         mapping: ModbusMapping,
         addresses: ClosedRange<Int>,

@@ -82,7 +82,7 @@ package struct OBISReadingMapper: Sendable {
         case .number(let number):
             switch definition.modbus?.dataType {
             case .signed?, .bcd?, .tariff?:
-                guard let whole = Self.wholeNumber(number) else { return nil }
+                guard let whole = MeterValue.decimal(number).wholeNumber else { return nil }
                 return .integer(whole)
             default:
                 return .decimal(number)
@@ -104,13 +104,5 @@ package struct OBISReadingMapper: Sendable {
         case .number(let number): return .decimal(number)
         case .text(let text): return .text(text)
         }
-    }
-
-    private static func wholeNumber(_ number: Decimal) -> Int? {
-        var value = number
-        var rounded = Decimal()
-        NSDecimalRound(&rounded, &value, 0, .plain)
-        guard rounded == number, abs(number) < 1_000_000_000_000 else { return nil }
-        return Int(NSDecimalNumber(decimal: number).int64Value)
     }
 }

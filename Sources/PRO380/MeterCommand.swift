@@ -1,5 +1,4 @@
 package import Foundation
-package import PRO380
 
 /// A write that passed validation against the register table, ready for a driver.
 ///
