@@ -165,6 +165,12 @@ struct SimulateCommand: AsyncParsableCommand {
         }
         Console.write("A config block for these meters:\n")
         Console.write(Self.configBlock(configuration: configuration, endpoint: service.endpoint))
+        if service.mbus != nil || service.optical != nil {
+            Console.write(
+                "  # The same meters once more over M-Bus or their optical port: keep one entry per physical meter "
+                    + "(the bridge warns when two read one serial number)."
+            )
+        }
         if let mbus = service.mbus {
             let link =
                 mbus.endpoint.hasPrefix("/")

@@ -1,3 +1,5 @@
+import CodecSupport
+
 /// A single-step decoder that is also told when the line fell silent (a Modbus RTU listener frames by the
 /// 3.5-character silence as well as by length).
 package protocol SilenceAwareDecoder: SingleStepDecoder {

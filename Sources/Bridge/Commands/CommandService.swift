@@ -17,7 +17,7 @@ package struct CommandService: Sendable {
     let client: MQTTClient
     let publisher: Publisher
     let topics: TopicLayout
-    let buses: [any BusSession]
+    let buses: [BusSession]
     let validator: CommandValidator
     let logger: Logger
     let answers = AnswerMemory()
@@ -26,7 +26,7 @@ package struct CommandService: Sendable {
         client: MQTTClient,
         publisher: Publisher,
         topics: TopicLayout,
-        buses: [any BusSession],
+        buses: [BusSession],
         validator: CommandValidator,
         logger: Logger
     ) {

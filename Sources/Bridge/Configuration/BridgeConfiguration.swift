@@ -1,3 +1,5 @@
+package import Logging
+package import MQTT
 package import PRO380
 package import SerialIO
 
@@ -13,6 +15,10 @@ package struct BridgeConfiguration: Sendable, Equatable {
     package var commandMaxAge: Duration = .seconds(30)
     /// Home Assistant MQTT discovery (`homeassistant:`), on by default.
     package var homeAssistant = HomeAssistantSettings()
+    /// The log level (`log_level`); `nil`: info, unless `--log-level` says otherwise (which wins).
+    package var logLevel: Logger.Level?
+    /// What runs but deserves a look (a serial device that is not there yet), with file, line and key.
+    package var warnings: [ConfigurationError] = []
     /// Where the configuration came from, for messages.
     package var source: String
 
@@ -34,34 +40,30 @@ package struct BridgeConfiguration: Sendable, Equatable {
     }
 }
 
-/// The broker connection (`mqtt:`).
+/// The broker connection (`mqtt:`): the MQTT client's own configuration, decoded straight into its type, and the
+/// two settings the bridge adds (the base topic and the QoS of its publications).
+///
+/// The client's fields read and write through (`settings.host`, `settings.clientID`, `settings.tls`); the will and
+/// the birth message are the bridge's (`BridgeService.clientConfiguration`). Defaults: the client's, with the
+/// client id `pro380-mqtt`.
+@dynamicMemberLookup
 package struct MQTTSettings: Sendable, Equatable {
-    package var host = "127.0.0.1"
-    package var port = 1883
-    package var clientID = "pro380-mqtt"
+    /// Host, port, client id, keepalive, credentials, TLS and protocol version.
+    package var client = MQTTClientConfiguration(clientID: "pro380-mqtt")
     package var baseTopic = "pro380"
-    package var version = 5
     package var qos = 1
-    package var keepAlive: Duration = .seconds(30)
-    package var username: String?
-    package var password: String?
-    package var tls: TLSSettings?
 
     package init() {}
-}
 
-/// TLS towards the broker (`mqtt.tls:`).
-package struct TLSSettings: Sendable, Equatable {
-    package var caFile: String
-    package var certFile: String?
-    package var keyFile: String?
-    package var insecure = false
+    package subscript<T>(dynamicMember keyPath: WritableKeyPath<MQTTClientConfiguration, T>) -> T {
+        get { client[keyPath: keyPath] }
+        set { client[keyPath: keyPath] = newValue }
+    }
 
-    package init(caFile: String, certFile: String? = nil, keyFile: String? = nil, insecure: Bool = false) {
-        self.caFile = caFile
-        self.certFile = certFile
-        self.keyFile = keyFile
-        self.insecure = insecure
+    /// The protocol version as configured: 5 (MQTT 5) or 3 (MQTT 3.1.1).
+    package var version: Int {
+        get { client.protocolVersion == .v311 ? 3 : 5 }
+        set { client.protocolVersion = newValue == 3 ? .v311 : .v5 }
     }
 }
 

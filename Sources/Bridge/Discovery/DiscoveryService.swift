@@ -19,7 +19,7 @@ package struct DiscoveryService: Sendable {
     let publisher: Publisher
     let topics: TopicLayout
     let settings: HomeAssistantSettings
-    let buses: [any BusSession]
+    let buses: [BusSession]
     let logger: Logger
 
     package init(
@@ -27,7 +27,7 @@ package struct DiscoveryService: Sendable {
         publisher: Publisher,
         topics: TopicLayout,
         settings: HomeAssistantSettings,
-        buses: [any BusSession],
+        buses: [BusSession],
         logger: Logger
     ) {
         self.client = client
@@ -79,6 +79,8 @@ package struct DiscoveryService: Sendable {
         var subscribed = false
         var registry: DiscoveryRegistry?
         var reconciler: DiscoveryReconciler?
+        /// The meters sharing each serial number, as last warned about.
+        var warnedSerials: [String: [String]] = [:]
     }
 
     private func handle(_ event: Event, state: inout State) async {
@@ -108,6 +110,7 @@ package struct DiscoveryService: Sendable {
         case .message:
             return
         case .ledgerChanged:
+            warnAboutSharedSerials(&state)
             if state.reconciler != nil { await refresh(&state, force: false) }
         }
     }

@@ -1,4 +1,4 @@
-import SerialIO
+import CodecSupport
 
 /// Frames and pairs the traffic of a Modbus RTU line that another master polls, as a listener that never
 /// transmits: a pure value fed with received bytes and with the silences between them.

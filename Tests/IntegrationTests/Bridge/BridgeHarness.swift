@@ -80,11 +80,12 @@ final class BridgeHarness: Sendable {
         BridgeConfiguration(mqtt: mqtt, buses: buses, diagnosticsInterval: diagnosticsInterval, source: "test")
     }
 
-    /// Runs `BridgeService` with `configuration` in a task until `stopBridge()` or `finish()`.
-    func startBridge(_ configuration: BridgeConfiguration, logLevel: Logger.Level = .warning) {
-        var logger = Logger(label: "bridge")
-        logger.logLevel = logLevel
-        let service = BridgeService(configuration: configuration, logger: logger)
+    /// Runs `BridgeService` with `configuration` in a task until `stopBridge()` or `finish()`; logs to stderr at
+    /// `logLevel`, or to `logger`.
+    func startBridge(_ configuration: BridgeConfiguration, logLevel: Logger.Level = .warning, logger: Logger? = nil) {
+        var stderr = Logger(label: "bridge")
+        stderr.logLevel = logLevel
+        let service = BridgeService(configuration: configuration, logger: logger ?? stderr)
         bridgeTask.withLock { $0 = Task { try await service.run() } }
     }
 

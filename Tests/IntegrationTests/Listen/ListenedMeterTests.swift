@@ -27,8 +27,8 @@ import Testing
         #expect(meter.observe(read(0x5007, [0x4367]), at: time, decoding: decoding).isEmpty)
         let outcome = meter.collect(lineProblem: nil)
         #expect(outcome.meterAnswered)
-        let polled = ModbusMeterDriver.decoding.decode(
-            ModbusMeterDriver.decoding.block(address: 0x5002, count: 4),
+        let polled = ModbusBlockDecoding.pro380.decode(
+            ModbusBlockDecoding.pro380.block(address: 0x5002, count: 4),
             values,
             at: time
         ).compactMap { try? $0.result.get() }

@@ -1,7 +1,6 @@
 import Logging
 import Modbus
 import PRO380
-import SerialIO
 
 extension ModbusMeterDriver {
     /// The rows whose areas tell the maps apart: identity (0x4000) and energy (0x6000). Their addresses come from
@@ -12,11 +11,11 @@ extension ModbusMeterDriver {
     /// first answer is registers is on the current map, at no extra cost), and before every poll while the meter is
     /// on the old map (one transaction, so availability stays true and a firmware update is noticed).
     ///
-    /// - Parameter explain: put the diagnosis into the outcome's failures (an explicit read answers with it); a poll
-    ///   carries none, since the driver logs the diagnosis itself, once, when it finds it.
+    /// The diagnosis goes into the outcome as a failure the meter's refusal explains (`refusedByMeter`): an explicit
+    /// read answers with it, and the poller does not log it again (the driver logs it once, when it finds it).
     /// - Returns: `nil` when the meter answers the current map and the read may go on; otherwise the outcome to
     ///   return without reading: the meter on the old map (answered, nothing read), or no answer at all.
-    func checkRegisterMap(priority: BusGate.Priority, explain: Bool) async -> PollOutcome? {
+    func checkRegisterMap(priority: BusGate.Priority) async -> PollOutcome? {
         guard registerMap != .current else { return nil }
         // On the old map already, the identity area alone tells whether that is still so.
         let keys = registerMap == .legacyV114 ? Array(Self.mapProbeKeys.prefix(1)) : Self.mapProbeKeys
@@ -32,7 +31,10 @@ extension ModbusMeterDriver {
             registerMap = .legacyV114
             let diagnosis = RegisterMap.legacyDiagnosis(unit: Int(unit))
             if news { logger.error("\(diagnosis)") }
-            return PollOutcome(failures: explain ? [ReadFailure(keys: [], reason: diagnosis)] : [], meterAnswered: true)
+            return PollOutcome(
+                failures: [ReadFailure(keys: [], reason: diagnosis, refusedByMeter: true)],
+                meterAnswered: true
+            )
         case .noAnswer(let failure):
             return PollOutcome(failures: [failure], meterAnswered: false)
         }
@@ -58,15 +60,10 @@ extension ModbusMeterDriver {
                 )
                 return .current
             } catch ModbusError.exception(_, .illegalDataAddress) {
-                counters.exceptions += 1
+                continue
             } catch ModbusError.exception {
-                counters.exceptions += 1
                 return .current
-            } catch let error as ModbusError {
-                if case .timeout = error { counters.timeouts += 1 } else { counters.protocolErrors += 1 }
-                return .noAnswer(ReadFailure(keys: [], reason: "\(error)"))
             } catch {
-                counters.timeouts += error is TransportError ? 1 : 0
                 return .noAnswer(ReadFailure(keys: [], reason: "\(error)"))
             }
         }

@@ -24,8 +24,33 @@ package enum ModbusScanner {
         progress: @Sendable (Int, Found?) -> Void = { _, _ in }
     ) async throws -> [Found] {
         guard let serial = RegisterTable.pro380["serial_number"], let mapping = serial.modbus else { return [] }
-        let line = ModbusLine(bus: BusConfiguration(name: "scan", link: link, timeout: timeout), logger: logger)
-        defer { Task { await line.close() } }
+        let line = BusSession.modbusLine(BusConfiguration(name: "scan", link: link, timeout: timeout), logger: logger)
+        do {
+            let found = try await scan(
+                line,
+                serial: serial,
+                mapping: mapping,
+                addresses: addresses,
+                logger: logger,
+                progress
+            )
+            // Closed before returning: a serial port is opened exclusively, and the caller may open it next.
+            await line.close()
+            return found
+        } catch {
+            await line.close()
+            throw error
+        }
+    }
+
+    private static func scan(
+        _ line: BusLine<ModbusClient>,
+        serial: RegisterDefinition,
+        mapping: ModbusMapping,
+        addresses: ClosedRange<Int>,
+        logger: Logger,
+        _ progress: @Sendable (Int, Found?) -> Void
+    ) async throws -> [Found] {
         var found: [Found] = []
         for address in addresses {
             let unit = UInt8(address)
@@ -57,7 +82,7 @@ package enum ModbusScanner {
 
     /// Whether `unit`, which refused 0x4000 with exception 02, refuses the energy area (0x6000) the same way: the
     /// signature of firmware from before the current register map (`RegisterMap`).
-    private static func refusesEnergyArea(line: ModbusLine, unit: UInt8) async -> Bool {
+    private static func refusesEnergyArea(line: BusLine<ModbusClient>, unit: UInt8) async -> Bool {
         guard let energy = RegisterTable.pro380["active_energy_total"]?.modbus else { return false }
         do {
             _ = try await line.transaction(priority: .poll) { client in

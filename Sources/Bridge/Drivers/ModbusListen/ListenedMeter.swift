@@ -1,6 +1,7 @@
 import Foundation
 import Modbus
 import PRO380
+import PRO380Protocols
 
 /// What has been heard of one configured meter on a listen-only bus: a pure value fed with the paired traffic of
 /// its unit id, drained by the meter's poller at its interval.
@@ -31,7 +32,20 @@ struct ListenedMeter: Sendable {
     private(set) var registerMap: RegisterMap?
     /// Writes of the master to this meter that the meter confirmed.
     private(set) var writesSeen = 0
-    private(set) var counters = MeterDiagnostics()
+    /// Whether a poll collected already: the first one comes as listening starts, when nothing can have been heard.
+    private var collectedBefore = false
+    /// Polls (intervals with and without a reply heard) and values refused after decoding.
+    private(set) var polls = PollCounters()
+    /// The requests heard for this unit (`TransactionCounters.count`).
+    private(set) var heard = TransactionCounters()
+
+    /// The meter's diagnostics: its counters, `register_map` and `keys_seen`.
+    var diagnostics: MeterDiagnostics {
+        var diagnostics = MeterDiagnostics(polls, heard)
+        diagnostics.registerMap = registerMap
+        diagnostics.keysSeen = keysSeen
+        return diagnostics
+    }
 
     init(unit: UnitID) { self.unit = unit }
 
@@ -42,17 +56,14 @@ struct ListenedMeter: Sendable {
 
     /// Takes in one observation of this unit's traffic, heard at `time`.
     mutating func observe(_ observation: RTUObservation, at time: Date, decoding: ModbusBlockDecoding) -> [Event] {
+        heard.count(observation)
         switch observation {
         case .exchange(_, let request, let response):
-            counters.transactions += 1
             answered = true
             return exchange(request, response, at: time, decoding: decoding)
-        case .unanswered:
-            counters.transactions += 1
-            counters.timeouts += 1
         case .otherFunction:
             answered = true
-        case .unpairedResponse:
+        case .unanswered, .unpairedResponse:
             break
         }
         return []
@@ -74,13 +85,12 @@ struct ListenedMeter: Sendable {
                     lastKnown[reading.key] = reading
                     registerMap = .current
                 case .failure(let error):
-                    counters.rejectedValues += 1
+                    polls.rejectedValues += 1
                     events.append(.refusedValue("\(error)"))
                 }
             }
             return events
         case (.readHoldingRegisters(let address, let count), .exception(_, let code)):
-            counters.exceptions += 1
             guard code == .illegalDataAddress, registerMap != .current else { return [] }
             for key in ModbusMeterDriver.mapProbeKeys {
                 guard let mapping = RegisterTable.pro380[key]?.modbus else { continue }
@@ -92,7 +102,7 @@ struct ListenedMeter: Sendable {
             registerMap = .legacyV114
             return [.legacyRegisterMap]
         case (_, .exception):
-            counters.exceptions += 1
+            break
         default:
             writesSeen += 1
         }
@@ -100,15 +110,19 @@ struct ListenedMeter: Sendable {
     }
 
     /// What was heard since the last call, as a poll's outcome: the newest reading of each key, and whether the
-    /// meter answered at all (its availability).
+    /// meter answered at all (its availability). The first call, made as listening starts, reports no failure
+    /// when nothing was heard yet (there was no time to hear anything).
     mutating func collect(lineProblem: String?) -> PollOutcome {
-        counters.polls += 1
+        let first = !collectedBefore
+        collectedBefore = true
+        polls.polls += 1
         defer {
             fresh = [:]
             answered = false
         }
         guard answered else {
-            counters.failedPolls += 1
+            polls.failedPolls += 1
+            if first && lineProblem == nil { return PollOutcome(meterAnswered: false) }
             let reason =
                 lineProblem
                 ?? "no reply from unit \(unit) heard on the line since the last interval: is the master polling it?"

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import Modbus
 import PRO380
+import PRO380Protocols
 import SerialIO
 
 /// The owner of a listen-only bus (`modbus_rtu_listen`): it hears a Modbus RTU line that another master polls and
@@ -13,22 +14,27 @@ import SerialIO
 /// which its poller drains at the meter's intervals through `ListenMeterDriver`. Traffic for other units is
 /// counted and passed by.
 ///
-/// Listening starts with the first poll and runs in one task until `close()`, which cancels it and waits for it,
-/// so the port is closed when `close()` returns. The task is stored because `BusSession` has no `run()`: the bus
-/// sessions are opened by the service, not run by it. If the device cannot be opened or goes away, it is reopened
-/// with a back-off of 1 s doubling to 30 s, logged once per outage; meanwhile the meters' polls report the problem.
-actor ModbusListener {
+/// `run()` listens until its task is cancelled or the bus is closed; the bus's `BusService` runs it beside the
+/// meters' pollers, so it is part of the bridge's `ServiceGroup` and stops in the bus's turn. If the device cannot
+/// be opened or goes away, it is reopened after the `BackOff` every bus uses (at once, then 1 s, 2 s ... 30 s),
+/// logged once per outage; meanwhile the meters' polls report the problem.
+actor ModbusListener: BusOwner {
     let endpoint: String
     private let settings: LineSettings
     private let silence: Duration
     private let logger: Logger
-    private let decoding = ModbusMeterDriver.decoding
+    private let decoding = ModbusBlockDecoding.pro380
     private var decoder = RTUListenDecoder()
     private var meters: [UnitID: ListenedMeter]
-    private var counters = ListenCounters()
-    /// Why the line is not being heard now; `nil` while listening.
+    private var listen = ListenCounters()
+    /// Every request heard, all units together.
+    private var total = TransactionCounters()
+    private var opens = 0
+    private var openFailures = 0
+    private var drops = 0
+    /// Why the line is not being heard now; `nil` while listening (or before the first open).
     private var lineProblem: String?
-    private var task: Task<Void, Never>?
+    private var port: ReceiveOnlySerialPort?
     private var closed = false
 
     init(device: String, settings: LineSettings, units: [UnitID], logger: Logger) {
@@ -39,114 +45,122 @@ actor ModbusListener {
         self.meters = Dictionary(uniqueKeysWithValues: units.map { ($0, ListenedMeter(unit: $0)) })
     }
 
-    /// What was heard of `unit` since the last call (see `ListenedMeter.collect`). The first call starts listening
-    /// and, having heard nothing yet, reports nothing (no answer, no failure to log).
+    /// What was heard of `unit` since the last call (see `ListenedMeter.collect`).
     func collect(unit: UnitID) -> PollOutcome {
-        guard !startIfNeeded() else { return PollOutcome(meterAnswered: false) }
-        return meters[unit]?.collect(lineProblem: lineProblem) ?? PollOutcome(meterAnswered: false)
+        meters[unit]?.collect(lineProblem: lineProblem) ?? PollOutcome(meterAnswered: false)
     }
 
     /// The newest readings ever heard of `keys` for `unit`, with the times they were heard.
     func lastKnown(unit: UnitID, keys: [String]) -> PollOutcome {
-        startIfNeeded()
         let known = meters[unit]?.lastKnown ?? [:]
         let missing = keys.filter { known[$0] == nil && RegisterTable.pro380[$0]?.modbus != nil }
         return PollOutcome(
             readings: keys.compactMap { known[$0] },
             failures: missing.isEmpty
                 ? []
-                : [
-                    ReadFailure(
-                        keys: missing,
-                        reason: "not heard yet on the listen-only bus: the master has not read it"
-                    )
-                ],
+                : [ReadFailure(keys: missing, reason: "not heard yet on the listen-only bus: the master has not read it")],
             meterAnswered: missing.count < keys.count
         )
     }
 
     /// The meter counters of `unit`, with `register_map` and `keys_seen`.
-    func diagnostics(unit: UnitID) -> MeterDiagnostics {
-        guard let meter = meters[unit] else { return MeterDiagnostics() }
-        var diagnostics = meter.counters
-        diagnostics.registerMap = meter.registerMap?.diagnosticsName
-        diagnostics.keysSeen = meter.keysSeen
-        return diagnostics
+    func diagnostics(unit: UnitID) -> MeterDiagnostics { meters[unit]?.diagnostics ?? MeterDiagnostics() }
+
+    /// The bus's counters: the keys every bus has, and the `listen` member.
+    func diagnostics(protocolName: String, meters count: Int) -> BusDiagnostics {
+        var counters = total
+        counters.recoveries = WireRecoveries(
+            checksumErrors: decoder.counters.crcErrors,
+            strayBytes: decoder.counters.skippedBytes
+        )
+        var listen = self.listen
+        listen.listening = port != nil
+        listen.decoder = decoder.counters
+        listen.writesSeen = meters.values.reduce(0) { $0 + $1.writesSeen }
+        listen.registersCovered = Set(meters.values.flatMap(\.keysSeen)).count
+        return BusDiagnostics(
+            meterProtocol: protocolName,
+            endpoint: endpoint,
+            baudRate: settings.baudRate,
+            meters: count,
+            queueLength: 0,
+            transportOpens: opens,
+            openFailures: openFailures,
+            transportDrops: drops,
+            counters: counters,
+            listen: listen
+        )
     }
 
-    /// The bus counters, as a JSON object.
-    func diagnosticsJSON() -> String {
-        var counters = self.counters
-        counters.decoder = decoder.counters
-        counters.writesSeen = meters.values.reduce(0) { $0 + $1.writesSeen }
-        return counters.json(listening: lineProblem == nil)
-    }
-
-    /// Stops listening and closes the port; returns once it is closed.
+    /// Stops listening and closes the port; returns once it is closed. `run()` then ends.
     func close() async {
         closed = true
-        task?.cancel()
-        await task?.value
-        task = nil
+        if let port {
+            self.port = nil
+            await port.close()
+        }
     }
 
-    /// Starts the listening task unless it runs (or the bus is closed); `true` when it started now.
-    @discardableResult
-    private func startIfNeeded() -> Bool {
-        guard task == nil, !closed else { return false }
-        task = Task { await self.listen() }
-        return true
-    }
-
-    private func listen() async {
-        var delay = Duration.seconds(1)
-        while !Task.isCancelled {
-            let port: ReceiveOnlySerialPort
+    /// Listens until the calling task is cancelled or the bus is closed; closes the port before returning.
+    func run() async {
+        var backOff = BackOff()
+        while !Task.isCancelled, !closed {
+            let opened: ReceiveOnlySerialPort
             do {
-                port = try ReceiveOnlySerialPort(device: endpoint, settings: settings, logger: logger)
+                opened = try ReceiveOnlySerialPort(device: endpoint, settings: settings, logger: logger)
             } catch {
+                openFailures += 1
                 report(problem: "cannot open \(endpoint) to listen: \(error)")
-                do { try await Task.sleep(for: delay) } catch { return }
-                delay = min(delay * 2, .seconds(30))
+                do { try await Task.sleep(for: backOff.failed(at: .now)) } catch { return }
                 continue
             }
+            backOff.succeeded()
+            opens += 1
+            port = opened
             if lineProblem != nil { logger.notice("listening on \(endpoint) again") }
             lineProblem = nil
-            delay = .seconds(1)
-            do {
-                // Once a silence is reported, the next bytes may take as long as they like: waiting for them in
-                // one-second steps keeps an idle line from waking the listener every few milliseconds.
-                var idle = false
-                while true {
-                    let activity = try await port.listen(silence: idle ? .seconds(1) : silence)
-                    if activity == .silence && idle { continue }
-                    idle = activity == .silence
-                    hear(activity, at: Date())
-                }
-            } catch {
-                if !Task.isCancelled { report(problem: "lost \(endpoint): \(error)") }
+            await receive(from: opened)
+            port = nil
+            await opened.close()
+        }
+    }
+
+    /// Hears `port` until it fails, is closed, or the task is cancelled.
+    private func receive(from port: ReceiveOnlySerialPort) async {
+        do {
+            // Once a silence is reported, the next bytes may take as long as they like: waiting for them in
+            // one-second steps keeps an idle line from waking the listener every few milliseconds.
+            var idle = false
+            while true {
+                let activity = try await port.listen(silence: idle ? .seconds(1) : silence)
+                if activity == .silence && idle { continue }
+                idle = activity == .silence
+                hear(activity, at: Date())
             }
-            await port.close()
+        } catch {
+            guard !Task.isCancelled, !closed else { return }
+            drops += 1
+            report(problem: "lost \(endpoint): \(error)")
         }
     }
 
     private func report(problem: String) {
         if lineProblem == nil { logger.error("\(problem); retrying") }
         lineProblem = problem
-        counters.lineFailures += 1
     }
 
     private func hear(_ activity: LineActivity, at time: Date) {
         switch activity {
         case .bytes(let bytes):
-            counters.bytes += bytes.count
+            listen.bytes += bytes.count
             decoder.append(bytes)
         case .silence:
             decoder.silence()
         }
         while let observation = decoder.decode() {
+            total.count(observation)
             guard var meter = meters[observation.unit] else {
-                counters.otherUnits += 1
+                listen.otherUnits += 1
                 continue
             }
             for event in meter.observe(observation, at: time, decoding: decoding) {

@@ -1,0 +1,63 @@
+import Foundation
+import TestSupport
+import Testing
+
+@testable import Bridge
+
+/// docs/diagnostics.md documents every key the diagnostics topics carry, and no key they do not (issue 9: the keys
+/// are documented and kept stable).
+@Suite struct DiagnosticsDocumentationTests {
+    /// The keys in the first column of the table under `heading` (`| `key` | meaning |` rows; a cell may name
+    /// several keys, each in backticks).
+    static func documentedKeys(under heading: String) throws -> [String] {
+        let url = TestEnvironment.packageRoot.appendingPathComponent("docs/diagnostics.md")
+        let text = try String(contentsOf: url, encoding: .utf8)
+        let section = try #require(text.components(separatedBy: heading).dropFirst().first)
+        var keys: [String] = []
+        var inTable = false
+        for line in section.split(separator: "\n", omittingEmptySubsequences: false) {
+            guard line.hasPrefix("|") else {
+                if inTable { break }
+                continue
+            }
+            inTable = true
+            let cell = line.split(separator: "|").first.map(String.init) ?? ""
+            keys += cell.split(separator: "`").enumerated().filter { $0.offset % 2 == 1 }.map { String($0.element) }
+        }
+        return keys
+    }
+
+    static func keys(of json: JSONValue) -> [String] {
+        guard case .object(let members) = json else { return [] }
+        return members.map(\.0)
+    }
+
+    @Test func meterKeysAreDocumented() throws {
+        let documented = try Self.documentedKeys(under: "## `<base>/<meter>/diagnostics`")
+        #expect(Set(documented) == Set(Self.keys(of: MeterDiagnostics().json)))
+        #expect(documented.count == Self.keys(of: MeterDiagnostics().json).count)
+    }
+
+    @Test func busKeysAreDocumented() throws {
+        let bus = BusDiagnostics(
+            meterProtocol: "modbus",
+            endpoint: "/dev/ttyUSB0",
+            baudRate: 9600,
+            meters: 1,
+            queueLength: 0,
+            transportOpens: 0,
+            openFailures: 0,
+            transportDrops: 0,
+            counters: TransactionCounters()
+        )
+        let documented = try Self.documentedKeys(under: "`buses` has one object per configured bus")
+        #expect(Set(documented) == Set(Self.keys(of: bus.json)))
+    }
+
+    @Test func bridgeKeysAreDocumented() throws {
+        let documented = try Self.documentedKeys(under: "The rest of the bridge object:")
+        let summary = BridgeDiagnosticsSummary().members.map(\.0)
+        // DiagnosticsReporter adds the buses, the two message counts and the time around the summary.
+        #expect(Set(documented) == Set(summary + ["queued_messages", "dropped_messages", "time"]))
+    }
+}
