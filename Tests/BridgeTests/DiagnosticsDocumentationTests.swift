@@ -54,6 +54,36 @@ import Testing
         #expect(Set(documented) == Set(Self.keys(of: bus.json)))
     }
 
+    /// A listen-only bus's `listen` member and a heard meter's `keys_seen`, each in its own table.
+    @Test func listenOnlyKeysAreDocumented() throws {
+        var bus = BusDiagnostics(
+            meterProtocol: "modbus_listen",
+            endpoint: "/dev/ttyUSB3",
+            baudRate: 9600,
+            meters: 1,
+            queueLength: 0,
+            transportOpens: 1,
+            openFailures: 0,
+            transportDrops: 0,
+            counters: TransactionCounters()
+        )
+        bus.listen = ListenCounters()
+        guard case .object(let members) = bus.json, let listen = members.first(where: { $0.0 == "listen" })?.1 else {
+            Issue.record("no listen member in \(bus.json.text())")
+            return
+        }
+        let common = try Self.documentedKeys(under: "`buses` has one object per configured bus")
+        #expect(Set(Self.keys(of: bus.json)) == Set(common + ["listen"]))
+        let documented = try Self.documentedKeys(under: "A listen-only bus's object has one more member, `listen`:")
+        #expect(documented == Self.keys(of: listen))
+
+        var meter = MeterDiagnostics()
+        meter.keysSeen = ["voltage_l1"]
+        let meterKeys = try Self.documentedKeys(under: "## `<base>/<meter>/diagnostics`")
+        let heardKeys = try Self.documentedKeys(under: "The meter topic of a heard meter has one more key:")
+        #expect(Self.keys(of: meter.json) == meterKeys + heardKeys)
+    }
+
     @Test func bridgeKeysAreDocumented() throws {
         let documented = try Self.documentedKeys(under: "The rest of the bridge object:")
         let summary = BridgeDiagnosticsSummary().members.map(\.0)

@@ -1,3 +1,4 @@
+import CodecSupport
 import Modbus
 import TestSupport
 import Testing

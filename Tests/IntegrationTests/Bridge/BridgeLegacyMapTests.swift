@@ -55,33 +55,35 @@ struct BridgeLegacyMapTests {
         }
     }
 
-    /// The driver on its own: the diagnosis is logged once (an error), never carried by a poll's outcome (the
-    /// poller would log it again); an explicit read answers with it every time; a write is refused without touching
-    /// the meter.
+    /// The driver on its own: the diagnosis is logged once (an error); a poll's outcome carries it as a failure the
+    /// meter's refusal explains, which the poller does not log again; an explicit read answers with it every time;
+    /// a write is refused without touching the meter.
     @Test func diagnosisIsLoggedOnceAndExplainedOnEveryRead() async throws {
         var configuration = SimulatorConfiguration()
         configuration.legacyRegisterMap = true
         let simulator = try RunningSimulator(configuration)
         let capture = LogCapture()
         let bus = testBus("gateway", link: simulator.tcpLink, meters: [("old", 1)])
-        let session = try BusSessionFactory.make(bus, logger: capture.logger(label: "legacy", level: .info))
+        let session = try BusSession(bus, logger: capture.logger(label: "legacy", level: .info))
         let driver = session.meters[0].driver
 
         let first = await driver.poll(groups: Set(PollGroup.allCases))
         #expect(first.meterAnswered)
         #expect(first.readings.isEmpty)
-        #expect(first.failures.isEmpty, "the driver logs the diagnosis; the poller must not repeat it")
+        #expect(first.failures.map(\.reason) == [RegisterMap.legacyDiagnosis(unit: 1)])
+        var failureLog = FailureLog()
+        #expect(failureLog.news(first.failures).isEmpty, "the driver logs the diagnosis; the poller must not repeat it")
         for _ in 0..<3 {
             let later = await driver.poll(groups: Set(PollGroup.allCases))
-            #expect(later.meterAnswered && later.readings.isEmpty && later.failures.isEmpty)
+            #expect(later.meterAnswered && later.readings.isEmpty && failureLog.news(later.failures).isEmpty)
         }
         let read = await driver.read(keys: ["voltage_l1"])
         #expect(read.readings.isEmpty && read.failures.map(\.reason) == [RegisterMap.legacyDiagnosis(unit: 1)])
         let errors = capture.messages(atLeast: .error)
         #expect(errors.count == 1, "\(errors)")
         #expect(errors.first?.contains("old V1.14 registers") == true)
-        #expect(await driver.diagnostics().registerMap == "legacy_v1.14")
-        #expect(await driver.diagnostics().json.contains("\"register_map\": \"legacy_v1.14\""))
+        #expect(await driver.diagnostics().registerMap == .legacyV114)
+        #expect(await driver.diagnostics().json.text(.spaced).contains("\"register_map\": \"legacy_v1.14\""))
 
         let tariff = RegisterTable.pro380["tariff"]!
         await #expect(throws: CommandError.self) {
@@ -97,10 +99,10 @@ struct BridgeLegacyMapTests {
     @Test func currentMapIsRecognised() async throws {
         let simulator = try RunningSimulator(SimulatorConfiguration())
         let bus = testBus("gateway", link: simulator.tcpLink, meters: [("new", 1)])
-        let session = try BusSessionFactory.make(bus, logger: Logger(label: "current"))
+        let session = try BusSession(bus, logger: Logger(label: "current"))
         let outcome = await session.meters[0].driver.poll(groups: Set(PollGroup.allCases))
         #expect(!outcome.readings.isEmpty)
-        #expect(await session.meters[0].driver.diagnostics().registerMap == "current")
+        #expect(await session.meters[0].driver.diagnostics().registerMap == .current)
         await session.close()
         await simulator.stop()
     }

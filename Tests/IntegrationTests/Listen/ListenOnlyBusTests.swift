@@ -77,7 +77,7 @@ struct ListenOnlyBusTests {
             }
             let diagnostics = try #require(harness.log.last("\(harness.base)/bridge/\(harness.clientID)/diagnostics"))
             #expect(diagnostics.contains("\"mode\": \"listen_only\""), "\(diagnostics)")
-            #expect(diagnostics.contains("\"crc_errors\": 0"), "\(diagnostics)")
+            #expect(diagnostics.contains("\"checksum_errors\": 0"), "\(diagnostics)")
             #expect(diagnostics.contains("\"transmitted_bytes\": 0"), "\(diagnostics)")
             print("listen-only bus: \(answered.count) answered reads by the master; bridge diagnostics: \(diagnostics)")
             let meterDiagnostics = try #require(harness.log.last(harness.topic("heard", "diagnostics")))
@@ -111,7 +111,7 @@ extension ListenOnlyBusTests {
                 #expect(outcome.readings.isEmpty)
             }
             await eventually("CRC errors counted") {
-                harness.log.last(bridgeDiagnostics).map { !$0.contains("\"crc_errors\": 0,") } ?? false
+                harness.log.last(bridgeDiagnostics).map { !$0.contains("\"checksum_errors\": 0,") } ?? false
             }
             let heardTopics = harness.log.all.map(\.topic).filter { $0.hasPrefix("\(harness.base)/heard/") }
             #expect(

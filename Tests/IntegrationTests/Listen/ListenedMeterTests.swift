@@ -1,6 +1,7 @@
 import Foundation
 import Modbus
 import PRO380
+import PRO380Protocols
 import Testing
 
 @testable import Bridge
@@ -43,7 +44,7 @@ import Testing
         // 0x7F80 0x0000 is +infinity: no value.
         let events = meter.observe(read(0x5002, [0x7F80, 0x0000]), at: time, decoding: decoding)
         #expect(events.count == 1)
-        #expect(meter.counters.rejectedValues == 1)
+        #expect(meter.diagnostics.rejectedValues == 1)
         let outcome = meter.collect(lineProblem: nil)
         #expect(outcome.readings.isEmpty && outcome.meterAnswered)
     }
@@ -69,7 +70,7 @@ import Testing
         let outcome = meter.collect(lineProblem: nil)
         #expect(!outcome.meterAnswered)
         #expect(outcome.failures.first?.reason.contains("no reply from unit 4") == true)
-        #expect(meter.counters.timeouts == 1 && meter.counters.failedPolls == 1)
+        #expect(meter.diagnostics.timeouts == 1 && meter.diagnostics.failedPolls == 1)
         #expect(meter.collect(lineProblem: "cannot open /dev/x").failures.first?.reason == "cannot open /dev/x")
     }
 

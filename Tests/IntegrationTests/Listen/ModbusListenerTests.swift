@@ -8,13 +8,14 @@ import TestSupport
 import Testing
 
 /// The listen-only bus session without a broker: frames written on a pseudo-terminal become readings at the next
-/// poll; a device that cannot be opened is reported, retried, and closing always ends.
+/// poll; a device that cannot be opened is reported, retried, and closing always ends. The session's `run()` (what
+/// `BusService` runs beside the pollers) listens.
 @Suite(.serialized)
 struct ModbusListenerTests {
     static let settings = LineSettings(baudRate: 9600, parity: .none)
 
-    func session(_ device: String, capture: LogCapture) throws -> any BusSession {
-        try BusSessionFactory.make(
+    func session(_ device: String, capture: LogCapture) throws -> BusSession {
+        try BusSession(
             BusConfiguration(
                 name: "wallbox",
                 link: .modbusRTUListen(device: device, settings: Self.settings),
@@ -28,6 +29,7 @@ struct ModbusListenerTests {
         let capture = LogCapture()
         let pty = try PseudoTerminal.open(logger: capture.logger())
         let session = try session(pty.devicePath, capture: capture)
+        let listening = Task { await session.run() }
         let driver = session.meters[0].driver
         let first = await driver.poll(groups: [.instantaneous])
         #expect(!first.meterAnswered && first.failures.isEmpty, "listening starts: nothing heard, nothing to report")
@@ -48,14 +50,21 @@ struct ModbusListenerTests {
         #expect(!silent.meterAnswered && silent.failures.first?.reason.contains("no reply from unit 1") == true)
         #expect(await driver.read(keys: ["voltage_l1"]).readings.first?.value.jsonFragment == "230.3")
         #expect(await driver.diagnostics().keysSeen == ["voltage_l1"])
-        #expect(await session.diagnosticsJSON().contains("\"exchanges\": "))
+        let diagnostics = await session.diagnostics()
+        #expect(diagnostics.meterProtocol == "modbus_listen" && diagnostics.transportOpens == 1)
+        #expect(diagnostics.counters.transactions >= 1 && diagnostics.listen?.decoder.exchanges == diagnostics.counters.transactions)
+        #expect(diagnostics.listen?.listening == true && diagnostics.listen?.registersCovered == 1)
+        #expect(diagnostics.json.text(.spaced).contains("\"listen\": {\"mode\": \"listen_only\""))
         await session.close()
+        await listening.value
+        #expect(await session.diagnostics().listen?.listening == false, "closed")
         await pty.close()
     }
 
     @Test func aDeviceThatCannotBeOpenedIsReportedAndRetried() async throws {
         let capture = LogCapture()
         let session = try session("/nonexistent/ttyLISTEN", capture: capture)
+        let listening = Task { await session.run() }
         let driver = session.meters[0].driver
         _ = await driver.poll(groups: [.instantaneous])
         await eventually("the open failure reported") {
@@ -64,11 +73,11 @@ struct ModbusListenerTests {
             )
                 == true
         }
-        await eventually("a retry after the back-off") {
-            await session.diagnosticsJSON().contains("\"line_failures\": 2")
-        }
-        #expect(await session.diagnosticsJSON().contains("\"listening\": false"))
+        await eventually("a retry after the back-off") { await session.diagnostics().openFailures >= 2 }
+        #expect(await session.diagnostics().listen?.listening == false)
         #expect(capture.messages(atLeast: .error).count == 1, "one line per outage")
+        listening.cancel()
+        await listening.value
         await session.close()
     }
 }

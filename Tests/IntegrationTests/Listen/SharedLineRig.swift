@@ -56,10 +56,10 @@ struct SharedLineRig {
     }
 
     /// Our own polling driver as the other master, on port 0.
-    func ownMaster(timeout: Duration) throws -> any BusSession {
+    func ownMaster(timeout: Duration) throws -> BusSession {
         var logger = Logger(label: "own-master")
         logger.logLevel = .critical
-        return try BusSessionFactory.make(
+        return try BusSession(
             BusConfiguration(
                 name: "master",
                 link: .modbusRTU(device: masterPath, settings: Self.settings),

@@ -26,14 +26,12 @@ struct ListenedMeter: Sendable {
     /// The newest reading of each key ever heard (for `get`).
     private(set) var lastKnown: [String: Reading] = [:]
     /// Whether the meter answered anything since the last `collect()`.
-    private var answered = false
+    private(set) var answered = false
     /// The probe areas the meter refused with exception 02.
     private var refusedProbes: Set<String> = []
     private(set) var registerMap: RegisterMap?
     /// Writes of the master to this meter that the meter confirmed.
     private(set) var writesSeen = 0
-    /// Whether a poll collected already: the first one comes as listening starts, when nothing can have been heard.
-    private var collectedBefore = false
     /// Polls (intervals with and without a reply heard) and values refused after decoding.
     private(set) var polls = PollCounters()
     /// The requests heard for this unit (`TransactionCounters.count`).
@@ -110,11 +108,8 @@ struct ListenedMeter: Sendable {
     }
 
     /// What was heard since the last call, as a poll's outcome: the newest reading of each key, and whether the
-    /// meter answered at all (its availability). The first call, made as listening starts, reports no failure
-    /// when nothing was heard yet (there was no time to hear anything).
+    /// meter answered at all (its availability).
     mutating func collect(lineProblem: String?) -> PollOutcome {
-        let first = !collectedBefore
-        collectedBefore = true
         polls.polls += 1
         defer {
             fresh = [:]
@@ -122,7 +117,6 @@ struct ListenedMeter: Sendable {
         }
         guard answered else {
             polls.failedPolls += 1
-            if first && lineProblem == nil { return PollOutcome(meterAnswered: false) }
             let reason =
                 lineProblem
                 ?? "no reply from unit \(unit) heard on the line since the last interval: is the master polling it?"

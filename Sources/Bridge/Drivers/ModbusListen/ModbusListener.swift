@@ -34,6 +34,8 @@ actor ModbusListener: BusOwner {
     private var drops = 0
     /// Why the line is not being heard now; `nil` while listening (or before the first open).
     private var lineProblem: String?
+    /// The units whose poller collected at least once.
+    private var collected: Set<UnitID> = []
     private var port: ReceiveOnlySerialPort?
     private var closed = false
 
@@ -45,9 +47,17 @@ actor ModbusListener: BusOwner {
         self.meters = Dictionary(uniqueKeysWithValues: units.map { ($0, ListenedMeter(unit: $0)) })
     }
 
-    /// What was heard of `unit` since the last call (see `ListenedMeter.collect`).
+    /// What was heard of `unit` since the last call (see `ListenedMeter.collect`). The first call, made as
+    /// listening starts, reports nothing (no answer, no failure to log) when nothing of the unit was heard yet:
+    /// there was no time to hear it.
     func collect(unit: UnitID) -> PollOutcome {
-        meters[unit]?.collect(lineProblem: lineProblem) ?? PollOutcome(meterAnswered: false)
+        let first = collected.insert(unit).inserted
+        guard var meter = meters[unit], !first || meter.answered || lineProblem != nil else {
+            return PollOutcome(meterAnswered: false)
+        }
+        let outcome = meter.collect(lineProblem: lineProblem)
+        meters[unit] = meter
+        return outcome
     }
 
     /// The newest readings ever heard of `keys` for `unit`, with the times they were heard.
