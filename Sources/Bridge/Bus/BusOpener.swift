@@ -31,7 +31,10 @@ extension BusLink {
             return { _ in try await TCPTransport.connect(host: host, port: port, timeout: connectTimeout) }
         case .modbusRTUListen(let device, _):
             return { _ in
-                throw TransportError.connectFailed(endpoint: device, reason: "a listen-only bus is never opened to send")
+                throw TransportError.connectFailed(
+                    endpoint: device,
+                    reason: "a listen-only bus is never opened to send"
+                )
             }
         }
     }

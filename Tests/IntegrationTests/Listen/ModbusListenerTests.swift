@@ -52,7 +52,10 @@ struct ModbusListenerTests {
         #expect(await driver.diagnostics().keysSeen == ["voltage_l1"])
         let diagnostics = await session.diagnostics()
         #expect(diagnostics.meterProtocol == "modbus_listen" && diagnostics.transportOpens == 1)
-        #expect(diagnostics.counters.transactions >= 1 && diagnostics.listen?.decoder.exchanges == diagnostics.counters.transactions)
+        #expect(
+            diagnostics.counters.transactions >= 1
+                && diagnostics.listen?.decoder.exchanges == diagnostics.counters.transactions
+        )
         #expect(diagnostics.listen?.listening == true && diagnostics.listen?.registersCovered == 1)
         #expect(diagnostics.json.text(.spaced).contains("\"listen\": {\"mode\": \"listen_only\""))
         await session.close()

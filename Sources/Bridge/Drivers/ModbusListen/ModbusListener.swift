@@ -68,7 +68,12 @@ actor ModbusListener: BusOwner {
             readings: keys.compactMap { known[$0] },
             failures: missing.isEmpty
                 ? []
-                : [ReadFailure(keys: missing, reason: "not heard yet on the listen-only bus: the master has not read it")],
+                : [
+                    ReadFailure(
+                        keys: missing,
+                        reason: "not heard yet on the listen-only bus: the master has not read it"
+                    )
+                ],
             meterAnswered: missing.count < keys.count
         )
     }
