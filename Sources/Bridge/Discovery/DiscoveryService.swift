@@ -19,22 +19,25 @@ package struct DiscoveryService: Sendable {
     let publisher: Publisher
     let topics: TopicLayout
     let settings: HomeAssistantSettings
-    let buses: [BusSession]
+    let roster: BusRoster
     let logger: Logger
+
+    /// The running buses (a reload changes them).
+    var buses: [BusSession] { roster.buses }
 
     package init(
         client: MQTTClient,
         publisher: Publisher,
         topics: TopicLayout,
         settings: HomeAssistantSettings,
-        buses: [BusSession],
+        buses: BusRoster,
         logger: Logger
     ) {
         self.client = client
         self.publisher = publisher
         self.topics = topics
         self.settings = settings
-        self.buses = buses
+        self.roster = buses
         self.logger = logger
     }
 
@@ -49,6 +52,9 @@ package struct DiscoveryService: Sendable {
         case connected
         case message(MQTTMessage)
         case ledgerChanged
+        /// A reload changed the buses or meters: the configs of removed meters are cleared, those of changed
+        /// meters published again.
+        case busesChanged
     }
 
     /// Runs until cancelled or the client shuts down.
@@ -66,6 +72,9 @@ package struct DiscoveryService: Sendable {
             }
             group.addTask {
                 for await _ in ledger.changes { sink.yield(.ledgerChanged) }
+            }
+            group.addTask { [roster] in
+                for await _ in roster.changes() { sink.yield(.busesChanged) }
             }
             var state = State()
             for await event in events {
@@ -109,7 +118,7 @@ package struct DiscoveryService: Sendable {
             await refresh(&state, force: true)
         case .message:
             return
-        case .ledgerChanged:
+        case .ledgerChanged, .busesChanged:
             warnAboutSharedSerials(&state)
             if state.reconciler != nil { await refresh(&state, force: false) }
         }
