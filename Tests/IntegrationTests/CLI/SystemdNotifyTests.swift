@@ -57,4 +57,70 @@ import Testing
         _ = await serving.result
         await broker.stopAndRemove()
     }
+
+    /// `systemctl reload`: a real SIGHUP to the built daemon reloads its config file: a meter added comes online,
+    /// a meter removed goes offline (retained), and the manager hears RELOADING=1 (with MONOTONIC_USEC) and READY=1.
+    @Test func sighupReloadsTheConfigFile() async throws {
+        let broker = try await MosquittoBroker()
+        let simulator = try SimulatorService(
+            configuration: SimulatorConfiguration(meters: SimulatorConfiguration.meters(count: 2)),
+            logger: Logger(label: "sim", factory: { _ in SwiftLogNoOpLogHandler() })
+        )
+        let serving = Task { try await simulator.run() }
+        let listener = try NotifySocketListener()
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("hup-\(UUID().uuidString).yaml")
+        func write(_ meters: [(String, Int)]) throws {
+            try """
+            mqtt: {host: 127.0.0.1, port: \(broker.port), client_id: hup-test}
+            buses:
+              - name: gateway
+                modbus_tcp: {host: 127.0.0.1, port: \(simulator.port!)}
+                meters:
+            \(meters.map { "      - {name: \($0.0), address: \($0.1), interval: 1s}" }.joined(separator: "\n"))
+            """.write(to: file, atomically: true, encoding: .utf8)
+        }
+        /// The retained payload of `topic` once it is `payload`.
+        func retained(_ topic: String, becomes payload: String) async throws -> Bool {
+            for _ in 0..<20 {
+                let subscriber = try await MQTTTestSubscriber(port: broker.port, topics: [topic], count: 1, timeout: 2)
+                if let message = await subscriber.messages().first, message.retain, message.payload == payload {
+                    return true
+                }
+            }
+            return false
+        }
+        try write([("one", 1)])
+        defer {
+            try? FileManager.default.removeItem(at: file)
+            listener.stop()
+            serving.cancel()
+        }
+        let daemon = try ChildProcess(
+            CLITests.binary,
+            ["run", "--config", file.path],
+            environment: ["NOTIFY_SOCKET": listener.address]
+        )
+        #expect(await listener.wait { $0.contains("READY=1") }, "\(daemon.lines)")
+
+        try write([("one", 1), ("two", 2)])
+        daemon.send(SIGHUP)
+        #expect(await listener.wait { $0.filter { $0 == "READY=1" }.count == 2 }, "\(listener.assignments)")
+        let reload = listener.assignments.drop { $0 != "RELOADING=1" }
+        #expect(reload.dropFirst().first?.hasPrefix("MONOTONIC_USEC=") == true, "\(listener.assignments)")
+        #expect(reload.contains("READY=1"))
+        #expect(try await retained("pro380/two/availability", becomes: "online"), "\(daemon.lines)")
+        #expect(daemon.exitStatus == nil, "SIGHUP ended the daemon: \(daemon.lines)")
+
+        try write([("two", 2)])
+        daemon.send(SIGHUP)
+        #expect(await listener.wait { $0.filter { $0 == "READY=1" }.count == 3 }, "\(listener.assignments)")
+        #expect(try await retained("pro380/one/availability", becomes: "offline"), "\(daemon.lines)")
+        #expect(daemon.lines.contains { $0.contains("config reloaded") && $0.contains("1 removed (one)") }, "\(daemon.lines)")
+
+        daemon.send(SIGTERM)
+        #expect(await daemon.waitForExit() == 0, "\(daemon.lines)")
+        serving.cancel()
+        _ = await serving.result
+        await broker.stopAndRemove()
+    }
 }
