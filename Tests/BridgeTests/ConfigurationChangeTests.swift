@@ -50,7 +50,10 @@ import Testing
         #expect(change.meters == .init(removed: ["m3"], changed: ["m1", "m2"]))
         // The timeout, the request gap and the echo are the line's too.
         changedBus.link = .modbusTCP(host: "10.0.0.1", port: 502)
-        for edit in [{ (bus: inout BusConfiguration) in bus.timeout = .seconds(3) }, { $0.requestGap = .milliseconds(50) }, { $0.echo = true }] {
+        for edit in [
+            { (bus: inout BusConfiguration) in bus.timeout = .seconds(3) }, { $0.requestGap = .milliseconds(50) },
+            { $0.echo = true },
+        ] {
             var bus = changedBus
             edit(&bus)
             let again = ConfigurationChange(from: Self.config([changedBus]), to: Self.config([bus]))

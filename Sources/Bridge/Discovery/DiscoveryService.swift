@@ -13,7 +13,8 @@ import PRO380
 /// keys, versions or combination code change; everything is published again, and every meter's last availability
 /// re-asserted (retained), after each reconnect and after Home Assistant's birth message, so a stale retained
 /// `offline` never keeps entities unavailable. Configs go out only while connected (a reconnect republishes
-/// them); availability goes through the publisher's queue so it stays in order with the readings.
+/// them); availability goes through the publisher's queue so it stays in order with the readings. After a reload
+/// (`BusRoster` changed) the configs of removed meters are cleared and those of changed meters published again.
 package struct DiscoveryService: Sendable {
     let client: MQTTClient
     let publisher: Publisher

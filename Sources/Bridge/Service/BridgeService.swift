@@ -130,7 +130,8 @@ package final class BridgeService: Service {
     /// Reloads the config: `load` reads and checks the config file the daemon was started with (as at start), and
     /// the result is applied to the running bridge (`BusFleet.apply`); a file that does not check is refused with
     /// each error logged (file, line, key), as are settings only a restart applies, and the running config stays.
-    /// Under systemd, `RELOADING=1` goes out first and `READY=1` when done. Reloads run one at a time (SIGHUP).
+    /// Under systemd, `RELOADING=1` goes out first and `READY=1` when done. Call it one reload at a time, as `run`'s
+    /// SIGHUP handler does.
     @discardableResult
     package func reload(_ load: () throws -> BridgeConfiguration) async -> ReloadOutcome {
         guard let fleet = fleet.withLock({ $0 }) else {

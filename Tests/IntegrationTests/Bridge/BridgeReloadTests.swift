@@ -48,7 +48,9 @@ struct BridgeReloadTests {
     /// and polling goes on; the service manager hears RELOADING=1 (with MONOTONIC_USEC) then READY=1 each time.
     @Test func addedRemovedAndUnchangedMetersAndRefusals() async throws {
         try await BridgeHarness.run { harness in
-            let simulator = try harness.simulator(SimulatorConfiguration(meters: SimulatorConfiguration.meters(count: 3)))
+            let simulator = try harness.simulator(
+                SimulatorConfiguration(meters: SimulatorConfiguration.meters(count: 3))
+            )
             let port = simulator.service.port!
             let file = FileManager.default.temporaryDirectory.appendingPathComponent("reload-\(UUID().uuidString).yaml")
             defer { try? FileManager.default.removeItem(at: file) }
@@ -63,7 +65,9 @@ struct BridgeReloadTests {
             )
             let load = { try BridgeConfiguration.load(path: file.path) }
             for meter in ["a", "b"] {
-                await eventually("\(meter) online") { harness.log.last(harness.topic(meter, "availability")) == "online" }
+                await eventually("\(meter) online") {
+                    harness.log.last(harness.topic(meter, "availability")) == "online"
+                }
             }
             await eventually("READY=1") { listener.assignments.contains("READY=1") }
             let opensBefore = try #require(await Self.waitForDiagnostics(harness)).opens
@@ -80,9 +84,14 @@ struct BridgeReloadTests {
             let aBefore = harness.log.on(harness.topic("a", "voltage_l1")).count
             await eventually("c online") { harness.log.last(harness.topic("c", "availability")) == "online" }
             await eventually("c publishes") { harness.log.last(harness.topic("c", "serial_number")) != nil }
-            await eventually("a keeps publishing") { harness.log.on(harness.topic("a", "voltage_l1")).count >= aBefore + 3 }
+            await eventually("a keeps publishing") {
+                harness.log.on(harness.topic("a", "voltage_l1")).count >= aBefore + 3
+            }
             await eventually("b offline") { harness.log.last(harness.topic("b", "availability")) == "offline" }
-            let retained = try await MessageLog(port: harness.broker.port, filters: [harness.topic("b", "availability")])
+            let retained = try await MessageLog(
+                port: harness.broker.port,
+                filters: [harness.topic("b", "availability")]
+            )
             await eventually("b's retained availability") { retained.all.last?.message.retain == true }
             #expect(retained.all.last?.payload == "offline")
             await retained.shutdown()
@@ -103,15 +112,26 @@ struct BridgeReloadTests {
             }
             #expect(errors.errors.contains { $0.line == 4 && $0.key.hasSuffix("prot") })
             let logged = capture.entries.filter { $0.level == .error }
-            #expect(logged.contains { $0.message.contains("\(file.path):4:") && $0.message.contains("prot") }, "\(logged)")
-            #expect(logged.contains { $0.message.contains("config not reloaded") && $0.message.contains("running config stays") })
+            #expect(
+                logged.contains { $0.message.contains("\(file.path):4:") && $0.message.contains("prot") },
+                "\(logged)"
+            )
+            #expect(
+                logged.contains {
+                    $0.message.contains("config not reloaded") && $0.message.contains("running config stays")
+                }
+            )
             let cBefore = harness.log.on(harness.topic("c", "voltage_l1")).count
-            await eventually("c keeps publishing") { harness.log.on(harness.topic("c", "voltage_l1")).count >= cBefore + 3 }
+            await eventually("c keeps publishing") {
+                harness.log.on(harness.topic("c", "voltage_l1")).count >= cBefore + 3
+            }
 
             // A setting only a restart applies: refused, said so.
             try Self.write(file, harness: harness, port: port, meters: [("a", 1)], base: "elsewhere")
             #expect(await bridge.reload(load) == .refused(restart: ["mqtt.base_topic"]))
-            #expect(capture.messages(atLeast: .error).contains { $0.contains("mqtt.base_topic") && $0.contains("restart") })
+            #expect(
+                capture.messages(atLeast: .error).contains { $0.contains("mqtt.base_topic") && $0.contains("restart") }
+            )
             #expect(harness.log.last(harness.topic("c", "availability")) == "online")
 
             // Three reloads: RELOADING=1 with MONOTONIC_USEC, then READY=1, each time.
@@ -148,7 +168,9 @@ struct BridgeReloadTests {
             // Two buses may not share an endpoint in a file; in process, two connections to one simulator are fine.
             let bridge = harness.startBridge(configuration)
             for meter in ["x", "y"] {
-                await eventually("\(meter) online") { harness.log.last(harness.topic(meter, "availability")) == "online" }
+                await eventually("\(meter) online") {
+                    harness.log.last(harness.topic(meter, "availability")) == "online"
+                }
             }
             configuration.buses = [testBus("one", link: second.tcpLink, meters: [("x", 1)])]
             let outcome = await bridge.reload { configuration }

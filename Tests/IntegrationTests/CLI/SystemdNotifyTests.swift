@@ -115,7 +115,10 @@ import Testing
         daemon.send(SIGHUP)
         #expect(await listener.wait { $0.filter { $0 == "READY=1" }.count == 3 }, "\(listener.assignments)")
         #expect(try await retained("pro380/one/availability", becomes: "offline"), "\(daemon.lines)")
-        #expect(daemon.lines.contains { $0.contains("config reloaded") && $0.contains("1 removed (one)") }, "\(daemon.lines)")
+        #expect(
+            daemon.lines.contains { $0.contains("config reloaded") && $0.contains("1 removed (one)") },
+            "\(daemon.lines)"
+        )
 
         daemon.send(SIGTERM)
         #expect(await daemon.waitForExit() == 0, "\(daemon.lines)")
