@@ -89,9 +89,10 @@ actor BusFleet {
             let meters = Set(await runner.session.meters.map(\.configuration.name))
             await runner.retire(meters.subtracting(keep), offline: removedMeters)
         }
-        guard !stopped else { return .notRunning }
         // Start: the new meters of unchanged buses on their open lines, then the added and changed buses.
         for bus in new.buses {
+            // Shutdown may have begun meanwhile: it stops the runners it found; none is added after it.
+            guard !stopped else { return .notRunning }
             if let session = sessions[bus.name] {
                 let runner = BusRunner(session: session, publisher: publisher, logger: logger)
                 runners[bus.name] = runner
