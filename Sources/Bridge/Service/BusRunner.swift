@@ -1,0 +1,71 @@
+import Logging
+import PRO380
+
+/// One running bus: its session (the line and the meters' drivers) and one poller task per meter.
+///
+/// Started and stopped as a whole (at start, at shutdown, when a reload removes or changes the bus) or meter by
+/// meter (a reload that adds, removes or changes meters of an unchanged bus): a poller stops at its next
+/// transaction boundary (a transaction in flight finishes), and the others, and the line's transport, are not
+/// touched. Stopping the whole bus closes its transport after the pollers stopped.
+actor BusRunner {
+    private(set) var session: BusSession
+    private var pollers: [String: Task<Void, Never>] = [:]
+    private let publisher: Publisher
+    private let logger: Logger
+    private var stopped = false
+
+    init(session: BusSession, publisher: Publisher, logger: Logger) {
+        self.session = session
+        self.publisher = publisher
+        self.logger = logger
+    }
+
+    /// Starts a poller for every meter of the session.
+    func start() {
+        for meter in session.meters { startPoller(meter) }
+    }
+
+    /// Stops the pollers of `meters`; `offline` is published for those in `offline` (meters removed from the
+    /// config; a meter that restarts is not offline).
+    func retire(_ meters: Set<String>, offline: Set<String>) async {
+        let tasks = pollers.filter { meters.contains($0.key) }
+        for (name, task) in tasks.sorted(by: { $0.key < $1.key }) {
+            pollers[name] = nil
+            task.cancel()
+        }
+        for (name, task) in tasks.sorted(by: { $0.key < $1.key }) {
+            await task.value
+            if offline.contains(name) { await publisher.publishAvailability(meter: name, online: false) }
+        }
+    }
+
+    /// Takes `session` (the same line, other meters: `BusSession.replacingMeters`) and starts a poller for each
+    /// of its meters that has none (the added and changed ones, after `retire`).
+    func adopt(_ session: BusSession) {
+        self.session = session
+        for meter in session.meters { startPoller(meter) }
+    }
+
+    /// Stops every poller, publishes `offline` for the meters in `offline`, then closes the line.
+    func stop(offline: Set<String>) async {
+        stopped = true
+        await retire(Set(pollers.keys), offline: offline)
+        await session.close()
+    }
+
+    private func startPoller(_ meter: BusMeter) {
+        let name = meter.configuration.name
+        guard !stopped, pollers[name] == nil else { return }
+        var meterLogger = logger
+        meterLogger[metadataKey: "meter"] = "\(name)"
+        let poller = MeterPoller(
+            meter: name,
+            driver: meter.driver,
+            intervals: meter.configuration.intervals,
+            offlineAfter: meter.configuration.offlineAfter,
+            publisher: publisher,
+            logger: meterLogger
+        )
+        pollers[name] = Task { await poller.run() }
+    }
+}
