@@ -89,3 +89,21 @@ import Testing
         #expect(NotifySocket(address: "vsock:2:1234") == nil)
     }
 }
+
+/// A reload as the service manager hears it (sd_notify(3): RELOADING=1 with MONOTONIC_USEC=, then READY=1).
+@Suite struct ReloadNotificationsTests {
+    @Test func reloadingCarriesTheMonotonicTimeReadyCarriesTheOutcome() {
+        #expect(
+            ServiceNotifications.reloading(monotonicMicroseconds: 197_340_680_966) == [
+                "RELOADING=1", "MONOTONIC_USEC=197340680966", "STATUS=reloading the config",
+            ]
+        )
+        var snapshot = BridgeStatusSnapshot(meters: 3, brokerConnected: true)
+        snapshot.online = 3
+        #expect(
+            ServiceNotifications.reloaded(snapshot, note: "config reloaded") == [
+                "READY=1", "STATUS=3 of 3 meters online, broker connected; config reloaded",
+            ]
+        )
+    }
+}

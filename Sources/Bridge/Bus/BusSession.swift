@@ -13,6 +13,11 @@ package struct BusSession: Sendable {
     /// The meters on this bus, in configuration order.
     package let meters: [BusMeter]
     private let owner: any BusOwner
+    /// Makes the driver of a meter on this bus's line; `aloneOnBus`: the only meter configured on the bus.
+    private let makeDriver: DriverFactory
+
+    /// Makes a meter's driver on a session's line.
+    typealias DriverFactory = @Sendable (_ meter: MeterConfiguration, _ aloneOnBus: Bool) -> any MeterDriver
 
     /// The session for `bus`; nothing is opened until the first transaction.
     /// - Throws: `ConfigurationError` when the bus's link does not fit its protocol.
@@ -27,11 +32,36 @@ package struct BusSession: Sendable {
         }
     }
 
-    init(bus: BusConfiguration, owner: any BusOwner, meters: [BusMeter]) {
+    /// A session on `owner` with a driver from `makeDriver` for each meter of `bus`.
+    init(bus: BusConfiguration, owner: any BusOwner, makeDriver: @escaping DriverFactory) {
+        self.init(bus: bus, owner: owner, makeDriver: makeDriver, kept: [:])
+    }
+
+    private init(
+        bus: BusConfiguration,
+        owner: any BusOwner,
+        makeDriver: @escaping DriverFactory,
+        kept: [String: BusMeter]
+    ) {
         self.name = bus.name
         self.meterProtocol = bus.link.protocol
         self.owner = owner
-        self.meters = meters
+        self.makeDriver = makeDriver
+        self.meters = bus.meters.map { meter in
+            kept[meter.name] ?? BusMeter(configuration: meter, driver: makeDriver(meter, bus.meters.count == 1))
+        }
+    }
+
+    /// The same line (its transport stays open) with the meters of `bus`, which has this session's name and line
+    /// settings: the meters named in `keeping` keep their drivers (and what they learned), the others get new ones.
+    /// A reload's change of the meters of an unchanged bus.
+    package func replacingMeters(with bus: BusConfiguration, keeping: Set<String>) -> BusSession {
+        let kept = Dictionary(
+            uniqueKeysWithValues: meters.filter { keeping.contains($0.configuration.name) }.map {
+                ($0.configuration.name, $0)
+            }
+        )
+        return BusSession(bus: bus, owner: owner, makeDriver: makeDriver, kept: kept)
     }
 
     /// The bus's counters for `<base>/bridge/<client_id>/diagnostics`.
@@ -41,7 +71,7 @@ package struct BusSession: Sendable {
 
     /// What keeps the bus going besides its meters' pollers, until the calling task is cancelled: listening, on a
     /// listen-only bus; nothing (it returns at once) on a bus the bridge polls, whose line works only in the
-    /// pollers' transactions. `BusService` runs it beside the pollers.
+    /// pollers' transactions. `BusRunner` runs it beside the pollers.
     package func run() async { await owner.run() }
 
     /// Closes the transport after the transaction in flight.

@@ -2,7 +2,8 @@ import Foundation
 
 /// Publishes the counters of every meter and bus, retained, every `interval` (and once at start).
 struct DiagnosticsReporter: Sendable {
-    let buses: [BusSession]
+    /// The running buses (a reload changes them).
+    let roster: BusRoster
     let publisher: Publisher
     let topics: TopicLayout
     let interval: Duration
@@ -17,7 +18,7 @@ struct DiagnosticsReporter: Sendable {
     func report() async {
         var busMembers: [(String, JSONValue)] = []
         var summary = BridgeDiagnosticsSummary()
-        for bus in buses {
+        for bus in roster.buses {
             for meter in bus.meters {
                 let diagnostics = await meter.driver.diagnostics()
                 summary.add(diagnostics, entry: publisher.ledger.entry(meter.configuration.name))

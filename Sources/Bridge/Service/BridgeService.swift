@@ -3,10 +3,14 @@ package import Logging
 package import MQTT
 import PRO380
 import ServiceLifecycle
+import Synchronization
 
-/// The daemon: one MQTT client, the publisher, the command handler, discovery, the diagnostics publisher, one
-/// `BusService` per bus (its pollers) and, under systemd, the `ServiceNotifier`, each a `Service` in one
-/// `ServiceGroup`, run until graceful shutdown.
+/// The daemon: one MQTT client, the publisher, the command handler, discovery, the diagnostics publisher, the
+/// buses (`BusFleet`: one `BusRunner` with its pollers per bus) and, under systemd, the `ServiceNotifier`, each a
+/// `Service` in one `ServiceGroup`, run until graceful shutdown.
+///
+/// Reload (`reload(_:)`, on SIGHUP): the new config is applied to the running buses and meters (`BusFleet.apply`),
+/// or refused with its reasons logged while the running config stays.
 ///
 /// Shutdown (SIGINT/SIGTERM through the outer group, or cancelling `run()`): the services stop in the reverse of
 /// the order `run()` lists them (the one place that states it): pollers stop at their next transaction boundary
@@ -19,6 +23,8 @@ package final class BridgeService: Service {
     private let logger: Logger
     /// Tells systemd how the bridge is (`Type=notify`); `nil` when no service manager listens.
     private let notifier: ServiceNotifier?
+    /// The buses while `run()` runs; `nil` before and after.
+    private let fleet = Mutex<BusFleet?>(nil)
 
     /// - Parameter environment: where to find the service manager's socket (`NOTIFY_SOCKET`, `WATCHDOG_USEC`,
     ///   `WATCHDOG_PID`): the daemon passes its own environment; without one, nothing is notified.
@@ -49,9 +55,18 @@ package final class BridgeService: Service {
             ledger: status.ledger,
             logger: logger
         )
-        let buses = try configuration.buses.map { try BusSession($0, logger: logger) }
+        let sessions = try configuration.buses.map { try BusSession($0, logger: logger) }
+        let buses = BusRoster()
+        let fleet = BusFleet(
+            configuration: configuration,
+            sessions: sessions,
+            roster: buses,
+            publisher: publisher,
+            status: status,
+            logger: logger
+        )
         logger.notice(
-            "starting: \(buses.count) bus(es), \(buses.flatMap(\.meters).count) meter(s), broker \(settings.host):\(settings.port)"
+            "starting: \(sessions.count) bus(es), \(buses.meters.count) meter(s), broker \(settings.host):\(settings.port)"
         )
         let connection = MQTTConnection(client: client, settings: settings, status: status, logger: logger)
         let commands = CommandService(
@@ -71,15 +86,16 @@ package final class BridgeService: Service {
             logger: logger
         )
         let diagnostics = DiagnosticsReporter(
-            buses: buses,
+            roster: buses,
             publisher: publisher,
             topics: topics,
             interval: configuration.diagnosticsInterval
         )
         // The shutdown order, stated once: the group stops its services in reverse order, so the service manager
         // hears `STOPPING=1` first (under systemd), then the buses stop (their pollers at a transaction boundary,
-        // then `offline` for their meters and the bus closed), then diagnostics, discovery and commands, then the
-        // publisher (flush, then the bridge's `offline`), and the MQTT client last (disconnect).
+        // then `offline` for their meters and the bus closed; every bus the last reload left running), then
+        // diagnostics, discovery and commands, then the publisher (flush, then the bridge's `offline`), and the
+        // MQTT client last (disconnect).
         let parts: [any Service] =
             [
                 BridgePart("mqtt", body: { await connection.run() }, stop: { await client.shutdown() }),
@@ -95,8 +111,48 @@ package final class BridgeService: Service {
                 BridgePart("commands", body: { await commands.run() }),
                 BridgePart("discovery", body: { await discovery.run() }),
                 BridgePart("diagnostics", body: { await diagnostics.run() }),
-            ] + buses.map { BusService(bus: $0, publisher: publisher, logger: logger) } + [notifier].compactMap { $0 }
+                BridgePart(
+                    "buses",
+                    body: {
+                        await fleet.start()
+                        self.fleet.withLock { $0 = fleet }
+                        try? await gracefulShutdown()
+                    },
+                    stop: {
+                        self.fleet.withLock { $0 = nil }
+                        await fleet.stop()
+                    }
+                ),
+            ] + [notifier].compactMap { $0 }
         try await Self.runGroup(parts, logger: logger)
+    }
+
+    /// Reloads the config: `load` reads and checks the config file the daemon was started with (as at start), and
+    /// the result is applied to the running bridge (`BusFleet.apply`); a file that does not check is refused with
+    /// each error logged (file, line, key), as are settings only a restart applies, and the running config stays.
+    /// Under systemd, `RELOADING=1` goes out first and `READY=1` when done. Call it one reload at a time, as `run`'s
+    /// SIGHUP handler does.
+    @discardableResult
+    package func reload(_ load: () throws -> BridgeConfiguration) async -> ReloadOutcome {
+        guard let fleet = fleet.withLock({ $0 }) else {
+            logger.warning("reload ignored: the bridge is not running (starting or shutting down)")
+            return .notRunning
+        }
+        notifier?.reloading()
+        logger.notice("reloading the config")
+        let outcome: ReloadOutcome
+        do {
+            let new = try load()
+            for warning in new.warnings { logger.warning("\(warning.description)") }
+            outcome = await fleet.apply(new)
+        } catch let errors as ConfigurationErrors {
+            outcome = .invalid(errors)
+        } catch {
+            outcome = .failed("\(error)")
+        }
+        let note = ReloadLog(logger: logger).log(outcome)
+        notifier?.reloaded(note: note)
+        return outcome
     }
 
     /// Runs `services` in a `ServiceGroup` until graceful shutdown or cancellation of the calling task, either of

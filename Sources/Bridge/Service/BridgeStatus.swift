@@ -4,15 +4,20 @@ import Synchronization
 /// What the bridge can say about itself while it runs, for the service manager (`ServiceNotifier`): the meters'
 /// availability and polls (through the publisher's ledger) and whether the broker is connected.
 package final class BridgeStatus: Sendable {
-    /// The configured meter names, in config order.
-    package let meters: [String]
     /// What was published per meter, with the poll in flight.
     package let ledger: MeterLedger
     private let connected = Mutex(false)
+    private let configured: Mutex<[String]>
 
     package init(meters: [String], ledger: MeterLedger = MeterLedger()) {
-        self.meters = meters
+        configured = Mutex(meters)
         self.ledger = ledger
+    }
+
+    /// The configured meter names, in config order (a reload changes them).
+    package var meters: [String] {
+        get { configured.withLock { $0 } }
+        set { configured.withLock { $0 = newValue } }
     }
 
     /// Whether the MQTT client is connected now.
@@ -24,6 +29,7 @@ package final class BridgeStatus: Sendable {
     /// The state at `now`, as the service manager is told it.
     package func snapshot(at now: ContinuousClock.Instant = .now) -> BridgeStatusSnapshot {
         let entries = ledger.snapshot
+        let meters = self.meters
         var snapshot = BridgeStatusSnapshot(meters: meters.count, brokerConnected: brokerConnected)
         for meter in meters {
             let entry = entries[meter]

@@ -10,6 +10,10 @@
 ///   the meter; one that does not end means a hung bus). This value itself being ticked proves the task executor
 ///   runs. Once the pings stop, the manager restarts the daemon `watchdogTimeout` later.
 /// - `STOPPING=1` when shutdown begins.
+/// - `RELOADING=1` with `MONOTONIC_USEC=` when a reload (SIGHUP) begins, `READY=1` when it is done, applied or
+///   refused (sd_notify(3): "a service that sends RELOADING=1 must also send READY=1 when it completed reloading";
+///   `MONOTONIC_USEC=`, the `CLOCK_MONOTONIC` time in µs, lets systemd ≥ 253 match the notification to its reload
+///   job, and older ones ignore it).
 package struct ServiceNotifications: Sendable {
     /// The watchdog timeout the manager set (`WATCHDOG_USEC`); `nil`: no watchdog.
     package let watchdogTimeout: Duration?
@@ -67,6 +71,16 @@ package struct ServiceNotifications: Sendable {
             out.append("WATCHDOG=1")
         }
         return out
+    }
+
+    /// The notification that a reload has begun, at `monotonicMicroseconds` (`CLOCK_MONOTONIC`).
+    package static func reloading(monotonicMicroseconds: UInt64) -> [String] {
+        ["RELOADING=1", "MONOTONIC_USEC=\(monotonicMicroseconds)", "STATUS=reloading the config"]
+    }
+
+    /// The notification that a reload is done (`note`: what became of it), with the bridge's state.
+    package static func reloaded(_ snapshot: BridgeStatusSnapshot, note: String) -> [String] {
+        ["READY=1", "STATUS=\(snapshot.text); \(note)"]
     }
 
     /// The notification that shutdown has begun.

@@ -2,6 +2,10 @@ import Foundation
 package import Logging
 package import ServiceLifecycle
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Tells systemd (a `Type=notify` unit) how the bridge is: ready, its status, the watchdog, stopping
 /// (`ServiceNotifications` decides what, `NotifySocket` sends it). The last service of `BridgeService`'s
 /// `ServiceGroup`, so a graceful shutdown reaches it first and `STOPPING=1` goes out as shutdown begins.
@@ -42,6 +46,22 @@ package struct ServiceNotifier: Service {
         )
         await cancelWhenGracefulShutdown { await notify(notifications) }
         socket.send(notifications.stopping())
+    }
+
+    /// Tells the manager that a reload begins (`RELOADING=1`, `MONOTONIC_USEC=`).
+    func reloading() {
+        var now = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &now)
+        socket.send(
+            ServiceNotifications.reloading(
+                monotonicMicroseconds: UInt64(now.tv_sec) * 1_000_000 + UInt64(now.tv_nsec) / 1000
+            )
+        )
+    }
+
+    /// Tells the manager that the reload is done (`READY=1`), and the bridge's state with `note`.
+    func reloaded(note: String) {
+        socket.send(ServiceNotifications.reloaded(status.snapshot(), note: note))
     }
 
     /// Ticks until cancelled (by the graceful shutdown).

@@ -81,12 +81,19 @@ final class BridgeHarness: Sendable {
     }
 
     /// Runs `BridgeService` with `configuration` in a task until `stopBridge()` or `finish()`; logs to stderr at
-    /// `logLevel`, or to `logger`.
-    func startBridge(_ configuration: BridgeConfiguration, logLevel: Logger.Level = .warning, logger: Logger? = nil) {
+    /// `logLevel`, or to `logger`; `environment` as the daemon's (`NOTIFY_SOCKET`).
+    @discardableResult
+    func startBridge(
+        _ configuration: BridgeConfiguration,
+        logLevel: Logger.Level = .warning,
+        logger: Logger? = nil,
+        environment: [String: String] = [:]
+    ) -> BridgeService {
         var stderr = Logger(label: "bridge")
         stderr.logLevel = logLevel
-        let service = BridgeService(configuration: configuration, logger: logger ?? stderr)
+        let service = BridgeService(configuration: configuration, logger: logger ?? stderr, environment: environment)
         bridgeTask.withLock { $0 = Task { try await service.run() } }
+        return service
     }
 
     /// Cancels the bridge and waits until it has published `offline` and disconnected.

@@ -37,6 +37,7 @@ import Testing
             "Type=notify", "ExecStart=/usr/local/bin/pro380-mqtt run --config /etc/pro380-mqtt/config.yaml",
             "User=pro380-mqtt", "SupplementaryGroups=dialout", "StateDirectory=pro380-mqtt", "ProtectSystem=strict",
             "DevicePolicy=closed", "DeviceAllow=char-ttyUSB rw", "NoNewPrivileges=yes",
+            "ExecReload=/bin/kill -HUP $MAINPID",
         ] {
             #expect(unit.split(separator: "\n").contains { $0 == line }, "\(line) missing")
         }

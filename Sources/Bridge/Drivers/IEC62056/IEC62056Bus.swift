@@ -91,17 +91,13 @@ extension BusSession {
             logger: logger,
             open: open
         )
-        let meters = bus.meters.map { meter in
-            BusMeter(
-                configuration: meter,
-                driver: IEC62056MeterDriver(
-                    meter: meter.name,
-                    deviceAddress: meter.deviceAddress,
-                    line: line,
-                    logger: Self.logger(logger, meter: meter)
-                )
+        return BusSession(bus: bus, owner: line) { meter, _ in
+            IEC62056MeterDriver(
+                meter: meter.name,
+                deviceAddress: meter.deviceAddress,
+                line: line,
+                logger: Self.logger(logger, meter: meter)
             )
         }
-        return BusSession(bus: bus, owner: line, meters: meters)
     }
 }

@@ -67,19 +67,15 @@ extension BusSession {
             logger: logger,
             open: open ?? bus.link.opener(connectTimeout: max(bus.timeout, .seconds(1)), logger: logger)
         )
-        let lone = bus.meters.count == 1
-        let meters = bus.meters.map { meter in
-            BusMeter(
-                configuration: meter,
-                driver: MBusMeterDriver(
-                    meter: meter,
-                    line: busLine,
-                    options: MBusMeterDriver.Options(aloneOnBus: lone, serialLine: isSerial),
-                    logger: Self.logger(logger, meter: meter)
-                )
+        let serialLine = isSerial
+        return BusSession(bus: bus, owner: busLine) { meter, alone in
+            MBusMeterDriver(
+                meter: meter,
+                line: busLine,
+                options: MBusMeterDriver.Options(aloneOnBus: alone, serialLine: serialLine),
+                logger: Self.logger(logger, meter: meter)
             )
         }
-        return BusSession(bus: bus, owner: busLine, meters: meters)
     }
 }
 

@@ -63,18 +63,14 @@ extension BusSession {
     /// A Modbus bus: one `ModbusMeterDriver` per meter on one `BusLine`.
     static func modbus(_ bus: BusConfiguration, logger: Logger) -> BusSession {
         let line = modbusLine(bus, logger: logger)
-        let meters = bus.meters.map { meter in
-            BusMeter(
+        return BusSession(bus: bus, owner: line) { meter, alone in
+            ModbusMeterDriver(
                 configuration: meter,
-                driver: ModbusMeterDriver(
-                    configuration: meter,
-                    line: line,
-                    logger: Self.logger(logger, meter: meter),
-                    aloneOnBus: bus.meters.count == 1
-                )
+                line: line,
+                logger: Self.logger(logger, meter: meter),
+                aloneOnBus: alone
             )
         }
-        return BusSession(bus: bus, owner: line, meters: meters)
     }
 
     /// The line of a Modbus bus.

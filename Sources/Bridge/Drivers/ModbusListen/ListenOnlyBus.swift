@@ -3,7 +3,7 @@ import Modbus
 
 extension BusSession {
     /// A listen-only Modbus bus (`modbus_rtu_listen`): one `ModbusListener` as the bus's owner, one
-    /// `ListenMeterDriver` per configured unit.
+    /// `ListenMeterDriver` per configured unit (a meter a reload adds to the bus is heard from its first poll).
     static func modbusListen(_ bus: BusConfiguration, logger: Logger) throws -> BusSession {
         guard case .modbusRTUListen(let device, let settings) = bus.link else {
             throw ConfigurationError(
@@ -15,11 +15,9 @@ extension BusSession {
         }
         let units = bus.meters.compactMap { $0.address.map(UnitID.init) }
         let listener = ModbusListener(device: device, settings: settings, units: units, logger: logger)
-        let meters = bus.meters.compactMap { meter in
-            meter.address.map {
-                BusMeter(configuration: meter, driver: ListenMeterDriver(unit: UnitID($0), listener: listener))
-            }
+        // The config gives every meter of a listen-only bus its unit id (`address`).
+        return BusSession(bus: bus, owner: listener) { meter, _ in
+            ListenMeterDriver(unit: UnitID(meter.address ?? 0), listener: listener)
         }
-        return BusSession(bus: bus, owner: listener, meters: meters)
     }
 }

@@ -14,8 +14,8 @@ import SerialIO
 /// which its poller drains at the meter's intervals through `ListenMeterDriver`. Traffic for other units is
 /// counted and passed by.
 ///
-/// `run()` listens until its task is cancelled or the bus is closed; the bus's `BusService` runs it beside the
-/// meters' pollers, so it is part of the bridge's `ServiceGroup` and stops in the bus's turn. If the device cannot
+/// `run()` listens until its task is cancelled or the bus is closed; the bus's `BusRunner` runs it beside the
+/// meters' pollers, so it starts and stops with the bus, in the buses' turn of the bridge's `ServiceGroup`. If the device cannot
 /// be opened or goes away, it is reopened after the `BackOff` every bus uses (at once, then 1 s, 2 s ... 30 s),
 /// logged once per outage; meanwhile the meters' polls report the problem.
 actor ModbusListener: BusOwner {
@@ -52,6 +52,8 @@ actor ModbusListener: BusOwner {
     /// there was no time to hear it.
     func collect(unit: UnitID) -> PollOutcome {
         let first = collected.insert(unit).inserted
+        // A meter a reload added to the bus: heard from now on.
+        if meters[unit] == nil { meters[unit] = ListenedMeter(unit: unit) }
         guard var meter = meters[unit], !first || meter.answered || lineProblem != nil else {
             return PollOutcome(meterAnswered: false)
         }
