@@ -64,6 +64,43 @@ struct ModbusListenerTests {
         await pty.close()
     }
 
+    /// A reload that adds a meter to a listen-only bus keeps the listener (and its port): the new meter's unit is
+    /// heard from its first poll on.
+    @Test func aMeterAddedByAReloadIsHeard() async throws {
+        let capture = LogCapture()
+        let pty = try PseudoTerminal.open(logger: capture.logger())
+        let session = try session(pty.devicePath, capture: capture)
+        let listening = Task { await session.run() }
+        let reloaded = session.replacingMeters(
+            with: BusConfiguration(
+                name: "wallbox",
+                link: .modbusRTUListen(device: pty.devicePath, settings: Self.settings),
+                meters: [
+                    MeterConfiguration(name: "heard", address: 1, allowCommands: []),
+                    MeterConfiguration(name: "added", address: 2, allowCommands: []),
+                ]
+            ),
+            keeping: ["heard"]
+        )
+        let added = reloaded.meters[1].driver
+        _ = await added.poll(groups: [.instantaneous])
+        let request = RTUFraming.encode(unit: 2, request: .readHoldingRegisters(address: 0x5002, count: 2))
+        let reply = RTUFraming.encode(unit: 2, response: .readHoldingRegisters([0x4366, 0x4CCD]))
+        var outcome = PollOutcome(meterAnswered: false)
+        let heard = try await eventually("the added unit heard") {
+            try await pty.controller.write(request + reply)
+            try await Task.sleep(for: .milliseconds(100))
+            outcome = await added.poll(groups: [.instantaneous])
+            return outcome.meterAnswered
+        }
+        #expect(heard)
+        #expect(outcome.readings.map(\.key) == ["voltage_l1"])
+        #expect(await reloaded.diagnostics().transportOpens == 1, "the same port")
+        await reloaded.close()
+        await listening.value
+        await pty.close()
+    }
+
     @Test func aDeviceThatCannotBeOpenedIsReportedAndRetried() async throws {
         let capture = LogCapture()
         let session = try session("/nonexistent/ttyLISTEN", capture: capture)
