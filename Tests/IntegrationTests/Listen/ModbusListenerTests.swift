@@ -25,6 +25,28 @@ struct ModbusListenerTests {
         )
     }
 
+    /// Writes a master's read of the L1 voltage (0x5002, 230.3 V) and the meter's reply on the line until `driver`'s
+    /// poll has heard it; returns that poll's outcome.
+    static func hearL1Voltage(
+        unit: UnitID,
+        on pty: PseudoTerminal,
+        by driver: any MeterDriver
+    ) async throws
+        -> PollOutcome
+    {
+        let request = RTUFraming.encode(unit: unit, request: .readHoldingRegisters(address: 0x5002, count: 2))
+        let reply = RTUFraming.encode(unit: unit, response: .readHoldingRegisters([0x4366, 0x4CCD]))
+        var outcome = PollOutcome(meterAnswered: false)
+        let heard = try await eventually("unit \(unit)'s exchange heard") {
+            try await pty.controller.write(request + reply)
+            try await Task.sleep(for: .milliseconds(100))
+            outcome = await driver.poll(groups: [.instantaneous])
+            return outcome.meterAnswered
+        }
+        #expect(heard)
+        return outcome
+    }
+
     @Test func heardFramesBecomeReadingsAtTheNextPoll() async throws {
         let capture = LogCapture()
         let pty = try PseudoTerminal.open(logger: capture.logger())
@@ -34,16 +56,7 @@ struct ModbusListenerTests {
         let first = await driver.poll(groups: [.instantaneous])
         #expect(!first.meterAnswered && first.failures.isEmpty, "listening starts: nothing heard, nothing to report")
 
-        let request = RTUFraming.encode(unit: 1, request: .readHoldingRegisters(address: 0x5002, count: 2))
-        let reply = RTUFraming.encode(unit: 1, response: .readHoldingRegisters([0x4366, 0x4CCD]))
-        var outcome = PollOutcome(meterAnswered: false)
-        let heard = try await eventually("the exchange heard") {
-            try await pty.controller.write(request + reply)
-            try await Task.sleep(for: .milliseconds(100))
-            outcome = await driver.poll(groups: [.instantaneous])
-            return outcome.meterAnswered
-        }
-        #expect(heard)
+        let outcome = try await Self.hearL1Voltage(unit: 1, on: pty, by: driver)
         #expect(outcome.readings.map(\.key) == ["voltage_l1"])
         #expect(outcome.readings.first?.value.jsonFragment == "230.3")
         let silent = await driver.poll(groups: [.instantaneous])
@@ -84,16 +97,7 @@ struct ModbusListenerTests {
         )
         let added = reloaded.meters[1].driver
         _ = await added.poll(groups: [.instantaneous])
-        let request = RTUFraming.encode(unit: 2, request: .readHoldingRegisters(address: 0x5002, count: 2))
-        let reply = RTUFraming.encode(unit: 2, response: .readHoldingRegisters([0x4366, 0x4CCD]))
-        var outcome = PollOutcome(meterAnswered: false)
-        let heard = try await eventually("the added unit heard") {
-            try await pty.controller.write(request + reply)
-            try await Task.sleep(for: .milliseconds(100))
-            outcome = await added.poll(groups: [.instantaneous])
-            return outcome.meterAnswered
-        }
-        #expect(heard)
+        let outcome = try await Self.hearL1Voltage(unit: 2, on: pty, by: added)
         #expect(outcome.readings.map(\.key) == ["voltage_l1"])
         #expect(await reloaded.diagnostics().transportOpens == 1, "the same port")
         await reloaded.close()
