@@ -13,7 +13,7 @@
 /// - `reconnectDelay` 1 s ... 30 s: libmosquitto's back-off between reconnection attempts, doubling from the lower
 ///   bound up to the upper one (`mosquitto_reconnect_delay_set`, exponential). Whole seconds, at least 1.
 /// - `cleanSession` true: start without a stored session (clean start on MQTT 5).
-package struct MQTTClientConfiguration: Sendable {
+package struct MQTTClientConfiguration: Sendable, Equatable {
     /// TLS settings passed to `mosquitto_tls_set`.
     package struct TLSConfiguration: Sendable, Equatable {
         /// PEM file of the certificate authorities that sign the broker's certificate.

@@ -61,7 +61,7 @@ import Testing
             now: Date(timeIntervalSince1970: 112.5)
         )
         let json = try #require(
-            JSONSerialization.jsonObject(with: Data("{\(summary.jsonFields)}".utf8)) as? [String: Any]
+            JSONSerialization.jsonObject(with: Data(JSONValue.object(summary.members).text.utf8)) as? [String: Any]
         )
         for field in BridgeDiscovery.fields {
             let parts = field.path.split(separator: ".").map(String.init)
@@ -119,10 +119,10 @@ import Testing
                     deviceBased: true
                 )
         )
-        #expect(throws: ConfigurationError.self) {
+        #expect(throws: ConfigurationErrors.self) {
             try BridgeConfiguration.parse(yaml: base + "homeassistant: {device_based: true}\n", file: "x.yaml")
         }
-        #expect(throws: ConfigurationError.self) {
+        #expect(throws: ConfigurationErrors.self) {
             try BridgeConfiguration.parse(yaml: base + "homeassistant: {min_version: \"latest\"}\n", file: "x.yaml")
         }
         #expect(

@@ -33,25 +33,44 @@ struct BridgeDiagnosticsSummary: Sendable, Equatable {
         rejectedValues += diagnostics.rejectedValues
     }
 
-    /// `"meters_online": 2, "poll_cycle_time": 0.412, "errors": {...}, "queued_messages": 0, "dropped_messages": 0,
-    /// "outbox": {...}` (no braces: members of the bridge object).
-    var jsonFields: String {
-        let cycle = pollCycleTime.map { String(format: "%.3f", $0) } ?? "null"
-        let errors =
-            "{\"timeouts\": \(timeouts), \"protocol_errors\": \(protocolErrors), \"exceptions\": \(exceptions), \"rejected_values\": \(rejectedValues)}"
-        return
-            "\"meters_online\": \(metersOnline), \"poll_cycle_time\": \(cycle), \"errors\": \(errors), \(outboxFields)"
+    /// `"queued_messages": 12, "dropped_messages": 0, "meters_online": 2, "poll_cycle_time": 0.412,
+    /// "errors": {...}, "outbox": {...}`: members of the bridge object.
+    var members: [(String, JSONValue)] {
+        let statistics = outbox ?? Outbox.Statistics(count: 0, bytes: 0, oldest: nil, drops: Outbox.Drops())
+        return [
+            ("queued_messages", .integer(statistics.count)),
+            ("dropped_messages", .integer(statistics.drops.total)),
+            ("meters_online", .integer(metersOnline)),
+            ("poll_cycle_time", pollCycleTime.map { .fixed($0, digits: 3) } ?? .null),
+            (
+                "errors",
+                .object([
+                    ("timeouts", .integer(timeouts)),
+                    ("protocol_errors", .integer(protocolErrors)),
+                    ("exceptions", .integer(exceptions)),
+                    ("rejected_values", .integer(rejectedValues)),
+                ])
+            ),
+            ("outbox", outboxMember(statistics)),
+        ]
     }
 
-    /// `"queued_messages": 12, "dropped_messages": 0, "outbox": {"messages": 12, "bytes": 2204, "oldest_age": 3.2,
-    /// "dropped": {"max_bytes": 0, "max_age": 0, "write_failed": 0}}`.
-    private var outboxFields: String {
-        let statistics = outbox ?? Outbox.Statistics(count: 0, bytes: 0, oldest: nil, drops: Outbox.Drops())
-        let age = outboxOldestAge.map { String(format: "%.1f", $0) } ?? "null"
+    /// `{"messages": 12, "bytes": 2204, "oldest_age": 3.2, "dropped": {"max_bytes": 0, "max_age": 0,
+    /// "write_failed": 0}}`.
+    private func outboxMember(_ statistics: Outbox.Statistics) -> JSONValue {
         let drops = statistics.drops
-        let dropped =
-            "{\"max_bytes\": \(drops.maxBytes), \"max_age\": \(drops.maxAge), \"write_failed\": \(drops.writeFailed)}"
-        return
-            "\"queued_messages\": \(statistics.count), \"dropped_messages\": \(drops.total), \"outbox\": {\"messages\": \(statistics.count), \"bytes\": \(statistics.bytes), \"oldest_age\": \(age), \"dropped\": \(dropped)}"
+        return .object([
+            ("messages", .integer(statistics.count)),
+            ("bytes", .integer(statistics.bytes)),
+            ("oldest_age", outboxOldestAge.map { .fixed($0, digits: 1) } ?? .null),
+            (
+                "dropped",
+                .object([
+                    ("max_bytes", .integer(drops.maxBytes)),
+                    ("max_age", .integer(drops.maxAge)),
+                    ("write_failed", .integer(drops.writeFailed)),
+                ])
+            ),
+        ])
     }
 }

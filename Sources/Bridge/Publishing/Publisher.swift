@@ -105,14 +105,13 @@ package actor Publisher {
         await store([OutboxMessage(topic: topic, payload: Array(json.utf8), qos: 0, retain: true)])
     }
 
-    /// How many messages wait in the outbox for the broker (or its acknowledgement).
-    package var queuedCount: Int {
-        get async { await outbox.statistics.count }
-    }
-
-    /// How many messages were dropped since start (bounds hit, or not storable).
-    package var dropped: Int {
-        get async { await outbox.statistics.drops.total }
+    /// Publishes `offline` for the bridge, retained, straight to the broker at shutdown (after the last flush);
+    /// when the connection dies instead, the will says the same.
+    package func publishBridgeOffline() async {
+        guard client.state == .connected else { return }
+        try? await client.publish(
+            MQTTMessageDraft(topic: topics.bridgeState, payload: "offline", qos: .atLeastOnce, retain: true)
+        )
     }
 
     /// The outbox's figures, for diagnostics.
