@@ -67,8 +67,55 @@ import Testing
         ("outbox: {max_byte: 1MB}\n", "outbox.max_byte", "did you mean max_bytes?"),
     ])
     func errorsNameTheKey(yaml: String, key: String, message: String) {
-        let error = #expect(throws: ConfigurationError.self) { try parse(yaml) }
+        let errors = #expect(throws: ConfigurationErrors.self) { try parse(yaml) }
+        let error = errors?.errors.first
+        #expect(errors?.errors.count == 1, "\(String(describing: errors))")
+        #expect(error?.file == "/etc/pro380-mqtt/bridge.yaml")
+        #expect(error?.line == 1)
         #expect(error?.key == key, "\(String(describing: error))")
         #expect(error?.description.contains(message) == true, "\(String(describing: error))")
+    }
+
+    /// One run reports every problem of the section, each with its own line and key, beside the others of the file.
+    @Test func everyProblemAtOnce() {
+        let yaml = """
+            outbox:
+              max_bytes: 10
+              max_age: 7d
+              replay_rate: fast
+              sync: sometimes
+            log_level: loud
+
+            """
+        let errors = #expect(throws: ConfigurationErrors.self) { try parse(yaml) }
+        #expect(
+            errors?.errors.map(\.key) == ["outbox.max_bytes", "outbox.max_age", "outbox.replay_rate", "outbox.sync", "log_level"],
+            "\(String(describing: errors))"
+        )
+        #expect(errors?.errors.map(\.line) == [2, 3, 4, 5, 6])
+    }
+
+    /// A path naming a folder is refused with the fix; under `check-config --root` the folder is looked up in the
+    /// staged tree while the config keeps the real path.
+    @Test func aFolderIsNoOutboxFile() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("outbox-root-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(
+            at: root.appendingPathComponent("var/lib/pro380-mqtt"),
+            withIntermediateDirectories: true
+        )
+        defer { try? FileManager.default.removeItem(at: root) }
+        func parse(_ path: String) throws -> BridgeConfiguration {
+            try BridgeConfiguration.parse(
+                yaml: "outbox: {path: \(path)}\n" + bus,
+                file: "/etc/pro380-mqtt/bridge.yaml",
+                root: root.path
+            )
+        }
+        let errors = #expect(throws: ConfigurationErrors.self) { try parse("/var/lib/pro380-mqtt") }
+        #expect(errors?.errors.first?.key == "outbox.path")
+        #expect(errors?.description.contains("/var/lib/pro380-mqtt is a folder") == true, "\(String(describing: errors))")
+        let config = try parse("/var/lib/pro380-mqtt/outbox.sqlite")
+        #expect(config.outbox.storage == .file("/var/lib/pro380-mqtt/outbox.sqlite"))
+        #expect(config.warnings.isEmpty, "\(config.warnings)")
     }
 }
