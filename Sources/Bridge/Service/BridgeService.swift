@@ -100,8 +100,8 @@ package final class BridgeService: Service {
         // hears `STOPPING=1` first (under systemd), then the buses stop (their pollers at a transaction boundary,
         // then `offline` for their meters and the bus closed; every bus the last reload left running), then
         // diagnostics, discovery and commands, then the publisher (flush, then the bridge's `offline`), then the
-        // MQTT client (disconnect: no acknowledgement arrives after it), and the outbox last (its last deletes
-        // committed, the file closed; what the broker did not acknowledge stays stored for the next start).
+        // MQTT client (disconnect: no acknowledgement arrives after it), and the outbox last (the file closed, its
+        // WAL checkpointed; what the broker did not acknowledge stays stored for the next start).
         let parts: [any Service] =
             [
                 BridgePart("outbox", body: {}, stop: { await publisher.close() }),
