@@ -89,7 +89,9 @@ import Testing
             """
         let errors = #expect(throws: ConfigurationErrors.self) { try parse(yaml) }
         #expect(
-            errors?.errors.map(\.key) == ["outbox.max_bytes", "outbox.max_age", "outbox.replay_rate", "outbox.sync", "log_level"],
+            errors?.errors.map(\.key) == [
+                "outbox.max_bytes", "outbox.max_age", "outbox.replay_rate", "outbox.sync", "log_level",
+            ],
             "\(String(describing: errors))"
         )
         #expect(errors?.errors.map(\.line) == [2, 3, 4, 5, 6])
@@ -113,7 +115,10 @@ import Testing
         }
         let errors = #expect(throws: ConfigurationErrors.self) { try parse("/var/lib/pro380-mqtt") }
         #expect(errors?.errors.first?.key == "outbox.path")
-        #expect(errors?.description.contains("/var/lib/pro380-mqtt is a folder") == true, "\(String(describing: errors))")
+        #expect(
+            errors?.description.contains("/var/lib/pro380-mqtt is a folder") == true,
+            "\(String(describing: errors))"
+        )
         let config = try parse("/var/lib/pro380-mqtt/outbox.sqlite")
         #expect(config.outbox.storage == .file("/var/lib/pro380-mqtt/outbox.sqlite"))
         #expect(config.warnings.isEmpty, "\(config.warnings)")

@@ -30,13 +30,16 @@ extension OutboxSettings {
     /// - Throws: `ConfigurationError` for an empty path or one naming a folder.
     private static func filePath(_ v: ConfigNode, files: ConfigFiles) throws -> String {
         let text = try v.string()
-        guard !text.isEmpty, !text.hasSuffix("/") else { throw v.error("a file path, or enabled: false for memory only") }
+        guard !text.isEmpty, !text.hasSuffix("/") else {
+            throw v.error("a file path, or enabled: false for memory only")
+        }
         let path = files.resolve(text)
+        let here = files.lookup(path)
         var isDirectory: ObjCBool = false
-        if FileManager.default.fileExists(atPath: files.lookup(path), isDirectory: &isDirectory), isDirectory.boolValue {
+        if FileManager.default.fileExists(atPath: here, isDirectory: &isDirectory), isDirectory.boolValue {
             throw v.error("\(path) is a folder: name the outbox file in it, such as \(path)/outbox.sqlite")
         }
-        let folder = URL(fileURLWithPath: files.lookup(path)).deletingLastPathComponent().path
+        let folder = URL(fileURLWithPath: here).deletingLastPathComponent().path
         if FileManager.default.fileExists(atPath: folder), !FileManager.default.isWritableFile(atPath: folder) {
             v.warn("the folder of \(path) is not writable by this user: the bridge's user must be able to write there")
         }
