@@ -33,10 +33,11 @@ extension Publisher {
 
     /// Sends what can go now while the client is connected (the live messages, such as the `offline` availability
     /// stored at shutdown) and waits for their acknowledgements; the backlog stays stored for the next start. The
-    /// shutdown path calls it after `run()` ended.
+    /// shutdown path calls it after `run()` ended. Cancelling the task ends the wait for acknowledgements: what was
+    /// not acknowledged stays stored (and is sent by the next start).
     package func flush() async {
         if client.state == .connected, !plan.connected { plan.connect() }
-        while true {
+        while !Task.isCancelled {
             await readStore()
             let batch = takeSendable(at: .now).sends
             guard !batch.isEmpty else { break }
@@ -200,6 +201,9 @@ extension Publisher {
             try await client.publish(draft)
             return .delivered
         } catch MQTTError.notConnected, MQTTError.shutDown {
+            return .notSent
+        } catch is CancellationError {
+            // Shutdown: stays stored (libmosquitto may still deliver it; QoS 1 allows a duplicate).
             return .notSent
         } catch {
             // The broker or libmosquitto refuses this message itself: retrying would block its topic for good.
