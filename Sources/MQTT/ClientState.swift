@@ -25,8 +25,15 @@ struct ClientState {
 
     var lifecycle = Lifecycle.open
     var connection = MQTTConnectionState.disconnected(reason: "not connected yet")
-    /// True between `mosquitto_loop_start` and `mosquitto_loop_stop`.
-    var loopRunning = false
+    /// The network thread, from the first `connect` until `shutdown()` (or a failed first connect) joins it.
+    var network: NetworkThread?
+    /// The network thread's connect/back-off/stop state; a new one for every thread.
+    var link: ConnectionStateMachine
+    /// Why the current attempt or connection ended, as the callbacks saw it (refused CONNACK, broker DISCONNECT);
+    /// read and cleared by the network thread when the socket has closed.
+    var endReason: String?
+    /// The refusal of the current attempt's CONNACK, for the first `connect` to throw.
+    var refusal: MQTTError?
     var connectWaiter = ConnectWaiter.idle
     var pendingPublishes: [Int32: CheckedContinuation<Void, any Error>] = [:]
     var pendingSubscribes: [Int32: PendingSubscribe] = [:]
@@ -38,6 +45,18 @@ struct ClientState {
     /// The kernel thread ID of libmosquitto's network thread, recorded in its first callback.
     var networkThreadID: Int32?
     var shutdownWaiters: [CheckedContinuation<Void, Never>] = []
+
+    init(link: ConnectionStateMachine) {
+        self.link = link
+    }
+
+    /// Whether a first `connect` waits for the outcome of the current attempt.
+    var firstConnectPending: Bool {
+        switch connectWaiter {
+        case .armed, .waiting: true
+        case .idle, .resolved: false
+        }
+    }
 
     /// Changes the connection state and tells every state stream.
     mutating func setConnection(_ new: MQTTConnectionState) {

@@ -5,12 +5,15 @@ import Synchronization
 /// An MQTT client over libmosquitto: connect (TLS, credentials, will, MQTT 3.1.1 or 5), publish awaiting the
 /// broker's acknowledgement, subscribe, broadcast streams of messages and connection states, automatic reconnect.
 ///
-/// Threads: libmosquitto runs its own network thread (`mosquitto_loop_start`) that reads, writes, keeps alive,
-/// reconnects with back-off and calls the callbacks. The client's methods may be called from any task; blocking
-/// libmosquitto calls run on a private dispatch queue, never on Swift's cooperative pool.
+/// Threads: the client runs one network thread of its own (`NetworkThread`, libmosquitto in threaded mode) that
+/// calls `mosquitto_loop` to read, write and keep alive, reconnects with back-off, abandons an attempt that gets no
+/// CONNACK within `connectTimeout`, and calls the callbacks (`ConnectionStateMachine` decides each step). The
+/// client's methods may be called from any task; blocking calls (joining the thread) run on a private dispatch
+/// queue, never on Swift's cooperative pool.
 ///
 /// Lifetime: call `shutdown()` before dropping the last reference; it disconnects, joins the network thread,
-/// destroys the handle and finishes every stream (house-style rule 8). `deinit` only checks that it happened.
+/// destroys the handle and finishes every stream (house-style rule 8), within a bound whatever the broker does.
+/// `deinit` only checks that it happened.
 package final class MQTTClient: Sendable {
     let context: ClientContext
     let handle: MosquittoHandle

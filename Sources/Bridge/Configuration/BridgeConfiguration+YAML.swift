@@ -70,7 +70,7 @@ extension BridgeConfiguration {
     ) throws -> MQTTSettings {
         let m = try node.mapping(allowed: [
             "host", "port", "client_id", "base_topic", "version", "qos", "keepalive", "username", "password_file",
-            "tls",
+            "tls", "connect_timeout",
         ])
         var s = MQTTSettings()
         if let v = m["host"] { s.host = try v.string() }
@@ -98,6 +98,12 @@ extension BridgeConfiguration {
         if let v = m["keepalive"] {
             s.keepAlive = try v.duration()
             guard s.keepAlive >= .seconds(5) else { throw v.error("at least 5s (libmosquitto's minimum)") }
+        }
+        if let v = m["connect_timeout"] {
+            s.connectTimeout = try v.duration()
+            guard s.connectTimeout >= .seconds(1), s.connectTimeout <= .seconds(300) else {
+                throw v.error("between 1s and 5m")
+            }
         }
         if let v = m["username"] { s.username = try v.string() }
         if let v = m["password_file"] {

@@ -43,6 +43,8 @@ package struct MQTTSettings: Sendable, Equatable {
     package var version = 5
     package var qos = 1
     package var keepAlive: Duration = .seconds(30)
+    /// How long one connection attempt may wait for the broker's CONNACK before it is abandoned and retried.
+    package var connectTimeout: Duration = .seconds(10)
     package var username: String?
     package var password: String?
     package var tls: TLSSettings?

@@ -9,10 +9,13 @@ import ServiceLifecycle
 ///
 /// Shutdown order (SIGINT/SIGTERM): pollers stop at their next transaction boundary (a transaction in flight
 /// finishes), meters and the bridge are published `offline` (retained), the queue is flushed as far as the
-/// broker allows, then the client disconnects.
+/// broker allows within `shutdownFlushGrace`, then the client disconnects (bounded too: `MQTTClient.shutdown`).
+/// So the process ends within 10 s whatever the broker does (gone, refusing, never answering).
 package final class BridgeService: Service {
     package let configuration: BridgeConfiguration
     private let logger: Logger
+    /// How long shutdown waits for the broker to acknowledge the last messages (`offline`, queued readings).
+    package static let shutdownFlushGrace = Duration.seconds(3)
 
     package init(configuration: BridgeConfiguration, logger: Logger) {
         self.configuration = configuration
@@ -27,6 +30,7 @@ package final class BridgeService: Service {
         c.keepAlive = settings.keepAlive
         c.username = settings.username
         c.password = settings.password
+        c.connectTimeout = settings.connectTimeout
         c.protocolVersion = settings.version == 3 ? .v311 : .v5
         c.will = MQTTMessageDraft(topic: topics.bridgeState, payload: "offline", qos: .atLeastOnce, retain: true)
         c.birth = MQTTMessageDraft(topic: topics.bridgeState, payload: "online", qos: .atLeastOnce, retain: true)
@@ -106,10 +110,18 @@ package final class BridgeService: Service {
 
         logger.notice("shutting down: publishing offline")
         for poller in pollers { await publisher.publishAvailability(meter: poller.meter, online: false) }
-        await publisher.flush()
-        if client.state == .connected {
-            try? await client.publish(
-                MQTTMessageDraft(topic: topics.bridgeState, payload: "offline", qos: .atLeastOnce, retain: true)
+        let flushed = await withDeadline(Self.shutdownFlushGrace) {
+            await publisher.flush()
+            if client.state == .connected {
+                try? await client.publish(
+                    MQTTMessageDraft(topic: topics.bridgeState, payload: "offline", qos: .atLeastOnce, retain: true)
+                )
+            }
+        }
+        if !flushed {
+            let unsent = await publisher.queuedCount
+            logger.warning(
+                "shutting down: the broker did not acknowledge within \(Self.shutdownFlushGrace); \(unsent) message(s) not sent"
             )
         }
         for bus in buses { await bus.close() }

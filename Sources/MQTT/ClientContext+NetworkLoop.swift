@@ -1,0 +1,103 @@
+import CMosquitto
+import Dispatch
+import Logging
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension ClientContext {
+    /// How long one `mosquitto_loop` pass waits in select() at most: the longest a stop request or an expired
+    /// connect timeout goes unnoticed while a socket is open (publishes wake the select at once).
+    static let loopPassTimeoutMilliseconds: Int32 = 100
+
+    /// The body of the network thread: carries out `ClientState.link`'s actions until it says `.exit`.
+    ///
+    /// The state lock is never held across a libmosquitto call that may run a callback (the callbacks take it).
+    /// Only this thread calls `mosquitto_loop` (mosquitto.h: "It must not be called inside a callback."), the
+    /// connect calls and `mosquitto_disconnect` for a stop; other threads publish and subscribe, which
+    /// libmosquitto makes safe (mosquitto.h, Topic: Threads: "libmosquitto provides thread safe operation").
+    func runNetworkLoop(_ handle: MosquittoHandle, wakeup: DispatchSemaphore) {
+        state.withLock { $0.networkThreadID = pro380_gettid() }
+        while true {
+            let now = ContinuousClock.now
+            switch state.withLock({ $0.link.nextAction(now: now) }) {
+            case .startAttempt(let first):
+                attemptErrors.withLock { $0.removeAll() }
+                let rc = first ? handle.connectAsync(configuration) : handle.reconnectAsync()
+                if rc == MOSQ_ERR_SUCCESS.rawValue {
+                    state.withLock { $0.link.attemptStarted(now: .now) }
+                } else {
+                    connectionEnded(reason: MosquittoHandle.describe(rc))
+                }
+            case .serviceNetwork:
+                let rc = mosquitto_loop(handle.pointer, Self.loopPassTimeoutMilliseconds, 1)
+                if rc != MOSQ_ERR_SUCCESS.rawValue || mosquitto_socket(handle.pointer) < 0 {
+                    connectionEnded(reason: reason(for: rc, handle))
+                }
+            case .abandonAttempt:
+                // The socket stays libmosquitto's (closed by the next attempt or by mosquitto_destroy); shutting it
+                // down here tells the mute peer at once and keeps the abandoned attempt from going on.
+                let socket = mosquitto_socket(handle.pointer)
+                if socket >= 0 { _ = Glibc.shutdown(socket, Int32(SHUT_RDWR)) }
+                connectionEnded(reason: "no CONNACK within \(configuration.connectTimeout)")
+            case .sleep(let until):
+                wakeup.wait(until: until)
+            case .sendDisconnect:
+                // mosquitto.h (mosquitto_disconnect): "Disconnect from the broker." The DISCONNECT is written by
+                // the next `mosquitto_loop` passes, which close the socket after it; the broker then does not
+                // publish the will.
+                if mosquitto_disconnect(handle.pointer) != MOSQ_ERR_SUCCESS.rawValue {
+                    state.withLock { _ = $0.link.connectionEnded(now: .now) }
+                }
+            case .exit:
+                return
+            }
+        }
+    }
+
+    /// The attempt failed or the connection ended: records it in the state machine and tells the first `connect`
+    /// or the log and the state streams.
+    private func connectionEnded(reason fallback: String) {
+        state.withLock { state in
+            let reason = state.endReason ?? fallback
+            let refusal = state.refusal
+            state.endReason = nil
+            state.refusal = nil
+            let wasConnected = state.connection == .connected
+            let delay = state.link.connectionEnded(now: .now)
+            guard state.lifecycle == .open, let delay else { return }
+            if state.firstConnectPending {
+                // The first `connect` throws this; its caller decides what to say.
+                state.resolveConnect(
+                    .failure(refusal ?? .connectFailed(host: configuration.host, port: configuration.port, reason: reason))
+                )
+                logger.debug("MQTT connection attempt failed", metadata: ["reason": "\(reason)"])
+            } else if wasConnected {
+                logger.warning(
+                    "MQTT connection lost; reconnecting in \(delay)",
+                    metadata: ["reason": "\(reason)"]
+                )
+            } else {
+                logger.warning(
+                    "MQTT reconnect to \(configuration.host):\(configuration.port) failed; next attempt in \(delay)",
+                    metadata: ["reason": "\(reason)"]
+                )
+            }
+            state.setConnection(.disconnected(reason: reason))
+            state.failPendingSubscribes(.subscribeFailed("connection lost before SUBACK; restored on reconnect"))
+        }
+    }
+
+    /// Words for a `mosquitto_loop` result; a TLS failure is described from the handshake's verification result.
+    private func reason(for rc: Int32, _ handle: MosquittoHandle) -> String {
+        guard rc == MOSQ_ERR_TLS.rawValue else { return MosquittoHandle.describe(rc) }
+        return TLSFailure.describe(
+            verifyResult: pro380_tls_verify_result(handle.pointer),
+            errorLog: attemptErrors.withLock { $0 },
+            host: configuration.host,
+            caFile: configuration.tls?.caFile ?? "-"
+        )
+    }
+}
