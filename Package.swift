@@ -114,3 +114,18 @@ let package = Package(
     ],
     swiftLanguageModes: [.v6]
 )
+
+// Fuzzing: one libFuzzer executable (Fuzz/Sources), declared only when the manifest is evaluated with PRO380_FUZZ
+// set, as `scripts/fuzz.sh` does with `-sanitize=fuzzer` and its own build folder. It has no `main` of its own
+// (libFuzzer's comes with `-sanitize=fuzzer`), so a plain `swift build` could not link it; this way `swift build`
+// and `swift test` never see it.
+if Context.environment["PRO380_FUZZ"] != nil {
+    package.targets.append(
+        .executableTarget(
+            name: "pro380-fuzz",
+            dependencies: ["Modbus", "MBus", "IEC62056", "Bridge", "PRO380"],
+            path: "Fuzz/Sources",
+            swiftSettings: upcomingFeatures + [.unsafeFlags(["-parse-as-library"])]
+        )
+    )
+}

@@ -1,0 +1,21 @@
+import IEC62056
+
+/// IEC 62056-21 mode C: the data block parser, and the data message decoder around it (STX ... ETX BCC).
+enum IEC62056Targets {
+    /// The input as a data block, and as a received byte stream (byte 0 picks the chunk sizes).
+    @Sendable static func dataBlock(_ input: [UInt8]) {
+        _ = try? DataBlockParser.parse(input)
+        guard let sizes = input.first else { return }
+        var decoder = DataMessageDecoder(maximumLength: 4096)
+        for chunk in chunks(input[1...], sizes: sizes) {
+            decoder.append(chunk)
+            while true {
+                do {
+                    guard try decoder.decode() != nil else { break }
+                } catch {
+                    continue  // every error consumes what it refused
+                }
+            }
+        }
+    }
+}
