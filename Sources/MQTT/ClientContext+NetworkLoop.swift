@@ -71,7 +71,9 @@ extension ClientContext {
             if state.firstConnectPending {
                 // The first `connect` throws this; its caller decides what to say.
                 state.resolveConnect(
-                    .failure(refusal ?? .connectFailed(host: configuration.host, port: configuration.port, reason: reason))
+                    .failure(
+                        refusal ?? .connectFailed(host: configuration.host, port: configuration.port, reason: reason)
+                    )
                 )
                 logger.debug("MQTT connection attempt failed", metadata: ["reason": "\(reason)"])
             } else if wasConnected {
@@ -90,12 +92,19 @@ extension ClientContext {
         }
     }
 
-    /// Words for a `mosquitto_loop` result; a TLS failure is described from the handshake's verification result.
+    /// Words for a `mosquitto_loop` result; a TLS failure is described from the handshake's verification result,
+    /// and any other failure that OpenSSL reported (a TLS alert from the broker, such as "certificate required")
+    /// carries OpenSSL's line.
     private func reason(for rc: Int32, _ handle: MosquittoHandle) -> String {
-        guard rc == MOSQ_ERR_TLS.rawValue else { return MosquittoHandle.describe(rc) }
+        let text = MosquittoHandle.describe(rc)  // first: it reads errno
+        let errors = attemptErrors.withLock { $0 }
+        guard rc == MOSQ_ERR_TLS.rawValue else {
+            guard let openSSL = errors.last(where: { $0.hasPrefix("OpenSSL Error") }) else { return text }
+            return "\(text) (TLS: \(openSSL))"
+        }
         return TLSFailure.describe(
             verifyResult: pro380_tls_verify_result(handle.pointer),
-            errorLog: attemptErrors.withLock { $0 },
+            errorLog: errors,
             host: configuration.host,
             caFile: configuration.tls?.caFile ?? "-"
         )

@@ -50,6 +50,11 @@ package final class MQTTClient: Sendable {
         self.context = context
         self.handle = handle
         self.contextReference = reference
+        if configuration.tls?.insecureSkipHostnameCheck == true {
+            logger.warning(
+                "TLS host name verification is off (tls.insecure): any certificate the CA signed is accepted for \(configuration.host); use it for tests only"
+            )
+        }
     }
 
     deinit {

@@ -1,0 +1,78 @@
+import Foundation
+import Simulator
+import TestSupport
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The daemon as systemd stops it at a host shutdown: SIGTERM while the broker goes away at the same moment.
+@Suite(.serialized) struct SigtermShutdownTests {
+    /// The exit bound the README states for SIGTERM/SIGINT.
+    static let bound = Duration.seconds(10)
+
+    /// A config with ten meters on the simulator, every group polled every 100 ms.
+    static func configuration(brokerPort: Int, meterPort: Int, round: Int) -> String {
+        var yaml = """
+            mqtt: {host: 127.0.0.1, port: \(brokerPort), client_id: sigterm-\(round)}
+            diagnostics_interval: 1s
+            buses:
+              - name: gateway
+                modbus_tcp: {host: 127.0.0.1, port: \(meterPort)}
+                timeout: 1s
+                meters:
+
+            """
+        for unit in 1...10 {
+            yaml +=
+                "      - {name: m\(unit), address: \(unit), "
+                + "groups: {instantaneous: 100ms, energy: 100ms, identity: 100ms}}\n"
+        }
+        return yaml
+    }
+
+    @Test("SIGTERM with the broker stopped at the same moment: `pro380-mqtt run` exits within 10 s, five times")
+    func sigtermWhileTheBrokerGoesAway() async throws {
+        let simulator = try RunningSimulator(SimulatorConfiguration(meters: SimulatorConfiguration.meters(count: 10)))
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("sigterm-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        do {
+            for round in 1...5 {
+                let broker = try await MosquittoBroker()
+                let file = folder.appendingPathComponent("bridge-\(round).yaml")
+                try Self.configuration(brokerPort: broker.port, meterPort: simulator.service.port!, round: round)
+                    .write(to: file, atomically: true, encoding: .utf8)
+                let bridge = try ChildProcess(CLITests.binary, ["run", "--config", file.path, "--log-level", "info"])
+                do {
+                    try await bridge.waitForLine(timeout: .seconds(60)) { $0.contains("connected to the broker") }
+                    try await bridge.waitForLine(timeout: .seconds(60)) { $0.contains("meter is online") }
+                } catch {
+                    bridge.send(SIGKILL)
+                    _ = await bridge.waitForExit()
+                    await broker.stopAndRemove()
+                    throw error
+                }
+                async let brokerStopped: Void = broker.stopAndRemove()
+                bridge.send(SIGTERM)
+                let exited = await finishes(within: Self.bound) { _ = await bridge.waitForExit() }
+                await brokerStopped
+                #expect(
+                    exited,
+                    "round \(round): still running \(Self.bound) after SIGTERM:\n\(bridge.lines.suffix(15).joined(separator: "\n"))"
+                )
+                if exited {
+                    #expect(bridge.exitStatus == 0, "round \(round): \(bridge.lines.suffix(10))")
+                } else {
+                    bridge.send(SIGKILL)
+                    _ = await bridge.waitForExit()
+                }
+            }
+        } catch {
+            await simulator.stop()
+            throw error
+        }
+        await simulator.stop()
+    }
+}
