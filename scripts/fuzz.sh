@@ -9,8 +9,9 @@
 #
 # Seeds: Fuzz/Corpus/TARGET (committed, read only). New inputs go to .build-fuzz/corpus/TARGET, crashes to
 # .build-fuzz/artifacts/TARGET/ (the script fails and prints the reproducer). Reproduce one with
-#   PRO380_FUZZ_TARGET=TARGET .build-fuzz/release/pro380-fuzz CRASH_FILE
-# PRO380_FUZZ_SANITIZERS=fuzzer builds without AddressSanitizer (faster, fewer findings).
+#   SWIFT_BACKTRACE=enable=no PRO380_FUZZ_TARGET=TARGET .build-fuzz/release/pro380-fuzz CRASH_FILE
+# PRO380_FUZZ_SANITIZERS=fuzzer builds without AddressSanitizer (faster, fewer findings);
+# PRO380_FUZZ_CONFIGURATION=debug builds without optimization (quicker to build, slower to run).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 targets_all=(modbus-rtu modbus-tcp mbus-frame mbus-variable-data iec62056-data-block config-yaml command-payload)
@@ -20,14 +21,16 @@ shift $(($# < 2 ? $# : 2))
 
 scratch=.build-fuzz
 sanitizers=${PRO380_FUZZ_SANITIZERS:-fuzzer,address}
+configuration=${PRO380_FUZZ_CONFIGURATION:-release}
 # lld: gold fails to link AddressSanitizer's Swift objects here ("internal error in format_file_lineno").
-PRO380_FUZZ=1 swift build -c release --scratch-path "$scratch" --product pro380-fuzz \
+PRO380_FUZZ=1 swift build -c "$configuration" --scratch-path "$scratch" --product pro380-fuzz \
     -Xswiftc "-sanitize=$sanitizers" -Xswiftc -use-ld=lld 2>&1 | grep -v -E "^\[[0-9]+/[0-9]+\]" || true
-binary="$scratch/release/pro380-fuzz"
+binary="$scratch/$configuration/pro380-fuzz"
 [ -x "$binary" ] || { echo "fuzz: build failed"; exit 1; }
 
 if [ "$target" = all ]; then targets=("${targets_all[@]}"); else targets=("$target"); fi
 failed=0
+passed=0
 for name in "${targets[@]}"; do
     [ -d "Fuzz/Corpus/$name" ] || { echo "fuzz: unknown target $name (targets: ${targets_all[*]})"; exit 2; }
     work="$scratch/corpus/$name"
@@ -42,10 +45,12 @@ for name in "${targets[@]}"; do
         speed=$(grep -o 'stat::average_exec_per_sec: *[0-9]*' "$log" | grep -o '[0-9]*$' || echo "?")
         coverage=$(grep -o 'cov: [0-9]*' "$log" | tail -1 || true)
         echo "fuzz: $name: $executed inputs, $speed exec/s, $coverage, no crash"
+        passed=$((passed + 1))
     else
-        failed=1
+        failed=$((failed + 1))
         echo "fuzz: $name: FAILED (log: $log)"
         grep -E "ERROR|SUMMARY|Test unit written|Base64|panic|Fatal error" "$log" | head -20
     fi
 done
-exit $failed
+echo "fuzz: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -20,9 +20,9 @@ struct FuzzTarget: Sendable {
 func chunks(_ input: ArraySlice<UInt8>, sizes: UInt8) -> [ArraySlice<UInt8>] {
     var result: [ArraySlice<UInt8>] = []
     var start = input.startIndex
-    var step = Int(sizes)
+    var step = UInt(sizes)
     while start < input.endIndex {
-        let size = step % 16 + 1
+        let size = Int(step % 16) + 1
         step = step &* 31 &+ 7
         let end = min(start + size, input.endIndex)
         result.append(input[start..<end])

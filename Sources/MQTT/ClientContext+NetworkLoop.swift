@@ -98,9 +98,10 @@ extension ClientContext {
     private func reason(for rc: Int32, _ handle: MosquittoHandle) -> String {
         let text = MosquittoHandle.describe(rc)  // first: it reads errno
         let errors = attemptErrors.withLock { $0 }
-        guard rc == MOSQ_ERR_TLS.rawValue else {
-            guard let openSSL = errors.last(where: { $0.hasPrefix("OpenSSL Error") }) else { return text }
-            return "\(text) (TLS: \(openSSL))"
+        let handshakeFailed =
+            rc == MOSQ_ERR_TLS.rawValue || errors.contains { $0.contains("host name verification failed") }
+        guard handshakeFailed else {
+            return TLSFailure.describeAlert(errorLog: errors).map { "\(text) (\($0))" } ?? text
         }
         return TLSFailure.describe(
             verifyResult: pro380_tls_verify_result(handle.pointer),

@@ -91,12 +91,13 @@ final class ClientContext: Sendable {
         }
     }
 
-    /// The socket closed (DISCONNECT from the broker, network error, keep-alive, or our own DISCONNECT): keeps the
-    /// reason for the network thread, which reports the end once `mosquitto_loop` returns.
+    /// The socket closed (DISCONNECT from the broker, network error, keep-alive, or our own DISCONNECT). A broker's
+    /// DISCONNECT reason (MQTT 5 reason code >= 0x80) is kept for the network thread, which reports the end once
+    /// `mosquitto_loop` returns; any other `rc` is the loop's own result, which the thread describes itself.
     func handleDisconnect(rc: Int32) {
+        guard rc >= 0x80 else { return }
         state.withLock { state in
-            guard state.endReason == nil, rc != 0 else { return }
-            state.endReason = disconnectReason(rc)
+            if state.endReason == nil { state.endReason = disconnectReason(rc) }
         }
     }
 
@@ -164,8 +165,8 @@ final class ClientContext: Sendable {
         }
     }
 
-    /// On MQTT 5 a broker DISCONNECT passes its reason code (>= 0x80); otherwise `rc` is a `MOSQ_ERR_*`.
+    /// The text of a broker DISCONNECT's MQTT 5 reason code.
     private func disconnectReason(_ rc: Int32) -> String {
-        rc >= 0x80 ? String(cString: mosquitto_reason_string(rc)) : String(cString: mosquitto_strerror(rc))
+        "the broker disconnected: \(String(cString: mosquitto_reason_string(rc)))"
     }
 }

@@ -37,4 +37,19 @@ enum TLSFailure {
             return "TLS: the broker's certificate was refused (OpenSSL: \(text))\(openSSL)"
         }
     }
+
+    /// A TLS alert or error OpenSSL reported on an established connection (the broker refusing the client's
+    /// certificate after the handshake, as TLS 1.3 does), or nil when OpenSSL reported nothing.
+    static func describeAlert(errorLog: [String]) -> String? {
+        guard let line = errorLog.last(where: { $0.hasPrefix("OpenSSL Error") }) else { return nil }
+        if line.contains("certificate required") {
+            return "TLS: the broker requires a client certificate (tls.cert_file, tls.key_file): \(line)"
+        }
+        if line.contains("alert unknown ca") || line.contains("alert bad certificate")
+            || line.contains("alert certificate unknown")
+        {
+            return "TLS: the broker refused the client certificate (not signed by a CA it trusts?): \(line)"
+        }
+        return "TLS: \(line)"
+    }
 }

@@ -9,7 +9,12 @@ package final class MuteTCPListener: Sendable {
     /// The port listened on.
     package let port: Int
     private let listener: Int32
-    private let state = Mutex<(accepted: [Int32], stopped: Bool)>(([], false))
+    private let state = State()
+
+    /// The accepted descriptors, shared with the accepting thread.
+    private final class State: Sendable {
+        let mutex = Mutex<(accepted: [Int32], stopped: Bool)>(([], false))
+    }
 
     /// Listens on `port` (a free one when nil) and accepts on a thread of its own until `stop()`.
     package init(port: Int? = nil) throws {
@@ -43,7 +48,7 @@ package final class MuteTCPListener: Sendable {
                     if errno == EINTR { continue }
                     return
                 }
-                let keep = state.withLock { state -> Bool in
+                let keep = state.mutex.withLock { state -> Bool in
                     guard !state.stopped else { return false }
                     state.accepted.append(client)
                     return true
@@ -57,11 +62,11 @@ package final class MuteTCPListener: Sendable {
     }
 
     /// How many connections were accepted so far.
-    package var connections: Int { state.withLock { $0.accepted.count } }
+    package var connections: Int { state.mutex.withLock { $0.accepted.count } }
 
     /// Stops accepting and closes every accepted connection. Idempotent.
     package func stop() {
-        let accepted = state.withLock { state -> [Int32] in
+        let accepted = state.mutex.withLock { state -> [Int32] in
             guard !state.stopped else { return [] }
             state.stopped = true
             defer { state.accepted.removeAll() }
