@@ -65,7 +65,7 @@ for run in $(seq 1 "$runs"); do
         cat "$work/bridge-$run.log"
         exit 1
     }
-    sleep 2
+    sleep "${PRO380_SHUTDOWN_SETTLE:-2}"
     start=$(now_ms)
     kill -TERM "$broker" "$bridge"
     deadline=$((start + limit * 1000))
