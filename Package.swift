@@ -69,10 +69,15 @@ let package = Package(
             ],
             swiftSettings: upcomingFeatures
         ),
+        .target(
+            name: "Benchmarking",
+            dependencies: ["PRO380", "Modbus", "MBus", "SerialIO", "Simulator"],
+            swiftSettings: upcomingFeatures
+        ),
         .executableTarget(
             name: "pro380-mqtt",
             dependencies: [
-                "Bridge", "Simulator", "PRO380", "MQTT", "Modbus", "MBus", "IEC62056", "SerialIO",
+                "Bridge", "Simulator", "Benchmarking", "PRO380", "MQTT", "Modbus", "MBus", "IEC62056", "SerialIO",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -98,6 +103,11 @@ let package = Package(
         .testTarget(
             name: "BridgeTests",
             dependencies: ["Bridge", "PRO380", "TestSupport"],
+            swiftSettings: upcomingFeatures
+        ),
+        .testTarget(
+            name: "BenchmarkingTests",
+            dependencies: ["Benchmarking", "PRO380", "Modbus", "SerialIO", "Simulator"],
             swiftSettings: upcomingFeatures
         ),
         .testTarget(name: "MQTTTests", dependencies: ["MQTT", "TestSupport"], swiftSettings: upcomingFeatures),

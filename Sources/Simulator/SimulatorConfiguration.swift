@@ -39,6 +39,10 @@ package struct SimulatorConfiguration: Sendable {
     /// Where the meters are also served as PRO380-Mb on one M-Bus (each at its `mbusPrimaryAddress` and
     /// `mbusSecondaryAddress`); `nil` serves none.
     package var mbusPort: MBusSimulatorServer.Endpoint?
+    /// Wire time for Modbus RTU replies (pseudo-terminal or RTU over TCP); `nil` answers at once.
+    package var pacing: LinePacing?
+    /// Wire time for M-Bus replies; `nil` answers at once.
+    package var mbusPacing: LinePacing?
 
     /// - Parameter meters: defaults to one meter, Modbus ID 1, serial 13070042.
     package init(
@@ -50,7 +54,9 @@ package struct SimulatorConfiguration: Sendable {
         faults: ModbusFaults = ModbusFaults(),
         opticalPort: IEC62056SimulatorEndpoint? = nil,
         optical: IEC62056SimulatorConfiguration = IEC62056SimulatorConfiguration(),
-        mbusPort: MBusSimulatorServer.Endpoint? = nil
+        mbusPort: MBusSimulatorServer.Endpoint? = nil,
+        pacing: LinePacing? = nil,
+        mbusPacing: LinePacing? = nil
     ) {
         self.endpoint = endpoint
         self.meters = meters
@@ -61,6 +67,8 @@ package struct SimulatorConfiguration: Sendable {
         self.opticalPort = opticalPort
         self.optical = optical
         self.mbusPort = mbusPort
+        self.pacing = pacing
+        self.mbusPacing = mbusPacing
     }
 
     /// `count` meters with Modbus IDs and M-Bus primary addresses 1...count, serial numbers 13070001, 13070002, ...

@@ -75,10 +75,11 @@ package final class SimulatorService: Sendable {
                 bus: SimulatedMBusBus(meters: meters.map { SimulatedMBusMeter(model: $0) }),
                 endpoint: endpoint,
                 logger: logger,
-                clock: clock
+                clock: clock,
+                pacing: configuration.mbusPacing
             )
         }
-        server = ModbusSimulatorServer(bus: bus, clock: clock, logger: logger)
+        server = ModbusSimulatorServer(bus: bus, clock: clock, pacing: configuration.pacing, logger: logger)
         switch configuration.endpoint {
         case .pseudoTerminal:
             let terminal = try PseudoTerminal.open(logger: logger)

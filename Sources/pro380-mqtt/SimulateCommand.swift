@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import SerialIO
 import Simulator
 
 /// `pro380-mqtt simulate`: PRO380 meters on a pseudo-terminal or a TCP port, to try the bridge without hardware.
@@ -18,6 +19,7 @@ struct SimulateCommand: AsyncParsableCommand {
               pro380-mqtt simulate --state-dir /tmp/pro380-sim   # settings and counters survive a restart
               pro380-mqtt simulate --iec62056                    # also meter 1's optical port on a pseudo-terminal
               pro380-mqtt simulate --meters 5 --mbus             # the same meters also over M-Bus on a pseudo-terminal
+              pro380-mqtt simulate --pace --meters 8             # replies at 9600 baud (M-Bus 2400), as on a real line
             """
     )
 
@@ -71,10 +73,22 @@ struct SimulateCommand: AsyncParsableCommand {
     @Option(help: "Seed of the simulated load.")
     var seed: UInt64 = 1
 
+    @Flag(
+        help: """
+            Pace replies at wire speed (a pseudo-terminal ignores the baud rate): 11 bits a character, Modbus RTU at \
+            9600 and M-Bus at 2400 baud (the PRO380's defaults), after --turnaround.
+            """
+    )
+    var pace = false
+
+    @Option(help: "With --pace: the meters' reaction time before a reply, milliseconds.")
+    var turnaround: Int = 5
+
     @OptionGroup var global: GlobalOptions
 
     func validate() throws {
         guard (1...247).contains(meters) else { throw ValidationError("--meters must be 1 to 247") }
+        guard turnaround >= 0 else { throw ValidationError("--turnaround must be 0 or more milliseconds") }
         guard (0...99_999_999 - meters).contains(firstSerial) else {
             throw ValidationError("--first-serial must have 8 digits")
         }
@@ -102,6 +116,13 @@ struct SimulateCommand: AsyncParsableCommand {
             let (host, port) = Self.hostPort(endpoint)
             configuration.endpoint =
                 modbusTCP != nil ? .tcp(host: host, port: port) : .rtuOverTCP(host: host, port: port)
+        }
+        if pace {
+            configuration.pacing = LinePacing(line: LineSettings(baudRate: 9600), turnaround: .milliseconds(turnaround))
+            configuration.mbusPacing = LinePacing(
+                line: LineSettings(baudRate: 2400),
+                turnaround: .milliseconds(turnaround)
+            )
         }
         configuration.stateDirectory = stateDir.map { URL(fileURLWithPath: $0, isDirectory: true) }
         if opticalPTY { configuration.opticalPort = .pseudoTerminal }

@@ -10,7 +10,8 @@ package import SerialIO
 /// `init` opens the endpoint so `endpoint` can be shown before `run()`; `run()` serves until its task is
 /// cancelled (no start/stop pair), then closes the endpoint. Each frame is answered before the next is decoded,
 /// like a half-duplex line; bytes that do not decode are skipped as line noise. Requests are handled on a
-/// dispatch queue because a write saves the meter's state file.
+/// dispatch queue because a write saves the meter's state file. With `pacing`, replies go out at the line's speed
+/// (`LinePacing`: a pseudo-terminal ignores the baud rate).
 package final class MBusSimulatorServer: Sendable {
     /// Where the bus is served.
     package enum Endpoint: Sendable, Equatable {
@@ -25,6 +26,8 @@ package final class MBusSimulatorServer: Sendable {
     package let port: Int?
     /// The time the meters see.
     package let clock: @Sendable () -> Date
+    /// Wire time for replies; `nil` answers at once.
+    package let pacing: LinePacing?
     private let pseudoTerminal: PseudoTerminal?
     private let listener: TCPListener?
     private let logger: Logger
@@ -35,10 +38,12 @@ package final class MBusSimulatorServer: Sendable {
         bus: SimulatedMBusBus,
         endpoint: Endpoint,
         logger: Logger,
-        clock: @escaping @Sendable () -> Date = { Date() }
+        clock: @escaping @Sendable () -> Date = { Date() },
+        pacing: LinePacing? = nil
     ) throws {
         self.bus = bus
         self.clock = clock
+        self.pacing = pacing
         self.logger = logger
         switch endpoint {
         case .pseudoTerminal:
@@ -82,6 +87,7 @@ package final class MBusSimulatorServer: Sendable {
     /// Answers the frames arriving on `transport` until cancelled or the transport closes.
     package func serve(on transport: any Transport) async {
         var decoder = MBusFrameDecoder()
+        var line = PacedLine(pacing: pacing)
         while !Task.isCancelled {
             let bytes: [UInt8]
             do {
@@ -91,6 +97,7 @@ package final class MBusSimulatorServer: Sendable {
             } catch {
                 return
             }
+            line.received(bytes.count)
             decoder.append(bytes)
             while true {
                 let frame: MBusFrame?
@@ -102,8 +109,11 @@ package final class MBusSimulatorServer: Sendable {
                     DispatchQueue.global().async { continuation.resume(returning: bus.reply(to: frame, at: clock())) }
                 }
                 logger.trace("M-Bus request", metadata: ["frame": "\(frame)", "answered": "\(reply != nil)"])
-                guard let reply else { continue }
-                do { try await transport.write(reply) } catch { return }
+                guard let reply else {
+                    line.skipped()
+                    continue
+                }
+                do { try await line.send(reply, on: transport) } catch { return }
             }
         }
     }

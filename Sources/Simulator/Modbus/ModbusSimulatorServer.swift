@@ -9,23 +9,33 @@ package import SerialIO
 /// Each request is executed on a dispatch queue (a write saves the meter's state file). Each loop reads with a
 /// short timeout so it notices cancellation, decodes with the Modbus codec's server-side decoders (RTU resynchronises over noise; a broken MBAP header closes the TCP connection), and writes each reply
 /// before decoding the next request, like a half-duplex meter. The loops end when the task is cancelled or the
-/// peer closes; they never throw.
+/// peer closes; they never throw. With `pacing`, RTU replies go out at the line's speed (`LinePacing`).
 package struct ModbusSimulatorServer: Sendable {
     package let bus: SimulatedModbusBus
     /// The time the meters see; `Date.init` outside tests.
     package let clock: @Sendable () -> Date
     package let logger: Logger
+    /// Wire time for RTU replies (a pseudo-terminal ignores the baud rate); `nil` answers at once.
+    package let pacing: LinePacing?
 
-    package init(bus: SimulatedModbusBus, clock: @escaping @Sendable () -> Date = { Date() }, logger: Logger) {
+    package init(
+        bus: SimulatedModbusBus,
+        clock: @escaping @Sendable () -> Date = { Date() },
+        pacing: LinePacing? = nil,
+        logger: Logger
+    ) {
         self.bus = bus
         self.clock = clock
+        self.pacing = pacing
         self.logger = logger
     }
 
     /// Serves RTU frames (`unit | PDU | CRC`) on `transport` until cancelled or the transport closes.
     package func serveRTU(on transport: any Transport) async {
         var decoder = RTURequestDecoder()
+        var line = PacedLine(pacing: pacing)
         while let bytes = await receive(from: transport) {
+            line.received(bytes.count)
             decoder.append(bytes)
             while let adu = decoder.decode() {
                 logger.trace("RTU request", metadata: ["unit": "\(adu.unit)", "request": "\(adu.message)"])
@@ -38,9 +48,18 @@ package struct ModbusSimulatorServer: Sendable {
                 let bus = bus
                 let clock = clock
                 guard let reply = await offPool({ bus.rtuReply(to: adu, requestFrame: echo, at: clock()) }) else {
+                    line.skipped()
                     continue
                 }
-                guard await send(reply, on: transport) else { return }
+                do {
+                    try await line.send(reply, on: transport)
+                } catch {
+                    logger.debug(
+                        "Modbus reply not sent",
+                        metadata: ["endpoint": "\(transport.endpoint)", "error": "\(error)"]
+                    )
+                    return
+                }
             }
         }
     }

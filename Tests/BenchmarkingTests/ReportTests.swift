@@ -1,0 +1,109 @@
+import Benchmarking
+import Foundation
+import Testing
+
+/// Figures, ratios, tables and the plot of `bench compare`.
+@Suite struct ReportTests {
+    func run(_ subject: String, cpu: Double, values: Int, peak: Int = 4096, received: Int = 100) -> RunFigures {
+        RunFigures(
+            subject: subject,
+            qos: 0,
+            intervalMilliseconds: 100,
+            meters: 2,
+            windowSeconds: 10,
+            values: values,
+            valuesPerPoll: 62,
+            cpuMilliseconds: cpu,
+            residentKiB: peak,
+            peakResidentKiB: peak,
+            published: 100,
+            received: received,
+            dropped: 0
+        )
+    }
+
+    @Test func figuresPerThousandValuesPerSecondAndCycle() {
+        let figures = run("floor", cpu: 40, values: 12_400)
+        #expect(figures.valuesPerSecond == 1240)
+        #expect(abs(figures.cpuPerThousandValues - 40_000.0 / 12_400) < 1e-9)
+        #expect(figures.cpuPercent == 0.4)
+        // 2 meters * 62 values a cycle at 1240 values/s: 100 ms a cycle.
+        #expect(abs(figures.cycleMilliseconds - 100) < 1e-9)
+        #expect(figures.nothingLost)
+        #expect(!run("bridge", cpu: 1, values: 1, received: 99).nothingLost)
+    }
+
+    @Test func ratiosArePairedMedians() {
+        let comparison = Comparison(
+            qos: 0,
+            intervalMilliseconds: 0,
+            meters: 1,
+            floor: [run("floor", cpu: 10, values: 1000), run("floor", cpu: 20, values: 1000)],
+            bridge: [
+                run("bridge", cpu: 60, values: 1000, peak: 32768), run("bridge", cpu: 100, values: 1000, peak: 32768),
+            ]
+        )
+        #expect(comparison.floorCPU == 15)
+        #expect(comparison.bridgeCPU == 80)
+        #expect(comparison.cpuRatio == 5.5)  // pairs: 6x and 5x
+        #expect(comparison.rssRatio == 8)
+        #expect(comparison.label == "QoS 0, flat out, 1 meter")
+        let table = ReportTable.scenarios([comparison])
+        #expect(table.contains("QoS 0, flat out, 1 meter"))
+        #expect(table.contains("5.50x"))
+        #expect(table.contains("8.0x"))
+        #expect(table.contains("none"))
+    }
+
+    @Test func reportRoundTripsAsJSON() throws {
+        let report = BenchReport(
+            scenarios: [
+                Comparison(
+                    qos: 1,
+                    intervalMilliseconds: 100,
+                    meters: 1,
+                    floor: [run("floor", cpu: 1, values: 9)],
+                    bridge: []
+                )
+            ],
+            sweep: [],
+            baselines: ["empty-swift": 2048]
+        )
+        let data = try JSONEncoder().encode(report)
+        #expect(try JSONDecoder().decode(BenchReport.self, from: data) == report)
+    }
+
+    @Test func chartDrawsEverySeriesAndPoint() {
+        let chart = SVGChart(
+            title: "a <test>",
+            panels: [
+                SVGChart.Panel(
+                    title: "cycle",
+                    xLabel: "meters",
+                    yLabel: "ms",
+                    series: [
+                        SVGChart.Series(name: "floor", color: "#00f", points: [(1, 1), (2, 2), (10, 9)]),
+                        SVGChart.Series(name: "bridge", color: "#f00", points: [(1, 3), (2, 5), (10, 40)]),
+                    ]
+                )
+            ]
+        )
+        let svg = chart.svg
+        #expect(svg.hasPrefix("<svg "))
+        #expect(svg.hasSuffix("</svg>\n"))
+        #expect(svg.contains("a &lt;test&gt;"))
+        #expect(svg.components(separatedBy: "<polyline").count == 3)
+        #expect(svg.components(separatedBy: "<circle").count == 7)
+        #expect(svg.contains(">50<"))  // the y axis tops at 50 for a largest value of 40
+    }
+
+    @Test func probeReadsThisProcess() throws {
+        let status = "Name:\tx\nVmHWM:\t   33792 kB\nVmRSS:\t   30000 kB\n"
+        #expect(ProcessProbe.kibibytes(status: status, field: "VmHWM") == 33792)
+        #expect(ProcessProbe.kibibytes(status: status, field: "VmRSS") == 30000)
+        #expect(ProcessProbe.kibibytes(status: status, field: "VmSwap") == nil)
+        let sample = try #require(ProcessProbe.sample(pid: getpid()))
+        #expect(sample.cpuSeconds > 0)
+        #expect(sample.peakResidentKiB >= sample.residentKiB && sample.residentKiB > 0)
+    }
+}
