@@ -36,7 +36,7 @@ for name in "${targets[@]}"; do
     work="$scratch/corpus/$name"
     artifacts="$scratch/artifacts/$name/"
     mkdir -p "$work" "$artifacts"
-    log="$scratch/$name.log"
+    log="$scratch/$configuration-$name.log"
     # The Swift runtime's crash backtracer would stall a crashing run; libFuzzer and ASan report crashes.
     if PRO380_FUZZ_TARGET="$name" SWIFT_BACKTRACE=enable=no "$binary" -runs="$runs" -max_len=4096 -timeout=10 \
         -rss_limit_mb=4096 -print_final_stats=1 -artifact_prefix="$artifacts" "$@" "$work" "Fuzz/Corpus/$name" \
