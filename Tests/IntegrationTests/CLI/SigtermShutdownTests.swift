@@ -78,4 +78,43 @@ import Glibc
         }
         await simulator.stop()
     }
+
+    enum Peer: String, CaseIterable { case refusing, mute }
+
+    @Test(
+        "SIGTERM while the broker refuses connections or accepts TCP and never answers: exits within 10 s",
+        arguments: Peer.allCases
+    )
+    func sigtermWithoutABroker(peer: Peer) async throws {
+        let simulator = try RunningSimulator(SimulatorConfiguration(meters: SimulatorConfiguration.meters(count: 2)))
+        let mute = peer == .mute ? try MuteTCPListener() : nil
+        let port = mute?.port ?? TestEnvironment.freeLoopbackPort()
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("sigterm-\(UUID().uuidString).yaml")
+        try """
+        mqtt: {host: 127.0.0.1, port: \(port), client_id: sigterm-\(peer), connect_timeout: 2s}
+        buses:
+          - name: gateway
+            modbus_tcp: {host: 127.0.0.1, port: \(simulator.service.port!)}
+            meters: [{name: m1, address: 1, interval: 100ms}, {name: m2, address: 2, interval: 100ms}]
+        """.write(to: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let bridge = try ChildProcess(CLITests.binary, ["run", "--config", file.path, "--log-level", "info"])
+        // Polling goes on without the broker; SIGTERM once an attempt has failed (refused, or no CONNACK in 2 s).
+        try? await bridge.waitForLine(timeout: .seconds(60)) { $0.contains("broker not reachable") }
+        let signalled = ContinuousClock.now
+        bridge.send(SIGTERM)
+        let exited = await finishes(within: .seconds(60)) { _ = await bridge.waitForExit() }
+        if !exited {
+            bridge.send(SIGKILL)
+            _ = await bridge.waitForExit()
+        }
+        let took = bridge.exitedAt.map { signalled.duration(to: $0) } ?? .seconds(60)
+        #expect(exited && took < Self.bound, "\(peer): exited \(took) after SIGTERM:\n\(bridge.lines.suffix(20))")
+        #expect(bridge.lines.contains { $0.contains("broker not reachable") }, "\(bridge.lines.suffix(20))")
+        if peer == .mute {
+            #expect(bridge.lines.contains { $0.contains("no CONNACK within 2") }, "\(bridge.lines.suffix(20))")
+        }
+        mute?.stop()
+        await simulator.stop()
+    }
 }
