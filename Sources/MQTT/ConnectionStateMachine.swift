@@ -44,7 +44,6 @@ struct ConnectionStateMachine: Sendable {
     private(set) var state = State.idle
     private(set) var stopRequested = false
     private var nextDelay: Duration
-    private var attempts = 0
 
     init(backoff: ClosedRange<Duration>, connectTimeout: Duration, disconnectGrace: Duration = .seconds(2)) {
         self.backoff = backoff
@@ -91,7 +90,6 @@ struct ConnectionStateMachine: Sendable {
 
     /// The attempt's socket is opening: the CONNACK is due within `connectTimeout`.
     mutating func attemptStarted(now: Instant) {
-        attempts += 1
         guard !stopRequested else { return }
         state = .connecting(deadline: now + connectTimeout)
     }
@@ -126,7 +124,4 @@ struct ConnectionStateMachine: Sendable {
     mutating func requestStop() {
         stopRequested = true
     }
-
-    /// How many attempts were started so far.
-    var attemptCount: Int { attempts }
 }
