@@ -22,12 +22,18 @@ final class ClientContext: Sendable {
     /// Runs the blocking calls (`pthread_join` of the network thread, `mosquitto_destroy`) off Swift's
     /// cooperative pool.
     let blockingQueue: DispatchQueue
+    /// Runs what task cancellation handlers and `AsyncStream` terminations must do under `state`. They are called
+    /// while the Swift runtime holds the cancelled task's status lock, and resuming a continuation under `state`
+    /// (which every callback does) needs that same lock: taking `state` right there would be a lock-order
+    /// inversion, a deadlock seen when a shutdown cancelled a task waiting for a PUBACK just as the PUBACK came.
+    let cancellationQueue: DispatchQueue
 
     init(configuration: MQTTClientConfiguration, logger: Logger) {
         self.configuration = configuration
         self.logger = logger
         self.state = Mutex(ClientState(link: Self.newLink(configuration)))
         self.blockingQueue = DispatchQueue(label: "pro380-mqtt.mqtt.\(configuration.clientID)")
+        self.cancellationQueue = DispatchQueue(label: "pro380-mqtt.mqtt-cancellation.\(configuration.clientID)")
     }
 
     /// A fresh connection state machine for a new network thread.
@@ -36,6 +42,11 @@ final class ClientContext: Sendable {
             backoff: configuration.reconnectDelay,
             connectTimeout: configuration.connectTimeout
         )
+    }
+
+    /// Runs `body` under `state` soon, on `cancellationQueue`: for cancellation handlers and stream terminations.
+    func withStateLater(_ body: @escaping @Sendable (inout ClientState) -> Void) {
+        cancellationQueue.async { [self] in state.withLock { body(&$0) } }
     }
 
     /// Runs `body` on `blockingQueue` and returns its result.

@@ -2,7 +2,9 @@
 ///
 /// Resuming a continuation or yielding to an `AsyncStream` only enqueues work and never runs the receiver inline,
 /// so the mutating methods below do both while the lock is held; that keeps state changes and their delivery in
-/// one order across the caller's threads and libmosquitto's network thread.
+/// one order across the caller's threads and libmosquitto's network thread. Resuming does take the Swift
+/// runtime's status lock of the resumed task, so nothing that runs under that lock (task cancellation handlers,
+/// `AsyncStream` terminations) may take this one synchronously: they go through `ClientContext.withStateLater`.
 struct ClientState {
     /// Whether the handle may still be used.
     enum Lifecycle: Equatable {

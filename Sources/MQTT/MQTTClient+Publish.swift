@@ -52,7 +52,8 @@ extension MQTTClient {
                 if let immediate { continuation.resume(with: immediate) }
             }
         } onCancel: {
-            context.state.withLock { state in
+            // Not under `state` here: see `ClientContext.cancellationQueue`.
+            context.withStateLater { state in
                 guard let mid = waiter.mid.withLock({ $0 }),
                     let continuation = state.pendingPublishes.removeValue(forKey: mid)
                 else { return }

@@ -17,8 +17,8 @@ extension MQTTClient {
         try await withTaskCancellationHandler {
             try await subscribe(filters, qos: qos, context: context, handle: handle, waiter: waiter)
         } onCancel: {
-            // Lock order as in `publish`: the state lock, then the waiter's.
-            context.state.withLock { state in
+            // Not under `state` here: see `ClientContext.cancellationQueue`. Then the waiter's lock, as in `publish`.
+            context.withStateLater { state in
                 guard let mid = waiter.mid.withLock({ $0 }), let pending = state.pendingSubscribes[mid],
                     let continuation = pending.continuation
                 else { return }

@@ -91,7 +91,8 @@ package final class MQTTClient: Sendable {
             return stream
         }
         continuation.onTermination = { [context] _ in
-            context.state.withLock { _ = $0.messageSinks.removeValue(forKey: id) }
+            // Possibly inside a task cancellation: not under `state` here (see `ClientContext.cancellationQueue`).
+            context.withStateLater { _ = $0.messageSinks.removeValue(forKey: id) }
         }
         return stream
     }
@@ -111,7 +112,8 @@ package final class MQTTClient: Sendable {
             return stream
         }
         continuation.onTermination = { [context] _ in
-            context.state.withLock { _ = $0.stateSinks.removeValue(forKey: id) }
+            // Possibly inside a task cancellation: not under `state` here (see `ClientContext.cancellationQueue`).
+            context.withStateLater { _ = $0.stateSinks.removeValue(forKey: id) }
         }
         return stream
     }
