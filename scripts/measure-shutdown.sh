@@ -60,7 +60,7 @@ for run in $(seq 1 "$runs"); do
     bridge=$!
     pids+=("$bridge")
     # Readings flowing: the broker has seen the bridge connect and the bridge has polled for a while.
-    wait_for 30 grep -q "connected to the broker" "$work/bridge-$run.log" || {
+    wait_for 30 grep -qs "connected to the broker" "$work/bridge-$run.log" || {
         echo "run $run: bridge did not connect"
         cat "$work/bridge-$run.log"
         exit 1
