@@ -196,6 +196,25 @@ import Testing
         #expect(last.value == .number(513))
     }
 
+    /// Found by the fuzzer (`mbus-variable-data`, the same run, before the filler fix above): nine fillers after a
+    /// record, then a DIF FD (variable length, one DIFE) whose LVAR asks for more bytes than remain. A clear
+    /// truncation error, naming the record, instead of a crash.
+    @Test func fuzzCrashFillersThenOverlongVariableRecord() {
+        let telegram = bytes(
+            "7A 02 00 00 00 04 02 28 01 FD 2F 2F 2F 2F 2F 2F 2F 2F 2F FD 03 34 35 00 00 02 FD 3A 05 00 0F 01 "
+                + "7A 02 00 00 00 04 02 28 01 FD FD 03 38 39 00 00 02 FD 3A 00 00 05 00 0F 01 02 02"
+        )
+        #expect(
+            throws: MBusError.truncatedTelegram(
+                offset: 22,
+                needed: 17,
+                reason: "variable data of record at byte 18"
+            )
+        ) {
+            try VariableDataDecoder.decode(ci: telegram[0], data: Array(telegram.dropFirst()))
+        }
+    }
+
     @Test func idleFillersAnywhereBetweenRecordsAreSkipped() throws {
         let plain = try VariableDataDecoder.decode(ci: 0x7A, data: bytes("02 00 00 00 02 FD 3A 01 02"))
         let filled = try VariableDataDecoder.decode(ci: 0x7A, data: bytes("02 00 00 00 2F 2F 02 FD 3A 01 02 2F"))
