@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
-"""Writes the seed corpora Fuzz/Corpus/TARGET/ from the golden vectors of the unit tests (run once; the seeds are
-committed). Each target's harness (Fuzz/Sources) reads its leading selector bytes first; see the comments there."""
+"""Writes the seed corpora Fuzz/Corpus/TARGET/seed-* from the golden vectors of the unit tests (the seeds are
+committed; rerun after changing a vector or a harness's selector bytes: `python3 Fuzz/make-seeds.py`). Each target's
+harness (Fuzz/Sources) reads its leading selector bytes first; see the comments there. The regression-* files are
+inputs that crashed a target once (each is also a unit test); they are copied by hand and left alone here."""
 import os
 
 here = os.path.dirname(os.path.abspath(__file__))
@@ -40,13 +42,22 @@ exception = hexbytes("83 02")
 regs60 = bytes([0x03, 120]) + bytes(range(120))
 write_reply = hexbytes("10 40 0D 00 02")
 single_reply = hexbytes("06 60 48 00 02")
+
+
+def awaiting(registers, sizes):
+    """modbus-rtu's two selector bytes (Fuzz/Sources/ModbusTargets.swift): byte 0 is 0 for no awaited request, else
+    a read of byte0 % 125 + 1 registers is awaited; byte 1 picks the chunk sizes."""
+    selector = 0 if registers == 0 else (125 if registers == 1 else registers - 1)
+    return bytes([selector, sizes])
+
+
 for n, (selector, stream) in enumerate([
-    (b"\x00\x00", hexbytes("01 03 04 43 66 4C CD FA FD")),
-    (b"\x02\x05", hexbytes("00 01 03 04 43 66 4C CD FA FD")),
-    (b"\x00\x03", rtu(b"\x01" + exception)),
-    (b"\x3C\x07", rtu(b"\x01" + regs60)),
-    (b"\x00\x01", rtu(b"\x01" + write_reply) + rtu(b"\x01" + single_reply)),
-    (b"\x02\x00", hexbytes("01 03 04 43 66 4C CD FA FE") + rtu(b"\x01" + exception)),
+    (awaiting(0, 0), hexbytes("01 03 04 43 66 4C CD FA FD")),
+    (awaiting(2, 5), hexbytes("00 01 03 04 43 66 4C CD FA FD")),  # a stray byte, then the awaited reply
+    (awaiting(0, 3), rtu(b"\x01" + exception)),
+    (awaiting(60, 7), rtu(b"\x01" + regs60)),
+    (awaiting(0, 1), rtu(b"\x01" + write_reply) + rtu(b"\x01" + single_reply)),
+    (awaiting(2, 0), hexbytes("01 03 04 43 66 4C CD FA FE") + rtu(b"\x01" + exception)),  # bad CRC, then 83 02
 ]):
     write("modbus-rtu", f"seed-{n}", selector + stream)
 for n, stream in enumerate([
