@@ -126,9 +126,9 @@ let package = Package(
 )
 
 // Fuzzing: one libFuzzer executable (Fuzz/Sources), declared only when the manifest is evaluated with PRO380_FUZZ
-// set, as `scripts/fuzz.sh` does with `-sanitize=fuzzer` and its own build folder. It has no `main` of its own
-// (libFuzzer's comes with `-sanitize=fuzzer`), so a plain `swift build` could not link it; this way `swift build`
-// and `swift test` never see it.
+// set, as `scripts/fuzz.sh` does with `-sanitize=fuzzer` and its own build folder. Its entry point hands over to
+// libFuzzer's driver (`LLVMFuzzerRunDriver`), which only `-sanitize=fuzzer` links in, so a plain `swift build` could
+// not link it; this way `swift build` and `swift test` never see it.
 if Context.environment["PRO380_FUZZ"] != nil {
     package.targets.append(
         .executableTarget(

@@ -43,8 +43,11 @@ for name in "${targets[@]}"; do
         >"$log" 2>&1; then
         executed=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' || echo "?")
         speed=$(grep -o 'stat::average_exec_per_sec: *[0-9]*' "$log" | grep -o '[0-9]*$' || echo "?")
+        seconds=$(grep -o '^Done [0-9]* runs in [0-9]*' "$log" | grep -o '[0-9]*$' || echo "?")
         coverage=$(grep -o 'cov: [0-9]*' "$log" | tail -1 || true)
-        echo "fuzz: $name: $executed inputs, $speed exec/s, $coverage, no crash"
+        # libFuzzer reports 0 exec/s for a run shorter than a second.
+        [ "$seconds" = 0 ] && speed=">$executed"
+        echo "fuzz: $name: $executed inputs in $seconds s ($speed exec/s), $coverage, no crash"
         passed=$((passed + 1))
     else
         failed=$((failed + 1))
