@@ -14,6 +14,11 @@ let upcomingFeatures: [SwiftSetting] = [
     .enableUpcomingFeature("MemberImportVisibility"),
 ]
 
+// The protocol clients are plain classes owned by their bus's `BusLine` actor: with SE-0461 their async methods
+// run on the caller's executor (the bus actor), so a transaction does not hop to another executor per call.
+// https://github.com/swiftlang/swift-evolution/blob/main/proposals/0461-async-function-isolation.md
+let clientFeatures = upcomingFeatures + [.enableUpcomingFeature("NonisolatedNonsendingByDefault")]
+
 let package = Package(
     name: "pro380-mqtt",
     platforms: [.macOS(.v15)],
@@ -38,6 +43,8 @@ let package = Package(
             dependencies: ["CMosquitto", .product(name: "Logging", package: "swift-log")],
             swiftSettings: upcomingFeatures
         ),
+        // The byte buffer the pure codecs share: no I/O, no dependencies.
+        .target(name: "CodecSupport", swiftSettings: upcomingFeatures),
         .target(
             name: "SerialIO",
             dependencies: [.product(name: "Logging", package: "swift-log")],
@@ -45,23 +52,31 @@ let package = Package(
         ),
         .target(
             name: "Modbus",
-            dependencies: ["SerialIO", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["CodecSupport", "SerialIO", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: clientFeatures
+        ),
+        .target(name: "MBus", dependencies: ["SerialIO"], swiftSettings: clientFeatures),
+        .target(name: "IEC62056", dependencies: ["CodecSupport", "SerialIO"], swiftSettings: clientFeatures),
+        .target(name: "PRO380", swiftSettings: upcomingFeatures),
+        // What the bridge and the simulator know about the PRO380 per protocol, beside the register table: the
+        // M-Bus record and OBIS mappings, the Modbus and M-Bus write encodings.
+        .target(
+            name: "PRO380Protocols",
+            dependencies: ["PRO380", "Modbus", "MBus", "IEC62056"],
             swiftSettings: upcomingFeatures
         ),
-        .target(name: "MBus", dependencies: ["SerialIO"], swiftSettings: upcomingFeatures),
-        .target(name: "IEC62056", dependencies: ["SerialIO"], swiftSettings: upcomingFeatures),
-        .target(name: "PRO380", swiftSettings: upcomingFeatures),
         .target(
             name: "Simulator",
             dependencies: [
-                "PRO380", "Modbus", "MBus", "IEC62056", "SerialIO", .product(name: "Logging", package: "swift-log"),
+                "CodecSupport", "PRO380", "PRO380Protocols", "Modbus", "MBus", "IEC62056", "SerialIO",
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: upcomingFeatures
         ),
         .target(
             name: "Bridge",
             dependencies: [
-                "PRO380", "MQTT", "Modbus", "MBus", "IEC62056", "SerialIO",
+                "PRO380", "PRO380Protocols", "MQTT", "Modbus", "MBus", "IEC62056", "SerialIO",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "DequeModule", package: "swift-collections"),
@@ -87,22 +102,29 @@ let package = Package(
         ),
         .target(
             name: "TestSupport",
-            dependencies: ["SerialIO", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["CodecSupport", "SerialIO", .product(name: "Logging", package: "swift-log")],
             path: "Tests/TestSupport",
             swiftSettings: upcomingFeatures
         ),
         .testTarget(
             name: "ModbusTests",
-            dependencies: ["Modbus", "TestSupport", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["CodecSupport", "Modbus", "TestSupport", .product(name: "Logging", package: "swift-log")],
             swiftSettings: upcomingFeatures
         ),
         .testTarget(name: "MBusTests", dependencies: ["MBus", "TestSupport"], swiftSettings: upcomingFeatures),
-        .testTarget(name: "IEC62056Tests", dependencies: ["IEC62056", "TestSupport"], swiftSettings: upcomingFeatures),
+        .testTarget(
+            name: "IEC62056Tests",
+            dependencies: ["IEC62056", "CodecSupport", "TestSupport"],
+            swiftSettings: upcomingFeatures
+        ),
         .testTarget(name: "PRO380Tests", dependencies: ["PRO380", "TestSupport"], swiftSettings: upcomingFeatures),
         .testTarget(name: "SerialIOTests", dependencies: ["SerialIO", "TestSupport"], swiftSettings: upcomingFeatures),
         .testTarget(
             name: "BridgeTests",
-            dependencies: ["Bridge", "PRO380", "TestSupport"],
+            dependencies: [
+                "Bridge", "PRO380", "MQTT", "Modbus", "SerialIO", "TestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: upcomingFeatures
         ),
         .testTarget(
@@ -114,7 +136,8 @@ let package = Package(
         .testTarget(
             name: "IntegrationTests",
             dependencies: [
-                "Bridge", "Simulator", "PRO380", "MQTT", "Modbus", "MBus", "IEC62056", "SerialIO", "TestSupport",
+                "Bridge", "Simulator", "PRO380", "PRO380Protocols", "MQTT", "Modbus", "MBus", "IEC62056", "SerialIO",
+                "TestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),

@@ -48,6 +48,8 @@ package enum MBusError: Error, Sendable, Equatable, CustomStringConvertible {
     case invalidAddress(String)
     /// A baud rate the M-Bus baud-rate CI codes (B8 ... BD) cannot express.
     case unsupportedBaudRate(Int)
+    /// A transaction was started while another one ran on the same client (its owner must serialise them).
+    case busy
 
     /// The transport failed (closed, system call error); timeouts are reported as `noReply`.
     case transport(TransportError)
@@ -78,6 +80,7 @@ package enum MBusError: Error, Sendable, Equatable, CustomStringConvertible {
             return "M-Bus readout of \(address) exceeded \(limit) telegrams"
         case .invalidAddress(let address): return "invalid M-Bus address \(address)"
         case .unsupportedBaudRate(let baud): return "M-Bus baud rate \(baud) is not one of 300 ... 9600"
+        case .busy: return "an M-Bus transaction is already running on this client"
         case .transport(let error): return error.description
         }
     }

@@ -58,7 +58,7 @@ extension ClientContext {
     }
 
     /// The attempt failed or the connection ended: records it in the state machine and tells the first `connect`
-    /// or the log and the state streams.
+    /// or the log (a lost connection, and the first failed reconnect of an outage) and the state streams.
     private func connectionEnded(reason fallback: String) {
         state.withLock { state in
             let reason = state.endReason ?? fallback
@@ -82,10 +82,13 @@ extension ClientContext {
                     metadata: ["reason": "\(reason)"]
                 )
             } else {
-                logger.warning(
+                // Once while the outage lasts; the retries repeat at debug level.
+                logger.log(
+                    level: state.reconnectFailureLogged ? .debug : .warning,
                     "MQTT reconnect to \(configuration.host):\(configuration.port) failed; next attempt in \(delay)",
                     metadata: ["reason": "\(reason)"]
                 )
+                state.reconnectFailureLogged = true
             }
             state.setConnection(.disconnected(reason: reason))
             state.failPendingSubscribes(.subscribeFailed("connection lost before SUBACK; restored on reconnect"))

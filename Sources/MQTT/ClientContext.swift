@@ -83,6 +83,7 @@ final class ClientContext: Sendable {
             state.link.connackAccepted()
             state.endReason = nil
             state.refusal = nil
+            state.reconnectFailureLogged = false
             state.setConnection(.connected)
             state.resolveConnect(.success(()))
         }
@@ -113,16 +114,16 @@ final class ClientContext: Sendable {
     }
 
     /// PUBACK (QoS 1) or PUBCOMP (QoS 2), or a QoS 0 message written to the socket: resumes its publisher.
+    ///
+    /// The continuation is resumed after the lock is released: resuming takes the Swift runtime's lock of the
+    /// waiting task, and a task being cancelled holds that lock while an `AsyncStream`'s termination handler takes
+    /// this one (`messages()`), so resuming under the lock could deadlock.
     func handlePublish(mid: Int32, reasonCode: Int32) {
-        state.withLock { state in
-            guard let continuation = state.pendingPublishes.removeValue(forKey: mid) else { return }
-            if reasonCode >= 0x80 {
-                continuation.resume(
-                    throwing: MQTTError.publishFailed(String(cString: mosquitto_reason_string(reasonCode)))
-                )
-            } else {
-                continuation.resume()
-            }
+        guard let continuation = state.withLock({ $0.pendingPublishes.removeValue(forKey: mid) }) else { return }
+        if reasonCode >= 0x80 {
+            continuation.resume(throwing: MQTTError.publishFailed(String(cString: mosquitto_reason_string(reasonCode))))
+        } else {
+            continuation.resume()
         }
     }
 

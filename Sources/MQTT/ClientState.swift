@@ -2,7 +2,7 @@
 ///
 /// Resuming a continuation or yielding to an `AsyncStream` only enqueues work and never runs the receiver inline,
 /// so the mutating methods below do both while the lock is held; that keeps state changes and their delivery in
-/// one order across the caller's threads and libmosquitto's network thread. Resuming does take the Swift
+/// one order across the caller's threads and the client's network thread. Resuming does take the Swift
 /// runtime's status lock of the resumed task, so nothing that runs under that lock (task cancellation handlers,
 /// `AsyncStream` terminations) may take this one synchronously: they go through `ClientContext.withStateLater`.
 struct ClientState {
@@ -36,6 +36,8 @@ struct ClientState {
     var endReason: String?
     /// The refusal of the current attempt's CONNACK, for the first `connect` to throw.
     var refusal: MQTTError?
+    /// Whether a failed reconnect of the current outage was logged: the first is a warning, the rest are debug.
+    var reconnectFailureLogged = false
     var connectWaiter = ConnectWaiter.idle
     var pendingPublishes: [Int32: CheckedContinuation<Void, any Error>] = [:]
     var pendingSubscribes: [Int32: PendingSubscribe] = [:]
@@ -44,7 +46,7 @@ struct ClientState {
     var messageSinks: [Int: AsyncStream<MQTTMessage>.Continuation] = [:]
     var stateSinks: [Int: AsyncStream<MQTTConnectionState>.Continuation] = [:]
     var nextSinkID = 0
-    /// The kernel thread ID of libmosquitto's network thread, recorded in its first callback.
+    /// The kernel thread ID of the client's network thread, recorded in its first callback.
     var networkThreadID: Int32?
     var shutdownWaiters: [CheckedContinuation<Void, Never>] = []
 

@@ -70,7 +70,7 @@ package final class MQTTClient: Sendable {
     /// The configuration the client was made with.
     package var configuration: MQTTClientConfiguration { context.configuration }
 
-    /// The kernel thread ID (gettid) of libmosquitto's network thread, once it ran a callback; for diagnostics and
+    /// The kernel thread ID (gettid) of the client's network thread, once it ran a callback; for diagnostics and
     /// for tests that check the thread is gone after `shutdown()`.
     package var networkThreadID: Int32? {
         context.state.withLock { $0.networkThreadID }

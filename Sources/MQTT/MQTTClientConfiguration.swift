@@ -16,7 +16,7 @@
 ///   a CONNACK by then is abandoned, logged and retried after the back-off (a broker that accepts TCP and never
 ///   answers). libmosquitto's keep-alive ends an attempt after `keepAlive` as well, whichever comes first.
 /// - `cleanSession` true: start without a stored session (clean start on MQTT 5).
-package struct MQTTClientConfiguration: Sendable {
+package struct MQTTClientConfiguration: Sendable, Equatable {
     /// TLS settings passed to `mosquitto_tls_set`.
     package struct TLSConfiguration: Sendable, Equatable {
         /// PEM file of the certificate authorities that sign the broker's certificate.

@@ -86,3 +86,27 @@ package enum JSONText {
         return out + "\""
     }
 }
+
+extension MeterValue {
+    /// The value as an exact decimal; `nil` for text.
+    package var exactDecimal: Decimal? {
+        switch self {
+        case .decimal(let d): return d
+        case .integer(let i): return Decimal(i)
+        case .text: return nil
+        }
+    }
+
+    /// The value as a whole number when it is one (`2`, `2.0`); `nil` for fractions and text.
+    package var wholeNumber: Int? {
+        switch self {
+        case .integer(let i): return i
+        case .decimal(var d):
+            var rounded = Decimal()
+            NSDecimalRound(&rounded, &d, 0, .plain)
+            guard rounded == d, abs(d) < 1_000_000_000_000 else { return nil }
+            return Int(NSDecimalNumber(decimal: d).int64Value)
+        case .text: return nil
+        }
+    }
+}

@@ -22,3 +22,20 @@ package struct Reading: Sendable, Equatable, Hashable {
         self.time = time
     }
 }
+
+/// Keys that failed to read, and why.
+package struct ReadFailure: Sendable, Equatable, CustomStringConvertible {
+    package var keys: [String]
+    package var reason: String
+    /// The meter refused the keys (Modbus exception 02 on the value alone): the driver logged it and does not ask
+    /// again until its re-probe, so the poller does not log it again.
+    package var refusedByMeter: Bool
+
+    package init(keys: [String], reason: String, refusedByMeter: Bool = false) {
+        self.keys = keys
+        self.reason = reason
+        self.refusedByMeter = refusedByMeter
+    }
+
+    package var description: String { keys.isEmpty ? reason : "\(keys.joined(separator: ", ")): \(reason)" }
+}

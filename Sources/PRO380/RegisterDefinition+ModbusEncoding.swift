@@ -60,27 +60,3 @@ extension RegisterDefinition {
         return registers
     }
 }
-
-extension MeterValue {
-    /// The value as an exact decimal; `nil` for text.
-    fileprivate var exactDecimal: Decimal? {
-        switch self {
-        case .decimal(let d): return d
-        case .integer(let i): return Decimal(i)
-        case .text: return nil
-        }
-    }
-
-    /// The value as a whole number when it is one (`2`, `2.0`); `nil` for fractions and text.
-    fileprivate var wholeNumber: Int? {
-        switch self {
-        case .integer(let i): return i
-        case .decimal(var d):
-            var rounded = Decimal()
-            NSDecimalRound(&rounded, &d, 0, .plain)
-            guard rounded == d else { return nil }
-            return Int(exactly: NSDecimalNumber(decimal: d).doubleValue)
-        case .text: return nil
-        }
-    }
-}

@@ -82,7 +82,7 @@ struct BenchPlanCommand: AsyncParsableCommand {
 
     private func measure(link: BusLink, maxRegisters: Int, logger: Logger) async throws -> Figures {
         let meter = MeterConfiguration(name: "bench", address: 1, maxRegisters: maxRegisters, allowCommands: [])
-        let session = try BusSessionFactory.make(
+        let session = try BusSession(
             BusConfiguration(name: "bench", link: link, meters: [meter]),
             logger: logger
         )

@@ -1,12 +1,18 @@
 import ArgumentParser
 import Bridge
+import MQTT
 
 /// `pro380-mqtt check-config FILE`: decodes and checks a config file without touching a bus or a broker.
 struct CheckConfigCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check-config",
-        abstract: "Check a config file: errors name the file, line and key.",
-        discussion: "With --sample, print a complete annotated config instead."
+        abstract: "Check a config file: every problem with its file, line and key.",
+        discussion: """
+            Reports every problem of the file at once (up to 20). The files it names (tls.ca_file, cert_file, \
+            key_file, password_file) must exist and be readable; a serial device that does not exist is a warning \
+            (a USB adapter may be plugged in later). With --root DIR, those paths are looked up under DIR, as in a \
+            tree staged for installation. With --sample, print a complete annotated config instead.
+            """
     )
 
     @Argument(help: "The YAML config file.")
@@ -14,6 +20,9 @@ struct CheckConfigCommand: ParsableCommand {
 
     @Flag(help: "Print a sample config with every key and its default.")
     var sample = false
+
+    @Option(help: ArgumentHelp("Look up the files the config names under this folder.", valueName: "dir"))
+    var root: String?
 
     @OptionGroup var global: GlobalOptions
 
@@ -27,8 +36,9 @@ struct CheckConfigCommand: ParsableCommand {
             return
         }
         do {
-            let config = try BridgeConfiguration.load(path: file!)
+            let config = try BridgeConfiguration.load(path: file!, root: root)
             let meters = config.meters
+            for warning in config.warnings { print("warning: \(warning)") }
             print(
                 "\(file!): ok: \(config.buses.count) bus(es), \(meters.count) meter(s), broker \(config.mqtt.host):\(config.mqtt.port)"
             )
@@ -37,8 +47,8 @@ struct CheckConfigCommand: ParsableCommand {
                     "  \(bus.name) (\(bus.link.configKey) \(bus.link.endpoint)): \(meter.name) at address \(meter.address.map(String.init) ?? meter.secondaryAddress ?? meter.deviceAddress ?? "(any)")"
                 )
             }
-        } catch let error as ConfigurationError {
-            print(error.description)
+        } catch let errors as ConfigurationErrors {
+            print(errors.description)
             throw ExitCode(2)
         }
     }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Bridge
 import Foundation
 import Logging
+import MQTT
 import SerialIO
 import ServiceLifecycle
 import Simulator
@@ -33,8 +34,8 @@ struct DemoCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        var logger = global.bootstrapLogging()
-        if global.logLevel == "info" { logger.logLevel = .notice }
+        // Quieter than the daemon by default: the values shown are the demo's output.
+        let logger = global.bootstrapLogging(configured: .notice)
         let local = broker == nil ? try await LocalBroker() : nil
         defer { local?.stop() }
         let (brokerHost, brokerPort) = broker.flatMap { BusOptions.hostPort($0) } ?? ("127.0.0.1", local!.port)

@@ -11,6 +11,7 @@ struct PRO380MQTT: AsyncParsableCommand {
             config (`pro380-mqtt check-config --sample` prints an annotated one) and run \
             `pro380-mqtt run --config FILE`. On site: `scan`, `read` and `write` reach one bus directly.
             """,
+        version: "pro380-mqtt \(Version.current)",
         subcommands: [
             DemoCommand.self, RunCommand.self, ReadCommand.self, WriteCommand.self, SimulateCommand.self,
             ScanCommand.self, CheckConfigCommand.self, BenchCommand.self,

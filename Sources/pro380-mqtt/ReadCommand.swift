@@ -29,16 +29,24 @@ struct ReadCommand: AsyncParsableCommand {
         let logger = global.bootstrapLogging()
         let link = bus.link()
         let configuration = bus.bus(meter: try meter.meter(for: link))
-        let session = try BusSessionFactory.make(configuration, logger: logger)
+        let session = try BusSession(configuration, logger: logger)
         let driver = session.meters[0].driver
         let outcome = await driver.poll(groups: Set(PollGroup.allCases))
+        let registerMap = await driver.diagnostics().registerMap
         await session.close()
+        if registerMap == .legacyV114, let unit = configuration.meters[0].address {
+            print("register map: \(RegisterMap.legacyV114.rawValue)\n\(RegisterMap.legacyDiagnosis(unit: unit))")
+            throw ExitCode(1)
+        }
         guard outcome.meterAnswered, !outcome.readings.isEmpty else {
             let reasons = outcome.failures.map(\.reason)
             print("could not read the meter on \(link.endpoint): \(reasons.first ?? "nothing read")")
             throw ExitCode(1)
         }
         print(json ? ReadingTable.json(outcome.readings) : ReadingTable.text(outcome.readings))
+        if !json, registerMap == .current {
+            print("\nregister map: current (manual A3.2)")
+        }
         let refused = outcome.failures.filter { $0.reason.contains("refused") }.flatMap(\.keys)
         if !json && !refused.isEmpty {
             print(
@@ -65,9 +73,10 @@ enum ReadingTable {
     }
 
     static func json(_ readings: [Reading]) -> String {
-        let fields = ordered(readings).map { reading in
-            "  \(JSONText.quote(reading.key)): {\"value\": \(reading.value.jsonFragment), \"unit\": \(reading.unit.map(JSONText.quote) ?? "null")}"
-        }
-        return "{\n" + fields.joined(separator: ",\n") + "\n}"
+        JSONValue.object(
+            ordered(readings).map { reading in
+                (reading.key, .object([("value", JSONValue(reading.value)), ("unit", .string(reading.unit))]))
+            }
+        ).text(.lines)
     }
 }

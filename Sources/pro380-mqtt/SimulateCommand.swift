@@ -20,6 +20,7 @@ struct SimulateCommand: AsyncParsableCommand {
               pro380-mqtt simulate --iec62056                    # also meter 1's optical port on a pseudo-terminal
               pro380-mqtt simulate --meters 5 --mbus             # the same meters also over M-Bus on a pseudo-terminal
               pro380-mqtt simulate --pace --meters 8             # replies at 9600 baud (M-Bus 2400), as on a real line
+              pro380-mqtt simulate --legacy-map                  # a meter on firmware before the current register map
             """
     )
 
@@ -58,6 +59,13 @@ struct SimulateCommand: AsyncParsableCommand {
         help: ArgumentHelp("Also serve the meters over M-Bus on host:port.", valueName: "host:port")
     )
     var mbusTCP: String?
+
+    @Flag(
+        name: .customLong("legacy-map"),
+        help:
+            "Answer Modbus like firmware before the current register map: every request refused with exception 02 (the manual does not give the old map)."
+    )
+    var legacyMap = false
 
     @Option(help: "Number of meters on the bus (1-247).")
     var meters: Int = 1
@@ -117,6 +125,7 @@ struct SimulateCommand: AsyncParsableCommand {
             configuration.endpoint =
                 modbusTCP != nil ? .tcp(host: host, port: port) : .rtuOverTCP(host: host, port: port)
         }
+        configuration.legacyRegisterMap = legacyMap
         if pace {
             configuration.pacing = LinePacing(line: LineSettings(baudRate: 9600), turnaround: .milliseconds(turnaround))
             configuration.mbusPacing = LinePacing(
@@ -143,6 +152,11 @@ struct SimulateCommand: AsyncParsableCommand {
         case .rtuOverTCP: kind = "Modbus RTU over TCP at"
         }
         Console.write("Simulating \(meters) PRO380 meter(s), Modbus IDs 1-\(meters): \(kind) \(service.endpoint)")
+        if legacyMap {
+            Console.write(
+                "Register map: firmware before the current map (manual A3.1, old V1.14 registers): every Modbus request is refused with exception 02"
+            )
+        }
         if let mbus = service.mbus {
             Console.write("M-Bus (PRO380-Mb, 2400 8E1, primary addresses 1-\(meters)): \(mbus.endpoint)")
         }
@@ -151,6 +165,12 @@ struct SimulateCommand: AsyncParsableCommand {
         }
         Console.write("A config block for these meters:\n")
         Console.write(Self.configBlock(configuration: configuration, endpoint: service.endpoint))
+        if service.mbus != nil || service.optical != nil {
+            Console.write(
+                "  # The same meters once more over M-Bus or their optical port: keep one entry per physical meter "
+                    + "(the bridge warns when two read one serial number)."
+            )
+        }
         if let mbus = service.mbus {
             let link =
                 mbus.endpoint.hasPrefix("/")

@@ -42,7 +42,8 @@ struct WriteCommand: AsyncParsableCommand {
             Console.write("refused: --not-saved applies to tariff only")
             throw ExitCode(2)
         }
-        let payload = notSaved ? "{\"value\": \(JSONText.quote(value)), \"persist\": false}" : value
+        let payload =
+            notSaved ? JSONValue.object([("value", .string(value)), ("persist", false)]).text(.spaced) : value
         let request = CommandRequest(meter: meterConfiguration.name, key: key, payload: Array(payload.utf8))
         let validated: ValidatedCommand
         do {
@@ -68,7 +69,7 @@ struct WriteCommand: AsyncParsableCommand {
         }
         var busConfiguration = bus.bus(meter: meterConfiguration)
         busConfiguration.meters[0].allowCommands = [key]
-        let session = try BusSessionFactory.make(busConfiguration, logger: logger)
+        let session = try BusSession(busConfiguration, logger: logger)
         defer { Task { await session.close() } }
         do {
             let confirmation = try await session.meters[0].driver.write(validated.command)

@@ -63,31 +63,34 @@ import Testing
         default:
             broken = sample.replacingOccurrences(of: "allow_commands: [tariff, resettable_day_energy]", with: mutation)
         }
-        let error = #expect(throws: ConfigurationError.self) {
+        let error = #expect(throws: ConfigurationErrors.self) {
             try BridgeConfiguration.parse(yaml: broken, file: "bridge.yaml")
         }
-        #expect(error?.file == "bridge.yaml")
-        #expect(error?.line == line)
-        #expect(error?.key == key)
+        #expect(error?.errors.count == 1, "\(String(describing: error))")
+        #expect(error?.errors.first?.file == "bridge.yaml")
+        #expect(error?.errors.first?.line == line)
+        #expect(error?.errors.first?.key == key)
         #expect(error?.description.contains(message) == true, "\(String(describing: error))")
     }
 
     @Test func duplicateNamesAndAddressesAreRefused() {
         let twice = sample.replacingOccurrences(of: "name: heat-pump", with: "name: main")
-        let e1 = #expect(throws: ConfigurationError.self) { try BridgeConfiguration.parse(yaml: twice, file: "b.yaml") }
+        let e1 = #expect(throws: ConfigurationErrors.self) {
+            try BridgeConfiguration.parse(yaml: twice, file: "b.yaml")
+        }
         #expect(e1?.description.contains("used twice") == true)
         let sameAddress = sample.replacingOccurrences(of: "    address: 2", with: "    address: 1")
-        let e2 = #expect(throws: ConfigurationError.self) {
+        let e2 = #expect(throws: ConfigurationErrors.self) {
             try BridgeConfiguration.parse(yaml: sameAddress, file: "b.yaml")
         }
         #expect(e2?.description.contains("address 1 is used twice") == true)
     }
 
     @Test func invalidYAMLNamesTheLine() {
-        let error = #expect(throws: ConfigurationError.self) {
+        let error = #expect(throws: ConfigurationErrors.self) {
             try BridgeConfiguration.parse(yaml: "mqtt:\n  host: [unclosed\nbuses: []\n", file: "x.yaml")
         }
-        #expect(error?.line != nil)
+        #expect(error?.errors.first?.line != nil)
         #expect(error?.description.hasPrefix("x.yaml:") == true)
     }
 
@@ -95,7 +98,7 @@ import Testing
         #expect(DurationText.parse("500ms") == .milliseconds(500))
         #expect(DurationText.parse("5m") == .seconds(300))
         #expect(DurationText.parse("1.5s") == .milliseconds(1500))
-        #expect(DurationText.parse("10") == .seconds(10))
+        #expect(DurationText.parse("10") == nil, "a bare number: seconds or milliseconds?")
         #expect(DurationText.parse("ten") == nil)
         #expect(DurationText.parse("-1s") == nil)
     }
@@ -147,7 +150,7 @@ import Testing
         ("diagnostics_interval: 1e20s\n", "expected a duration"),
     ])
     func refusesSettingsThatCannotRun(prefix: String, message: String) {
-        let error = #expect(throws: ConfigurationError.self) {
+        let error = #expect(throws: ConfigurationErrors.self) {
             try BridgeConfiguration.parse(yaml: prefix + bus, file: "c.yaml")
         }
         #expect(error?.description.contains(message) == true, "\(String(describing: error))")
@@ -165,7 +168,7 @@ import Testing
             ),
         ]
         for (yaml, message) in cases {
-            let error = #expect(throws: ConfigurationError.self) {
+            let error = #expect(throws: ConfigurationErrors.self) {
                 try BridgeConfiguration.parse(yaml: yaml, file: "c.yaml")
             }
             #expect(error?.description.contains(message) == true, "\(String(describing: error))")
@@ -175,11 +178,11 @@ import Testing
     @Test func allowCommandsMustBeWritableOverTheBusProtocol() throws {
         let mbus =
             "buses:\n  - name: a\n    mbus_tcp: {host: h, port: 1}\n    meters:\n      - {name: m, address: 1, allow_commands: [modbus_id]}\n"
-        let e1 = #expect(throws: ConfigurationError.self) { try BridgeConfiguration.parse(yaml: mbus, file: "c.yaml") }
+        let e1 = #expect(throws: ConfigurationErrors.self) { try BridgeConfiguration.parse(yaml: mbus, file: "c.yaml") }
         #expect(e1?.description.contains("modbus_id cannot be written over M-Bus") == true, "\(String(describing: e1))")
         let optical =
             "buses:\n  - name: o\n    iec62056: {device: /dev/ttyUSB9}\n    meters:\n      - {name: m, allow_commands: [tariff]}\n"
-        let e2 = #expect(throws: ConfigurationError.self) {
+        let e2 = #expect(throws: ConfigurationErrors.self) {
             try BridgeConfiguration.parse(yaml: optical, file: "c.yaml")
         }
         #expect(e2?.description.contains("nothing is writable here") == true, "\(String(describing: e2))")

@@ -44,7 +44,7 @@ enum DiscoveryFixtures {
     ) -> [String: String] {
         let builder = MeterDiscovery(topics: topics, settings: settings)
         return DiscoveryMessages(settings: settings, clientID: topics.clientID).messages(
-            deviceID: DiscoveryID.meterDevice(serial: meter.serial!),
+            deviceID: DiscoveryID.meterDevice(serial: meter.idStem!),
             device: builder.device(for: meter)!,
             shared: builder.availability(meter: meter.name),
             components: builder.components(for: meter)

@@ -56,7 +56,7 @@ import Testing
         entry.lastPoll = .milliseconds(412)
         summary.add(diagnostics, entry: entry)
         let json = try #require(
-            JSONSerialization.jsonObject(with: Data("{\(summary.jsonFields)}".utf8)) as? [String: Any]
+            JSONSerialization.jsonObject(with: Data(JSONValue.object(summary.members).text.utf8)) as? [String: Any]
         )
         for field in BridgeDiscovery.fields {
             let parts = field.path.split(separator: ".").map(String.init)
@@ -112,10 +112,10 @@ import Testing
                     deviceBased: true
                 )
         )
-        #expect(throws: ConfigurationError.self) {
+        #expect(throws: ConfigurationErrors.self) {
             try BridgeConfiguration.parse(yaml: base + "homeassistant: {device_based: true}\n", file: "x.yaml")
         }
-        #expect(throws: ConfigurationError.self) {
+        #expect(throws: ConfigurationErrors.self) {
             try BridgeConfiguration.parse(yaml: base + "homeassistant: {min_version: \"latest\"}\n", file: "x.yaml")
         }
         #expect(

@@ -69,7 +69,7 @@ import Testing
         meter.ignoresSpeedSwitch = true
         let run = try await withMeter(meter) { client in
             let first = try await client.readout()
-            let learned = await client.speedPolicy(forDevice: nil)
+            let learned = client.speedPolicy(forDevice: nil)
             let second = try await client.readout()
             return [first == Self.readout, learned == .stayAtSignOnSpeed, second == Self.readout]
         }
@@ -82,7 +82,7 @@ import Testing
     @Test func restoresAPersistedSpeedPolicy() async throws {
         let meter = ScriptedMeter(identification: Self.identification, dataMessage: Telegrams.fullForm)
         let run = try await withMeter(meter) { client in
-            await client.rememberSpeedPolicy(.stayAtSignOnSpeed, forDevice: nil)
+            client.rememberSpeedPolicy(.stayAtSignOnSpeed, forDevice: nil)
             return try await client.readout()
         }
         #expect(try run.result.get() == Self.readout)

@@ -18,7 +18,7 @@ import Testing
                 )
             },
             client: { client in
-                (try await client.readHoldingRegisters(unit: 1, address: 0x5002, count: 2), await client.diagnostics)
+                (try await client.readHoldingRegisters(unit: 1, address: 0x5002, count: 2), client.diagnostics)
             }
         )
         #expect(values == [1, 2])

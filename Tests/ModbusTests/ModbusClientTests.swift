@@ -25,7 +25,7 @@ import Testing
                 try await peer.send(bytes("00 01 03 04 43 66 4C CD FA FD"))
             },
             client: { client in
-                (try await client.readHoldingRegisters(unit: 1, address: 0x5002, count: 2), await client.diagnostics)
+                (try await client.readHoldingRegisters(unit: 1, address: 0x5002, count: 2), client.diagnostics)
             }
         )
         #expect(values == [0x4366, 0x4CCD])
@@ -61,7 +61,7 @@ import Testing
                     RTUFraming.encode(unit: 1, request: received) + RTUFraming.encode(unit: 1, response: reply)
                 )
             },
-            client: { client in (try await client.send(unit: 1, request: request), await client.diagnostics) }
+            client: { client in (try await client.send(unit: 1, request: request), client.diagnostics) }
         )
         #expect(response == .success(for: request, registers: [0x4366, 0x4CCD]))
         #expect(diagnostics.echoes == 1)
@@ -115,7 +115,7 @@ import Testing
                 let error = await #expect(throws: ModbusError.self) {
                     try await client.readHoldingRegisters(unit: 1, address: 0x5002, count: 2)
                 }
-                return (error, await client.diagnostics)
+                return (error, client.diagnostics)
             }
         )
         #expect(
@@ -135,7 +135,7 @@ import Testing
                 let error = await #expect(throws: ModbusError.self) {
                     try await client.readHoldingRegisters(unit: 1, address: 0x5000, count: 2)
                 }
-                return (error, await client.diagnostics)
+                return (error, client.diagnostics)
             }
         )
         #expect(error == .exception(function: .readHoldingRegisters, code: .illegalDataAddress))
@@ -190,34 +190,8 @@ import Testing
                 await #expect(throws: ModbusError.self) {
                     try await client.readHoldingRegisters(unit: 1, address: 0x4000, count: 126)
                 }
-                #expect(await client.diagnostics.transactions == 0)
+                #expect(client.diagnostics.transactions == 0)
             }
         )
-    }
-
-    @Test func serializesConcurrentCallers() async throws {
-        let results = try await withClientAndPeer(
-            peer: { peer in
-                for _ in 0..<4 {
-                    guard case .request(.readHoldingRegisters(let address, _)) = try await peer.nextRTURequest().message
-                    else { return }
-                    try await peer.send(
-                        RTUFraming.encode(unit: 1, response: .readHoldingRegisters([address, address]))
-                    )
-                }
-            },
-            client: { client in
-                try await withThrowingTaskGroup(of: (UInt16, [UInt16]).self) { group in
-                    for address: UInt16 in [0x4000, 0x5000, 0x6000, 0x6048] {
-                        group.addTask {
-                            (address, try await client.readHoldingRegisters(unit: 1, address: address, count: 2))
-                        }
-                    }
-                    return try await group.reduce(into: []) { $0.append($1) }
-                }
-            }
-        )
-        #expect(results.count == 4)
-        for (address, values) in results { #expect(values == [address, address]) }
     }
 }

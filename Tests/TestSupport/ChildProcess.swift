@@ -8,6 +8,7 @@ import Synchronization
 package final class ChildProcess: Sendable {
     private struct Output {
         var lines: [String] = []
+        var errorLines: [String] = []
         var exitStatus: Int32?
         var exitedAt: ContinuousClock.Instant?
         var exitWaiters: [CheckedContinuation<Int32, Never>] = []
@@ -24,24 +25,27 @@ package final class ChildProcess: Sendable {
 
     private let box = OutputBox()
 
-    /// Starts `executable` with `arguments`; stdin is /dev/null, stdout and stderr go to one pipe.
+    /// Starts `executable` with `arguments`; stdin is /dev/null, stdout and stderr go to one pipe (`lines`), or,
+    /// with `separateStandardError`, stderr to its own (`errorLines`).
     ///
     /// Spawned with `posix_spawn` rather than Foundation's `Process`: the child gets an empty signal mask and default
     /// handlers (Dispatch's threads block SIGTERM, and a broker inheriting that mask ignores `stop()`), and none of
     /// the test process's other descriptors (an inherited MQTT socket would keep a "cut" connection alive).
-    package init(_ executable: String, _ arguments: [String]) throws {
-        var fds: [Int32] = [-1, -1]
-        guard pipe(&fds) == 0 else { throw ChildProcessError(spawning: executable, errno) }
-        let (readEnd, writeEnd) = (fds[0], fds[1])
-        // Close-on-exec, so children spawned concurrently by other tests do not inherit this pipe.
-        _ = fcntl(readEnd, F_SETFD, FD_CLOEXEC)
-        _ = fcntl(writeEnd, F_SETFD, FD_CLOEXEC)
+    /// - Parameter environment: variables added to (or replacing those of) this process's environment.
+    package init(
+        _ executable: String,
+        _ arguments: [String],
+        environment: [String: String] = [:],
+        separateStandardError: Bool = false
+    ) throws {
+        let (readEnd, writeEnd) = try Self.makePipe(executable)
+        let errorPipe = separateStandardError ? try Self.makePipe(executable) : nil
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_adddup2(&actions, writeEnd, 1)
-        posix_spawn_file_actions_adddup2(&actions, writeEnd, 2)
+        posix_spawn_file_actions_adddup2(&actions, errorPipe?.1 ?? writeEnd, 2)
         for fd in Self.openDescriptors() where fd > 2 {
             posix_spawn_file_actions_addclose(&actions, fd)
         }
@@ -58,36 +62,42 @@ package final class ChildProcess: Sendable {
         }
         posix_spawnattr_setsigdefault(&attributes, &defaults)
         posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        var variables = ProcessInfo.processInfo.environment
+        variables.merge(environment) { $1 }
         let argv = ([executable] + arguments).map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
+        let envp = variables.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer {
+            argv.forEach { free($0) }
+            envp.forEach { free($0) }
+        }
         var spawned: pid_t = 0
-        let rc = posix_spawn(&spawned, executable, &actions, &attributes, argv, environ)
+        let rc = posix_spawn(&spawned, executable, &actions, &attributes, argv, envp)
         close(writeEnd)
+        if let errorPipe { close(errorPipe.1) }
         guard rc == 0 else {
             close(readEnd)
+            if let errorPipe { close(errorPipe.0) }
             throw ChildProcessError(spawning: executable, rc)
         }
         let pid = spawned
         self.pid = pid
         self.commandLine = ([executable] + arguments).joined(separator: " ")
         let box = self.box
+        // stderr (when separate) is read to its end on its own thread; the stdout thread waits for it, so every
+        // line of both is in before the exit status is.
+        let errorDone = DispatchSemaphore(value: 0)
+        if let errorPipe {
+            Thread.detachNewThread {
+                Self.readLines(errorPipe.0) { line in box.mutex.withLock { $0.errorLines.append(line) } }
+                errorDone.signal()
+            }
+        } else {
+            errorDone.signal()
+        }
         // A blocking read loop, then waitpid, on its own thread, never on the cooperative pool.
         Thread.detachNewThread {
-            var pending: [UInt8] = []
-            var buffer = [UInt8](repeating: 0, count: 4096)
-            while true {
-                let count = buffer.withUnsafeMutableBytes { read(readEnd, $0.baseAddress, $0.count) }
-                if count < 0 && errno == EINTR { continue }
-                if count <= 0 { break }
-                pending += buffer[0..<count]
-                while let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
-                    let line = String(decoding: pending[..<newline], as: UTF8.self)
-                    pending.removeSubrange(...newline)
-                    box.mutex.withLock { $0.lines.append(line) }
-                }
-            }
-            close(readEnd)
-            if !pending.isEmpty { box.mutex.withLock { $0.lines.append(String(decoding: pending, as: UTF8.self)) } }
+            Self.readLines(readEnd) { line in box.mutex.withLock { $0.lines.append(line) } }
+            errorDone.wait()
             var status: Int32 = 0
             while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
             let exitedAt = ContinuousClock.now
@@ -101,13 +111,43 @@ package final class ChildProcess: Sendable {
         }
     }
 
+    /// A pipe whose both ends are close-on-exec, so children spawned concurrently by other tests do not inherit it.
+    private static func makePipe(_ executable: String) throws -> (Int32, Int32) {
+        var fds: [Int32] = [-1, -1]
+        guard pipe(&fds) == 0 else { throw ChildProcessError(spawning: executable, errno) }
+        _ = fcntl(fds[0], F_SETFD, FD_CLOEXEC)
+        _ = fcntl(fds[1], F_SETFD, FD_CLOEXEC)
+        return (fds[0], fds[1])
+    }
+
+    /// Reads `fd` to its end, handing over each line (and a last unterminated one); closes `fd`.
+    private static func readLines(_ fd: Int32, _ line: (String) -> Void) {
+        var pending: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if count < 0 && errno == EINTR { continue }
+            if count <= 0 { break }
+            pending += buffer[0..<count]
+            while let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
+                line(String(decoding: pending[..<newline], as: UTF8.self))
+                pending.removeSubrange(...newline)
+            }
+        }
+        close(fd)
+        if !pending.isEmpty { line(String(decoding: pending, as: UTF8.self)) }
+    }
+
     /// The descriptors open in this process right now (/proc/self/fd), so the child can close them.
     private static func openDescriptors() -> [Int32] {
         ((try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []).compactMap { Int32($0) }
     }
 
-    /// Every line printed so far (stdout and stderr interleaved).
+    /// Every line printed so far (stdout and stderr interleaved, unless stderr was asked separately).
     package var lines: [String] { box.mutex.withLock { $0.lines } }
+
+    /// Every line printed on stderr so far, when started with `separateStandardError`.
+    package var errorLines: [String] { box.mutex.withLock { $0.errorLines } }
 
     /// The exit status once the process ended, else nil.
     package var exitStatus: Int32? { box.mutex.withLock { $0.exitStatus } }
@@ -135,16 +175,24 @@ package final class ChildProcess: Sendable {
 
     /// Waits until a printed line satisfies `predicate`, polling every few milliseconds.
     /// - Throws: `ChildProcessError` when the process exits first or `timeout` passes.
+    /// - Parameter standardError: look in `errorLines` (a process started with `separateStandardError`).
     package func waitForLine(
         timeout: Duration = .seconds(10),
+        standardError: Bool = false,
         where predicate: (String) -> Bool
     ) async throws {
         let deadline = ContinuousClock.now + timeout
         while true {
-            let (found, ended) = box.mutex.withLock { ($0.lines.contains(where: predicate), $0.exitStatus != nil) }
+            let (found, ended) = box.mutex.withLock {
+                ((standardError ? $0.errorLines : $0.lines).contains(where: predicate), $0.exitStatus != nil)
+            }
             if found { return }
             if ended || ContinuousClock.now > deadline {
-                throw ChildProcessError(commandLine: commandLine, output: lines, reason: ended ? "exited" : "timed out")
+                throw ChildProcessError(
+                    commandLine: commandLine,
+                    output: lines + errorLines,
+                    reason: ended ? "exited" : "timed out"
+                )
             }
             try await Task.sleep(for: .milliseconds(10))
         }

@@ -1,3 +1,5 @@
+import CodecSupport
+
 /// A decoder that follows NIO's single-step contract: bytes go in with `feed`, and `decode()` returns the next
 /// frame or `nil` for "need more bytes", consuming only what it decoded. Codec tests conform their decoders to it
 /// (one-line extensions) so `DecoderVerifier` can drive them.
@@ -67,7 +69,7 @@ package enum DecoderVerifier {
         return failures
     }
 
-    private static func randomChunks(_ bytes: [UInt8], _ generator: inout SplitMix64) -> [ArraySlice<UInt8>] {
+    static func randomChunks(_ bytes: [UInt8], _ generator: inout SplitMix64) -> [ArraySlice<UInt8>] {
         var chunks: [ArraySlice<UInt8>] = []
         var start = 0
         while start < bytes.count {
@@ -76,20 +78,5 @@ package enum DecoderVerifier {
             start += size
         }
         return chunks
-    }
-}
-
-/// A small reproducible random generator for test chunking (SplitMix64, Steele et al. 2014).
-package struct SplitMix64: RandomNumberGenerator {
-    private var state: UInt64
-
-    package init(seed: UInt64) { state = seed }
-
-    package mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

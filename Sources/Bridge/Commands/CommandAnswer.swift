@@ -37,12 +37,12 @@ package struct CommandAnswer: Sendable, Equatable {
     }
 
     package var json: String {
-        var fields = ["\"status\": \(ok ? "\"ok\"" : "\"error\"")", "\"key\": \(JSONText.quote(key))"]
-        if let value { fields.append("\"value\": \(value.jsonFragment)") }
-        fields.append(ok ? "\"detail\": \(JSONText.quote(message))" : "\"error\": \(JSONText.quote(message))")
-        if let notice { fields.append("\"notice\": \(JSONText.quote(notice))") }
-        fields.append("\"id\": " + (id.map(JSONText.quote) ?? "null"))
-        fields.append("\"time\": \"\(Timestamp.rfc3339(time))\"")
-        return "{" + fields.joined(separator: ", ") + "}"
+        var members: [(String, JSONValue)] = [("status", .string(ok ? "ok" : "error")), ("key", .string(key))]
+        if let value { members.append(("value", JSONValue(value))) }
+        members.append((ok ? "detail" : "error", .string(message)))
+        if let notice { members.append(("notice", .string(notice))) }
+        members.append(("id", .string(id)))
+        members.append(("time", .string(Timestamp.rfc3339(time))))
+        return JSONValue.object(members).text(.spaced)
     }
 }

@@ -1,4 +1,5 @@
 package import Foundation
+package import PRO380
 
 /// A command message as it arrived on `<base>/<meter>/<key>/set`, before validation.
 package struct CommandRequest: Sendable, Equatable {

@@ -7,7 +7,7 @@ extension CommandService {
     /// Where a command message goes.
     struct Route: Sendable {
         enum Action: Sendable { case set, get }
-        var bus: any BusSession
+        var bus: BusSession
         var meter: BusMeter
         var key: String?
         var action: Action

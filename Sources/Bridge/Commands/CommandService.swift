@@ -17,23 +17,26 @@ package struct CommandService: Sendable {
     let client: MQTTClient
     let publisher: Publisher
     let topics: TopicLayout
-    let buses: [any BusSession]
+    let roster: BusRoster
     let validator: CommandValidator
     let logger: Logger
     let answers = AnswerMemory()
+
+    /// The running buses (a reload changes them).
+    var buses: [BusSession] { roster.buses }
 
     package init(
         client: MQTTClient,
         publisher: Publisher,
         topics: TopicLayout,
-        buses: [any BusSession],
+        buses: BusRoster,
         validator: CommandValidator,
         logger: Logger
     ) {
         self.client = client
         self.publisher = publisher
         self.topics = topics
-        self.buses = buses
+        self.roster = buses
         self.validator = validator
         self.logger = logger
     }
@@ -46,37 +49,65 @@ package struct CommandService: Sendable {
         }
     }
 
-    /// Subscribes (once connected) and serves commands until cancelled.
+    /// Subscribes (once connected, and again for the meters a reload adds) and serves commands until cancelled.
+    ///
+    /// One queue per bus name, made when its first command arrives. The filters of a meter a reload removed stay
+    /// subscribed until the next start (the client cannot unsubscribe); its commands are ignored like those of any
+    /// unknown meter.
     package func run() async {
         let messages = client.messages()
         var queues: [String: AsyncStream<@Sendable () async -> Void>.Continuation] = [:]
         await withTaskGroup(of: Void.self) { group in
-            for bus in buses {
-                let (stream, continuation) = AsyncStream<@Sendable () async -> Void>.makeStream()
-                queues[bus.name] = continuation
-                group.addTask {
-                    for await job in stream { await job() }
-                }
-            }
             group.addTask { await subscribeWhenConnected() }
             for await message in messages {
-                guard let route = route(message) else { continue }
-                if let job = await accept(message, route: route) { queues[route.bus.name]?.yield(job) }
+                guard let route = route(message), let job = await accept(message, route: route) else { continue }
+                if queues[route.bus.name] == nil {
+                    let (stream, continuation) = AsyncStream<@Sendable () async -> Void>.makeStream()
+                    queues[route.bus.name] = continuation
+                    group.addTask {
+                        for await job in stream { await job() }
+                    }
+                }
+                queues[route.bus.name]?.yield(job)
             }
             for continuation in queues.values { continuation.finish() }
             group.cancelAll()
         }
     }
 
+    /// Subscribes to the filters not subscribed yet, at each connection and after each reload (the client
+    /// subscribes again by itself after a reconnect).
     private func subscribeWhenConnected() async {
-        for await state in client.connectionStates() where state == .connected {
-            do {
-                try await client.subscribe(filters, qos: .atLeastOnce)
-                logger.info("listening for commands on \(filters.count) topic filters")
-                return
-            } catch {
-                logger.warning("subscribing to the command topics failed: \(error); retrying at the next connection")
+        enum Event {
+            case connection(MQTTConnectionState)
+            case reload
+        }
+        let (events, sink) = AsyncStream.makeStream(of: Event.self)
+        let roster = roster
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                for await state in client.connectionStates() { sink.yield(.connection(state)) }
+                sink.finish()
             }
+            group.addTask {
+                for await _ in roster.changes() { sink.yield(.reload) }
+            }
+            var subscribed = Set<String>()
+            for await event in events {
+                if case .connection(let state) = event, state != .connected { continue }
+                let wanted = filters.filter { !subscribed.contains($0) }
+                guard !wanted.isEmpty, client.state == .connected else { continue }
+                do {
+                    try await client.subscribe(wanted, qos: .atLeastOnce)
+                    subscribed.formUnion(wanted)
+                    logger.info("listening for commands on \(subscribed.count) topic filters")
+                } catch {
+                    logger.warning(
+                        "subscribing to the command topics failed: \(error); retrying at the next connection"
+                    )
+                }
+            }
+            group.cancelAll()
         }
     }
 }

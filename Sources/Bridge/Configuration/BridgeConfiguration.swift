@@ -1,3 +1,5 @@
+package import Logging
+package import MQTT
 package import PRO380
 package import SerialIO
 
@@ -13,6 +15,10 @@ package struct BridgeConfiguration: Sendable, Equatable {
     package var commandMaxAge: Duration = .seconds(30)
     /// Home Assistant MQTT discovery (`homeassistant:`), on by default.
     package var homeAssistant = HomeAssistantSettings()
+    /// The log level (`log_level`); `nil`: info, unless `--log-level` says otherwise (which wins).
+    package var logLevel: Logger.Level?
+    /// What runs but deserves a look (a serial device that is not there yet), with file, line and key.
+    package var warnings: [ConfigurationError] = []
     /// Where the configuration came from, for messages.
     package var source: String
 
@@ -34,36 +40,30 @@ package struct BridgeConfiguration: Sendable, Equatable {
     }
 }
 
-/// The broker connection (`mqtt:`).
+/// The broker connection (`mqtt:`): the MQTT client's own configuration, decoded straight into its type, and the
+/// two settings the bridge adds (the base topic and the QoS of its publications).
+///
+/// The client's fields read and write through (`settings.host`, `settings.clientID`, `settings.tls`); the will and
+/// the birth message are the bridge's (`BridgeService.clientConfiguration`). Defaults: the client's, with the
+/// client id `pro380-mqtt`.
+@dynamicMemberLookup
 package struct MQTTSettings: Sendable, Equatable {
-    package var host = "127.0.0.1"
-    package var port = 1883
-    package var clientID = "pro380-mqtt"
+    /// Host, port, client id, keepalive, credentials, TLS and protocol version.
+    package var client = MQTTClientConfiguration(clientID: "pro380-mqtt")
     package var baseTopic = "pro380"
-    package var version = 5
     package var qos = 1
-    package var keepAlive: Duration = .seconds(30)
-    /// How long one connection attempt may wait for the broker's CONNACK before it is abandoned and retried.
-    package var connectTimeout: Duration = .seconds(10)
-    package var username: String?
-    package var password: String?
-    package var tls: TLSSettings?
 
     package init() {}
-}
 
-/// TLS towards the broker (`mqtt.tls:`).
-package struct TLSSettings: Sendable, Equatable {
-    package var caFile: String
-    package var certFile: String?
-    package var keyFile: String?
-    package var insecure = false
+    package subscript<T>(dynamicMember keyPath: WritableKeyPath<MQTTClientConfiguration, T>) -> T {
+        get { client[keyPath: keyPath] }
+        set { client[keyPath: keyPath] = newValue }
+    }
 
-    package init(caFile: String, certFile: String? = nil, keyFile: String? = nil, insecure: Bool = false) {
-        self.caFile = caFile
-        self.certFile = certFile
-        self.keyFile = keyFile
-        self.insecure = insecure
+    /// The protocol version as configured: 5 (MQTT 5) or 3 (MQTT 3.1.1).
+    package var version: Int {
+        get { client.protocolVersion == .v311 ? 3 : 5 }
+        set { client.protocolVersion = newValue == 3 ? .v311 : .v5 }
     }
 }
 
@@ -101,6 +101,9 @@ package enum BusLink: Sendable, Equatable {
     case modbusTCP(host: String, port: Int)
     /// Modbus RTU frames through a transparent serial-to-TCP gateway (`modbus_rtu_over_tcp: {host, port}`).
     case modbusRTUOverTCP(host: String, port: Int)
+    /// A Modbus RTU line that another master (a wallbox, a load balancer) already polls, listened to without ever
+    /// transmitting (`modbus_rtu_listen: {device, baud, parity, stop_bits}`), default 9600 8E1.
+    case modbusRTUListen(device: String, settings: LineSettings)
     /// M-Bus on a serial line through a level converter (`mbus_serial: {device, baud}`), default 2400 8E1.
     case mbusSerial(device: String, settings: LineSettings)
     /// M-Bus frames through a TCP gateway (`mbus_tcp: {host, port}`).
@@ -112,11 +115,16 @@ package enum BusLink: Sendable, Equatable {
     case iec62056TCP(host: String, port: Int)
 
     /// The protocol spoken on the bus.
-    package enum MeterProtocol: String, Sendable { case modbus, mbus, iec62056 }
+    /// `modbusListen`: Modbus RTU traffic of another master, heard and decoded; the bridge never transmits.
+    package enum MeterProtocol: String, Sendable {
+        case modbus, mbus, iec62056
+        case modbusListen = "modbus_listen"
+    }
 
     package var `protocol`: MeterProtocol {
         switch self {
         case .modbusRTU, .modbusTCP, .modbusRTUOverTCP: return .modbus
+        case .modbusRTUListen: return .modbusListen
         case .mbusSerial, .mbusTCP: return .mbus
         case .iec62056Serial, .iec62056TCP: return .iec62056
         }
@@ -128,6 +136,7 @@ package enum BusLink: Sendable, Equatable {
         case .modbusRTU: return "modbus_rtu"
         case .modbusTCP: return "modbus_tcp"
         case .modbusRTUOverTCP: return "modbus_rtu_over_tcp"
+        case .modbusRTUListen: return "modbus_rtu_listen"
         case .mbusSerial: return "mbus_serial"
         case .mbusTCP: return "mbus_tcp"
         case .iec62056Serial, .iec62056TCP: return "iec62056"
@@ -137,7 +146,9 @@ package enum BusLink: Sendable, Equatable {
     /// `/dev/ttyUSB0` or `host:port`.
     package var endpoint: String {
         switch self {
-        case .modbusRTU(let device, _), .mbusSerial(let device, _), .iec62056Serial(let device, _, _): return device
+        case .modbusRTU(let device, _), .mbusSerial(let device, _), .iec62056Serial(let device, _, _),
+            .modbusRTUListen(let device, _):
+            return device
         case .modbusTCP(let host, let port), .modbusRTUOverTCP(let host, let port), .mbusTCP(let host, let port),
             .iec62056TCP(let host, let port):
             return "\(host):\(port)"
@@ -146,7 +157,7 @@ package enum BusLink: Sendable, Equatable {
 
     var defaultTimeout: Duration {
         switch self {
-        case .modbusRTU: return .milliseconds(500)
+        case .modbusRTU, .modbusRTUListen: return .milliseconds(500)
         case .modbusTCP, .modbusRTUOverTCP: return .seconds(1)
         case .mbusSerial, .mbusTCP: return .seconds(1)
         case .iec62056Serial, .iec62056TCP: return .milliseconds(1500)

@@ -5,11 +5,13 @@ import Yams
 ///
 /// Why by hand and not `Codable`: `YAMLDecoder` stops at the first type mismatch with a coding path but cannot
 /// report unknown keys (a typo such as `adress` would silently fall back to a default), and its errors lose the
-/// line. Walking `Yams.Node` keeps each node's `Mark`.
+/// line. Walking `Yams.Node` keeps each node's `Mark`, and lets one run report every problem of the file.
 struct ConfigNode {
     let node: Node
     let path: String
     let file: String
+    /// Where the problems of this decode are collected.
+    let problems: ConfigurationProblems
 
     var line: Int? { node.mark?.line }
 
@@ -17,24 +19,57 @@ struct ConfigNode {
         ConfigurationError(file: file, line: line, key: path, message: message)
     }
 
-    /// The mapping's entries; throws if the node is not a mapping or holds a key outside `allowed`.
-    func mapping(allowed: [String]) throws -> [String: ConfigNode] {
+    /// The error for a required `key` missing here; `nil` when a misspelt key was already taken for it (the
+    /// "did you mean" error says it all).
+    func missing(_ key: String, _ message: String) -> ConfigurationError? {
+        problems.suggested.contains(path.isEmpty ? key : "\(path).\(key)") ? nil : error(message)
+    }
+
+    /// Records a warning about this node: the config runs, but something deserves a look.
+    func warn(_ message: String) {
+        problems.warn(error(message))
+    }
+
+    /// Runs `decode`, recording a `ConfigurationError` it throws; `nil` then (`ConfigurationProblems.attempt`).
+    func attempt<T>(_ decode: () throws -> T) -> T? {
+        problems.attempt(file: file, decode)
+    }
+
+    func child(_ node: Node, path: String) -> ConfigNode {
+        ConfigNode(node: node, path: path, file: file, problems: problems)
+    }
+
+    /// The mapping's entries. A key outside `allowed` is recorded as an error (with a "did you mean" from the
+    /// allowed keys, or the `hints` text for that key) and left out, so the other keys are still checked.
+    /// - Throws: when the node is not a mapping.
+    func mapping(allowed: [String], hints: [String: String] = [:]) throws -> [String: ConfigNode] {
         guard case .mapping(let mapping) = node else { throw error("expected a mapping (key: value pairs)") }
         var out: [String: ConfigNode] = [:]
         for (keyNode, value) in mapping {
-            guard let key = keyNode.string else { throw error("keys must be strings") }
-            let childPath = path.isEmpty ? key : "\(path).\(key)"
-            let child = ConfigNode(node: value, path: childPath, file: file)
-            guard allowed.contains(key) else {
-                let hint = ConfigNode.closest(to: key, in: allowed).map { " (did you mean \($0)?)" } ?? ""
-                throw ConfigurationError(
-                    file: file,
-                    line: keyNode.mark?.line ?? line,
-                    key: childPath,
-                    message: "unknown key\(hint); allowed here: \(allowed.joined(separator: ", "))"
-                )
+            guard let key = keyNode.string else {
+                problems.record(error("keys must be strings"))
+                continue
             }
-            guard out[key] == nil else { throw child.error("duplicate key") }
+            let childPath = path.isEmpty ? key : "\(path).\(key)"
+            let child = child(value, path: childPath)
+            guard allowed.contains(key) else {
+                let closest = ConfigNode.closest(to: key, in: allowed)
+                if let closest { problems.suggested.insert(path.isEmpty ? closest : "\(path).\(closest)") }
+                let hint = hints[key].map { ": \($0)" } ?? closest.map { " (did you mean \($0)?)" } ?? ""
+                problems.record(
+                    ConfigurationError(
+                        file: file,
+                        line: keyNode.mark?.line ?? line,
+                        key: childPath,
+                        message: "unknown key\(hint); allowed here: \(allowed.joined(separator: ", "))"
+                    )
+                )
+                continue
+            }
+            guard out[key] == nil else {
+                problems.record(child.error("duplicate key"))
+                continue
+            }
             out[key] = child
         }
         return out
@@ -42,7 +77,7 @@ struct ConfigNode {
 
     func sequence() throws -> [ConfigNode] {
         guard case .sequence(let sequence) = node else { throw error("expected a list") }
-        return sequence.enumerated().map { ConfigNode(node: $1, path: "\(path)[\($0)]", file: file) }
+        return sequence.enumerated().map { child($1, path: "\(path)[\($0)]") }
     }
 
     func string() throws -> String {
@@ -67,9 +102,18 @@ struct ConfigNode {
         return value
     }
 
+    /// A duration with its unit: `500ms`, `10s`, `5m`, `1h`. A bare number is refused with the fix, since it
+    /// could mean seconds or milliseconds (`timeout: 500`: write 500ms or 500s).
     func duration() throws -> Duration {
-        guard case .scalar(let scalar) = node, let value = DurationText.parse(scalar.string) else {
+        guard case .scalar(let scalar) = node else {
             throw error("expected a duration such as 500ms, 10s, 5m or 1h, got \(describe())")
+        }
+        let text = scalar.string.trimmingCharacters(in: .whitespaces)
+        if let number = Double(text), number.isFinite {
+            throw error("\(text) has no unit: write \(text)s or \(text)ms (or m, h)")
+        }
+        guard let value = DurationText.parse(text) else {
+            throw error("expected a duration such as 500ms, 10s, 5m or 1h (at most 30 days), got \(describe())")
         }
         return value
     }
@@ -105,30 +149,5 @@ struct ConfigNode {
             }
         }
         return a.isEmpty ? b.count : row[b.count]
-    }
-}
-
-/// Durations written as `500ms`, `10s`, `5m`, `1h` (a bare number is seconds), up to 30 days.
-package enum DurationText {
-    /// The longest duration accepted, in seconds (30 days): anything longer is a typo, and `1e20s` must not trap.
-    static let longest: Double = 30 * 24 * 3600
-
-    package static func parse(_ text: String) -> Duration? {
-        let trimmed = text.trimmingCharacters(in: .whitespaces)
-        let units: [(String, Double)] = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600)]
-        for (suffix, factor) in units where trimmed.hasSuffix(suffix) {
-            let number = trimmed.dropLast(suffix.count).trimmingCharacters(in: .whitespaces)
-            guard let value = Double(number), value >= 0, value * factor <= longest else { return nil }
-            return .milliseconds(Int64((value * factor * 1000).rounded()))
-        }
-        guard let seconds = Double(trimmed), seconds >= 0, seconds <= longest else { return nil }
-        return .milliseconds(Int64((seconds * 1000).rounded()))
-    }
-
-    /// `1500ms` → `1.5s`, for messages.
-    package static func format(_ duration: Duration) -> String {
-        let ms = duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000
-        if ms % 1000 != 0 { return "\(ms)ms" }
-        return "\(ms / 1000)s"
     }
 }

@@ -1,4 +1,4 @@
-/// A config file that cannot run, with the file, line and key that are wrong.
+/// One problem of a config file, with the file, line and key that are wrong.
 package struct ConfigurationError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The config file's path.
     package var file: String
@@ -20,5 +20,71 @@ package struct ConfigurationError: Error, Sendable, Equatable, CustomStringConve
     package var description: String {
         let location = line.map { "\(file):\($0)" } ?? file
         return key.isEmpty ? "\(location): \(message)" : "\(location): \(key): \(message)"
+    }
+}
+
+/// Every problem of a config file that cannot run (up to `ConfigurationProblems.limit`), in file order: what
+/// `BridgeConfiguration.parse` and `load` throw.
+package struct ConfigurationErrors: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The problems reported, in the order of the file.
+    package var errors: [ConfigurationError]
+    /// How many more were found beyond the limit.
+    package var omitted: Int
+
+    package init(_ errors: [ConfigurationError], omitted: Int = 0) {
+        self.errors = errors
+        self.omitted = omitted
+    }
+
+    /// One problem per line; the last line says how many more there are, if any.
+    package var description: String {
+        var lines = errors.map(\.description)
+        if omitted > 0 { lines.append("... and \(omitted) more (fix these first)") }
+        return lines.joined(separator: "\n")
+    }
+}
+
+/// Collects the problems found while a config file is decoded, so one run reports all of them (up to `limit`)
+/// instead of the first. Errors stop the file from running; warnings do not (a serial device that is not plugged
+/// in yet). Used on one thread, by one decode.
+final class ConfigurationProblems {
+    /// At most this many errors are reported at once: beyond that, the first ones are the ones to fix.
+    static let limit = 20
+
+    private(set) var errors: [ConfigurationError] = []
+    private(set) var omitted = 0
+    private(set) var warnings: [ConfigurationError] = []
+    /// The key paths an unknown key was taken for ("did you mean address?"): that key's absence is no news.
+    var suggested: Set<String> = []
+
+    func record(_ error: ConfigurationError) {
+        guard !errors.contains(error) else { return }
+        if errors.count < Self.limit { errors.append(error) } else { omitted += 1 }
+    }
+
+    func warn(_ warning: ConfigurationError) {
+        if !warnings.contains(warning) { warnings.append(warning) }
+    }
+
+    /// Runs `decode`; the `ConfigurationError` it throws is recorded and `nil` returned, so decoding goes on with
+    /// the next key. (The decoders throw nothing else; anything else would be recorded as it is, at `file`.)
+    func attempt<T>(file: String, _ decode: () throws -> T) -> T? {
+        do {
+            return try decode()
+        } catch let error as ConfigurationError {
+            record(error)
+        } catch {
+            record(ConfigurationError(file: file, line: nil, key: "", message: "\(error)"))
+        }
+        return nil
+    }
+
+    /// The errors sorted by line, as one error; `nil` when there are none.
+    var failure: ConfigurationErrors? {
+        guard !errors.isEmpty else { return nil }
+        let sorted = errors.enumerated().sorted {
+            ($0.element.line ?? 0, $0.offset) < ($1.element.line ?? 0, $1.offset)
+        }
+        return ConfigurationErrors(sorted.map(\.element), omitted: omitted)
     }
 }

@@ -2,8 +2,8 @@
 /// `config/example.yaml` is this text (a test keeps them equal), and a test decodes it.
 package enum SampleConfiguration {
     package static let yaml = """
-        # pro380-mqtt configuration. Durations are written 500ms, 10s, 5m, 1h.
-        # Check a file with: pro380-mqtt check-config FILE
+        # pro380-mqtt configuration. Durations are written with their unit: 500ms, 10s, 5m, 1h.
+        # Check a file with: pro380-mqtt check-config FILE (every problem with its line and key)
         mqtt:
           host: 127.0.0.1          # broker host (default 127.0.0.1)
           port: 1883               # default 1883 (8883 is usual with tls)
@@ -16,8 +16,10 @@ package enum SampleConfiguration {
           # username: bridge                             # optional
           # password_file: /etc/pro380-mqtt/password     # optional; else the PRO380_MQTT_PASSWORD environment variable
           # tls: {ca_file: /etc/pro380-mqtt/ca.pem, cert_file: client.pem, key_file: client.key, insecure: false}
+          # (files must exist; relative paths are relative to this file's folder)
         diagnostics_interval: 60s  # default 60s: <base>/<meter>/diagnostics and <base>/bridge/<client_id>/diagnostics
         command_max_age: 30s       # a command whose JSON "time" is older is refused (default 30s)
+        log_level: info            # trace, debug, info (default), notice, warning, error, critical; --log-level wins
         homeassistant:             # Home Assistant MQTT discovery (README "Home Assistant")
           enabled: true            # default true; false clears the discovery configs this bridge published
           prefix: homeassistant    # Home Assistant's discovery prefix (default homeassistant); birth on <prefix>/status
@@ -26,6 +28,7 @@ package enum SampleConfiguration {
         buses:
           - name: basement         # unique
             modbus_rtu: {device: /dev/ttyUSB0, baud: 9600, parity: even, stop_bits: 1}   # defaults 9600 8E1
+            # device: prefer the stable /dev/serial/by-id/usb-... name; baud: 300, 600, 1200, 2400, 4800 or 9600
             timeout: 500ms         # reply timeout (default 500ms on serial, 1s over TCP)
             request_gap: 0ms       # extra silence before every request, for slow meters (default 0)
             echo: false            # the RS485 adapter echoes what it sends (default false)
@@ -55,5 +58,9 @@ package enum SampleConfiguration {
             timeout: 1500ms        # default 1500ms
             meters:
               - {name: flat-3, device_address: "13070043", interval: 30s}   # device_address optional
+          - name: wallbox          # a line another master (a wallbox, a load balancer) already polls: listen only
+            modbus_rtu_listen: {device: /dev/ttyUSB3, baud: 9600, parity: even}   # never transmits; defaults 9600 8E1
+            meters:                # publishes, at each interval, the newest values the master read; no commands
+              - {name: charger, address: 1, interval: 10s}
         """
 }

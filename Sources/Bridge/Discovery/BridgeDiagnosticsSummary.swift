@@ -23,11 +23,20 @@ struct BridgeDiagnosticsSummary: Sendable, Equatable {
         rejectedValues += diagnostics.rejectedValues
     }
 
-    /// `"meters_online": 2, "poll_cycle_time": 0.412, "errors": {...}` (no braces: members of the bridge object).
-    var jsonFields: String {
-        let cycle = pollCycleTime.map { String(format: "%.3f", $0) } ?? "null"
-        let errors =
-            "{\"timeouts\": \(timeouts), \"protocol_errors\": \(protocolErrors), \"exceptions\": \(exceptions), \"rejected_values\": \(rejectedValues)}"
-        return "\"meters_online\": \(metersOnline), \"poll_cycle_time\": \(cycle), \"errors\": \(errors)"
+    /// `"meters_online": 2, "poll_cycle_time": 0.412, "errors": {...}`: members of the bridge object.
+    var members: [(String, JSONValue)] {
+        [
+            ("meters_online", .integer(metersOnline)),
+            ("poll_cycle_time", pollCycleTime.map { .fixed($0, digits: 3) } ?? .null),
+            (
+                "errors",
+                .object([
+                    ("timeouts", .integer(timeouts)),
+                    ("protocol_errors", .integer(protocolErrors)),
+                    ("exceptions", .integer(exceptions)),
+                    ("rejected_values", .integer(rejectedValues)),
+                ])
+            ),
+        ]
     }
 }

@@ -38,7 +38,7 @@ package struct BridgeDiscovery: Sendable {
         let device = DiscoveryID.bridgeDevice(clientID: topics.clientID)
         return Self.fields.map { field in
             let id = field.path.replacingOccurrences(of: ".", with: "_")
-            var options: [(String, DiscoveryJSON)] = [
+            var options: [(String, JSONValue)] = [
                 ("unique_id", .string("\(device)_\(id)")),
                 ("name", .string(field.name)),
                 ("state_topic", .string(topics.bridgeDiagnostics)),
@@ -52,7 +52,7 @@ package struct BridgeDiscovery: Sendable {
     }
 
     /// The bridge's `device` block (the meters name it as `via_device`).
-    package var device: DiscoveryJSON {
+    package var device: JSONValue {
         .object([
             ("identifiers", .array([.string(DiscoveryID.bridgeDevice(clientID: topics.clientID))])),
             ("name", .string("pro380-mqtt \(topics.clientID)")),
@@ -62,7 +62,7 @@ package struct BridgeDiscovery: Sendable {
     }
 
     /// Bridge entities are available while the bridge is connected (its will sets `offline`).
-    package var availability: [(String, DiscoveryJSON)] {
+    package var availability: [(String, JSONValue)] {
         [
             (
                 "availability",

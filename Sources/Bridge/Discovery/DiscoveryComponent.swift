@@ -6,9 +6,9 @@ package struct DiscoveryComponent: Sendable, Equatable {
     /// The topic level / component id (`13070042_voltage_l1`): `[a-zA-Z0-9_-]` only.
     package var objectID: String
     /// The entity's own options (`unique_id`, `name`, `state_topic`, classes, ...), an object.
-    package var options: DiscoveryJSON
+    package var options: JSONValue
 
-    package init(platform: String, objectID: String, options: DiscoveryJSON) {
+    package init(platform: String, objectID: String, options: JSONValue) {
         self.platform = platform
         self.objectID = objectID
         self.options = options
@@ -22,7 +22,7 @@ package enum DiscoveryID {
         String(text.map { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || $0 == "-") ? $0 : "_" })
     }
 
-    /// The device identifier of a meter: `pro380_<serial>`.
+    /// The device identifier of a meter: `pro380_<serial>` (or `pro380_<serial>_<meter>`, `SharedSerials`).
     package static func meterDevice(serial: String) -> String { "pro380_" + sanitize(serial) }
 
     /// The device identifier of a bridge instance: `pro380_mqtt_<client_id>`.

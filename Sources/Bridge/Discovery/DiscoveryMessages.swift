@@ -15,7 +15,7 @@ package struct DiscoveryMessages: Sendable {
     }
 
     /// The origin block: which software published the configs.
-    static let origin: DiscoveryJSON = .object([("name", "pro380-mqtt")])
+    static let origin: JSONValue = .object([("name", "pro380-mqtt")])
 
     /// The messages (topic → payload text) for one device.
     /// - Parameters:
@@ -23,19 +23,19 @@ package struct DiscoveryMessages: Sendable {
     ///   - shared: the availability members every entity carries.
     package func messages(
         deviceID: String,
-        device: DiscoveryJSON,
-        shared: [(String, DiscoveryJSON)],
+        device: JSONValue,
+        shared: [(String, JSONValue)],
         components: [DiscoveryComponent]
     ) -> [String: String] {
         guard !components.isEmpty else { return [:] }
         if settings.deviceBased {
-            let cmps = components.map { component -> (String, DiscoveryJSON) in
+            let cmps = components.map { component -> (String, JSONValue) in
                 guard case .object(let options) = component.options else {
                     return (component.objectID, component.options)
                 }
                 return (component.objectID, .object([("p", .string(component.platform))] + options))
             }
-            let payload = DiscoveryJSON.object(
+            let payload = JSONValue.object(
                 [("dev", device), ("o", Self.origin)] + shared + [("cmps", .object(cmps))]
             )
             return ["\(settings.prefix)/device/\(DiscoveryID.sanitize(deviceID))/config": payload.text]
@@ -43,7 +43,7 @@ package struct DiscoveryMessages: Sendable {
         var out: [String: String] = [:]
         for component in components {
             guard case .object(let options) = component.options else { continue }
-            let payload = DiscoveryJSON.object(options + [("device", device)] + shared + [("o", Self.origin)])
+            let payload = JSONValue.object(options + [("device", device)] + shared + [("o", Self.origin)])
             out["\(settings.prefix)/\(component.platform)/\(nodeID)/\(component.objectID)/config"] = payload.text
         }
         return out

@@ -32,9 +32,9 @@ package struct DiscoveryRegistry: Sendable, Equatable {
 
     /// The retained payload, owners and topics sorted.
     package var payload: String {
-        let members = owners.keys.sorted().map { owner -> (String, DiscoveryJSON) in
-            (owner, .array(owners[owner]!.sorted().map(DiscoveryJSON.string)))
+        let members = owners.keys.sorted().map { owner -> (String, JSONValue) in
+            (owner, .array(owners[owner]!.sorted().map(JSONValue.string)))
         }
-        return DiscoveryJSON.object([("owners", .object(members))]).text
+        return JSONValue.object([("owners", .object(members))]).text
     }
 }

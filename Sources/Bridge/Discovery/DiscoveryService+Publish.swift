@@ -18,28 +18,48 @@ extension DiscoveryService {
                 components: bridge.components
             )
         ]
+        var snapshots: [MeterSnapshot] = []
         for bus in buses {
             for meter in bus.meters {
-                let snapshot = MeterSnapshot(
-                    name: meter.configuration.name,
-                    meterProtocol: bus.meterProtocol,
-                    allowCommands: meter.configuration.allowCommands,
-                    entry: publisher.ledger.entry(meter.configuration.name),
-                    refusedKeys: await meter.driver.refusedKeys()
-                )
-                guard let serial = snapshot.serial, let device = builder.device(for: snapshot) else {
-                    wanted[snapshot.name] = .some(nil)
-                    continue
-                }
-                wanted[snapshot.name] = messages.messages(
-                    deviceID: DiscoveryID.meterDevice(serial: serial),
-                    device: device,
-                    shared: builder.availability(meter: snapshot.name),
-                    components: builder.components(for: snapshot)
+                snapshots.append(
+                    MeterSnapshot(
+                        name: meter.configuration.name,
+                        meterProtocol: bus.meterProtocol,
+                        allowCommands: meter.configuration.allowCommands,
+                        entry: publisher.ledger.entry(meter.configuration.name),
+                        refusedKeys: await meter.driver.refusedKeys()
+                    )
                 )
             }
         }
+        let shared = SharedSerials(meters: snapshots.map { ($0.name, $0.serial) })
+        for var snapshot in snapshots {
+            snapshot.qualifier = shared.qualifier(for: snapshot.name)
+            guard let stem = snapshot.idStem, let device = builder.device(for: snapshot) else {
+                wanted[snapshot.name] = .some(nil)
+                continue
+            }
+            wanted[snapshot.name] = messages.messages(
+                deviceID: DiscoveryID.meterDevice(serial: stem),
+                device: device,
+                shared: builder.availability(meter: snapshot.name),
+                components: builder.components(for: snapshot)
+            )
+        }
         return wanted
+    }
+
+    /// Warns once for each serial number that several configured meters read (`SharedSerials`), whether or not
+    /// discovery is enabled.
+    func warnAboutSharedSerials(_ state: inout State) {
+        let names = buses.flatMap { $0.meters.map(\.configuration.name) }
+        let ledger = publisher.ledger.snapshot
+        let shared = SharedSerials(meters: names.map { ($0, ledger[$0]?.identity["serial_number"]?.description) })
+        for (serial, meters) in shared.groups.sorted(by: { $0.key < $1.key })
+        where state.warnedSerials[serial] != meters {
+            state.warnedSerials[serial] = meters
+            logger.warning("\(SharedSerials.warning(serial: serial, meters: meters))")
+        }
     }
 
     /// Reconciles and sends; with `force`, also re-asserts the bridge state and every meter's availability.

@@ -13,28 +13,32 @@ import PRO380
 /// keys, versions or combination code change; everything is published again, and every meter's last availability
 /// re-asserted (retained), after each reconnect and after Home Assistant's birth message, so a stale retained
 /// `offline` never keeps entities unavailable. Configs go out only while connected (a reconnect republishes
-/// them); availability goes through the publisher's queue so it stays in order with the readings.
+/// them); availability goes through the publisher's queue so it stays in order with the readings. After a reload
+/// (`BusRoster` changed) the configs of removed meters are cleared and those of changed meters published again.
 package struct DiscoveryService: Sendable {
     let client: MQTTClient
     let publisher: Publisher
     let topics: TopicLayout
     let settings: HomeAssistantSettings
-    let buses: [any BusSession]
+    let roster: BusRoster
     let logger: Logger
+
+    /// The running buses (a reload changes them).
+    var buses: [BusSession] { roster.buses }
 
     package init(
         client: MQTTClient,
         publisher: Publisher,
         topics: TopicLayout,
         settings: HomeAssistantSettings,
-        buses: [any BusSession],
+        buses: BusRoster,
         logger: Logger
     ) {
         self.client = client
         self.publisher = publisher
         self.topics = topics
         self.settings = settings
-        self.buses = buses
+        self.roster = buses
         self.logger = logger
     }
 
@@ -49,6 +53,9 @@ package struct DiscoveryService: Sendable {
         case connected
         case message(MQTTMessage)
         case ledgerChanged
+        /// A reload changed the buses or meters: the configs of removed meters are cleared, those of changed
+        /// meters published again.
+        case busesChanged
     }
 
     /// Runs until cancelled or the client shuts down.
@@ -67,6 +74,9 @@ package struct DiscoveryService: Sendable {
             group.addTask {
                 for await _ in ledger.changes { sink.yield(.ledgerChanged) }
             }
+            group.addTask { [roster] in
+                for await _ in roster.changes() { sink.yield(.busesChanged) }
+            }
             var state = State()
             for await event in events {
                 await handle(event, state: &state)
@@ -79,6 +89,8 @@ package struct DiscoveryService: Sendable {
         var subscribed = false
         var registry: DiscoveryRegistry?
         var reconciler: DiscoveryReconciler?
+        /// The meters sharing each serial number, as last warned about.
+        var warnedSerials: [String: [String]] = [:]
     }
 
     private func handle(_ event: Event, state: inout State) async {
@@ -107,7 +119,8 @@ package struct DiscoveryService: Sendable {
             await refresh(&state, force: true)
         case .message:
             return
-        case .ledgerChanged:
+        case .ledgerChanged, .busesChanged:
+            warnAboutSharedSerials(&state)
             if state.reconciler != nil { await refresh(&state, force: false) }
         }
     }

@@ -7,13 +7,13 @@ extension MeterDiscovery {
     func control(
         _ definition: RegisterDefinition,
         meter: MeterSnapshot
-    ) -> (platform: String, options: [(String, DiscoveryJSON)])? {
+    ) -> (platform: String, options: [(String, JSONValue)])? {
         guard let spec = definition.write else { return nil }
-        let command: (String, DiscoveryJSON) = (
+        let command: (String, JSONValue) = (
             "command_topic", .string(topics.commandSet(meter: meter.name, key: definition.key))
         )
         let primary = definition.key == "tariff"
-        let category: [(String, DiscoveryJSON)] = primary ? [] : [("entity_category", "config")]
+        let category: [(String, JSONValue)] = primary ? [] : [("entity_category", "config")]
         switch spec.allowed {
         case .tariff:
             // The meter publishes 1 or 2; the command accepts T1/T2 (CommandValueParser).
@@ -24,13 +24,13 @@ extension MeterDiscovery {
         case .oneOf(let values) where values == [0]:
             return nil
         case .oneOf(let values):
-            let options = DiscoveryJSON.array(values.map { .string("\($0)") })
+            let options = JSONValue.array(values.map { .string("\($0)") })
             return ("select", [("value_template", "{{ value_json.value }}"), command, ("options", options)] + category)
         case .names(let names):
-            let options = DiscoveryJSON.array(names.map { .string($0.name) })
+            let options = JSONValue.array(names.map { .string($0.name) })
             return ("select", [("value_template", "{{ value_json.value }}"), command, ("options", options)] + category)
         case .integers(let range):
-            var options: [(String, DiscoveryJSON)] = [
+            var options: [(String, JSONValue)] = [
                 ("value_template", "{{ value_json.value }}"), command,
                 ("min", .number(String(range.lowerBound))), ("max", .number(String(range.upperBound))), ("step", 1),
                 ("mode", "box"),
@@ -43,6 +43,6 @@ extension MeterDiscovery {
     }
 }
 
-extension DiscoveryJSON: ExpressibleByArrayLiteral {
-    package init(arrayLiteral elements: DiscoveryJSON...) { self = .array(elements) }
+extension JSONValue: ExpressibleByArrayLiteral {
+    package init(arrayLiteral elements: JSONValue...) { self = .array(elements) }
 }

@@ -7,7 +7,8 @@ package import PRO380
 /// its protocol), the control that also shows its state (`select` for the tariff and for settings with a list of
 /// values, `number` for ranges). Resets (`power_down_counter`, `resettable_day_energy`: the only allowed value is
 /// 0) get a `button` next to the sensor. Unique ids are `pro380_<serial>_<key>`, stable across renames of the
-/// meter in the config. Pure: no I/O.
+/// meter in the config (`pro380_<serial>_<meter>_<key>` for a second meter of the config reading the same serial
+/// number, `SharedSerials`). Pure: no I/O.
 package struct MeterDiscovery: Sendable {
     package var topics: TopicLayout
     package var settings: HomeAssistantSettings
@@ -20,13 +21,13 @@ package struct MeterDiscovery: Sendable {
 
     /// The meter's entities; empty until its serial number is known.
     package func components(for meter: MeterSnapshot) -> [DiscoveryComponent] {
-        guard let serial = meter.serial else { return [] }
+        guard let stem = meter.idStem else { return [] }
         var components: [DiscoveryComponent] = []
         for key in meter.publishedKeys {
             let unit = meter.entry.units[key] ?? nil
             let definition = table[key]
-            let objectID = DiscoveryID.sanitize("\(serial)_\(key)")
-            var options: [(String, DiscoveryJSON)] = [
+            let objectID = DiscoveryID.sanitize("\(stem)_\(key)")
+            var options: [(String, JSONValue)] = [
                 ("unique_id", .string("pro380_" + objectID)),
                 ("name", .string(definition?.name ?? Self.name(forUnknownKey: key))),
                 ("state_topic", .string(topics.reading(meter: meter.name, key: key))),
@@ -58,8 +59,8 @@ package struct MeterDiscovery: Sendable {
         }
         for definition in table.definitions where definition.write?.allowed == .oneOf([0]) && meter.canWrite(definition)
         {
-            let objectID = DiscoveryID.sanitize("\(serial)_\(definition.key)_reset")
-            let options: [(String, DiscoveryJSON)] = [
+            let objectID = DiscoveryID.sanitize("\(stem)_\(definition.key)_reset")
+            let options: [(String, JSONValue)] = [
                 ("unique_id", .string("pro380_" + objectID)),
                 ("name", .string("Reset " + definition.name.lowercased())),
                 ("command_topic", .string(topics.commandSet(meter: meter.name, key: definition.key))),
@@ -72,10 +73,10 @@ package struct MeterDiscovery: Sendable {
     }
 
     /// The `device` block shared by the meter's entities.
-    package func device(for meter: MeterSnapshot) -> DiscoveryJSON? {
-        guard let serial = meter.serial else { return nil }
-        var members: [(String, DiscoveryJSON)] = [
-            ("identifiers", .array([.string(DiscoveryID.meterDevice(serial: serial))])),
+    package func device(for meter: MeterSnapshot) -> JSONValue? {
+        guard let stem = meter.idStem else { return nil }
+        var members: [(String, JSONValue)] = [
+            ("identifiers", .array([.string(DiscoveryID.meterDevice(serial: stem))])),
             ("name", .string("PRO380 \(meter.name)")),
             ("manufacturer", "Inepro Metering"),
             ("model", .string(meter.model)),
@@ -87,8 +88,8 @@ package struct MeterDiscovery: Sendable {
     }
 
     /// The availability list: the bridge's state and the meter's availability, both must be `online`.
-    package func availability(meter: String) -> [(String, DiscoveryJSON)] {
-        let entries = [topics.bridgeState, topics.availability(meter: meter)].map { topic -> DiscoveryJSON in
+    package func availability(meter: String) -> [(String, JSONValue)] {
+        let entries = [topics.bridgeState, topics.availability(meter: meter)].map { topic -> JSONValue in
             .object([("topic", .string(topic)), ("payload_available", "online"), ("payload_not_available", "offline")])
         }
         return [("availability", .array(entries)), ("availability_mode", "all")]

@@ -18,6 +18,8 @@ package final class MeterLedger: Sendable {
         package var online: Bool?
         /// The duration of the last poll.
         package var lastPoll: Duration?
+        /// When the poll in flight started; `nil` between polls.
+        package var pollStarted: ContinuousClock.Instant?
     }
 
     /// The keys whose value changes the discovery configs (device block, state class of the totals).
@@ -60,9 +62,17 @@ package final class MeterLedger: Sendable {
         entries.withLock { $0[meter, default: Entry()].online = online }
     }
 
-    /// Records how long a poll of `meter` took.
+    /// Records that a poll of `meter` started (for the service manager's watchdog: a poll that never ends).
+    package func record(meter: String, pollStarted: ContinuousClock.Instant) {
+        entries.withLock { $0[meter, default: Entry()].pollStarted = pollStarted }
+    }
+
+    /// Records how long a poll of `meter` took; it is no longer in flight.
     package func record(meter: String, pollDuration: Duration) {
-        entries.withLock { $0[meter, default: Entry()].lastPoll = pollDuration }
+        entries.withLock {
+            $0[meter, default: Entry()].lastPoll = pollDuration
+            $0[meter, default: Entry()].pollStarted = nil
+        }
     }
 
     /// The record of `meter` (empty if nothing was published yet).

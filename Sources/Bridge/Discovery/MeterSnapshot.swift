@@ -12,23 +12,34 @@ package struct MeterSnapshot: Sendable, Equatable {
     package var entry: MeterLedger.Entry
     /// The keys the meter refused (`MeterDriver.refusedKeys()`).
     package var refusedKeys: Set<String>
+    /// Set when an earlier meter of the config reads the same serial number (`SharedSerials`): goes into the ids.
+    package var qualifier: String?
 
     package init(
         name: String,
         meterProtocol: BusLink.MeterProtocol,
         allowCommands: [String],
         entry: MeterLedger.Entry,
-        refusedKeys: Set<String> = []
+        refusedKeys: Set<String> = [],
+        qualifier: String? = nil
     ) {
         self.name = name
         self.meterProtocol = meterProtocol
         self.allowCommands = allowCommands
         self.entry = entry
         self.refusedKeys = refusedKeys
+        self.qualifier = qualifier
     }
 
-    /// The serial number read from the meter, once known.
-    package var serial: String? { entry.identity["serial_number"]?.description }
+    /// The serial number read from the meter, once known. A meter on a listen-only bus, whose master may never read
+    /// the serial number, goes by `listen_<name>` until it does (its entities then move to the serial's device).
+    package var serial: String? {
+        entry.identity["serial_number"]?.description ?? (meterProtocol == .modbusListen ? "listen_" + name : nil)
+    }
+
+    /// What its Home Assistant ids start from: the serial number, and the qualifier when it has one
+    /// (`13070042` or `13070042_main-optical`).
+    package var idStem: String? { serial.map { serial in qualifier.map { "\(serial)_\($0)" } ?? serial } }
 
     /// The combination code read from the meter, once known.
     package var combinationCode: Int? {
@@ -55,14 +66,14 @@ package struct MeterSnapshot: Sendable, Equatable {
         switch meterProtocol {
         case .modbus: return spec.modbus != nil
         case .mbus: return spec.mbus != nil
-        case .iec62056: return false
+        case .iec62056, .modbusListen: return false
         }
     }
 
     /// "PRO380-Mod", "PRO380-Mb" or "PRO380 (optical port)".
     package var model: String {
         switch meterProtocol {
-        case .modbus: return "PRO380-Mod"
+        case .modbus, .modbusListen: return "PRO380-Mod"
         case .mbus: return "PRO380-Mb"
         case .iec62056: return "PRO380 (optical port)"
         }

@@ -1,11 +1,10 @@
-import Foundation
 package import PRO380
 
 /// A meter as the poller and the command handler see it, whatever protocol reaches it.
 ///
 /// Purpose: the Modbus, M-Bus and IEC 62056-21 drivers each turn their protocol's frames into `Reading`s with the
 /// vocabulary's keys and units; nothing above this protocol knows about frames, and nothing below it knows MQTT.
-/// A driver runs its transactions through its bus's `BusGate`, one at a time, so a command that arrives during a
+/// A driver runs its transactions through its bus's `BusLine`, one at a time, so a command that arrives during a
 /// poll runs at the next transaction boundary.
 package protocol MeterDriver: Sendable {
     /// Reads every key of `groups` now.
@@ -44,46 +43,64 @@ package struct PollOutcome: Sendable {
     }
 }
 
-/// Keys that failed to read, and why.
-package struct ReadFailure: Sendable, Equatable, CustomStringConvertible {
-    package var keys: [String]
-    package var reason: String
-
-    package init(keys: [String], reason: String) {
-        self.keys = keys
-        self.reason = reason
-    }
-
-    package var description: String { "\(keys.joined(separator: ", ")): \(reason)" }
-}
-
-/// Per-meter counters, published retained under `<base>/<meter>/diagnostics`.
-package struct MeterDiagnostics: Sendable, Equatable {
+/// What only a driver counts: its polls and the values it refused after decoding. Transactions are counted by
+/// the bus's `BusLine`.
+package struct PollCounters: Sendable, Equatable {
     package var polls = 0
+    /// Polls the meter did not answer at all.
     package var failedPolls = 0
-    package var transactions = 0
-    package var timeouts = 0
-    /// Corrupt replies: bad CRC or checksum, wrong unit, function, length or transaction id, echoes.
-    package var protocolErrors = 0
-    /// Device answers that refused a request (Modbus exceptions, M-Bus NAK).
-    package var exceptions = 0
     /// Values refused after decoding (implausible, a counter that fell).
     package var rejectedValues = 0
-    package var strayBytes = 0
-    package var lastRoundTripMilliseconds: Double?
+
+    package init() {}
+}
+
+/// Per-meter counters, published retained under `<base>/<meter>/diagnostics` (keys in docs/diagnostics.md): the
+/// driver's poll counters and the meter's transaction counters from its bus's `BusLine`, each counted once.
+/// Their fields read and write through (`diagnostics.polls`, `diagnostics.timeouts`).
+@dynamicMemberLookup
+package struct MeterDiagnostics: Sendable, Equatable {
+    package var driver = PollCounters()
+    package var line = TransactionCounters()
+    /// The Modbus register map the meter answers (`current`, `legacy_v1.14`); `nil` before the first contact and
+    /// for other protocols.
+    package var registerMap: RegisterMap?
+    /// The keys heard at least once, for a meter on a listen-only bus (the registers its master reads); `nil`
+    /// (and left out of the JSON) for a polled meter.
+    package var keysSeen: [String]?
 
     package init() {}
 
+    package init(_ driver: PollCounters, _ line: TransactionCounters) {
+        self.driver = driver
+        self.line = line
+    }
+
+    package subscript<T>(dynamicMember keyPath: WritableKeyPath<PollCounters, T>) -> T {
+        get { driver[keyPath: keyPath] }
+        set { driver[keyPath: keyPath] = newValue }
+    }
+
+    package subscript<T>(dynamicMember keyPath: WritableKeyPath<TransactionCounters, T>) -> T {
+        get { line[keyPath: keyPath] }
+        set { line[keyPath: keyPath] = newValue }
+    }
+
     /// The JSON object, keys in a stable order.
-    package var json: String {
-        var fields = [
-            "\"polls\": \(polls)", "\"failed_polls\": \(failedPolls)", "\"transactions\": \(transactions)",
-            "\"timeouts\": \(timeouts)", "\"protocol_errors\": \(protocolErrors)", "\"exceptions\": \(exceptions)",
-            "\"rejected_values\": \(rejectedValues)", "\"stray_bytes\": \(strayBytes)",
+    package var json: JSONValue {
+        var members: [(String, JSONValue)] = [
+            ("polls", .integer(driver.polls)),
+            ("failed_polls", .integer(driver.failedPolls)),
+            ("transactions", .integer(line.transactions)),
+            ("timeouts", .integer(line.timeouts)),
+            ("protocol_errors", .integer(line.protocolErrors)),
+            ("exceptions", .integer(line.exceptions)),
+            ("rejected_values", .integer(driver.rejectedValues)),
+            ("stray_bytes", .integer(line.recoveries.strayBytes)),
+            ("last_round_trip_ms", line.lastRoundTrip.map { .fixed($0.milliseconds, digits: 1) } ?? .null),
+            ("register_map", .string(registerMap?.rawValue)),
         ]
-        fields.append(
-            "\"last_round_trip_ms\": " + (lastRoundTripMilliseconds.map { String(format: "%.1f", $0) } ?? "null")
-        )
-        return "{" + fields.joined(separator: ", ") + "}"
+        if let keysSeen { members.append(("keys_seen", .array(keysSeen.map { .string($0) }))) }
+        return .object(members)
     }
 }

@@ -40,8 +40,15 @@ package struct MeterPoller: Sendable {
             let now = clock.now
             let groups = Set(due.filter { $0.value <= now }.map(\.key))
             if !groups.isEmpty {
+                publisher.ledger.record(meter: meter, pollStarted: now)
                 let outcome = await driver.poll(groups: groups)
                 publisher.ledger.record(meter: meter, pollDuration: clock.now - now)
+                if Task.isCancelled {
+                    // Shutdown cut the poll short: what arrived is published; what the cancellation cut is no
+                    // failure of the meter (no log line, no availability change).
+                    await publish(outcome.readings, state: &state)
+                    return
+                }
                 await handle(outcome, state: &state)
                 let finished = clock.now
                 for group in groups {
@@ -66,8 +73,29 @@ package struct MeterPoller: Sendable {
 
     /// Publishes what a poll brought and updates availability.
     package func handle(_ outcome: PollOutcome, state: inout PollerState) async {
+        if outcome.meterAnswered {
+            for failure in state.failures.news(outcome.failures) {
+                logger.info("not read: \(failure)", metadata: ["meter": "\(meter)"])
+            }
+        } else if let first = outcome.failures.first {
+            // A silent meter would repeat the same line every poll: logged when the reason is new, else at debug
+            // (by reason alone: which block timed out first changes from poll to poll).
+            let news = state.failures.news([ReadFailure(keys: [], reason: first.reason)])
+            let level: Logger.Level = news.isEmpty ? .debug : .info
+            logger.log(level: level, "meter did not answer: \(first.reason)", metadata: ["meter": "\(meter)"])
+        }
+        await publish(outcome.readings, state: &state)
+        let change = outcome.meterAnswered ? state.availability.recordSuccess() : state.availability.recordFailure()
+        if let change {
+            logger.notice("meter is \(change.rawValue)", metadata: ["meter": "\(meter)"])
+            await publisher.publishAvailability(meter: meter, online: change == .online)
+        }
+    }
+
+    /// Publishes the readings that pass the counter guard.
+    private func publish(_ readings: [Reading], state: inout PollerState) async {
         var accepted: [Reading] = []
-        for reading in outcome.readings {
+        for reading in readings {
             if let quantity = table[reading.key]?.quantity, let last = state.counters.check(reading, quantity: quantity)
             {
                 logger.warning(
@@ -80,26 +108,15 @@ package struct MeterPoller: Sendable {
             }
             accepted.append(reading)
         }
-        if outcome.meterAnswered {
-            for failure in outcome.failures { logger.info("not read: \(failure)", metadata: ["meter": "\(meter)"]) }
-        } else if let first = outcome.failures.first {
-            // A silent meter would repeat the same lines every poll: its availability change is the notice.
-            let level: Logger.Level = state.availability.state == .offline ? .debug : .info
-            logger.log(level: level, "meter did not answer: \(first.reason)", metadata: ["meter": "\(meter)"])
-        }
         if !accepted.isEmpty { await publisher.publish(meter: meter, readings: accepted) }
-        let change = outcome.meterAnswered ? state.availability.recordSuccess() : state.availability.recordFailure()
-        if let change {
-            logger.notice("meter is \(change.rawValue)", metadata: ["meter": "\(meter)"])
-            await publisher.publishAvailability(meter: meter, online: change == .online)
-        }
     }
 }
 
-/// The mutable part of a poller: availability and the counter guard.
+/// The mutable part of a poller: availability, the counter guard and the failures already logged.
 package struct PollerState: Sendable {
     package var availability: MeterAvailability
     package var counters = CounterGuard()
+    package var failures = FailureLog()
 
     package init(offlineAfter: Int) { availability = MeterAvailability(offlineAfter: offlineAfter) }
 }

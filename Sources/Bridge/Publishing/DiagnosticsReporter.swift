@@ -1,9 +1,9 @@
 import Foundation
-import PRO380
 
 /// Publishes the counters of every meter and bus, retained, every `interval` (and once at start).
 struct DiagnosticsReporter: Sendable {
-    let buses: [any BusSession]
+    /// The running buses (a reload changes them).
+    let roster: BusRoster
     let publisher: Publisher
     let topics: TopicLayout
     let interval: Duration
@@ -16,23 +16,26 @@ struct DiagnosticsReporter: Sendable {
     }
 
     func report() async {
-        var busFields: [String] = []
+        var busMembers: [(String, JSONValue)] = []
         var summary = BridgeDiagnosticsSummary()
-        for bus in buses {
+        for bus in roster.buses {
             for meter in bus.meters {
                 let diagnostics = await meter.driver.diagnostics()
                 summary.add(diagnostics, entry: publisher.ledger.entry(meter.configuration.name))
                 await publisher.publishRetained(
                     topic: topics.diagnostics(meter: meter.configuration.name),
-                    json: diagnostics.json
+                    json: diagnostics.json.text(.spaced)
                 )
             }
-            busFields.append("\(JSONText.quote(bus.name)): \(await bus.diagnosticsJSON())")
+            busMembers.append((bus.name, await bus.diagnostics().json))
         }
-        let queued = await publisher.queuedCount
-        let dropped = await publisher.dropped
-        let json =
-            "{\"buses\": {\(busFields.joined(separator: ", "))}, \"queued_messages\": \(queued), \"dropped_messages\": \(dropped), \(summary.jsonFields), \"time\": \"\(Timestamp.rfc3339(Date()))\"}"
-        await publisher.publishRetained(topic: topics.bridgeDiagnostics, json: json)
+        let json = JSONValue.object(
+            [
+                ("buses", .object(busMembers)),
+                ("queued_messages", .integer(await publisher.queuedCount)),
+                ("dropped_messages", .integer(await publisher.dropped)),
+            ] + summary.members + [("time", .string(Timestamp.rfc3339(Date())))]
+        )
+        await publisher.publishRetained(topic: topics.bridgeDiagnostics, json: json.text(.spaced))
     }
 }

@@ -85,6 +85,15 @@ package actor Publisher {
         enqueue([MQTTMessageDraft(topic: topic, payload: json, qos: .atMostOnce, retain: true)])
     }
 
+    /// Publishes `offline` for the bridge, retained, straight to the broker at shutdown (after the last flush);
+    /// when the connection dies instead, the will says the same.
+    package func publishBridgeOffline() async {
+        guard client.state == .connected else { return }
+        try? await client.publish(
+            MQTTMessageDraft(topic: topics.bridgeState, payload: "offline", qos: .atLeastOnce, retain: true)
+        )
+    }
+
     /// How many messages wait for the broker (or its acknowledgement).
     package var queuedCount: Int { queue.count }
 

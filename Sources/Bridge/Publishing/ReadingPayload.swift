@@ -5,9 +5,11 @@ package import PRO380
 package enum ReadingPayload {
     /// `{"value": 231.25, "unit": "V", "time": "2026-11-29T12:00:00.000Z"}`; `unit` is `null` for unitless keys.
     package static func json(_ reading: Reading) -> String {
-        let unit = reading.unit.map(JSONText.quote) ?? "null"
-        return
-            "{\"value\": \(reading.value.jsonFragment), \"unit\": \(unit), \"time\": \"\(Timestamp.rfc3339(reading.time))\"}"
+        JSONValue.object([
+            ("value", JSONValue(reading.value)),
+            ("unit", .string(reading.unit)),
+            ("time", .string(Timestamp.rfc3339(reading.time))),
+        ]).text(.spaced)
     }
 }
 

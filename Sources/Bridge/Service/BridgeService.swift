@@ -3,45 +3,48 @@ package import Logging
 package import MQTT
 import PRO380
 import ServiceLifecycle
+import Synchronization
 
-/// The daemon: one MQTT client, one bus session per bus, one poller per meter, the command handler and the
-/// diagnostics publisher, run until graceful shutdown.
+/// The daemon: one MQTT client, the publisher, the command handler, discovery, the diagnostics publisher, the
+/// buses (`BusFleet`: one `BusRunner` with its pollers per bus) and, under systemd, the `ServiceNotifier`, each a
+/// `Service` in one `ServiceGroup`, run until graceful shutdown.
 ///
-/// Shutdown order (SIGINT/SIGTERM): pollers stop at their next transaction boundary (a transaction in flight
-/// finishes), meters and the bridge are published `offline` (retained), the queue is flushed as far as the
-/// broker allows within `shutdownFlushGrace`, then the client disconnects (bounded too: `MQTTClient.shutdown`).
-/// So the process ends within 10 s whatever the broker does (gone, refusing, never answering).
+/// Reload (`reload(_:)`, on SIGHUP): the new config is applied to the running buses and meters (`BusFleet.apply`),
+/// or refused with its reasons logged while the running config stays.
+///
+/// Shutdown (SIGINT/SIGTERM through the outer group, or cancelling `run()`): the services stop in the reverse of
+/// the order `run()` lists them (the one place that states it): pollers stop at their next transaction boundary
+/// (a transaction in flight finishes) and their meters are published `offline`, then the bridge's `offline` after
+/// the queue is flushed as far as the broker allows within `shutdownFlushGrace`, then the client disconnects
+/// (bounded too: `MQTTClient.shutdown`). So the process ends within 10 s whatever the broker does (gone, refusing,
+/// never answering).
 package final class BridgeService: Service {
     package let configuration: BridgeConfiguration
+    /// What the bridge reports about itself while it runs (`ServiceNotifier`).
+    package let status: BridgeStatus
     private let logger: Logger
     /// How long shutdown waits for the broker to acknowledge the last messages (`offline`, queued readings).
     package static let shutdownFlushGrace = Duration.seconds(3)
+    /// Tells systemd how the bridge is (`Type=notify`); `nil` when no service manager listens.
+    private let notifier: ServiceNotifier?
+    /// The buses while `run()` runs; `nil` before and after.
+    private let fleet = Mutex<BusFleet?>(nil)
 
-    package init(configuration: BridgeConfiguration, logger: Logger) {
+    /// - Parameter environment: where to find the service manager's socket (`NOTIFY_SOCKET`, `WATCHDOG_USEC`,
+    ///   `WATCHDOG_PID`): the daemon passes its own environment; without one, nothing is notified.
+    package init(configuration: BridgeConfiguration, logger: Logger, environment: [String: String] = [:]) {
         self.configuration = configuration
+        let status = BridgeStatus(meters: configuration.meters.map(\.meter.name))
+        self.status = status
         self.logger = logger
+        self.notifier = ServiceNotifier(status: status, environment: environment, logger: logger)
     }
 
     /// The MQTT client settings for this config: will = `offline` and birth = `online` on the bridge state topic.
     package static func clientConfiguration(_ settings: MQTTSettings, topics: TopicLayout) -> MQTTClientConfiguration {
-        var c = MQTTClientConfiguration(clientID: settings.clientID)
-        c.host = settings.host
-        c.port = settings.port
-        c.keepAlive = settings.keepAlive
-        c.username = settings.username
-        c.password = settings.password
-        c.connectTimeout = settings.connectTimeout
-        c.protocolVersion = settings.version == 3 ? .v311 : .v5
+        var c = settings.client
         c.will = MQTTMessageDraft(topic: topics.bridgeState, payload: "offline", qos: .atLeastOnce, retain: true)
         c.birth = MQTTMessageDraft(topic: topics.bridgeState, payload: "online", qos: .atLeastOnce, retain: true)
-        if let tls = settings.tls {
-            c.tls = TLSConfiguration(
-                caFile: tls.caFile,
-                certFile: tls.certFile,
-                keyFile: tls.keyFile,
-                insecureSkipHostnameCheck: tls.insecure
-            )
-        }
         return c
     }
 
@@ -53,24 +56,23 @@ package final class BridgeService: Service {
             client: client,
             topics: topics,
             qos: settings.qos == 0 ? .atMostOnce : .atLeastOnce,
+            ledger: status.ledger,
             logger: logger
         )
-        let buses = try configuration.buses.map { try BusSessionFactory.make($0, logger: logger) }
-        let pollers = buses.flatMap { bus in
-            bus.meters.map { meter in
-                MeterPoller(
-                    meter: meter.configuration.name,
-                    driver: meter.driver,
-                    intervals: meter.configuration.intervals,
-                    offlineAfter: meter.configuration.offlineAfter,
-                    publisher: publisher,
-                    logger: Self.logger(logger, meter: meter.configuration.name)
-                )
-            }
-        }
-        logger.notice(
-            "starting: \(buses.count) bus(es), \(pollers.count) meter(s), broker \(settings.host):\(settings.port)"
+        let sessions = try configuration.buses.map { try BusSession($0, logger: logger) }
+        let buses = BusRoster()
+        let fleet = BusFleet(
+            configuration: configuration,
+            sessions: sessions,
+            roster: buses,
+            publisher: publisher,
+            status: status,
+            logger: logger
         )
+        logger.notice(
+            "starting: \(sessions.count) bus(es), \(buses.meters.count) meter(s), broker \(settings.host):\(settings.port)"
+        )
+        let connection = MQTTConnection(client: client, settings: settings, status: status, logger: logger)
         let commands = CommandService(
             client: client,
             publisher: publisher,
@@ -87,88 +89,102 @@ package final class BridgeService: Service {
             buses: buses,
             logger: logger
         )
+        let diagnostics = DiagnosticsReporter(
+            roster: buses,
+            publisher: publisher,
+            topics: topics,
+            interval: configuration.diagnosticsInterval
+        )
+        // The shutdown order, stated once: the group stops its services in reverse order, so the service manager
+        // hears `STOPPING=1` first (under systemd), then the buses stop (their pollers at a transaction boundary,
+        // then `offline` for their meters and the bus closed; every bus the last reload left running), then
+        // diagnostics, discovery and commands, then the publisher (flush, then the bridge's `offline`, within
+        // `shutdownFlushGrace`), and the MQTT client last (disconnect, bounded by `MQTTClient.shutdown`).
+        let parts: [any Service] =
+            [
+                BridgePart("mqtt", body: { await connection.run() }, stop: { await client.shutdown() }),
+                BridgePart(
+                    "publisher",
+                    body: { await publisher.run() },
+                    stop: { await self.flushForShutdown(publisher) }
+                ),
+                BridgePart("commands", body: { await commands.run() }),
+                BridgePart("discovery", body: { await discovery.run() }),
+                BridgePart("diagnostics", body: { await diagnostics.run() }),
+                BridgePart(
+                    "buses",
+                    body: {
+                        await fleet.start()
+                        self.fleet.withLock { $0 = fleet }
+                        try? await gracefulShutdown()
+                    },
+                    stop: {
+                        self.fleet.withLock { $0 = nil }
+                        await fleet.stop()
+                    }
+                ),
+            ] + [notifier].compactMap { $0 }
+        try await Self.runGroup(parts, logger: logger)
+    }
 
-        await cancelWhenGracefulShutdown {
-            await withTaskGroup(of: Void.self) { group in
-                group.addTask { await self.connect(client) }
-                group.addTask { await self.watchForConnectionFlapping(client) }
-                group.addTask { await publisher.run() }
-                group.addTask { await commands.run() }
-                for poller in pollers { group.addTask { await poller.run() } }
-                group.addTask { await discovery.run() }
-                group.addTask {
-                    await DiagnosticsReporter(
-                        buses: buses,
-                        publisher: publisher,
-                        topics: topics,
-                        interval: self.configuration.diagnosticsInterval
-                    ).run()
-                }
-                await group.waitForAll()
-            }
+    /// Reloads the config: `load` reads and checks the config file the daemon was started with (as at start), and
+    /// the result is applied to the running bridge (`BusFleet.apply`); a file that does not check is refused with
+    /// each error logged (file, line, key), as are settings only a restart applies, and the running config stays.
+    /// Under systemd, `RELOADING=1` goes out first and `READY=1` when done. Call it one reload at a time, as `run`'s
+    /// SIGHUP handler does.
+    @discardableResult
+    package func reload(_ load: () throws -> BridgeConfiguration) async -> ReloadOutcome {
+        guard let fleet = fleet.withLock({ $0 }) else {
+            logger.warning("reload ignored: the bridge is not running (starting or shutting down)")
+            return .notRunning
         }
+        notifier?.reloading()
+        logger.notice("reloading the config")
+        let outcome: ReloadOutcome
+        do {
+            let new = try load()
+            for warning in new.warnings { logger.warning("\(warning.description)") }
+            outcome = await fleet.apply(new)
+        } catch let errors as ConfigurationErrors {
+            outcome = .invalid(errors)
+        } catch {
+            outcome = .failed("\(error)")
+        }
+        let note = ReloadLog(logger: logger).log(outcome)
+        notifier?.reloaded(note: note)
+        return outcome
+    }
 
+    /// The publisher's turn at shutdown: the queue (the meters' `offline` included) is flushed, then the bridge's
+    /// `offline` published, within `shutdownFlushGrace`; what the broker did not acknowledge by then stays unsent
+    /// and is counted in a warning, so a broker that is gone or never answers cannot hold the exit.
+    private func flushForShutdown(_ publisher: Publisher) async {
         logger.notice("shutting down: publishing offline")
-        for poller in pollers { await publisher.publishAvailability(meter: poller.meter, online: false) }
         let flushed = await withDeadline(Self.shutdownFlushGrace) {
             await publisher.flush()
-            if client.state == .connected {
-                try? await client.publish(
-                    MQTTMessageDraft(topic: topics.bridgeState, payload: "offline", qos: .atLeastOnce, retain: true)
-                )
-            }
+            await publisher.publishBridgeOffline()
         }
-        if !flushed {
-            let unsent = await publisher.queuedCount
-            logger.warning(
-                "shutting down: the broker did not acknowledge within \(Self.shutdownFlushGrace); \(unsent) message(s) not sent"
+        guard !flushed else { return }
+        let unsent = await publisher.queuedCount
+        logger.warning(
+            "shutting down: the broker did not acknowledge within \(Self.shutdownFlushGrace); \(unsent) message(s) not sent"
+        )
+    }
+
+    /// Runs `services` in a `ServiceGroup` until graceful shutdown or cancellation of the calling task, either of
+    /// which shuts the group down gracefully, in order (cancelling the group itself would stop everything at once).
+    private static func runGroup(_ services: [any Service], logger: Logger) async throws {
+        let group = ServiceGroup(
+            configuration: ServiceGroupConfiguration(
+                services: services.map { .init(service: $0, successTerminationBehavior: .ignore) },
+                logger: logger
             )
-        }
-        for bus in buses { await bus.close() }
-        await client.shutdown()
-    }
-
-    /// Says plainly when the broker keeps dropping the connection right after connecting: the usual cause is a
-    /// second bridge with the same client id (the broker ends the older session whenever the other connects).
-    private func watchForConnectionFlapping(_ client: MQTTClient) async {
-        var drops: [ContinuousClock.Instant] = []
-        var warned = false
-        for await state in client.connectionStates() {
-            guard case .disconnected = state else { continue }
-            let now = ContinuousClock.now
-            drops = drops.filter { now - $0 < .seconds(60) } + [now]
-            if drops.count >= 5, !warned {
-                warned = true
-                logger.error(
-                    "the broker dropped the connection \(drops.count) times in a minute: is another client using client_id \(configuration.mqtt.clientID)? Every bridge instance needs its own."
-                )
-            }
-            if drops.count < 2 { warned = false }
-        }
-    }
-
-    private static func logger(_ base: Logger, meter: String) -> Logger {
-        var logger = base
-        logger[metadataKey: "meter"] = "\(meter)"
-        return logger
-    }
-
-    /// Tries the first connection until it works (libmosquitto reconnects by itself after that); polling runs
-    /// meanwhile and readings wait in the publisher's queue.
-    private func connect(_ client: MQTTClient) async {
-        var delay = Duration.seconds(1)
-        while !Task.isCancelled {
-            do {
-                try await client.connect()
-                logger.notice("connected to the broker \(configuration.mqtt.host):\(configuration.mqtt.port)")
-                return
-            } catch {
-                logger.error(
-                    "broker not reachable (\(error)); polling anyway, readings wait in the queue; retrying in \(delay)"
-                )
-            }
-            do { try await Task.sleep(for: delay) } catch { return }
-            delay = min(delay * 2, .seconds(30))
+        )
+        let running = Task { try await group.run() }
+        try await withTaskCancellationOrGracefulShutdownHandler {
+            try await running.value
+        } onCancelOrGracefulShutdown: {
+            Task { await group.triggerGracefulShutdown() }
         }
     }
 }

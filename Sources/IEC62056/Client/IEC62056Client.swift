@@ -2,16 +2,16 @@ package import SerialIO
 
 /// Reads meters through IEC 62056-21 mode C data readouts over one transport.
 ///
-/// Owned by the bus actor of its line, which runs one transaction at a time. The client is an actor so its
-/// learned per-meter speed policies are safe to read from the owner; a second `readout` started while one runs
-/// (actor reentrancy at an `await`) is refused with `IEC62056Error.busy` rather than interleaved on the line.
+/// A plain class, not `Sendable`: the bridge's `BusLine` owns it and runs its methods on the bus actor's executor
+/// (they are `nonisolated(nonsending)`), one transaction at a time. A second `readout` started while one runs
+/// (a reentrant call) is refused with `IEC62056Error.busy` rather than interleaved on the line.
 ///
 /// Speed memory: when a meter proposes a rate but keeps talking at the sign-on speed, the session is retried at
 /// that speed (`ReadoutStateMachine`) and the client remembers `SpeedPolicy.stayAtSignOnSpeed` for the meter's
 /// device address. `speedPolicy(forDevice:)` exposes it so the bridge can persist it, and
 /// `rememberSpeedPolicy(_:forDevice:)` restores it at start.
-package actor IEC62056Client {
-    let transport: any Transport
+package final class IEC62056Client {
+    package let transport: any Transport
     let configuration: IEC62056ClientConfiguration
     private var learnedPolicies: [String: SpeedPolicy] = [:]
     private var isBusy = false

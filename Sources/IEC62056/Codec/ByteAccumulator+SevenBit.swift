@@ -1,4 +1,4 @@
-import SerialIO
+import CodecSupport
 
 /// The IEC 62056-21 side of the decoders' shared input buffer: 7-bit characters and CR LF-terminated lines.
 extension ByteAccumulator {

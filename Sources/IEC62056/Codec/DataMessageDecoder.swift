@@ -1,4 +1,4 @@
-import SerialIO
+import CodecSupport
 
 /// Decodes the data message `STX Data block ! CR LF ETX BCC` from received bytes, one step at a time.
 ///

@@ -1,4 +1,4 @@
-import SerialIO
+import CodecSupport
 
 /// A message a meter receives from the HHU (hand-held unit: the bridge, an optical head) in a mode C readout.
 package enum HHUMessage: Sendable, Equatable, Hashable {

@@ -1,4 +1,4 @@
-import SerialIO
+import CodecSupport
 
 /// Decodes the identification message from received bytes, one step at a time.
 ///

@@ -3,18 +3,18 @@ package import SerialIO
 /// An M-Bus master over one `Transport` (EN 13757-2/-3): readouts by primary or secondary address, writes,
 /// baud-rate changes and the secondary-address search.
 ///
-/// An actor that also serialises whole transactions: actors are reentrant across `await`, so every public
-/// method runs inside `exclusive`, which admits one transaction at a time in arrival order; two callers never
-/// interleave frames on the half-duplex bus. It keeps the FCB state per primary address (after SND_NKE the next
-/// FCV frame carries FCB = 1, and the bit toggles after every answered FCV frame; a repeat after a lost reply
-/// keeps it, so the meter resends instead of moving on).
-package actor MBusClient {
+/// A plain class, not `Sendable`: the bridge's `BusLine` owns it and runs its methods on the bus actor's executor
+/// (they are `nonisolated(nonsending)`), one transaction at a time; the line's gate is the only queue. Every
+/// public method runs inside `exclusive`, which refuses a second transaction started while one runs (a reentrant
+/// call) instead of interleaving frames on the half-duplex bus. It keeps the FCB state per primary address (after
+/// SND_NKE the next FCV frame carries FCB = 1, and the bit toggles after every answered FCV frame; a repeat after a
+/// lost reply keeps it, so the meter resends instead of moving on).
+package final class MBusClient {
     package let transport: any Transport
     package private(set) var configuration: MBusClientConfiguration
     /// The FCB the next FCV frame to each primary address carries.
     var nextFCB: [UInt8: Bool] = [:]
     private var busy = false
-    private var waiters: [CheckedContinuation<Void, Never>] = []
 
     package init(transport: any Transport, configuration: MBusClientConfiguration = MBusClientConfiguration()) {
         self.transport = transport
@@ -22,18 +22,16 @@ package actor MBusClient {
     }
 
     /// Runs `body` as the only transaction on the bus.
-    func exclusive<T: Sendable>(_ body: () async throws -> T) async throws -> T {
-        while busy { await withCheckedContinuation { waiters.append($0) } }
+    /// - Throws: `MBusError.busy` when another transaction is running; whatever `body` throws.
+    func exclusive<T>(_ body: () async throws -> T) async throws -> T {
+        guard !busy else { throw MBusError.busy }
         busy = true
-        defer {
-            busy = false
-            if !waiters.isEmpty { waiters.removeFirst().resume() }
-        }
+        defer { busy = false }
         return try await body()
     }
 
     /// Changes the stored line settings (after `reconfigure` succeeded).
-    func setLine(_ line: LineSettings) { configuration.line = line }
+    package func setLine(_ line: LineSettings) { configuration.line = line }
 
     /// What came back for one request.
     enum Outcome {

@@ -4,8 +4,9 @@ package import SerialIO
 /// A Modbus client on one transport: runs one transaction at a time (request, then the valid reply or a
 /// timeout) in RTU, Modbus TCP or RTU-over-TCP framing.
 ///
-/// Owned by the bus actor of its line. It is an actor so it can be shared safely, and it also queues concurrent
-/// callers itself (FIFO), so two transactions never interleave on the line even across suspension points.
+/// A plain class, not `Sendable`: the bridge's `BusLine` owns it and runs its methods on the bus actor's executor
+/// (they are `nonisolated(nonsending)`), one transaction at a time behind the line's gate, which is the only queue
+/// on the bus. The type system keeps it with one owner, so two transactions cannot interleave on the line.
 ///
 /// Each transaction: wait until the inter-frame silence (3.5 characters, 1.75 ms above 19200 baud) plus
 /// `requestGap` has passed since the last bus activity (client creation counts, so the gap applies before the
@@ -13,11 +14,11 @@ package import SerialIO
 /// valid reply or the timeout. Replies that fail their CRC, come from another unit, carry a stale transaction id
 /// or answer another function or quantity are dropped and reading goes on. Transport failures are thrown as the
 /// transport's `TransportError`.
-package actor ModbusClient {
+package final class ModbusClient {
     /// The transport the client owns for its transactions.
-    package nonisolated let transport: any Transport
+    package let transport: any Transport
     /// The framing on the transport.
-    package nonisolated let framing: ModbusFraming
+    package let framing: ModbusFraming
     /// The serial line settings (for the inter-frame silence); `nil` on TCP.
     package private(set) var lineSettings: LineSettings?
     /// How long to wait for a reply when a call gives none.
@@ -36,8 +37,6 @@ package actor ModbusClient {
     var lastActivity: ContinuousClock.Instant = .now
     var nextTransactionID: UInt16 = 1
     var consecutiveMismatches = 0
-    private var busy = false
-    private var waiters: [CheckedContinuation<Void, Never>] = []
 
     /// - Parameters:
     ///   - transport: the open transport; the client never closes it.
@@ -148,30 +147,12 @@ package actor ModbusClient {
         if unit == UnitID.broadcast, case .readHoldingRegisters = request {
             throw ModbusError.invalidRequest(reason: "a read cannot be broadcast (unit 0): no device replies")
         }
-        await acquire()
-        defer { release() }
         return try await transact(
             unit: unit,
             request: request,
             timeout: timeout ?? self.timeout,
             gap: requestGap ?? self.requestGap
         )
-    }
-
-    private func acquire() async {
-        guard busy else {
-            busy = true
-            return
-        }
-        await withCheckedContinuation { waiters.append($0) }
-    }
-
-    private func release() {
-        if waiters.isEmpty {
-            busy = false
-        } else {
-            waiters.removeFirst().resume()
-        }
     }
 
     func record(_ update: (inout ModbusDiagnostics) -> Void) { update(&diagnostics) }

@@ -1,4 +1,4 @@
-import SerialIO
+import CodecSupport
 
 /// The RTU envelope: `unit | PDU | CRC lo | CRC hi` (Modbus over Serial Line V1.02, 2.5.1), used on serial
 /// lines and, unchanged, for RTU over TCP.

@@ -1,4 +1,4 @@
-import SerialIO
+import CodecSupport
 
 /// Decodes RTU responses from a byte stream, as a client: NIO's single-step contract (`decode()` returns `nil`
 /// for "need more bytes" and consumes only what it decoded).

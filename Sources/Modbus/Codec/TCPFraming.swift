@@ -1,4 +1,4 @@
-import SerialIO
+import CodecSupport
 
 /// The Modbus TCP envelope: a 7-byte MBAP header and the PDU, no CRC.
 ///

@@ -7,7 +7,7 @@ extension PRO380Model {
     ///
     /// The manual does not give the real readout list (`docs/reading-the-manual.md`, appendix 4); this one is
     /// built from the register table's OBIS codes, so every protocol serves the same model values:
-    /// - `C.1.0(serial)`, `F.F(error code, two digits)`, then `0.9.1(hhmmss)` time, `0.9.2(yymmdd)` date (UTC) and
+    /// - the serial number and the error code (two digits) under the table's codes (`C.1.0`, `F.F`), then `0.9.1(hhmmss)` time, `0.9.2(yymmdd)` date (UTC) and
     ///   `C.7.0(power down counter)`: codes the table does not map, as a real meter sends them;
     /// - every other row with an OBIS code, in table order, its value in the meter's own unit: power in kW, kvar
     ///   and kVA (the published W divided by 1000, exactly), energy in kWh and kvarh, V, A, Hz; a power factor
@@ -20,9 +20,12 @@ extension PRO380Model {
         let parts = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: now)
         func two(_ n: Int?) -> String { String(format: "%02d", (n ?? 0) % 100) }
         var sets: [DataSet] = []
-        if case .text(let serial)? = values["serial_number"] { sets.append(DataSet(address: "C.1.0", value: serial)) }
-        let errorCode = values["error_code"].flatMap { Int($0.description) } ?? 0
-        sets.append(DataSet(address: "F.F", value: two(errorCode)))
+        if case .text(let serial)? = values["serial_number"], let code = table["serial_number"]?.obis.last {
+            sets.append(DataSet(address: code, value: serial))
+        }
+        if let code = table["error_code"]?.obis.last {
+            sets.append(DataSet(address: code, value: two(values["error_code"].flatMap { Int($0.description) } ?? 0)))
+        }
         sets.append(DataSet(address: "0.9.1", value: two(parts.hour) + two(parts.minute) + two(parts.second)))
         sets.append(DataSet(address: "0.9.2", value: two(parts.year) + two(parts.month) + two(parts.day)))
         if let counter = values["power_down_counter"] {

@@ -64,12 +64,12 @@ extension AllowedValues {
     func simulatorAccepted(_ value: MeterValue) -> MeterValue? {
         switch self {
         case .integers(let range):
-            guard let n = value.simulatorWholeNumber, range.contains(n) else { return nil }
+            guard let n = value.wholeNumber, range.contains(n) else { return nil }
             return .integer(n)
         case .oneOf(let list):
-            guard let d = value.simulatorDecimal, list.contains(d) else { return nil }
-            if let n = value.simulatorWholeNumber,
-                list.allSatisfy({ MeterValue.decimal($0).simulatorWholeNumber != nil })
+            guard let d = value.exactDecimal, list.contains(d) else { return nil }
+            if let n = value.wholeNumber,
+                list.allSatisfy({ MeterValue.decimal($0).wholeNumber != nil })
             {
                 return .integer(n)
             }
@@ -84,7 +84,7 @@ extension AllowedValues {
             case .text(let t) where t.uppercased() == "T1": return .integer(1)
             case .text(let t) where t.uppercased() == "T2": return .integer(2)
             default:
-                guard let n = value.simulatorWholeNumber, n == 1 || n == 2 else { return nil }
+                guard let n = value.wholeNumber, n == 1 || n == 2 else { return nil }
                 return .integer(n)
             }
         case .digits(let count):
@@ -94,27 +94,6 @@ extension AllowedValues {
                 return .text(String(repeating: "0", count: count - String(n).count) + String(n))
             default: return nil
             }
-        }
-    }
-}
-
-extension MeterValue {
-    fileprivate var simulatorDecimal: Decimal? {
-        switch self {
-        case .decimal(let d): return d
-        case .integer(let i): return Decimal(i)
-        case .text: return nil
-        }
-    }
-
-    fileprivate var simulatorWholeNumber: Int? {
-        switch self {
-        case .integer(let i): return i
-        case .decimal(var d):
-            var rounded = Decimal()
-            NSDecimalRound(&rounded, &d, 0, .plain)
-            return rounded == d ? Int(exactly: NSDecimalNumber(decimal: d).doubleValue) : nil
-        case .text: return nil
         }
     }
 }

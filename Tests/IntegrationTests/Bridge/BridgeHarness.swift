@@ -80,12 +80,20 @@ final class BridgeHarness: Sendable {
         BridgeConfiguration(mqtt: mqtt, buses: buses, diagnosticsInterval: diagnosticsInterval, source: "test")
     }
 
-    /// Runs `BridgeService` with `configuration` in a task until `stopBridge()` or `finish()`.
-    func startBridge(_ configuration: BridgeConfiguration, logLevel: Logger.Level = .warning) {
-        var logger = Logger(label: "bridge")
-        logger.logLevel = logLevel
-        let service = BridgeService(configuration: configuration, logger: logger)
+    /// Runs `BridgeService` with `configuration` in a task until `stopBridge()` or `finish()`; logs to stderr at
+    /// `logLevel`, or to `logger`; `environment` as the daemon's (`NOTIFY_SOCKET`).
+    @discardableResult
+    func startBridge(
+        _ configuration: BridgeConfiguration,
+        logLevel: Logger.Level = .warning,
+        logger: Logger? = nil,
+        environment: [String: String] = [:]
+    ) -> BridgeService {
+        var stderr = Logger(label: "bridge")
+        stderr.logLevel = logLevel
+        let service = BridgeService(configuration: configuration, logger: logger ?? stderr, environment: environment)
         bridgeTask.withLock { $0 = Task { try await service.run() } }
+        return service
     }
 
     /// Cancels the bridge and waits until it has published `offline` and disconnected.

@@ -83,7 +83,7 @@ struct BridgeResilienceTests {
             }
             #expect(readings.isEmpty, "published from corrupt frames: \(readings.map(\.payload))")
             await eventually("CRC errors counted") {
-                harness.log.last("pro380/bridge/\(harness.clientID)/diagnostics")?.contains("\"crc_errors\": 0,")
+                harness.log.last("pro380/bridge/\(harness.clientID)/diagnostics")?.contains("\"checksum_errors\": 0,")
                     == false
             }
 

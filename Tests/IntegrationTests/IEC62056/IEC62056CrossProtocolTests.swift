@@ -18,7 +18,7 @@ import Testing
             clock: { F.readoutTime }
         )
         let optical = try #require(service.optical)
-        let modbus = try BusSessionFactory.make(
+        let modbus = try BusSession(
             BusConfiguration(
                 name: "modbus",
                 link: .modbusTCP(host: "127.0.0.1", port: try #require(service.port)),
@@ -26,7 +26,7 @@ import Testing
             ),
             logger: Logger(label: "bridge")
         )
-        let iec = try BusSessionFactory.make(
+        let iec = try BusSession(
             F.bus(.iec62056TCP(host: "127.0.0.1", port: try #require(optical.port))),
             logger: Logger(label: "bridge")
         )

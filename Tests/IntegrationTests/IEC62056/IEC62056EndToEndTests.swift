@@ -1,6 +1,7 @@
 import Bridge
 import Foundation
 import Logging
+import MQTT
 import PRO380
 import Simulator
 import TestSupport

@@ -14,7 +14,7 @@ import Testing
 
     @Test func aGatewayThatComesLaterIsReadOnTheNextPoll() async throws {
         let port = TestEnvironment.freeLoopbackPort()
-        let session = try IEC62056BusSession(
+        let session = try BusSession(
             F.bus(.iec62056TCP(host: "127.0.0.1", port: port)),
             logger: Logger(label: "bridge")
         )
@@ -51,7 +51,8 @@ import Testing
         )
         let device = try #require(server.devicePath)
         let bus = F.bus(.iec62056Serial(device: device, baudRate: 300, fixedSpeed: false), deviceAddress: requested)
-        let session = IEC62056BusSession(bus, clientConfiguration: F.quickClient, logger: Logger(label: "bridge")) {
+        let session = BusSession.iec62056(bus, clientConfiguration: F.quickClient, logger: Logger(label: "bridge")) {
+            _ in
             try SerialPort(
                 device: device,
                 settings: LineSettings(baudRate: 300, dataBits: 7, parity: .even),

@@ -55,7 +55,7 @@ struct IEC62056PythonMeterTests {
 
     @Test func readsThePeerMeterOnAPseudoTerminal() async throws {
         let (meter, device) = try await Self.startMeter(["pty"])
-        let session = try IEC62056BusSession(
+        let session = try BusSession(
             F.bus(.iec62056Serial(device: device, baudRate: 300, fixedSpeed: false)),
             logger: Logger(label: "bridge")
         )
@@ -72,7 +72,7 @@ struct IEC62056PythonMeterTests {
     @Test func readsThePeerMeterOverTCP() async throws {
         let port = TestEnvironment.freeLoopbackPort()
         let (meter, _) = try await Self.startMeter(["tcp", "\(port)"])
-        let session = try IEC62056BusSession(
+        let session = try BusSession(
             F.bus(.iec62056TCP(host: "127.0.0.1", port: port)),
             logger: Logger(label: "bridge")
         )
@@ -89,7 +89,7 @@ struct IEC62056PythonMeterTests {
 
     @Test func aBadBCCFromThePeerPublishesNothingAndCountsAFailure() async throws {
         let (meter, device) = try await Self.startMeter(["pty", "--bad-bcc"])
-        let session = try IEC62056BusSession(
+        let session = try BusSession(
             F.bus(.iec62056Serial(device: device, baudRate: 300, fixedSpeed: false)),
             logger: Logger(label: "bridge")
         )

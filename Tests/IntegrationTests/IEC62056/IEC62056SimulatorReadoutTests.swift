@@ -21,7 +21,7 @@ import Testing
             logger: simulatorLog.logger(label: "simulator")
         )
         let device = try #require(server.devicePath)
-        let session = try IEC62056BusSession(
+        let session = try BusSession(
             F.bus(.iec62056Serial(device: device, baudRate: 300, fixedSpeed: false)),
             logger: Logger(label: "bridge")
         )
@@ -45,7 +45,7 @@ import Testing
             logger: simulatorLog.logger(label: "simulator")
         )
         let port = try #require(server.port)
-        let session = try IEC62056BusSession(
+        let session = try BusSession(
             F.bus(.iec62056TCP(host: "127.0.0.1", port: port)),
             logger: Logger(label: "bridge")
         )
@@ -93,7 +93,7 @@ import Testing
             clock: { F.readoutTime },
             logger: Logger(label: "simulator")
         )
-        let session = try IEC62056BusSession(
+        let session = try BusSession(
             F.bus(.iec62056TCP(host: "127.0.0.1", port: try #require(server.port))),
             logger: Logger(label: "bridge")
         )
@@ -119,7 +119,7 @@ import Testing
     @Test func theSameKeyHasTheSameValueOverIECAndModbus() async throws {
         let model = try F.model()
         let server = try IEC62056SimulatorServer.tcp(model: model, clock: { F.readoutTime }, logger: Logger(label: "s"))
-        let session = try IEC62056BusSession(
+        let session = try BusSession(
             F.bus(.iec62056TCP(host: "127.0.0.1", port: try #require(server.port))),
             logger: Logger(label: "bridge")
         )
@@ -146,7 +146,7 @@ import Testing
     }
 
     @Test func writesAreRefusedAsNotSupported() async throws {
-        let session = try IEC62056BusSession(
+        let session = try BusSession(
             F.bus(.iec62056TCP(host: "127.0.0.1", port: 1)),
             logger: Logger(label: "bridge")
         )

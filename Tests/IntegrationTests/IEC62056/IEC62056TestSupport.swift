@@ -35,9 +35,9 @@ enum IEC62056Fixtures {
     }
 
     /// A session on a serial device with the quick client configuration (the production opener, shorter waits).
-    static func quickSerialSession(device: String, logger: Logger) -> IEC62056BusSession {
+    static func quickSerialSession(device: String, logger: Logger) -> BusSession {
         let bus = bus(.iec62056Serial(device: device, baudRate: 300, fixedSpeed: false))
-        return IEC62056BusSession(bus, clientConfiguration: quickClient, logger: logger) {
+        return BusSession.iec62056(bus, clientConfiguration: quickClient, logger: logger) { _ in
             try SerialPort(
                 device: device,
                 settings: LineSettings(baudRate: 300, dataBits: 7, parity: .even),

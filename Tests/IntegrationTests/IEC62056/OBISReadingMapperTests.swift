@@ -2,6 +2,7 @@ import Bridge
 import Foundation
 import IEC62056
 import PRO380
+import PRO380Protocols
 import Testing
 
 /// `OBISReadingMapper`: data sets onto vocabulary keys and units (no I/O).

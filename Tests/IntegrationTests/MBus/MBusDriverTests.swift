@@ -10,8 +10,8 @@ import Testing
 @Suite struct MBusDriverTests {
     typealias Harness = MBusSimulatorHarness
 
-    static func session(_ server: MBusSimulatorServer, _ meters: [MeterConfiguration]) -> MBusBusSession {
-        MBusBusSession(Harness.busConfiguration(server, meters: meters), logger: Harness.logger)
+    static func session(_ server: MBusSimulatorServer, _ meters: [MeterConfiguration]) -> BusSession {
+        BusSession.mbus(Harness.busConfiguration(server, meters: meters), logger: Harness.logger)
     }
 
     static func decimals(_ outcome: PollOutcome) -> [String: Decimal] {

@@ -2,6 +2,7 @@ import Bridge
 import Foundation
 import MBus
 import PRO380
+import PRO380Protocols
 import Testing
 
 /// The pure parts of the M-Bus driver: record mapping and write encoding, against the manual's bytes.

@@ -28,7 +28,7 @@ import Testing
                 MeterConfiguration(name: "three", address: nil, secondaryAddress: "13070003"),
             ]
         )
-        let session = MBusBusSession(bus, logger: MBusSimulatorHarness.logger)
+        let session = try BusSession(bus, logger: MBusSimulatorHarness.logger)
         let byPrimary = await session.meters[0].driver.poll(groups: [.energy, .identity])
         let bySecondary = await session.meters[1].driver.poll(groups: [.energy, .identity])
         await session.close()

@@ -1,6 +1,7 @@
 import Foundation
 import MBus
-import PRO380
+package import PRO380
+import PRO380Protocols
 
 extension MBusMeterDriver {
     /// Writes a validated command with SND_UD (manual A2.2 "Write"), holding the bus at `.command` priority.
@@ -21,7 +22,12 @@ extension MBusMeterDriver {
         case .primaryAddress, .secondaryAddress: return try await writeAddress(kind, command)
         default:
             let data = try MBusWriteEncoder.data(kind, value: command.value, key: command.key)
-            try await mapErrors { try await self.transaction(.command) { try await self.sendUD($0, data: data) } }
+            try await mapErrors {
+                try await self.transaction(.command) { client, target in
+                    try await Self.sendUD(client, to: target, data: data)
+                    return (target, ())
+                }
+            }
             var detail =
                 "\(command.key) \(command.value) acknowledged by E5; the meter has no M-Bus record to read "
                 + (kind == .tariff ? "the tariff" : "\(command.key)") + " back"
@@ -33,8 +39,13 @@ extension MBusMeterDriver {
     }
 
     /// SND_UD CI 51 to the meter: to its primary address, or to 253 after selecting it.
-    func sendUD(_ client: MBusClient, data: [UInt8], ci: UInt8 = ControlInformation.dataSend) async throws {
-        switch try await resolve(client) {
+    nonisolated(nonsending) static func sendUD(
+        _ client: MBusClient,
+        to target: MBusAddress,
+        data: [UInt8],
+        ci: UInt8 = ControlInformation.dataSend
+    ) async throws {
+        switch target {
         case .primary(let address):
             try await client.sendUserData(to: address, ci: ci, data: data)
         case .secondary(let address):
@@ -44,7 +55,7 @@ extension MBusMeterDriver {
     }
 
     /// Selects `address`, retrying lost answers.
-    func select(_ client: MBusClient, _ address: SecondaryAddress) async throws {
+    nonisolated(nonsending) static func select(_ client: MBusClient, _ address: SecondaryAddress) async throws {
         for _ in 0..<3 {
             switch try await client.select(address) {
             case .single: return
@@ -64,14 +75,14 @@ extension MBusMeterDriver {
     /// identification; follows the meter there when that is how it is configured.
     func writeAddress(_ kind: MBusWriteCommand, _ command: MeterCommand) async throws -> CommandConfirmation {
         let data = try MBusWriteEncoder.data(kind, value: command.value, key: command.key)
+        let mapper = self.mapper
         return try await mapErrors {
-            try await self.transaction(.command) { client in
-                let old = try await self.resolve(client)
+            try await self.transaction(.command) { client, old in
                 let before = try await client.readData(from: old, manufacturer: .inepro)
                 guard case .long(let header) = before.header else {
                     throw MBusError.unexpectedReply(address: "\(old)", reason: "no fixed header")
                 }
-                try await self.sendUD(client, data: data)
+                try await Self.sendUD(client, to: old, data: data)
                 var check = old
                 var expectedID = header.address.identification
                 var notice: String?
@@ -98,14 +109,16 @@ extension MBusMeterDriver {
                         readBack: "\(after.header)"
                     )
                 }
-                if notice != nil { self.target = check }
-                let readings = self.mapper.map(after, groups: Set(PollGroup.allCases), time: Date()).readings
-                return CommandConfirmation(
-                    readings: readings + [
-                        Reading(key: command.key, value: command.value.published, unit: nil, time: Date())
-                    ],
-                    detail: "acknowledged by E5; read back: meter \(expectedID) answers at \(check)",
-                    notice: notice
+                let readings = mapper.map(after, groups: Set(PollGroup.allCases), time: Date()).readings
+                return (
+                    notice != nil ? check : old,
+                    CommandConfirmation(
+                        readings: readings + [
+                            Reading(key: command.key, value: command.value.published, unit: nil, time: Date())
+                        ],
+                        detail: "acknowledged by E5; read back: meter \(expectedID) answers at \(check)",
+                        notice: notice
+                    )
                 )
             }
         }
@@ -125,25 +138,28 @@ extension MBusMeterDriver {
         guard case .integer(let baud) = command.value else {
             throw CommandError.notSupported(key: command.key, protocolName: "M-Bus (value \(command.value))")
         }
-        return try await mapErrors {
-            try await self.transaction(.command) { client in
-                let address = try await self.resolve(client)
+        let mapper = self.mapper
+        let (confirmation, newLine) = try await mapErrors {
+            try await self.transaction(.command) { client, address in
                 switch address {
                 case .primary(let p): try await client.changeBaudRate(of: p, to: baud)
                 case .secondary(let s):
-                    try await self.select(client, s)
+                    try await Self.select(client, s)
                     try await client.changeBaudRate(of: MBusPrimaryAddress.networkLayer, to: baud)
                 }
-                await self.link.setLine(await client.configuration.line)
                 let after = try await client.readData(from: address, manufacturer: .inepro)
-                let readings = self.mapper.map(after, groups: Set(PollGroup.allCases), time: Date()).readings
-                return CommandConfirmation(
+                let readings = mapper.map(after, groups: Set(PollGroup.allCases), time: Date()).readings
+                let confirmation = CommandConfirmation(
                     readings: readings + [Reading(key: "baud_rate", value: .integer(baud), unit: nil, time: Date())],
                     detail: "acknowledged by E5 at the old speed; read back: the meter answers at \(baud) baud",
                     notice: "update baud: \(baud) in the config file"
                 )
+                return (address, (confirmation, client.configuration.line))
             }
         }
+        // The line remembers the new speed for later reopens (the transport already runs at it).
+        try? await line.reconfigure(newLine)
+        return confirmation
     }
 
     /// Runs `body`, turning M-Bus errors into the command answer's `CommandError`.
@@ -153,7 +169,6 @@ extension MBusMeterDriver {
         } catch let error as CommandError {
             throw error
         } catch let error as MBusError {
-            count(error)
             switch error {
             case .noReply: throw CommandError.timeout(error.description)
             case .transport(let inner) where inner.isTimeout: throw CommandError.timeout(error.description)

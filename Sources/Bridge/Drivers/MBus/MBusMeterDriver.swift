@@ -1,14 +1,15 @@
 import Foundation
-package import Logging
+import Logging
 import MBus
 package import PRO380
+import PRO380Protocols
 import SerialIO
 
 /// One PRO380-Mb on an M-Bus bus, read by REQ_UD2 and written by SND_UD (manual appendix 2).
 ///
-/// Every transaction (a readout, a selection plus readout, a write) holds the bus's `BusGate` for its whole
+/// Every transaction (a readout, a selection plus readout, a write) holds the bus's `BusLine` for its whole
 /// length: `.poll` for polls, `.command` for `get` and writes, so commands run at the next transaction
-/// boundary. The `MBusClient` underneath has its own FIFO; with the gate in front it only ever sees one caller.
+/// boundary. The driver runs on its line's executor (`unownedExecutor`), so a transaction is no executor hop.
 ///
 /// Addressing: `address: N` reads primary address N (254 for a lone meter); `secondary_address: "13070042"`
 /// selects by identification, manufacturer INM and medium 02. The version byte is learnt once by a selection
@@ -32,8 +33,7 @@ package actor MBusMeterDriver: MeterDriver {
     }
 
     package let name: String
-    let link: MBusLink
-    let gate: BusGate
+    let line: BusLine<MBusClient>
     let options: Options
     let logger: Logger
     let mapper = MBusRecordMapper()
@@ -41,13 +41,14 @@ package actor MBusMeterDriver: MeterDriver {
     var target: MBusAddress?
     /// The configured secondary identification, when the meter is addressed that way.
     var secondaryIdentification: String?
-    var counters = MeterDiagnostics()
+    var counters = PollCounters()
     var lastAnswered = false
 
-    package init(meter: MeterConfiguration, link: MBusLink, gate: BusGate, options: Options, logger: Logger) {
+    package nonisolated var unownedExecutor: UnownedSerialExecutor { line.unownedExecutor }
+
+    init(meter: MeterConfiguration, line: BusLine<MBusClient>, options: Options, logger: Logger) {
         name = meter.name
-        self.link = link
-        self.gate = gate
+        self.line = line
         self.options = options
         self.logger = logger
         if let address = meter.address {
@@ -57,16 +58,23 @@ package actor MBusMeterDriver: MeterDriver {
         }
     }
 
+    /// The key a failed readout is reported under.
+    static let readoutKey = "mbus_readout"
+
     /// The keys an M-Bus readout carries: the table's M-Bus records and the header's three.
     package static let headerKeys: Set<String> = ["serial_number", "software_version", "error_code"]
 
     package func poll(groups: Set<PollGroup>) async -> PollOutcome {
-        counters.polls += 1
         guard !groups.isDisjoint(with: [.energy, .identity]) else {
             // Nothing instantaneous travels over M-Bus: no transaction, availability unchanged.
+            counters.polls += 1
             return PollOutcome(meterAnswered: lastAnswered)
         }
-        return await readout(groups: groups, priority: .poll)
+        let outcome = await readout(groups: groups, priority: .poll)
+        // Counted when the poll ends, together with its result: counters read meanwhile stay consistent.
+        counters.polls += 1
+        if outcome.failures.contains(where: { $0.keys == [Self.readoutKey] }) { counters.failedPolls += 1 }
+        return outcome
     }
 
     package func read(keys: [String]) async -> PollOutcome {
@@ -89,60 +97,56 @@ package actor MBusMeterDriver: MeterDriver {
         )
     }
 
-    package func diagnostics() async -> MeterDiagnostics { counters }
+    package func diagnostics() async -> MeterDiagnostics { MeterDiagnostics(counters, await line.counters(for: name)) }
 
     /// One readout (with the selection or SND_NKE it needs), mapped for `groups`.
     func readout(groups: Set<PollGroup>, priority: BusGate.Priority) async -> PollOutcome {
-        let clock = ContinuousClock()
-        let started = clock.now
         do {
-            let reading = try await transaction(priority) { client in
-                try await client.readData(from: try await self.resolve(client), manufacturer: .inepro)
+            let reading = try await transaction(priority) { client, target in
+                (target, try await client.readData(from: target, manufacturer: .inepro))
             }
-            counters.lastRoundTripMilliseconds = Self.milliseconds(clock.now - started)
             lastAnswered = true
             let mapped = mapper.map(reading, groups: groups, time: Date())
             counters.rejectedValues += mapped.failures.count
             return PollOutcome(readings: mapped.readings, failures: mapped.failures, meterAnswered: true)
         } catch {
-            counters.failedPolls += 1
-            let answered = count(error)
+            let answered = Self.meterAnswered(error)
             lastAnswered = answered
             if secondaryIdentification != nil, case MBusError.noReply = error {
                 // Relearn the version byte next time (a firmware update changes it and the selection misses).
                 target = nil
             }
-            logger.info("M-Bus readout failed", metadata: ["error": "\(error)"])
+            // The poller logs the failure (once while it lasts).
+            logger.debug("M-Bus readout failed", metadata: ["error": "\(error)"])
             return PollOutcome(
-                failures: [ReadFailure(keys: ["mbus_readout"], reason: "\(error)")],
+                failures: [ReadFailure(keys: [Self.readoutKey], reason: "\(error)")],
                 meterAnswered: answered
             )
         }
     }
 
-    /// Runs `body` with the bus held at `priority`; a transport failure closes the transport for a reopen.
+    /// Runs `body` with the bus held at `priority` and the meter's address (its secondary address's version byte
+    /// learnt on first use); `body` returns where the meter is reached afterwards, with its result.
     func transaction<T: Sendable>(
         _ priority: BusGate.Priority,
-        _ body: (MBusClient) async throws -> T
-    ) async throws
-        -> T
-    {
-        try await gate.withTransaction(priority: priority) {
-            let client = try await link.client()
-            counters.transactions += 1
-            do {
-                return try await body(client)
-            } catch MBusError.transport(let error) {
-                await link.drop(client)
-                throw MBusError.transport(error)
-            }
+        _ body: nonisolated(nonsending) @Sendable (MBusClient, MBusAddress) async throws -> (MBusAddress, T)
+    ) async throws -> T {
+        let known = target
+        let identification = secondaryIdentification ?? ""
+        let (reached, result) = try await line.transaction(priority: priority, meter: name) { client in
+            try await body(client, try await Self.resolve(client, known: known, identification: identification))
         }
+        target = reached
+        return result
     }
 
-    /// The meter's address, learning the version byte of a secondary address on first use.
-    func resolve(_ client: MBusClient) async throws -> MBusAddress {
-        if let target { return target }
-        let identification = secondaryIdentification ?? ""
+    /// The meter's address: `known`, or the secondary address with `identification` found by a search.
+    nonisolated(nonsending) static func resolve(
+        _ client: MBusClient,
+        known: MBusAddress?,
+        identification: String
+    ) async throws -> MBusAddress {
+        if let known { return known }
         let mask = try SecondaryAddress(
             identification: identification,
             manufacturer: .inepro,
@@ -152,35 +156,12 @@ package actor MBusMeterDriver: MeterDriver {
         guard found.count == 1, let header = found.first else {
             throw MBusError.noReply(address: "secondary address \(identification)", attempts: 1)
         }
-        target = .secondary(header.address)
         return .secondary(header.address)
     }
 
-    /// Counts `error` in the diagnostics and says whether the meter answered at all.
-    @discardableResult
-    func count(_ error: any Error) -> Bool {
-        guard let error = error as? MBusError else { return false }
-        switch error {
-        case .noReply: counters.timeouts += 1
-        case .unexpectedReply:
-            counters.protocolErrors += 1
-            return true
-        case .transport(let inner) where inner.isTimeout: counters.timeouts += 1
-        case .transport: break
-        default: counters.protocolErrors += 1
-        }
-        return false
-    }
-
-    static func milliseconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15
-    }
-}
-
-extension TransportError {
-    /// Whether no byte arrived in time.
-    var isTimeout: Bool {
-        if case .timeout = self { return true }
+    /// Whether the meter answered at all despite `error` (a reply of the wrong kind is an answer).
+    static func meterAnswered(_ error: any Error) -> Bool {
+        if case MBusError.unexpectedReply = error { return true }
         return false
     }
 }

@@ -54,13 +54,25 @@ package enum MBusScanner {
         }
     }
 
+    /// How far a scan is, for a progress line.
+    package enum Progress: Sendable {
+        /// The primary pass asked `address`, the `done`-th of `total`; `found` when one meter answered there,
+        /// `collision` when several did.
+        case primary(address: UInt8, done: Int, total: Int, found: FoundMeter?, collision: Bool)
+        /// The secondary-address search begins (its length depends on how many meters collide).
+        case secondarySearch
+        /// The secondary-address search found a meter the primary pass had not.
+        case secondary(FoundMeter)
+    }
+
     /// Scans the bus on `transport` (opened by the caller, which also closes it).
-    /// - Parameter progress: called with a line for each meter or collision found.
+    /// - Parameter progress: called after each primary address, when the secondary search starts, and for each
+    ///   meter it finds.
     /// - Throws: `MBusError.transport` when the transport fails; cancellation.
     package static func scan(
         _ transport: any Transport,
         options: Options = Options(),
-        progress: @Sendable (String) -> Void = { _ in }
+        progress: @Sendable (Progress) -> Void = { _ in }
     ) async throws -> Result {
         let client = MBusClient(
             transport: transport,
@@ -72,29 +84,38 @@ package enum MBusScanner {
             )
         )
         var result = Result()
-        for address in options.primaryAddresses.map(Array.init) ?? [] {
+        let addresses = options.primaryAddresses.map(Array.init) ?? []
+        for (index, address) in addresses.enumerated() {
             try Task.checkCancellation()
+            var found: FoundMeter?
+            var collision = false
             do {
                 let reading = try await client.readData(from: .primary(address))
-                guard case .long(let header) = reading.header else { continue }
-                result.meters.append(FoundMeter(primaryAddress: address, secondaryAddress: header.address))
-                progress("primary address \(address): meter \(header.address)")
+                if case .long(let header) = reading.header {
+                    found = FoundMeter(primaryAddress: address, secondaryAddress: header.address)
+                    result.meters.append(found!)
+                }
             } catch MBusError.transport(let error) {
                 throw MBusError.transport(error)
             } catch MBusError.garbledReply {
+                collision = true
                 result.collidingPrimaryAddresses.append(address)
-                progress("primary address \(address): several meters answer (collision)")
             } catch {
-                continue
+                // Nothing at this address.
             }
+            progress(
+                .primary(address: address, done: index + 1, total: addresses.count, found: found, collision: collision)
+            )
         }
         guard options.searchSecondary else { return result }
+        progress(.secondarySearch)
         for header in try await client.searchSecondaryAddresses() {
             if result.meters.contains(where: { $0.secondaryAddress.identification == header.address.identification }) {
                 continue
             }
-            result.meters.append(FoundMeter(primaryAddress: nil, secondaryAddress: header.address))
-            progress("secondary address \(header.address)")
+            let found = FoundMeter(primaryAddress: nil, secondaryAddress: header.address)
+            result.meters.append(found)
+            progress(.secondary(found))
         }
         return result
     }

@@ -1,6 +1,7 @@
 import Foundation
 import Modbus
 import PRO380
+import PRO380Protocols
 import SerialIO
 
 extension ModbusMeterDriver {
@@ -11,10 +12,13 @@ extension ModbusMeterDriver {
     /// meter there (the answer's notice says to update the config file). `baud_rate` and `parity` are refused unless
     /// the meter is alone on a serial bus; then the line is switched to the new setting and the read-back confirms.
     func write(_ command: MeterCommand) async throws -> CommandConfirmation {
-        guard let mapping = command.definition.modbus, let encoding = command.definition.write?.modbus else {
+        let request = try command.modbusRequest()
+        guard let mapping = command.definition.modbus else {
             throw CommandError.notSupported(key: command.key, protocolName: "Modbus")
         }
-        let request = try Self.request(for: command, mapping: mapping, encoding: encoding)
+        if registerMap == .legacyV114 {
+            throw CommandError.unsafe("not written: " + RegisterMap.legacyDiagnosis(unit: Int(unit)))
+        }
         var newLineSettings: LineSettings?
         if command.key == "baud_rate" || command.key == "parity" {
             guard aloneOnBus else {
@@ -22,7 +26,7 @@ extension ModbusMeterDriver {
                     "\(command.key) is refused: other meters share this bus and would be cut off; change it with the meter alone on its bus"
                 )
             }
-            guard var settings = await line.currentLineSettings else {
+            guard var settings = await line.lineSettings else {
                 throw CommandError.unsafe("\(command.key) can only be changed on a serial (modbus_rtu) bus")
             }
             if case .integer(let baud) = command.value { settings.baudRate = baud }
@@ -32,9 +36,10 @@ extension ModbusMeterDriver {
             newLineSettings = settings
         }
         let unit = self.unit
-        counters.transactions += 1
+        let sent: ContinuousClock.Instant
         do {
-            try await line.transaction(priority: .command) { client in
+            sent = try await line.transaction(priority: .command, meter: configuration.name) { client in
+                let sent = ContinuousClock.now
                 switch request {
                 case .writeSingleRegister(let address, let value):
                     try await client.writeSingleRegister(unit: unit, address: address, value: value)
@@ -43,9 +48,10 @@ extension ModbusMeterDriver {
                 case .readHoldingRegisters:
                     break
                 }
+                return sent
             }
         } catch {
-            throw countAndTranslate(error)
+            throw translate(error)
         }
         var notice: String?
         if let newLineSettings {
@@ -57,13 +63,15 @@ extension ModbusMeterDriver {
             notice =
                 "the bridge follows the meter to address \(newID): update address: \(newID) for meter \(configuration.name) in the config file"
         }
-        return try await confirm(command, mapping: mapping, notice: notice)
+        return try await confirm(command, mapping: mapping, sent: sent, notice: notice)
     }
 
     /// Reads the written register back and compares it with the command.
+    /// - Parameter sent: when the write went out: a reset counter may have counted since (`readBackConfirms`).
     private func confirm(
         _ command: MeterCommand,
         mapping: ModbusMapping,
+        sent: ContinuousClock.Instant,
         notice: String?
     ) async throws -> CommandConfirmation {
         let block = ReadBlock(
@@ -75,7 +83,7 @@ extension ModbusMeterDriver {
         do {
             registers = try await readBlock(block, priority: .command)
         } catch {
-            throw countAndTranslate(error, readBack: true)
+            throw translate(error, readBack: true)
         }
         let readBack: MeterValue
         do {
@@ -83,11 +91,25 @@ extension ModbusMeterDriver {
         } catch {
             throw CommandError.communication("the read-back did not decode: \(error)")
         }
+        let elapsed = ContinuousClock.now - sent
         let expected = command.value.published
-        guard Self.same(readBack, expected) else {
+        var confirmed = command.definition.readBackConfirms(readBack, written: expected, elapsed: elapsed)
+        if !confirmed, command.definition.isEnergyReset, let ratio = await ctRatio(), ratio > 1 {
+            // A CT meter counts primary energy: its largest power is the CT ratio times larger.
+            confirmed = command.definition.readBackConfirms(
+                readBack,
+                written: expected,
+                elapsed: elapsed,
+                ctRatio: ratio
+            )
+        }
+        guard confirmed else {
             throw CommandError.mismatch(expected: expected.description, readBack: readBack.description)
         }
         var detail = "read back \(readBack.description)"
+        if readBack != expected, command.definition.isEnergyReset {
+            detail += " (counted since the reset, \(Int(elapsed.milliseconds)) ms before)"
+        }
         if mapping.dataType == .tariff, let raw = registers.first {
             detail +=
                 RegisterDefinition.tariffIsVolatile(raw)
@@ -97,57 +119,27 @@ extension ModbusMeterDriver {
         return CommandConfirmation(readings: [reading], detail: detail, notice: notice)
     }
 
-    /// The function 06 or 16 request for a validated command.
-    static func request(
-        for command: MeterCommand,
-        mapping: ModbusMapping,
-        encoding: ModbusWriteEncoding
-    ) throws -> ModbusRequest {
-        guard let number = command.value.decimalValue else {
-            throw CommandError.notSupported(key: command.key, protocolName: "Modbus")
-        }
-        let integer = NSDecimalNumber(decimal: number).intValue
-        switch encoding {
-        case .signed, .namedCode, .tariff:
-            guard let value = Int16(exactly: integer) else {
-                throw CommandError.unsafe("\(integer) does not fit a register")
-            }
-            return .writeSingleRegister(address: mapping.address, value: UInt16(bitPattern: value))
-        case .bcd:
-            guard let value = BCD.encodeRegister(integer) else {
-                throw CommandError.unsafe("\(integer) is not a 4-digit BCD value")
-            }
-            return .writeSingleRegister(address: mapping.address, value: value)
-        case .float:
-            let bits = Float(NSDecimalNumber(decimal: number).doubleValue).bitPattern
-            return .writeMultipleRegisters(
-                address: mapping.address,
-                values: [UInt16(bits >> 16), UInt16(bits & 0xFFFF)]
-            )
-        }
+    /// The meter's CT ratio, read now; `nil` when it cannot be read.
+    private func ctRatio() async -> Double? {
+        guard let row = table["ct_ratio"], let mapping = row.modbus else { return nil }
+        let span = RegisterSpan(address: mapping.address, count: mapping.count)
+        let block = ReadBlock(address: mapping.address, count: mapping.count, spans: [span])
+        guard let registers = try? await readBlock(block, priority: .command) else { return nil }
+        return (try? row.decodeModbus(registers))?.doubleValue
     }
 
-    private static func same(_ a: MeterValue, _ b: MeterValue) -> Bool {
-        if a == b { return true }
-        if let x = a.doubleValue, let y = b.doubleValue { return abs(x - y) <= max(abs(y), 1) * 1e-6 }
-        return false
-    }
-
-    private func countAndTranslate(_ error: any Error, readBack: Bool = false) -> CommandError {
+    private func translate(_ error: any Error, readBack: Bool = false) -> CommandError {
         let phase = readBack ? "reading back after the write" : "writing"
         switch error {
         case let error as CommandError:
             return error
         case ModbusError.exception(_, let code):
-            counters.exceptions += 1
             return .refusedByMeter("Modbus exception \(code) while \(phase)")
         case ModbusError.timeout:
-            counters.timeouts += 1
             return .timeout("no reply from unit \(unit) while \(phase)")
         case let error as TransportError:
             return .communication("\(error) while \(phase)")
         default:
-            counters.protocolErrors += 1
             return .communication("\(error) while \(phase)")
         }
     }

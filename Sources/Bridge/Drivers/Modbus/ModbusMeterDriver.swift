@@ -2,9 +2,10 @@ import Foundation
 import Logging
 import Modbus
 import PRO380
+import PRO380Protocols
 import SerialIO
 
-/// Reads one PRO380-Mod through its bus's `ModbusLine`: plans function-03 reads from the register table, learns
+/// Reads one PRO380-Mod through its bus's `BusLine`: plans function-03 reads from the register table, learns
 /// what the meter refuses, decodes every value, and writes commands.
 ///
 /// A poll reads the planned blocks that hold a due group's registers (a full poll of a PRO380 that accepts 125
@@ -14,41 +15,46 @@ import SerialIO
 /// it. A meter that answers nothing costs one timeout a poll, so it never holds its bus for longer than that; after
 /// a poll that failed on its first block, the next poll reads the blocks in reverse order, so a meter that ignores
 /// only one merged range still proves itself alive before that range times out, and the range gets split.
+///
+/// The driver runs on its line's executor (`unownedExecutor`), so a transaction is no executor hop.
 actor ModbusMeterDriver: MeterDriver {
     let configuration: MeterConfiguration
-    let line: ModbusLine
+    let line: BusLine<ModbusClient>
     let logger: Logger
     let table = RegisterTable.pro380
     /// The unit id; changes when a `modbus_id` command moves the meter.
     var unit: UInt8
     var plan: ReadPlanState
-    var counters = MeterDiagnostics()
+    var counters = PollCounters()
     /// The last poll timed out on its first block: read in reverse order next time.
     var reverseOrder = false
+    /// The keys whose refusal was logged at info level.
+    var loggedRefusals: Set<String> = []
     let rowsBySpan: [RegisterSpan: RegisterDefinition]
     /// Whether this is the only meter on its bus (a baud-rate or parity change is refused otherwise).
     let aloneOnBus: Bool
+    /// The register map the meter answers; `nil` until the first contact tells (`checkRegisterMap`).
+    var registerMap: RegisterMap?
 
     /// Transactions one poll may spend while splitting blocks (a bound, never reached by a sane meter).
     static let transactionBudget = 48
 
-    init(configuration: MeterConfiguration, line: ModbusLine, logger: Logger, aloneOnBus: Bool) {
+    nonisolated var unownedExecutor: UnownedSerialExecutor { line.unownedExecutor }
+
+    init(configuration: MeterConfiguration, line: BusLine<ModbusClient>, logger: Logger, aloneOnBus: Bool) {
         self.configuration = configuration
         self.aloneOnBus = aloneOnBus
         self.line = line
         self.logger = logger
         self.unit = UInt8(configuration.address ?? 1)
-        var rows: [RegisterSpan: RegisterDefinition] = [:]
-        for row in RegisterTable.pro380.modbusReadable {
-            rows[RegisterSpan(address: row.modbus!.address, count: row.modbus!.count)] = row
-        }
-        self.rowsBySpan = rows
-        self.plan = ReadPlanState(spans: Array(rows.keys), maxRegisters: configuration.maxRegisters)
+        self.rowsBySpan = ModbusBlockDecoding.pro380.rowsBySpan
+        self.plan = ReadPlanState(spans: Array(rowsBySpan.keys), maxRegisters: configuration.maxRegisters)
     }
 
     func poll(groups: Set<PollGroup>) async -> PollOutcome {
-        counters.polls += 1
         let outcome = await read(spansOf: { groups.contains($0.group) }, priority: .poll)
+        // Counted when the poll ends, together with its result: counters read meanwhile stay consistent.
+        counters.polls += 1
         if !outcome.meterAnswered { counters.failedPolls += 1 }
         return outcome
     }
@@ -60,10 +66,17 @@ actor ModbusMeterDriver: MeterDriver {
 
     func refusedKeys() async -> Set<String> { Set(plan.refused.compactMap { rowsBySpan[$0]?.key }) }
 
-    func diagnostics() async -> MeterDiagnostics { counters }
+    func diagnostics() async -> MeterDiagnostics {
+        var diagnostics = MeterDiagnostics(counters, await line.counters(for: configuration.name))
+        diagnostics.registerMap = registerMap
+        return diagnostics
+    }
 
     /// Reads the planned blocks holding the rows that `wanted` selects, trimmed to those rows.
     private func read(spansOf wanted: (RegisterDefinition) -> Bool, priority: BusGate.Priority) async -> PollOutcome {
+        if registerMap == .legacyV114, let answer = await checkRegisterMap(priority: priority) {
+            return answer
+        }
         var outcome = PollOutcome(meterAnswered: false)
         var queue = plan.blocks(at: .now).compactMap { trim($0, to: wanted) }
         if reverseOrder { queue.reverse() }
@@ -75,29 +88,29 @@ actor ModbusMeterDriver: MeterDriver {
                 let registers = try await readBlock(block, priority: priority)
                 outcome.meterAnswered = true
                 plan.recordSuccess(block)
+                registerMap = .current
                 decode(block, registers, into: &outcome, selecting: wanted)
             } catch let error as ModbusError {
                 switch error {
                 case .exception(_, .illegalDataAddress):
                     outcome.meterAnswered = true
-                    counters.exceptions += 1
+                    if registerMap == nil, let answer = await checkRegisterMap(priority: priority) {
+                        return answer
+                    }
                     queue.insert(
                         contentsOf: apply(plan.recordException02(block, at: .now), block, wanted, &outcome, error),
                         at: 0
                     )
                 case .exception(_, .illegalDataValue):
                     outcome.meterAnswered = true
-                    counters.exceptions += 1
                     queue.insert(
                         contentsOf: apply(plan.recordException03(block, at: .now), block, wanted, &outcome, error),
                         at: 0
                     )
                 case .exception:
                     outcome.meterAnswered = true
-                    counters.exceptions += 1
                     outcome.failures.append(failure(block, "\(error)"))
                 case .timeout:
-                    counters.timeouts += 1
                     // Only a meter that answered earlier in this poll is known to be alive: then the silence is
                     // about this block and splitting it may help. Otherwise one timeout ends the poll.
                     let decision = outcome.meterAnswered ? plan.recordTimeout(block, at: .now) : .failed
@@ -109,11 +122,9 @@ actor ModbusMeterDriver: MeterDriver {
                         queue.insert(contentsOf: apply(decision, block, wanted, &outcome, error), at: 0)
                     }
                 default:
-                    counters.protocolErrors += 1
                     outcome.failures.append(failure(block, "\(error)"))
                 }
             } catch {
-                counters.timeouts += error is TransportError ? 1 : 0
                 outcome.failures.append(failure(block, "\(error)"))
                 abandon(&queue, &outcome, reason: "\(error)")
             }
@@ -130,9 +141,7 @@ actor ModbusMeterDriver: MeterDriver {
     func readBlock(_ block: ReadBlock, priority: BusGate.Priority) async throws -> [UInt16] {
         let unit = self.unit
         let gap = configuration.requestGap
-        counters.transactions += 1
-        let started = ContinuousClock.now
-        let registers = try await line.transaction(priority: priority) { client in
+        return try await line.transaction(priority: priority, meter: configuration.name) { client in
             try await client.readHoldingRegisters(
                 unit: unit,
                 address: block.address,
@@ -140,8 +149,6 @@ actor ModbusMeterDriver: MeterDriver {
                 requestGap: gap
             )
         }
-        counters.lastRoundTripMilliseconds = Self.milliseconds(ContinuousClock.now - started)
-        return registers
     }
 
     /// The part of `block` from its first to its last wanted span; `nil` if it holds none.
@@ -167,8 +174,15 @@ actor ModbusMeterDriver: MeterDriver {
             return blocks.compactMap { trim($0, to: wanted) }
         case .refused(let span):
             let key = rowsBySpan[span]?.key ?? "\(span)"
-            logger.info("meter refuses \(key) (\(span)): not asked again until the hourly re-probe")
-            outcome.failures.append(ReadFailure(keys: [key], reason: "refused by the meter (\(error))"))
+            // Once per key and run: the hourly re-probe finds the same refusal again.
+            let first = loggedRefusals.insert(key).inserted
+            logger.log(
+                level: first ? .info : .debug,
+                "meter refuses \(key) (\(span)): not asked again until the hourly re-probe"
+            )
+            outcome.failures.append(
+                ReadFailure(keys: [key], reason: "refused by the meter (\(error))", refusedByMeter: true)
+            )
             return []
         case .failed:
             outcome.failures.append(failure(block, "\(error)"))
@@ -191,21 +205,15 @@ actor ModbusMeterDriver: MeterDriver {
         into outcome: inout PollOutcome,
         selecting wanted: (RegisterDefinition) -> Bool
     ) {
-        let time = Date()
-        for span in block.spans {
-            guard let row = rowsBySpan[span], let slice = block.registers(of: span, in: registers) else { continue }
-            do {
-                let value = try row.decodeModbus(Array(slice))
-                outcome.readings.append(Reading(key: row.key, value: value, unit: row.unit, time: time))
-            } catch {
+        for decoded in ModbusBlockDecoding.pro380.decode(block, registers, at: Date()) {
+            switch decoded.result {
+            case .success(let reading):
+                outcome.readings.append(reading)
+            case .failure(let error):
                 counters.rejectedValues += 1
                 logger.warning("refused value: \(error)")
-                outcome.failures.append(ReadFailure(keys: [row.key], reason: "\(error)"))
+                outcome.failures.append(ReadFailure(keys: [decoded.row.key], reason: "\(error)"))
             }
         }
-    }
-
-    static func milliseconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15
     }
 }

@@ -1,0 +1,103 @@
+import Logging
+import Modbus
+import SerialIO
+import Synchronization
+import TestSupport
+import Testing
+
+@testable import Bridge
+
+/// The bus owner: one queue per bus, transactions counted by the line, the open back-off.
+@Suite struct BusLineTests {
+    static let configuration = ModbusClient.Configuration(
+        framing: .rtu,
+        timeout: .seconds(5),
+        requestGap: .zero,
+        expectEcho: false
+    )
+
+    /// A line whose transport is the client end of a fresh socketpair; the peer end answers each read of
+    /// `address` with the registers `[address, address]`.
+    static func lineWithPeer(requests: Int) -> (BusLine<ModbusClient>, Task<Void, any Error>) {
+        let (clientEnd, peerEnd) = SocketPairTransport.makePair()
+        let line = BusLine<ModbusClient>(
+            endpoint: "socketpair",
+            settings: LineSettings(baudRate: 115_200),
+            configuration: configuration,
+            logger: Logger(label: "bus-line-test"),
+            open: { _ in clientEnd }
+        )
+        let peer = Task {
+            var decoder = RTURequestDecoder()
+            var answered = 0
+            while answered < requests {
+                guard let adu = decoder.decode() else {
+                    decoder.append(try await peerEnd.read(maxCount: 512, timeout: .seconds(10)))
+                    continue
+                }
+                guard case .request(.readHoldingRegisters(let address, _)) = adu.message else { continue }
+                try await peerEnd.write(
+                    RTUFraming.encode(unit: 1, response: .readHoldingRegisters([address, address]))
+                )
+                answered += 1
+            }
+            await peerEnd.close()
+        }
+        return (line, peer)
+    }
+
+    @Test func serializesConcurrentCallers() async throws {
+        let (line, peer) = Self.lineWithPeer(requests: 4)
+        let results = try await withThrowingTaskGroup(of: (UInt16, [UInt16]).self) { group in
+            for address: UInt16 in [0x4000, 0x5000, 0x6000, 0x6048] {
+                group.addTask {
+                    let values = try await line.transaction(priority: .poll, meter: "m\(address)") { client in
+                        try await client.readHoldingRegisters(unit: 1, address: address, count: 2)
+                    }
+                    return (address, values)
+                }
+            }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        try await peer.value
+        await line.close()
+        #expect(results.count == 4)
+        for (address, values) in results { #expect(values == [address, address]) }
+        let diagnostics = await line.diagnostics(protocolName: "modbus", meters: 4)
+        #expect(diagnostics.counters.transactions == 4)
+        #expect(diagnostics.transportOpens == 1)
+        #expect(await line.counters(for: "m16384").transactions == 1)
+    }
+
+    @Test func failedOpenBacksOffAndClosedLineRefuses() async throws {
+        let attempts = Mutex(0)
+        let line = BusLine<ModbusClient>(
+            endpoint: "nowhere",
+            settings: nil,
+            configuration: Self.configuration,
+            logger: Logger(label: "bus-line-test"),
+            open: { _ in
+                attempts.withLock { $0 += 1 }
+                throw TransportError.connectFailed(endpoint: "nowhere", reason: "refused")
+            }
+        )
+        for _ in 0..<4 {
+            await #expect(throws: TransportError.self) {
+                try await line.transaction(priority: .poll) { client in
+                    try await client.readHoldingRegisters(unit: 1, address: 0x4000, count: 2)
+                }
+            }
+        }
+        // The next transaction after the first failure tries again; the second failure starts a 1 s back-off, so
+        // the next two fail at once without trying to open.
+        #expect(attempts.withLock { $0 } == 2)
+        let diagnostics = await line.diagnostics(protocolName: "modbus", meters: 1)
+        #expect(diagnostics.openFailures == 2 && diagnostics.counters.transactions == 0)
+        await line.close()
+        await #expect(throws: TransportError.closed(endpoint: "nowhere")) {
+            try await line.transaction(priority: .command) { client in
+                try await client.readHoldingRegisters(unit: 1, address: 0x4000, count: 2)
+            }
+        }
+    }
+}

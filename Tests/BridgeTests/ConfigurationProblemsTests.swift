@@ -1,0 +1,145 @@
+import Foundation
+import Logging
+import MQTT
+import TestSupport
+import Testing
+
+@testable import Bridge
+
+/// A config file with several mistakes: every one reported at once, each with file, line and key (issue 11).
+@Suite struct ConfigurationProblemsTests {
+    let bus =
+        "buses:\n  - name: a\n    modbus_tcp: {host: 127.0.0.1, port: 502}\n    meters:\n      - {name: m, address: 1}\n"
+
+    func problems(_ yaml: String, file: String = "c.yaml", root: String? = nil) -> [ConfigurationError] {
+        do {
+            _ = try BridgeConfiguration.parse(yaml: yaml, file: file, root: root)
+            return []
+        } catch let errors as ConfigurationErrors {
+            return errors.errors
+        } catch {
+            Issue.record("unexpected \(error)")
+            return []
+        }
+    }
+
+    @Test func everyMistakeOfTheFileIsReportedWithLineAndKey() {
+        let yaml = """
+            mqtt: {host: 127.0.0.1, keepalive: 30}
+            diagnostics_interval: 1m
+            buses:
+              - name: basement
+                modbus_rtu: {device: /dev/ttyUSB0, baud: 19200}
+                timeout: 500
+                meters:
+                  - {name: main, adress: 1}
+                  - {name: kitchen, address: 2, interval: 10s}
+            """
+        let found = problems(yaml)
+        #expect(found.map(\.line) == [1, 5, 6, 8], "\(found)")
+        #expect(
+            found.map(\.key) == [
+                "mqtt.keepalive", "buses[0].modbus_rtu.baud", "buses[0].timeout", "buses[0].meters[0].adress",
+            ]
+        )
+        #expect(found.allSatisfy { $0.file == "c.yaml" })
+        #expect(found[0].message.contains("write 30s or 30ms"))
+        #expect(found[1].message.contains("300, 600, 1200, 2400, 4800, 9600"))
+        #expect(found[2].message.contains("write 500s or 500ms"))
+        #expect(found[3].message.contains("did you mean address?"))
+    }
+
+    @Test func atMostTwentyAreReportedAndTheRestCounted() throws {
+        var yaml = "buses:\n  - name: a\n    modbus_tcp: {host: 127.0.0.1, port: 502}\n    meters:\n"
+        for n in 1...25 { yaml += "      - {name: m\(n), address: \(n), interval: \(n)}\n" }
+        let error = #expect(throws: ConfigurationErrors.self) {
+            try BridgeConfiguration.parse(yaml: yaml, file: "c.yaml")
+        }
+        #expect(error?.errors.count == 20)
+        #expect(error?.omitted == 5)
+        #expect(error?.description.hasSuffix("... and 5 more (fix these first)") == true)
+    }
+
+    @Test(arguments: [
+        ("diagnostics_interval: 5\n", "write 5s or 5ms"), ("command_max_age: 0.5\n", "write 0.5s or 0.5ms"),
+        ("mqtt: {keepalive: 60}\n", "write 60s or 60ms"), ("diagnostics_interval: ten\n", "expected a duration"),
+    ])
+    func bareNumbersAreNotDurations(prefix: String, message: String) {
+        let found = problems(prefix + bus)
+        #expect(found.count == 1 && found[0].message.contains(message), "\(found)")
+    }
+
+    @Test func baudMustBeASpeedOfTheMeter() throws {
+        let modbus =
+            "buses:\n  - name: a\n    modbus_rtu: {device: /dev/null, baud: BAUD}\n    meters: [{name: m, address: 1}]\n"
+        let mbus =
+            "buses:\n  - name: a\n    mbus_serial: {device: /dev/null, baud: BAUD}\n    meters: [{name: m, address: 1}]\n"
+        for (yaml, good, bad) in [
+            (modbus, 9600, 19200), (modbus, 1200, 115_200), (mbus, 2400, 38400), (mbus, 300, 110),
+        ] {
+            #expect(problems(yaml.replacingOccurrences(of: "BAUD", with: "\(good)")).isEmpty)
+            let found = problems(yaml.replacingOccurrences(of: "BAUD", with: "\(bad)"))
+            #expect(found.map(\.key) == ["buses[0].\(yaml == modbus ? "modbus_rtu" : "mbus_serial").baud"], "\(found)")
+        }
+    }
+
+    @Test func filesTheConfigNamesMustExist() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("cfg-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let file = folder.appendingPathComponent("bridge.yaml").path
+        try "secret\n".write(to: folder.appendingPathComponent("password"), atomically: true, encoding: .utf8)
+        try "pem".write(to: folder.appendingPathComponent("ca.crt"), atomically: true, encoding: .utf8)
+
+        // Relative to the config file's folder, whatever the working directory.
+        let good = "mqtt: {username: u, password_file: password, tls: {ca_file: ca.crt}}\n" + bus
+        let config = try BridgeConfiguration.parse(yaml: good, file: file)
+        #expect(config.mqtt.password == "secret")
+        #expect(config.mqtt.tls?.caFile == folder.appendingPathComponent("ca.crt").path)
+
+        let bad = """
+            mqtt:
+              password_file: /etc/pro380-mqtt/no-such-password
+              tls: {ca_file: missing-ca.crt, cert_file: client.crt, key_file: /}
+            """
+        let found = problems(bad + "\n" + bus, file: file)
+        #expect(
+            found.map(\.key) == ["mqtt.password_file", "mqtt.tls.ca_file", "mqtt.tls.cert_file", "mqtt.tls.key_file"]
+        )
+        #expect(found.map(\.line) == [2, 3, 3, 3])
+        #expect(found[0].message == "/etc/pro380-mqtt/no-such-password does not exist")
+        #expect(found[1].message == "\(folder.path)/missing-ca.crt does not exist")
+        #expect(found[3].message == "/ is a folder, not a file")
+
+        // A staged tree: absolute paths are looked up under --root.
+        let staged = folder.appendingPathComponent("stage/etc/pro380-mqtt")
+        try FileManager.default.createDirectory(at: staged, withIntermediateDirectories: true)
+        try "s".write(to: staged.appendingPathComponent("password"), atomically: true, encoding: .utf8)
+        let installed = "mqtt: {password_file: /etc/pro380-mqtt/password}\n" + bus
+        #expect(problems(installed, file: file).map(\.key) == ["mqtt.password_file"])
+        #expect(problems(installed, file: file, root: folder.appendingPathComponent("stage").path).isEmpty)
+    }
+
+    @Test func aPasswordInTheFileIsRefusedWithTheWaysToGiveIt() {
+        let found = problems("mqtt: {password: hunter2}\n" + bus)
+        #expect(found.count == 1)
+        #expect(found.first?.key == "mqtt.password")
+        #expect(found.first?.message.contains("password_file") == true)
+        #expect(found.first?.message.contains("PRO380_MQTT_PASSWORD") == true)
+    }
+
+    @Test func aMissingSerialDeviceIsAWarning() throws {
+        let yaml =
+            "buses:\n  - name: a\n    modbus_rtu: {device: /dev/ttyUSB-not-here}\n    meters: [{name: m, address: 1}]\n"
+        let config = try BridgeConfiguration.parse(yaml: yaml, file: "c.yaml")
+        #expect(config.warnings.map(\.key) == ["buses[0].modbus_rtu.device"])
+        #expect(config.warnings.first?.line == 3)
+        #expect(config.warnings.first?.message.contains("/dev/serial/by-id") == true)
+    }
+
+    @Test func logLevel() throws {
+        #expect(try BridgeConfiguration.parse(yaml: bus, file: "c.yaml").logLevel == nil)
+        #expect(try BridgeConfiguration.parse(yaml: "log_level: warning\n" + bus, file: "c.yaml").logLevel == .warning)
+        #expect(problems("log_level: loud\n" + bus).map(\.key) == ["log_level"])
+    }
+}

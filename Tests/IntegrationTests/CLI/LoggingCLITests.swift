@@ -1,0 +1,94 @@
+import Foundation
+import SerialIO
+import TestSupport
+import Testing
+
+/// `--version`, the config's `log_level` and `--log-format json`, as the built binary does them.
+@Suite(.serialized) struct LoggingCLITests {
+    /// A config whose broker and bus refuse connections: the daemon runs, logs, and is stopped by the test.
+    static func unreachableConfig(logLevel: String?) throws -> URL {
+        let listener = try TCPListener(host: "127.0.0.1", port: 0)
+        let port = listener.port
+        listener.close()
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("log-\(UUID().uuidString).yaml")
+        try """
+        mqtt: {host: 127.0.0.1, port: \(port), client_id: log-test}
+        \(logLevel.map { "log_level: \($0)" } ?? "")
+        homeassistant: {enabled: false}
+        buses:
+          - name: gone
+            mbus_tcp: {host: 127.0.0.1, port: \(port)}
+            meters: [{name: m, address: 1, interval: 1s}]
+        """.write(to: file, atomically: true, encoding: .utf8)
+        return file
+    }
+
+    /// Runs the daemon until it logged a line containing `until`, then stops it with SIGTERM; its stderr lines.
+    func runDaemon(_ arguments: [String], until: String) async throws -> (status: Int32, lines: [String]) {
+        let process = try ChildProcess(CLITests.binary, ["run"] + arguments, separateStandardError: true)
+        try await process.waitForLine(timeout: .seconds(30), standardError: true) { $0.contains(until) }
+        process.send(SIGTERM)
+        let status = await process.waitForExit()
+        return (status, process.errorLines)
+    }
+
+    @Test func versionIsPrinted() async throws {
+        let process = try ChildProcess(CLITests.binary, ["--version"])
+        #expect(await process.waitForExit() == 0)
+        let line = process.lines.first ?? ""
+        #expect(line.wholeMatch(of: /pro380-mqtt \d+\.\d+\.\d+/) != nil, "\(process.lines)")
+    }
+
+    @Test func logLevelFromTheConfigAndTheCommandLineWins() async throws {
+        let file = try Self.unreachableConfig(logLevel: "error")
+        defer { try? FileManager.default.removeItem(at: file) }
+        let quiet = try await runDaemon(["--config", file.path], until: "broker not reachable")
+        #expect(quiet.status == 0)
+        #expect(!quiet.lines.contains { $0.contains("starting:") }, "log_level: error hides notices: \(quiet.lines)")
+        let loud = try await runDaemon(["--config", file.path, "--log-level", "notice"], until: "broker not reachable")
+        #expect(loud.lines.contains { $0.contains("starting: 1 bus(es), 1 meter(s)") }, "\(loud.lines)")
+    }
+
+    @Test func jsonLogLinesForJournaldAndLoki() async throws {
+        let file = try Self.unreachableConfig(logLevel: nil)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let (status, lines) = try await runDaemon(
+            ["--config", file.path, "--log-format", "json"],
+            until: "broker not reachable"
+        )
+        #expect(status == 0)
+        #expect(lines.count >= 3, "\(lines)")
+        var levels: Set<String> = []
+        for line in lines {
+            let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+            let time = object?["time"] as? String ?? ""
+            #expect(time.wholeMatch(of: /\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z/) != nil, "\(line)")
+            #expect(object?["label"] as? String == "pro380-mqtt", "\(line)")
+            #expect((object?["message"] as? String)?.isEmpty == false, "\(line)")
+            levels.insert(object?["level"] as? String ?? "")
+        }
+        #expect(levels.isSuperset(of: ["notice", "error"]), "\(levels)")
+        let starting = lines.first { $0.contains("starting:") } ?? ""
+        #expect(starting.contains("\"source\": \"Bridge\""), "\(starting)")
+    }
+
+    @Test func configErrorsAreLoggedOneALine() async throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("bad-\(UUID().uuidString).yaml")
+        try
+            "diagnostics_interval: 5\nbuses:\n  - name: a\n    modbus_tcp: {host: h, port: 502}\n    meters: [{name: m, address: 999}]\n"
+            .write(to: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let process = try ChildProcess(
+            CLITests.binary,
+            ["run", "--config", file.path, "--log-format", "json"],
+            separateStandardError: true
+        )
+        #expect(await process.waitForExit() == 2)
+        let messages = process.errorLines.compactMap {
+            (try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])?["message"] as? String
+        }
+        #expect(messages.count == 2, "\(process.errorLines)")
+        #expect(messages.first?.hasPrefix("\(file.path):1: diagnostics_interval: 5 has no unit") == true)
+        #expect(messages.last?.hasPrefix("\(file.path):5: buses[0].meters[0].address: 999 is out of range") == true)
+    }
+}
