@@ -110,8 +110,14 @@ write("config-yaml", "seed-minimal",
       b"buses:\n  - name: basement\n    modbus_rtu: {device: /dev/ttyUSB0, baud: 9600, parity: even}\n"
       b"    meters:\n      - {name: main, address: 1, interval: 10s}\n"
       b"      - {name: kitchen, address: 2, groups: {instantaneous: 5s, energy: 30s, identity: 1h}}\n")
+# The TLS and password files named here exist in the fuzz target's config folder (BridgeTargets.configFolder), so
+# this seed decodes; seed-tls-missing names files that do not, for the error path (every problem at once).
 write("config-yaml", "seed-tls",
-      b"mqtt:\n  connect_timeout: 5s\n  tls: {ca_file: ca.pem, cert_file: c.pem, key_file: c.key, insecure: true}\n"
+      b"mqtt:\n  connect_timeout: 5s\n  password_file: password\n"
+      b"  tls: {ca_file: ca.pem, cert_file: c.pem, key_file: c.key, insecure: true}\n"
+      b"buses:\n  - name: g\n    modbus_tcp: {host: 192.0.2.10, port: 502}\n    meters: [{name: pv, address: 3}]\n")
+write("config-yaml", "seed-tls-missing",
+      b"mqtt:\n  connect_timeout: 0s\n  password_file: nowhere\n  tls: {ca_file: /nonexistent/ca.pem, cert_file: c.pem}\n"
       b"buses:\n  - name: g\n    modbus_tcp: {host: 192.0.2.10, port: 502}\n    meters: [{name: pv, address: 3}]\n")
 
 # Commands: README's payloads; byte 0 picks the key (0 = tariff in table order), byte 1 the protocol.

@@ -29,7 +29,8 @@ extension ClientContext {
                 if rc == MOSQ_ERR_SUCCESS.rawValue {
                     state.withLock { $0.link.attemptStarted(now: .now) }
                 } else {
-                    connectionEnded(reason: MosquittoHandle.describe(rc))
+                    // A TLS handshake can fail inside the connect call already (a broker that answers at once).
+                    connectionEnded(reason: reason(for: rc, handle))
                 }
             case .serviceNetwork:
                 let rc = mosquitto_loop(handle.pointer, Self.loopPassTimeoutMilliseconds, 1)

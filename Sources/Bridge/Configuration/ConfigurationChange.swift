@@ -1,3 +1,5 @@
+import MQTT
+
 /// What a reload changes: the buses and meters of the running config against those of the new file, and the
 /// settings that differ but take effect only at a restart. A value computed from the two configs, no I/O.
 ///

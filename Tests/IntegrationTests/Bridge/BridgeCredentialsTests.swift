@@ -1,6 +1,7 @@
 import Bridge
 import Foundation
 import Logging
+import MQTT
 import Simulator
 import TestSupport
 import Testing
