@@ -30,3 +30,27 @@ func chunks(_ input: ArraySlice<UInt8>, sizes: UInt8) -> [ArraySlice<UInt8>] {
     }
     return result
 }
+
+/// Feeds `input` to a stream decoder in chunks (sizes from `sizes`, as `chunks` cuts them) and, after each chunk,
+/// decodes until the decoder needs more bytes. For decoders whose every error consumes what it refused, so decoding
+/// goes on after one.
+/// - Parameters:
+///   - append: hands a chunk to the decoder.
+///   - decode: decodes one message; false when the decoder needs more bytes.
+func decodeInChunks(
+    _ input: ArraySlice<UInt8>,
+    sizes: UInt8,
+    append: (ArraySlice<UInt8>) -> Void,
+    decode: () throws -> Bool
+) {
+    for chunk in chunks(input, sizes: sizes) {
+        append(chunk)
+        while true {
+            do {
+                guard try decode() else { break }
+            } catch {
+                continue
+            }
+        }
+    }
+}

@@ -7,15 +7,11 @@ enum IEC62056Targets {
         _ = try? DataBlockParser.parse(input)
         guard let sizes = input.first else { return }
         var decoder = DataMessageDecoder(maximumLength: 4096)
-        for chunk in chunks(input[1...], sizes: sizes) {
-            decoder.append(chunk)
-            while true {
-                do {
-                    guard try decoder.decode() != nil else { break }
-                } catch {
-                    continue  // every error consumes what it refused
-                }
-            }
-        }
+        decodeInChunks(
+            input[1...],
+            sizes: sizes,
+            append: { decoder.append($0) },
+            decode: { try decoder.decode() != nil }
+        )
     }
 }

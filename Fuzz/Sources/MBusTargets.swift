@@ -7,16 +7,12 @@ enum MBusTargets {
     @Sendable static func frame(_ input: [UInt8]) {
         guard let sizes = input.first else { return }
         var decoder = MBusFrameDecoder()
-        for chunk in chunks(input[1...], sizes: sizes) {
-            decoder.append(chunk)
-            while true {
-                do {
-                    guard try decoder.decode() != nil else { break }
-                } catch {
-                    continue
-                }
-            }
-        }
+        decodeInChunks(
+            input[1...],
+            sizes: sizes,
+            append: { decoder.append($0) },
+            decode: { try decoder.decode() != nil }
+        )
     }
 
     /// Byte 0 is the CI field, the rest the user data after it.

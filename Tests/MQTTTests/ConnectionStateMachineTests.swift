@@ -14,6 +14,15 @@ import Testing
         )
     }
 
+    /// A machine whose first attempt was accepted at `start`.
+    func connectedMachine() -> ConnectionStateMachine {
+        var link = machine()
+        _ = link.nextAction(now: start)
+        link.attemptStarted(now: start)
+        link.connackAccepted()
+        return link
+    }
+
     @Test func firstAttemptThenServiceUntilTheConnackIsDue() {
         var link = machine()
         #expect(link.nextAction(now: start) == .startAttempt(first: true))
@@ -45,20 +54,14 @@ import Testing
     }
 
     @Test func stopWhileConnectedSendsDisconnectAndEndsAfterTheSocketClosesOrTheGrace() {
-        var link = machine()
-        _ = link.nextAction(now: start)
-        link.attemptStarted(now: start)
-        link.connackAccepted()
+        var link = connectedMachine()
         link.requestStop()
         #expect(link.nextAction(now: start) == .sendDisconnect)
         #expect(link.nextAction(now: start + .seconds(1)) == .serviceNetwork)
         #expect(link.connectionEnded(now: start + .seconds(1)) == nil)
         #expect(link.nextAction(now: start + .seconds(1)) == .exit)
 
-        var stuck = machine()
-        _ = stuck.nextAction(now: start)
-        stuck.attemptStarted(now: start)
-        stuck.connackAccepted()
+        var stuck = connectedMachine()
         stuck.requestStop()
         #expect(stuck.nextAction(now: start) == .sendDisconnect)
         #expect(stuck.nextAction(now: start + .seconds(2)) == .exit)
