@@ -24,12 +24,10 @@ extension ClientContext {
             let now = ContinuousClock.now
             switch state.withLock({ $0.link.nextAction(now: now) }) {
             case .startAttempt(let first):
-                attemptErrors.withLock { $0.removeAll() }
-                let rc = first ? handle.connectAsync(configuration) : handle.reconnectAsync()
+                let rc = startAttempt(handle, first: first)
                 if rc == MOSQ_ERR_SUCCESS.rawValue {
                     state.withLock { $0.link.attemptStarted(now: .now) }
                 } else {
-                    // A TLS handshake can fail inside the connect call already (a broker that answers at once).
                     connectionEnded(reason: reason(for: rc, handle))
                 }
             case .serviceNetwork:
@@ -57,6 +55,27 @@ extension ClientContext {
             }
         }
     }
+
+    /// Starts a connection attempt (`mosquitto_connect_async` the first time, then `mosquitto_reconnect_async`).
+    ///
+    /// A TLS handshake normally completes in `mosquitto_loop`, where a refused certificate leaves libmosquitto's
+    /// `SSL` in place to read the verification result from. When the broker answers before the connect call
+    /// returns (the thread was preempted after the ClientHello), the handshake fails inside that call and
+    /// libmosquitto frees the `SSL`, and with it the cause; the attempt is then repeated at once, up to
+    /// `lostCauseRetries` times, so the refusal can name its cause (unknown CA, hostname mismatch, ...).
+    private func startAttempt(_ handle: MosquittoHandle, first: Bool) -> Int32 {
+        var rc: Int32 = MOSQ_ERR_SUCCESS.rawValue
+        for attempt in 0...Self.lostCauseRetries {
+            attemptErrors.withLock { $0.removeAll() }
+            rc = first && attempt == 0 ? handle.connectAsync(configuration) : handle.reconnectAsync()
+            let causeLost = rc == MOSQ_ERR_TLS.rawValue && pro380_tls_verify_result(handle.pointer) < 0
+            guard causeLost, state.withLock({ $0.lifecycle == .open }) else { break }
+        }
+        return rc
+    }
+
+    /// How often a TLS attempt whose handshake failed inside the connect call is repeated at once (`startAttempt`).
+    static let lostCauseRetries = 3
 
     /// The attempt failed or the connection ended: records it in the state machine and tells the first `connect`
     /// or the log (a lost connection, and the first failed reconnect of an outage) and the state streams.
