@@ -112,12 +112,13 @@ package actor Publisher {
     }
 
     /// Sends queued messages in order, while the client is connected, until the queue is empty or a publish fails
-    /// (the rest waits for the next connection). The shutdown path calls it after `run()` ended.
+    /// (the rest waits for the next connection). The shutdown path calls it after `run()` ended. Cancelling the task
+    /// ends the wait for acknowledgements: what was not acknowledged stays queued.
     package func flush() async {
         guard !flushing else { return }
         flushing = true
         defer { flushing = false }
-        while !queue.isEmpty, client.state == .connected {
+        while !queue.isEmpty, client.state == .connected, !Task.isCancelled {
             let batch = nextBatch()
             let sent = await withTaskGroup(of: UInt64?.self) { group in
                 for item in batch {
@@ -125,6 +126,9 @@ package actor Publisher {
                         do {
                             try await client.publish(item.draft)
                         } catch MQTTError.notConnected, MQTTError.shutDown {
+                            return nil
+                        } catch is CancellationError {
+                            // Shutdown: stays queued (libmosquitto may still deliver it; QoS 1 allows a duplicate).
                             return nil
                         } catch {
                             // The broker or libmosquitto refuses this message itself: retrying would block the queue.

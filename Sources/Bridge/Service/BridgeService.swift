@@ -15,12 +15,16 @@ import Synchronization
 /// Shutdown (SIGINT/SIGTERM through the outer group, or cancelling `run()`): the services stop in the reverse of
 /// the order `run()` lists them (the one place that states it): pollers stop at their next transaction boundary
 /// (a transaction in flight finishes) and their meters are published `offline`, then the bridge's `offline` after
-/// the queue is flushed as far as the broker allows, then the client disconnects.
+/// the queue is flushed as far as the broker allows within `shutdownFlushGrace`, then the client disconnects
+/// (bounded too: `MQTTClient.shutdown`). So the process ends within 10 s whatever the broker does (gone, refusing,
+/// never answering).
 package final class BridgeService: Service {
     package let configuration: BridgeConfiguration
     /// What the bridge reports about itself while it runs (`ServiceNotifier`).
     package let status: BridgeStatus
     private let logger: Logger
+    /// How long shutdown waits for the broker to acknowledge the last messages (`offline`, queued readings).
+    package static let shutdownFlushGrace = Duration.seconds(3)
     /// Tells systemd how the bridge is (`Type=notify`); `nil` when no service manager listens.
     private let notifier: ServiceNotifier?
     /// The buses while `run()` runs; `nil` before and after.
@@ -94,19 +98,15 @@ package final class BridgeService: Service {
         // The shutdown order, stated once: the group stops its services in reverse order, so the service manager
         // hears `STOPPING=1` first (under systemd), then the buses stop (their pollers at a transaction boundary,
         // then `offline` for their meters and the bus closed; every bus the last reload left running), then
-        // diagnostics, discovery and commands, then the publisher (flush, then the bridge's `offline`), and the
-        // MQTT client last (disconnect).
+        // diagnostics, discovery and commands, then the publisher (flush, then the bridge's `offline`, within
+        // `shutdownFlushGrace`), and the MQTT client last (disconnect, bounded by `MQTTClient.shutdown`).
         let parts: [any Service] =
             [
                 BridgePart("mqtt", body: { await connection.run() }, stop: { await client.shutdown() }),
                 BridgePart(
                     "publisher",
                     body: { await publisher.run() },
-                    stop: {
-                        self.logger.notice("shutting down: publishing offline")
-                        await publisher.flush()
-                        await publisher.publishBridgeOffline()
-                    }
+                    stop: { await self.flushForShutdown(publisher) }
                 ),
                 BridgePart("commands", body: { await commands.run() }),
                 BridgePart("discovery", body: { await discovery.run() }),
@@ -153,6 +153,22 @@ package final class BridgeService: Service {
         let note = ReloadLog(logger: logger).log(outcome)
         notifier?.reloaded(note: note)
         return outcome
+    }
+
+    /// The publisher's turn at shutdown: the queue (the meters' `offline` included) is flushed, then the bridge's
+    /// `offline` published, within `shutdownFlushGrace`; what the broker did not acknowledge by then stays unsent
+    /// and is counted in a warning, so a broker that is gone or never answers cannot hold the exit.
+    private func flushForShutdown(_ publisher: Publisher) async {
+        logger.notice("shutting down: publishing offline")
+        let flushed = await withDeadline(Self.shutdownFlushGrace) {
+            await publisher.flush()
+            await publisher.publishBridgeOffline()
+        }
+        guard !flushed else { return }
+        let unsent = await publisher.queuedCount
+        logger.warning(
+            "shutting down: the broker did not acknowledge within \(Self.shutdownFlushGrace); \(unsent) message(s) not sent"
+        )
     }
 
     /// Runs `services` in a `ServiceGroup` until graceful shutdown or cancellation of the calling task, either of

@@ -1,0 +1,49 @@
+import Bridge
+import Foundation
+import Logging
+import MQTT
+import TestSupport
+import Testing
+
+/// The bounded shutdown cuts the wait for acknowledgements short; what was not acknowledged must stay queued.
+@Suite(.serialized) struct PublisherShutdownTests {
+    @Test("A flush cancelled while the broker does not acknowledge keeps every message queued; later all arrive")
+    func cancelledFlushLosesNothing() async throws {
+        let broker = try await MosquittoBroker()
+        var logger = Logger(label: "publisher-test")
+        logger.logLevel = .critical
+        let client = try MQTTClient(
+            configuration: MQTTClientConfiguration(port: broker.port, clientID: "flush-\(UUID().uuidString.prefix(8))"),
+            logger: logger
+        )
+        try await client.connect(timeout: .seconds(10))
+        let publisher = Publisher(
+            client: client,
+            topics: TopicLayout(base: "flush", clientID: "c"),
+            qos: .atLeastOnce,
+            logger: logger
+        )
+        broker.pause()
+        let meters = (1...5).map { "m\($0)" }
+        for meter in meters { await publisher.publishAvailability(meter: meter, online: true) }
+        let flush = Task { await publisher.flush() }
+        // The PUBLISHes go out, the PUBACKs cannot come: cancel the wait as the shutdown deadline does.
+        try await Task.sleep(for: .milliseconds(300))
+        flush.cancel()
+        await flush.value
+        #expect(await publisher.queuedCount == meters.count)
+
+        broker.resume()
+        await publisher.flush()
+        #expect(await publisher.queuedCount == 0)
+        let subscriber = try await MQTTTestSubscriber(
+            port: broker.port,
+            topics: ["flush/+/availability"],
+            count: meters.count
+        )
+        let received = await subscriber.messages()
+        #expect(Set(received.map(\.topic)) == Set(meters.map { "flush/\($0)/availability" }), "\(received)")
+        await client.shutdown()
+        await broker.stopAndRemove()
+    }
+}
