@@ -130,12 +130,12 @@ package struct ScaleReport: Sendable, Equatable, Codable {
                 let cpu = previous.map { (sample.cpuSeconds - $0.cpuSeconds) / (sample.seconds - $0.seconds) * 100 }
                 lines.append(
                     String(
-                        format: "%7.0f %19d %8.1f %8d %18@",
+                        format: "%7.0f %19d %8.1f %8d %18.1f",
                         sample.seconds,
                         sample.polls,
                         Double(sample.residentKiB) / 1024,
                         sample.threads,
-                        cpu.map { String(format: "%.1f", $0) } ?? "-"
+                        cpu ?? sample.cpuSeconds / sample.seconds * 100
                     )
                 )
                 previous = sample

@@ -225,9 +225,9 @@ enum DeadMeterReport {
         for f in figures {
             let ratio = healthy.map { f.cycleMilliseconds / $0.cycleMilliseconds } ?? 0
             lines.append(
-                String(
-                    format: "%-24@ %8.1f %11.3f %14d %9d %15.1f %16.1f %23.1f %17.3f%@",
-                    f.scenario,
+                f.scenario.padding(toLength: 24, withPad: " ", startingAt: 0)
+                    + String(
+                    format: " %8.1f %11.3f %14d %9d %15.1f %16.1f %23.1f %17.3f%@",
                     f.cycleMilliseconds,
                     ratio,
                     f.deadRequests,

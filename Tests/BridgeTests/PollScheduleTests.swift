@@ -24,6 +24,23 @@ import Testing
         #expect(schedule.dueGroups(at: at(10)) == [.instantaneous, .energy])
     }
 
+    /// Meters started together spread over the interval: each group's second poll comes `phase` of an interval late,
+    /// then the cadence holds; the phase comes from the meter's name and spreads many names.
+    @Test func phaseSpreadsMetersOverTheInterval() {
+        var schedule = PollSchedule(intervals: [.instantaneous: .seconds(10)], start: start, phase: 0.25)
+        #expect(schedule.dueGroups(at: start) == [.instantaneous])
+        schedule.polled([.instantaneous], answered: true, finished: at(0.1))
+        #expect(schedule.nextWake == at(12.5))
+        schedule.polled([.instantaneous], answered: true, finished: at(12.6))
+        #expect(schedule.nextWake == at(22.5))
+        #expect(PollSchedule.phase(of: "g1m1") == PollSchedule.phase(of: "g1m1"))
+        let phases = (1...1000).map { PollSchedule.phase(of: "g\($0 / 10 + 1)m\($0 % 10 + 1)") }
+        #expect(phases.allSatisfy { (0..<1).contains($0) })
+        // Every tenth of the interval holds some of the 1000 meters, none more than twice its share.
+        let tenths = Dictionary(grouping: phases) { Int($0 * 10) }.mapValues(\.count)
+        #expect(tenths.count == 10 && tenths.values.allSatisfy { $0 < 200 }, "\(tenths)")
+    }
+
     @Test func silentMeterBacksOffAndAnAnswerEndsTheBackOff() {
         var schedule = PollSchedule(intervals: [.instantaneous: .milliseconds(100)], start: start)
         // The first unanswered poll costs nothing extra: a single lost reply is retried at the next slot.

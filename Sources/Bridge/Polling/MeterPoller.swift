@@ -31,11 +31,12 @@ package struct MeterPoller: Sendable {
         self.logger = logger
     }
 
-    /// Polls until the task is cancelled. Every group is read at start (identity included), then at its interval;
-    /// a meter that stops answering is polled less often while it stays silent (`PollSchedule`).
+    /// Polls until the task is cancelled. Every group is read at start (identity included), then at its interval,
+    /// each meter at its own place in the interval; a meter that stops answering is polled less often while it stays
+    /// silent (`PollSchedule`).
     package func run() async {
         let clock = ContinuousClock()
-        var schedule = PollSchedule(intervals: intervals, start: clock.now)
+        var schedule = PollSchedule(intervals: intervals, start: clock.now, phase: PollSchedule.phase(of: meter))
         var state = PollerState(offlineAfter: offlineAfter)
         while !Task.isCancelled {
             let now = clock.now

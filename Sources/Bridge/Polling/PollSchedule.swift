@@ -10,24 +10,33 @@ package import PRO380
 /// back-off period instead of one per interval (issue 13: its neighbours' cycle stays within 1.1x). Any answer
 /// ends the back-off.
 ///
+/// Meters started together would stay in step, so every bus would read at the same moment each interval: with 100
+/// gateways, 100 reads in flight at once (a thread each) and a burst of 7,000 readings for the publisher. So each
+/// group's second poll comes `phase` of an interval late (the first is at once), which spreads the meters over the
+/// interval for good; `phase(of:)` derives it from the meter's name, so a meter keeps its slot across restarts.
+///
 /// A value with explicit instants (house style rule 7): the poller asks it, the tests drive it without a clock.
 package struct PollSchedule: Sendable {
     /// The longest back-off of a silent meter: it costs its bus one timeout every 30 s at most.
     package static let longestBackOff: Duration = .seconds(30)
 
     private let intervals: [PollGroup: Duration]
+    private let phase: Double
     private var due: [PollGroup: ContinuousClock.Instant]
+    private var polledOnce: Set<PollGroup> = []
     private var backOff: BackOff
     /// The end of the back-off in force, `nil` while the meter answers.
     package private(set) var backOffUntil: ContinuousClock.Instant?
 
-    /// Every group is due at `start`.
+    /// Every group is due at `start`; its second poll `phase` (0 ..< 1) of its interval later than the cadence.
     package init(
         intervals: [PollGroup: Duration],
         start: ContinuousClock.Instant,
+        phase: Double = 0,
         longestBackOff: Duration = Self.longestBackOff
     ) {
         self.intervals = intervals
+        self.phase = min(max(phase, 0), 1)
         self.due = Dictionary(uniqueKeysWithValues: intervals.keys.map { ($0, start) })
         self.backOff = BackOff(longest: longestBackOff)
     }
@@ -47,7 +56,8 @@ package struct PollSchedule: Sendable {
     /// Records a poll of `groups` that ended at `finished`; `answered`: the meter answered at least one transaction.
     package mutating func polled(_ groups: Set<PollGroup>, answered: Bool, finished: ContinuousClock.Instant) {
         for group in groups {
-            guard let previous = due[group], let interval = intervals[group] else { continue }
+            guard var previous = due[group], let interval = intervals[group] else { continue }
+            if polledOnce.insert(group).inserted { previous += interval * phase }
             due[group] = Self.nextDue(after: previous, interval: interval, now: finished)
         }
         if answered {
@@ -57,6 +67,14 @@ package struct PollSchedule: Sendable {
             let wait = backOff.failed(at: finished)
             backOffUntil = wait > .zero ? finished + wait : nil
         }
+    }
+
+    /// A meter's place in its intervals, 0 ..< 1, from its name (FNV-1a): spread evenly over many meters, and the
+    /// same on every run.
+    package static func phase(of meter: String) -> Double {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in meter.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        return Double(hash % 10_000) / 10_000
     }
 
     /// The next start time: keeps the cadence, but skips missed slots rather than polling in a burst.
