@@ -54,7 +54,9 @@ struct BenchDeadMeterCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard (1...246).contains(meters), baud >= 300, turnaround >= 0, timeoutMs >= 10 else {
-            throw ValidationError("--meters 1-246, --baud at least 300, --turnaround at least 0, --timeout-ms at least 10")
+            throw ValidationError(
+                "--meters 1-246, --baud at least 300, --turnaround at least 0, --timeout-ms at least 10"
+            )
         }
         guard window >= 10, warmup >= 0, healthyWarmup >= 0 else {
             throw ValidationError("--window at least 10 s, warm-ups at least 0")
@@ -133,7 +135,9 @@ struct BenchDeadMeterCommand: AsyncParsableCommand {
                 try await Task.sleep(for: .milliseconds(pause))
                 guard bridge.isRunning else { throw DemoError("the bridge ended: \(bridge.name)") }
                 published.append(clock.now)
-                try await client.publish(MQTTMessageDraft(topic: "dead/m\(target)/\(Self.key)/get", payload: [], qos: .atLeastOnce))
+                try await client.publish(
+                    MQTTMessageDraft(topic: "dead/m\(target)/\(Self.key)/get", payload: [], qos: .atLeastOnce)
+                )
             }
             try await clock.sleep(until: end)
             let transactions = recorder.transactions
@@ -227,17 +231,17 @@ enum DeadMeterReport {
             lines.append(
                 f.scenario.padding(toLength: 24, withPad: " ", startingAt: 0)
                     + String(
-                    format: " %8.1f %11.3f %14d %9d %15.1f %16.1f %23.1f %17.3f%@",
-                    f.cycleMilliseconds,
-                    ratio,
-                    f.deadRequests,
-                    f.commands,
-                    f.medianWaitMilliseconds,
-                    f.longestWaitMilliseconds,
-                    f.longestTransactionMilliseconds,
-                    f.waitRatio,
-                    ratio <= 1.1 && f.waitRatio <= 1.1 ? "" : "  (goals 1.1)"
-                )
+                        format: " %8.1f %11.3f %14d %9d %15.1f %16.1f %23.1f %17.3f%@",
+                        f.cycleMilliseconds,
+                        ratio,
+                        f.deadRequests,
+                        f.commands,
+                        f.medianWaitMilliseconds,
+                        f.longestWaitMilliseconds,
+                        f.longestTransactionMilliseconds,
+                        f.waitRatio,
+                        ratio <= 1.1 && f.waitRatio <= 1.1 ? "" : "  (goals 1.1)"
+                    )
             )
         }
         return lines.joined(separator: "\n")

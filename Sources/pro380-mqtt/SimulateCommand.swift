@@ -107,7 +107,9 @@ struct SimulateCommand: AsyncParsableCommand {
         guard (1...1000).contains(gateways) else { throw ValidationError("--gateways must be 1 to 1000") }
         if gateways > 1 {
             guard modbusTCP != nil, !opticalPTY, opticalTCP == nil, !mbusPTY, mbusTCP == nil, stateDir == nil else {
-                throw ValidationError("--gateways needs --modbus-tcp and serves Modbus TCP only (no state, M-Bus or optical port)")
+                throw ValidationError(
+                    "--gateways needs --modbus-tcp and serves Modbus TCP only (no state, M-Bus or optical port)"
+                )
             }
         }
         if opticalPTY && opticalTCP != nil { throw ValidationError("give --iec62056 or --iec62056-tcp, not both") }
@@ -203,7 +205,9 @@ struct SimulateCommand: AsyncParsableCommand {
             firstSerial: firstSerial,
             seed: seed
         ).map { try SimulatorService(configuration: $0, logger: logger) }
-        Console.write("Simulating \(gateways) Modbus TCP gateways with \(meters) PRO380 meter(s) each (unit ids 1-\(meters)):")
+        Console.write(
+            "Simulating \(gateways) Modbus TCP gateways with \(meters) PRO380 meter(s) each (unit ids 1-\(meters)):"
+        )
         Console.write("buses:")
         for (n, service) in services.enumerated() {
             let (host, port) = Self.hostPort(service.endpoint)

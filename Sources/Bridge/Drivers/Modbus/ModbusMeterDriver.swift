@@ -29,7 +29,14 @@ actor ModbusMeterDriver: MeterDriver {
     var reverseOrder = false
     /// The keys whose refusal was logged at info level.
     var loggedRefusals: Set<String> = []
-    let rowsBySpan: [RegisterSpan: RegisterDefinition]
+    /// The table's readable rows by register span: the same for every driver, so built once (a copy per driver cost
+    /// about 24 KiB a meter; `bench scale`, docs/performance.md).
+    static let rowsBySpan: [RegisterSpan: RegisterDefinition] = Dictionary(
+        uniqueKeysWithValues: RegisterTable.pro380.modbusReadable.map {
+            (RegisterSpan(address: $0.modbus!.address, count: $0.modbus!.count), $0)
+        }
+    )
+    var rowsBySpan: [RegisterSpan: RegisterDefinition] { Self.rowsBySpan }
     /// Whether this is the only meter on its bus (a baud-rate or parity change is refused otherwise).
     let aloneOnBus: Bool
 
@@ -44,12 +51,7 @@ actor ModbusMeterDriver: MeterDriver {
         self.line = line
         self.logger = logger
         self.unit = UInt8(configuration.address ?? 1)
-        var rows: [RegisterSpan: RegisterDefinition] = [:]
-        for row in RegisterTable.pro380.modbusReadable {
-            rows[RegisterSpan(address: row.modbus!.address, count: row.modbus!.count)] = row
-        }
-        self.rowsBySpan = rows
-        self.plan = ReadPlanState(spans: Array(rows.keys), maxRegisters: configuration.maxRegisters)
+        self.plan = ReadPlanState(spans: Array(Self.rowsBySpan.keys), maxRegisters: configuration.maxRegisters)
     }
 
     func poll(groups: Set<PollGroup>) async -> PollOutcome {
