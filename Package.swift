@@ -108,7 +108,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ModbusTests",
-            dependencies: ["Modbus", "TestSupport", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["CodecSupport", "Modbus", "TestSupport", .product(name: "Logging", package: "swift-log")],
             swiftSettings: upcomingFeatures
         ),
         .testTarget(name: "MBusTests", dependencies: ["MBus", "TestSupport"], swiftSettings: upcomingFeatures),

@@ -37,5 +37,5 @@ package struct ReadFailure: Sendable, Equatable, CustomStringConvertible {
         self.refusedByMeter = refusedByMeter
     }
 
-    package var description: String { "\(keys.joined(separator: ", ")): \(reason)" }
+    package var description: String { keys.isEmpty ? reason : "\(keys.joined(separator: ", ")): \(reason)" }
 }

@@ -60,15 +60,16 @@ package final class SerialPort: Transport {
         )
     }
 
-    /// Opens, locks and configures the device for `init`.
+    /// Opens, locks and configures the device for `init` (and, read-only, for `ReceiveOnlySerialPort`).
     /// - Returns: the descriptor, whether it is a pseudo-terminal, and the settings in force.
-    private static func openExclusive(
+    static func openExclusive(
         _ device: String,
         _ requested: LineSettings,
+        readOnly: Bool = false,
         logger: Logger
     ) throws(TransportError) -> (Int32, Bool, LineSettings) {
         let fd = try syscall("open", endpoint: device) {
-            systemOpen(device, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC)
+            systemOpen(device, (readOnly ? O_RDONLY : O_RDWR) | O_NOCTTY | O_NONBLOCK | O_CLOEXEC)
         }
         do throws(TransportError) {
             guard isatty(fd) == 1 else {
@@ -96,7 +97,7 @@ package final class SerialPort: Transport {
 
     /// Clears the exclusive flag and closes: the flag outlives the descriptor while another one (a
     /// `PseudoTerminal`'s) keeps the tty open, and would then refuse the next open.
-    private static func release(_ fd: Int32) {
+    static func release(_ fd: Int32) {
         _ = ioctl(fd, UInt(TIOCNXCL))
         closeDescriptor(fd)
     }

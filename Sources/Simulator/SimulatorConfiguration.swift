@@ -32,6 +32,9 @@ package struct SimulatorConfiguration: Sendable {
     package var saveInterval: Duration
     /// Misbehaviour for tests.
     package var faults: ModbusFaults
+    /// The Modbus meters answer like firmware from before the current register map: every request refused with
+    /// exception 02 (`SimulatedModbusBus.legacyRegisterMap`).
+    package var legacyRegisterMap = false
     /// Where the first meter's optical port (IEC 62056-21 mode C readout) is served; `nil` serves none.
     package var opticalPort: IEC62056SimulatorEndpoint?
     /// How the optical port answers: identification, reaction time, faults.

@@ -60,7 +60,11 @@ package final class SimulatorService: Sendable {
                 )
             )
         }
-        bus = SimulatedModbusBus(meters: meters, faults: configuration.faults)
+        bus = SimulatedModbusBus(
+            meters: meters,
+            faults: configuration.faults,
+            legacyRegisterMap: configuration.legacyRegisterMap
+        )
         optical = try configuration.opticalPort.map { endpoint in
             try IEC62056SimulatorServer.open(
                 endpoint,

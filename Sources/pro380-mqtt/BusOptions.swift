@@ -131,7 +131,7 @@ struct MeterAddressOptions: ParsableArguments {
 
     func meter(for link: BusLink, name: String = "meter") throws -> MeterConfiguration {
         switch link.protocol {
-        case .modbus:
+        case .modbus, .modbusListen:
             guard let address, (1...247).contains(address) else {
                 throw ValidationError("--address must be a Modbus unit id 1 to 247")
             }

@@ -32,13 +32,21 @@ struct ReadCommand: AsyncParsableCommand {
         let session = try BusSession(configuration, logger: logger)
         let driver = session.meters[0].driver
         let outcome = await driver.poll(groups: Set(PollGroup.allCases))
+        let registerMap = await driver.diagnostics().registerMap
         await session.close()
+        if registerMap == .legacyV114, let unit = configuration.meters[0].address {
+            print("register map: \(RegisterMap.legacyV114.rawValue)\n\(RegisterMap.legacyDiagnosis(unit: unit))")
+            throw ExitCode(1)
+        }
         guard outcome.meterAnswered, !outcome.readings.isEmpty else {
             let reasons = outcome.failures.map(\.reason)
             print("could not read the meter on \(link.endpoint): \(reasons.first ?? "nothing read")")
             throw ExitCode(1)
         }
         print(json ? ReadingTable.json(outcome.readings) : ReadingTable.text(outcome.readings))
+        if !json, registerMap == .current {
+            print("\nregister map: current (manual A3.2)")
+        }
         let refused = outcome.failures.filter { $0.reason.contains("refused") }.flatMap(\.keys)
         if !json && !refused.isEmpty {
             print(

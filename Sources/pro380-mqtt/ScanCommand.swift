@@ -104,10 +104,19 @@ struct ScanCommand: AsyncParsableCommand {
             address,
             meter in
             let text = progress.withLock {
-                $0.asked(address: address, foundMeter: meter.map { "address \($0.address): serial \($0.serialNumber)" })
+                $0.asked(address: address, foundMeter: meter.map(Self.describe))
             }
             if let text { Console.progress(text) }
         }
+    }
+
+    /// A found Modbus meter for the progress output: its serial number and register map, or the old map's diagnosis.
+    private static func describe(_ meter: ModbusScanner.Found) -> String {
+        guard meter.registerMap == .current else {
+            return "address \(meter.address): register map \(meter.registerMap.rawValue): "
+                + RegisterMap.legacyDiagnosis(unit: meter.address)
+        }
+        return "address \(meter.address): serial \(meter.serialNumber), register map current (manual A3.2)"
     }
 
     private func scanMBus(_ link: BusLink, logger: Logger) async throws -> [MBusScanner.FoundMeter] {

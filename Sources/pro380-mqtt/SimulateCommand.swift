@@ -20,6 +20,7 @@ struct SimulateCommand: AsyncParsableCommand {
               pro380-mqtt simulate --iec62056                    # also meter 1's optical port on a pseudo-terminal
               pro380-mqtt simulate --meters 5 --mbus             # the same meters also over M-Bus on a pseudo-terminal
               pro380-mqtt simulate --pace --meters 8             # replies at 9600 baud (M-Bus 2400), as on a real line
+              pro380-mqtt simulate --legacy-map                  # a meter on firmware before the current register map
               pro380-mqtt simulate --modbus-tcp 127.0.0.1:5020 --gateways 100 --meters 10   # 1000 meters, ports 5020-5119
             """
     )
@@ -59,6 +60,13 @@ struct SimulateCommand: AsyncParsableCommand {
         help: ArgumentHelp("Also serve the meters over M-Bus on host:port.", valueName: "host:port")
     )
     var mbusTCP: String?
+
+    @Flag(
+        name: .customLong("legacy-map"),
+        help:
+            "Answer Modbus like firmware before the current register map: every request refused with exception 02 (the manual does not give the old map)."
+    )
+    var legacyMap = false
 
     @Option(help: "Number of meters on the bus (1-247); with --gateways, on each gateway.")
     var meters: Int = 1
@@ -106,9 +114,11 @@ struct SimulateCommand: AsyncParsableCommand {
         }
         guard (1...1000).contains(gateways) else { throw ValidationError("--gateways must be 1 to 1000") }
         if gateways > 1 {
-            guard modbusTCP != nil, !opticalPTY, opticalTCP == nil, !mbusPTY, mbusTCP == nil, stateDir == nil else {
+            guard modbusTCP != nil, !opticalPTY, opticalTCP == nil, !mbusPTY, mbusTCP == nil, stateDir == nil,
+                !legacyMap
+            else {
                 throw ValidationError(
-                    "--gateways needs --modbus-tcp and serves Modbus TCP only (no state, M-Bus or optical port)"
+                    "--gateways needs --modbus-tcp and serves Modbus TCP only (no state, legacy map, M-Bus or optical port)"
                 )
             }
         }
@@ -135,6 +145,7 @@ struct SimulateCommand: AsyncParsableCommand {
             configuration.endpoint =
                 modbusTCP != nil ? .tcp(host: host, port: port) : .rtuOverTCP(host: host, port: port)
         }
+        configuration.legacyRegisterMap = legacyMap
         if pace {
             configuration.pacing = LinePacing(line: LineSettings(baudRate: 9600), turnaround: .milliseconds(turnaround))
             configuration.mbusPacing = LinePacing(
@@ -161,6 +172,11 @@ struct SimulateCommand: AsyncParsableCommand {
         case .rtuOverTCP: kind = "Modbus RTU over TCP at"
         }
         Console.write("Simulating \(meters) PRO380 meter(s), Modbus IDs 1-\(meters): \(kind) \(service.endpoint)")
+        if legacyMap {
+            Console.write(
+                "Register map: firmware before the current map (manual A3.1, old V1.14 registers): every Modbus request is refused with exception 02"
+            )
+        }
         if let mbus = service.mbus {
             Console.write("M-Bus (PRO380-Mb, 2400 8E1, primary addresses 1-\(meters)): \(mbus.endpoint)")
         }

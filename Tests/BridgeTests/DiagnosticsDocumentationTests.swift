@@ -38,9 +38,10 @@ import Testing
         #expect(documented.count == Self.keys(of: MeterDiagnostics().json).count)
     }
 
-    @Test func busKeysAreDocumented() throws {
-        let bus = BusDiagnostics(
-            meterProtocol: "modbus",
+    /// A bus's diagnostics with every counter at 0.
+    static func bus(_ meterProtocol: String) -> BusDiagnostics {
+        BusDiagnostics(
+            meterProtocol: meterProtocol,
             endpoint: "/dev/ttyUSB0",
             baudRate: 9600,
             meters: 1,
@@ -50,8 +51,32 @@ import Testing
             transportDrops: 0,
             counters: TransactionCounters()
         )
+    }
+
+    @Test func busKeysAreDocumented() throws {
+        let bus = Self.bus("modbus")
         let documented = try Self.documentedKeys(under: "`buses` has one object per configured bus")
         #expect(Set(documented) == Set(Self.keys(of: bus.json)))
+    }
+
+    /// A listen-only bus's `listen` member and a heard meter's `keys_seen`, each in its own table.
+    @Test func listenOnlyKeysAreDocumented() throws {
+        var bus = Self.bus("modbus_listen")
+        bus.listen = ListenCounters()
+        guard case .object(let members) = bus.json, let listen = members.first(where: { $0.0 == "listen" })?.1 else {
+            Issue.record("no listen member in \(bus.json.text())")
+            return
+        }
+        let common = try Self.documentedKeys(under: "`buses` has one object per configured bus")
+        #expect(Set(Self.keys(of: bus.json)) == Set(common + ["listen"]))
+        let documented = try Self.documentedKeys(under: "A listen-only bus's object has one more member, `listen`:")
+        #expect(documented == Self.keys(of: listen))
+
+        var meter = MeterDiagnostics()
+        meter.keysSeen = ["voltage_l1"]
+        let meterKeys = try Self.documentedKeys(under: "## `<base>/<meter>/diagnostics`")
+        let heardKeys = try Self.documentedKeys(under: "The meter topic of a heard meter has one more key:")
+        #expect(Self.keys(of: meter.json) == meterKeys + heardKeys)
     }
 
     @Test func bridgeKeysAreDocumented() throws {

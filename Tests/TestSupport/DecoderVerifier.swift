@@ -69,7 +69,7 @@ package enum DecoderVerifier {
         return failures
     }
 
-    private static func randomChunks(_ bytes: [UInt8], _ generator: inout SplitMix64) -> [ArraySlice<UInt8>] {
+    static func randomChunks(_ bytes: [UInt8], _ generator: inout SplitMix64) -> [ArraySlice<UInt8>] {
         var chunks: [ArraySlice<UInt8>] = []
         var start = 0
         while start < bytes.count {

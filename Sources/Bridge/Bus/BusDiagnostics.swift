@@ -3,7 +3,7 @@
 /// The same keys for every protocol (a figure a protocol cannot have stays 0); the keys are listed and explained
 /// in docs/diagnostics.md and are kept stable.
 package struct BusDiagnostics: Sendable, Equatable {
-    /// `modbus`, `mbus` or `iec62056`.
+    /// `modbus`, `mbus`, `iec62056` or `modbus_listen`.
     package var meterProtocol: String
     /// The device path or `host:port`.
     package var endpoint: String
@@ -19,10 +19,12 @@ package struct BusDiagnostics: Sendable, Equatable {
     package var transportDrops: Int
     /// The bus's transactions, all meters together.
     package var counters: TransactionCounters
+    /// What a listen-only bus counts besides (`nil`, and left out of the JSON, for a bus the bridge polls).
+    package var listen: ListenCounters? = nil
 
     /// The JSON object, keys in a stable order.
     package var json: JSONValue {
-        .object([
+        var members: [(String, JSONValue)] = [
             ("protocol", .string(meterProtocol)),
             ("endpoint", .string(endpoint)),
             ("baud", baudRate.map { .integer($0) } ?? .null),
@@ -40,6 +42,8 @@ package struct BusDiagnostics: Sendable, Equatable {
             ("transport_opens", .integer(transportOpens)),
             ("open_failures", .integer(openFailures)),
             ("transport_drops", .integer(transportDrops)),
-        ])
+        ]
+        if let listen { members.append(("listen", listen.json)) }
+        return .object(members)
     }
 }

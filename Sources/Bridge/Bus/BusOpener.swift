@@ -6,7 +6,8 @@ extension BusLink {
     /// `nil` over TCP.
     package var serialSettings: LineSettings? {
         switch self {
-        case .modbusRTU(_, let settings), .mbusSerial(_, let settings): return settings
+        case .modbusRTU(_, let settings), .mbusSerial(_, let settings), .modbusRTUListen(_, let settings):
+            return settings
         case .iec62056Serial(_, let baudRate, _): return Self.signOn(baudRate: baudRate)
         case .modbusTCP, .modbusRTUOverTCP, .mbusTCP, .iec62056TCP: return nil
         }
@@ -14,7 +15,8 @@ extension BusLink {
 
     /// How a `BusLine` opens this link, for every protocol: a `SerialPort` on the device at the settings the line
     /// remembers (the configured ones until a command changes them), or a TCP connection to the gateway within
-    /// `connectTimeout`.
+    /// `connectTimeout`. A listen-only link has none: its `ModbusListener` opens the device read-only itself, and a
+    /// transport (which can write) is refused.
     package func opener(
         connectTimeout: Duration,
         logger: Logger
@@ -27,6 +29,13 @@ extension BusLink {
         case .modbusTCP(let host, let port), .modbusRTUOverTCP(let host, let port), .mbusTCP(let host, let port),
             .iec62056TCP(let host, let port):
             return { _ in try await TCPTransport.connect(host: host, port: port, timeout: connectTimeout) }
+        case .modbusRTUListen(let device, _):
+            return { _ in
+                throw TransportError.connectFailed(
+                    endpoint: device,
+                    reason: "a listen-only bus is never opened to send"
+                )
+            }
         }
     }
 

@@ -28,6 +28,7 @@ package struct BusSession: Sendable {
         case .modbus: self = Self.modbus(bus, logger: logger)
         case .mbus: self = Self.mbus(bus, logger: logger)
         case .iec62056: self = try Self.iec62056(bus, logger: logger)
+        case .modbusListen: self = try Self.modbusListen(bus, logger: logger)
         }
     }
 
@@ -68,6 +69,11 @@ package struct BusSession: Sendable {
         await owner.diagnostics(protocolName: meterProtocol.rawValue, meters: meters.count)
     }
 
+    /// What keeps the bus going besides its meters' pollers, until the calling task is cancelled: listening, on a
+    /// listen-only bus; nothing (it returns at once) on a bus the bridge polls, whose line works only in the
+    /// pollers' transactions. `BusRunner` runs it beside the pollers.
+    package func run() async { await owner.run() }
+
     /// Closes the transport after the transaction in flight.
     package func close() async { await owner.close() }
 
@@ -79,13 +85,18 @@ package struct BusSession: Sendable {
     }
 }
 
-/// What a session needs of its `BusLine`, whatever the client type.
+/// What a session needs of its bus's owner: a `BusLine`, whatever the client type, or a listen-only bus's
+/// `ModbusListener`.
 protocol BusOwner: Sendable {
     func diagnostics(protocolName: String, meters: Int) async -> BusDiagnostics
+    func run() async
     func close() async
 }
 
-extension BusLine: BusOwner {}
+extension BusLine: BusOwner {
+    /// Nothing to run: the line works in its transactions.
+    func run() async {}
+}
 
 /// A configured meter and the driver that reads it.
 package struct BusMeter: Sendable {

@@ -69,6 +69,12 @@ package struct CommandValidator: Sendable {
                 "meter \(meterName) is read over the optical port (IEC 62056-21), which is read-only: nothing can be written"
             )
         }
+        if meterProtocol == .modbusListen {
+            throw reject(
+                "meter \(meterName) is on a listen-only bus (modbus_rtu_listen): the bridge only listens to another "
+                    + "master's traffic and never transmits there, so nothing can be written"
+            )
+        }
         guard let spec = definition.write else {
             throw reject(
                 "\(request.key) is read-only; writable keys: \(writableKeys(meterProtocol))"
@@ -114,7 +120,7 @@ extension BusLink.MeterProtocol {
         switch self {
         case .modbus: return spec.modbus != nil
         case .mbus: return spec.mbus != nil
-        case .iec62056: return false
+        case .iec62056, .modbusListen: return false
         }
     }
 
@@ -124,6 +130,7 @@ extension BusLink.MeterProtocol {
         case .modbus: return "Modbus"
         case .mbus: return "M-Bus"
         case .iec62056: return "IEC 62056-21 (the optical port is read-only)"
+        case .modbusListen: return "Modbus, listen-only (the bridge never transmits on this bus)"
         }
     }
 }

@@ -101,6 +101,9 @@ package enum BusLink: Sendable, Equatable {
     case modbusTCP(host: String, port: Int)
     /// Modbus RTU frames through a transparent serial-to-TCP gateway (`modbus_rtu_over_tcp: {host, port}`).
     case modbusRTUOverTCP(host: String, port: Int)
+    /// A Modbus RTU line that another master (a wallbox, a load balancer) already polls, listened to without ever
+    /// transmitting (`modbus_rtu_listen: {device, baud, parity, stop_bits}`), default 9600 8E1.
+    case modbusRTUListen(device: String, settings: LineSettings)
     /// M-Bus on a serial line through a level converter (`mbus_serial: {device, baud}`), default 2400 8E1.
     case mbusSerial(device: String, settings: LineSettings)
     /// M-Bus frames through a TCP gateway (`mbus_tcp: {host, port}`).
@@ -112,11 +115,16 @@ package enum BusLink: Sendable, Equatable {
     case iec62056TCP(host: String, port: Int)
 
     /// The protocol spoken on the bus.
-    package enum MeterProtocol: String, Sendable { case modbus, mbus, iec62056 }
+    /// `modbusListen`: Modbus RTU traffic of another master, heard and decoded; the bridge never transmits.
+    package enum MeterProtocol: String, Sendable {
+        case modbus, mbus, iec62056
+        case modbusListen = "modbus_listen"
+    }
 
     package var `protocol`: MeterProtocol {
         switch self {
         case .modbusRTU, .modbusTCP, .modbusRTUOverTCP: return .modbus
+        case .modbusRTUListen: return .modbusListen
         case .mbusSerial, .mbusTCP: return .mbus
         case .iec62056Serial, .iec62056TCP: return .iec62056
         }
@@ -128,6 +136,7 @@ package enum BusLink: Sendable, Equatable {
         case .modbusRTU: return "modbus_rtu"
         case .modbusTCP: return "modbus_tcp"
         case .modbusRTUOverTCP: return "modbus_rtu_over_tcp"
+        case .modbusRTUListen: return "modbus_rtu_listen"
         case .mbusSerial: return "mbus_serial"
         case .mbusTCP: return "mbus_tcp"
         case .iec62056Serial, .iec62056TCP: return "iec62056"
@@ -137,7 +146,9 @@ package enum BusLink: Sendable, Equatable {
     /// `/dev/ttyUSB0` or `host:port`.
     package var endpoint: String {
         switch self {
-        case .modbusRTU(let device, _), .mbusSerial(let device, _), .iec62056Serial(let device, _, _): return device
+        case .modbusRTU(let device, _), .mbusSerial(let device, _), .iec62056Serial(let device, _, _),
+            .modbusRTUListen(let device, _):
+            return device
         case .modbusTCP(let host, let port), .modbusRTUOverTCP(let host, let port), .mbusTCP(let host, let port),
             .iec62056TCP(let host, let port):
             return "\(host):\(port)"
@@ -146,7 +157,7 @@ package enum BusLink: Sendable, Equatable {
 
     var defaultTimeout: Duration {
         switch self {
-        case .modbusRTU: return .milliseconds(500)
+        case .modbusRTU, .modbusRTUListen: return .milliseconds(500)
         case .modbusTCP, .modbusRTUOverTCP: return .seconds(1)
         case .mbusSerial, .mbusTCP: return .seconds(1)
         case .iec62056Serial, .iec62056TCP: return .milliseconds(1500)

@@ -3,7 +3,11 @@ import PRO380
 import SerialIO
 
 extension BridgeConfiguration {
-    static let busKinds = ["modbus_rtu", "modbus_tcp", "modbus_rtu_over_tcp", "mbus_serial", "mbus_tcp", "iec62056"]
+    static let busKinds = [
+        "modbus_rtu", "modbus_tcp", "modbus_rtu_over_tcp", "modbus_rtu_listen", "mbus_serial", "mbus_tcp", "iec62056",
+    ]
+    /// The keys a listen-only bus refuses, on the bus and on its meters: the bridge never sends there.
+    static let sendingKeys = ["timeout", "request_gap", "echo", "max_registers"]
     static let busKeys = ["name", "timeout", "request_gap", "echo", "meters"] + busKinds
 
     /// A decoded bus and the nodes of its meters (for the uniqueness checks' lines).
@@ -24,6 +28,7 @@ extension BridgeConfiguration {
         }
         let link = linkNode.attempt { try decodeLink(kind: kind, linkNode, files: files) }
         var bus = link.map { BusConfiguration(name: name ?? "", link: $0) }
+        if kind == "modbus_rtu_listen" { refuseSendingKeys(m) }
         if let v = m["timeout"], let timeout = v.attempt({ try v.duration() }) {
             if timeout < .milliseconds(10) { v.problems.record(v.error("at least 10ms")) }
             bus?.timeout = timeout
@@ -50,7 +55,16 @@ extension BridgeConfiguration {
         switch kind {
         case "mbus_serial", "mbus_tcp": return .mbus
         case "iec62056": return .iec62056
+        case "modbus_rtu_listen": return .modbusListen
         default: return .modbus
+        }
+    }
+
+    /// Records a problem for each key of `m` that only a sending bus uses (`sendingKeys`).
+    static func refuseSendingKeys(_ m: [String: ConfigNode]) {
+        for key in sendingKeys {
+            guard let v = m[key] else { continue }
+            v.problems.record(v.error("not used on a listen-only bus (modbus_rtu_listen): the bridge never sends"))
         }
     }
 
@@ -62,8 +76,8 @@ extension BridgeConfiguration {
 
     private static func decodeLink(kind: String, _ node: ConfigNode, files: ConfigFiles) throws -> BusLink {
         switch kind {
-        case "modbus_rtu", "mbus_serial":
-            let modbus = kind == "modbus_rtu"
+        case "modbus_rtu", "modbus_rtu_listen", "mbus_serial":
+            let modbus = kind != "mbus_serial"
             let l = try node.mapping(allowed: modbus ? ["device", "baud", "parity", "stop_bits"] : ["device", "baud"])
             guard let deviceNode = l["device"] else { throw node.error("\(kind) needs device") }
             let device = try deviceNode.string()
@@ -92,8 +106,11 @@ extension BridgeConfiguration {
                     } ?? settings.parity
             }
             if let v = l["stop_bits"] { settings.stopBits = v.attempt { try v.int(in: 1...2) } ?? settings.stopBits }
-            return modbus
-                ? .modbusRTU(device: device, settings: settings) : .mbusSerial(device: device, settings: settings)
+            switch kind {
+            case "modbus_rtu": return .modbusRTU(device: device, settings: settings)
+            case "modbus_rtu_listen": return .modbusRTUListen(device: device, settings: settings)
+            default: return .mbusSerial(device: device, settings: settings)
+            }
         case "iec62056":
             let l = try node.mapping(allowed: ["device", "host", "port", "baud", "mode", "fixed_speed"])
             if let v = l["mode"], v.attempt({ try v.string().uppercased() }) != "C" {

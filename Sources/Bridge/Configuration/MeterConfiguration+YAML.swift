@@ -39,8 +39,11 @@ extension BridgeConfiguration {
         if let v = m["max_registers"] { meter.maxRegisters = v.attempt { try v.int(in: 2...125) } ?? 125 }
         if let v = m["request_gap"] { meter.requestGap = v.attempt { try v.duration() } }
         if let v = m["offline_after"] { meter.offlineAfter = v.attempt { try v.int(in: 1...1000) } ?? 3 }
-        // The optical port is read-only: nothing to allow by default.
-        if meterProtocol == .iec62056 { meter.allowCommands = [] }
+        // The optical port is read-only, a listen-only bus is never written: nothing to allow by default.
+        if meterProtocol == .iec62056 || meterProtocol == .modbusListen {
+            meter.allowCommands = []
+        }
+        if meterProtocol == .modbusListen { refuseSendingKeys(m) }
         if let v = m["allow_commands"], let keys = v.attempt({ try v.stringList() }) {
             meter.allowCommands = keys
             checkAllowCommands(keys, node: v, meterProtocol: meterProtocol)
@@ -55,20 +58,14 @@ extension BridgeConfiguration {
     }
 
     private static func checkAllowCommands(_ keys: [String], node: ConfigNode, meterProtocol: BusLink.MeterProtocol) {
-        let writable = RegisterTable.pro380.writable.filter { row in
-            guard let write = row.write else { return false }
-            switch meterProtocol {
-            case .modbus: return write.modbus != nil
-            case .mbus: return write.mbus != nil
-            case .iec62056: return false
-            }
-        }
+        let writable = RegisterTable.pro380.writable.filter { $0.write.map(meterProtocol.canWrite) ?? false }
         for (index, key) in keys.enumerated() where !writable.contains(where: { $0.key == key }) {
             let protocolName: String
             switch meterProtocol {
             case .modbus: protocolName = "Modbus"
             case .mbus: protocolName = "M-Bus"
             case .iec62056: protocolName = "the optical port (IEC 62056-21)"
+            case .modbusListen: protocolName = "a listen-only bus (modbus_rtu_listen)"
             }
             let reason =
                 RegisterTable.pro380[key]?.isWritable == true
@@ -95,7 +92,7 @@ extension BridgeConfiguration {
         into meter: inout MeterConfiguration
     ) throws {
         switch meterProtocol {
-        case .modbus:
+        case .modbus, .modbusListen:
             guard let v = m["address"] else {
                 if let error = node.missing("address", "meter \(meter.name) needs an address (Modbus unit id 1..247)") {
                     throw error

@@ -57,5 +57,9 @@ package enum SampleConfiguration {
             timeout: 1500ms        # default 1500ms
             meters:
               - {name: flat-3, device_address: "13070043", interval: 30s}   # device_address optional
+          - name: wallbox          # a line another master (a wallbox, a load balancer) already polls: listen only
+            modbus_rtu_listen: {device: /dev/ttyUSB3, baud: 9600, parity: even}   # never transmits; defaults 9600 8E1
+            meters:                # publishes, at each interval, the newest values the master read; no commands
+              - {name: charger, address: 1, interval: 10s}
         """
 }

@@ -31,8 +31,11 @@ package struct MeterSnapshot: Sendable, Equatable {
         self.qualifier = qualifier
     }
 
-    /// The serial number read from the meter, once known.
-    package var serial: String? { entry.identity["serial_number"]?.description }
+    /// The serial number read from the meter, once known. A meter on a listen-only bus, whose master may never read
+    /// the serial number, goes by `listen_<name>` until it does (its entities then move to the serial's device).
+    package var serial: String? {
+        entry.identity["serial_number"]?.description ?? (meterProtocol == .modbusListen ? "listen_" + name : nil)
+    }
 
     /// What its Home Assistant ids start from: the serial number, and the qualifier when it has one
     /// (`13070042` or `13070042_main-optical`).
@@ -63,14 +66,14 @@ package struct MeterSnapshot: Sendable, Equatable {
         switch meterProtocol {
         case .modbus: return spec.modbus != nil
         case .mbus: return spec.mbus != nil
-        case .iec62056: return false
+        case .iec62056, .modbusListen: return false
         }
     }
 
     /// "PRO380-Mod", "PRO380-Mb" or "PRO380 (optical port)".
     package var model: String {
         switch meterProtocol {
-        case .modbus: return "PRO380-Mod"
+        case .modbus, .modbusListen: return "PRO380-Mod"
         case .mbus: return "PRO380-Mb"
         case .iec62056: return "PRO380 (optical port)"
         }

@@ -62,6 +62,12 @@ package struct PollCounters: Sendable, Equatable {
 package struct MeterDiagnostics: Sendable, Equatable {
     package var driver = PollCounters()
     package var line = TransactionCounters()
+    /// The Modbus register map the meter answers (`current`, `legacy_v1.14`); `nil` before the first contact and
+    /// for other protocols.
+    package var registerMap: RegisterMap?
+    /// The keys heard at least once, for a meter on a listen-only bus (the registers its master reads); `nil`
+    /// (and left out of the JSON) for a polled meter.
+    package var keysSeen: [String]?
 
     package init() {}
 
@@ -82,7 +88,7 @@ package struct MeterDiagnostics: Sendable, Equatable {
 
     /// The JSON object, keys in a stable order.
     package var json: JSONValue {
-        .object([
+        var members: [(String, JSONValue)] = [
             ("polls", .integer(driver.polls)),
             ("failed_polls", .integer(driver.failedPolls)),
             ("transactions", .integer(line.transactions)),
@@ -92,6 +98,9 @@ package struct MeterDiagnostics: Sendable, Equatable {
             ("rejected_values", .integer(driver.rejectedValues)),
             ("stray_bytes", .integer(line.recoveries.strayBytes)),
             ("last_round_trip_ms", line.lastRoundTrip.map { .fixed($0.milliseconds, digits: 1) } ?? .null),
-        ])
+            ("register_map", .string(registerMap?.rawValue)),
+        ]
+        if let keysSeen { members.append(("keys_seen", .array(keysSeen.map { .string($0) }))) }
+        return .object(members)
     }
 }

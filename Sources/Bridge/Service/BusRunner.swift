@@ -1,7 +1,8 @@
 import Logging
 import PRO380
 
-/// One running bus: its session (the line and the meters' drivers) and one poller task per meter.
+/// One running bus: its session (the line and the meters' drivers), one poller task per meter, and the session's
+/// own `run()` (a listen-only bus's listener; nothing for a bus the bridge polls).
 ///
 /// Started and stopped as a whole (at start, at shutdown, when a reload removes or changes the bus) or meter by
 /// meter (a reload that adds, removes or changes meters of an unchanged bus): a poller stops at its next
@@ -10,6 +11,8 @@ import PRO380
 actor BusRunner {
     private(set) var session: BusSession
     private var pollers: [String: Task<Void, Never>] = [:]
+    /// The session's `run()`, from `start()` until `stop`; it carries on when `adopt` keeps the line.
+    private var busTask: Task<Void, Never>?
     private let publisher: Publisher
     private let logger: Logger
     private var stopped = false
@@ -20,8 +23,12 @@ actor BusRunner {
         self.logger = logger
     }
 
-    /// Starts a poller for every meter of the session.
+    /// Starts the session's `run()` and a poller for every meter of the session.
     func start() {
+        if busTask == nil, !stopped {
+            let session = self.session
+            busTask = Task { await session.run() }
+        }
         for meter in session.meters { startPoller(meter) }
     }
 
@@ -46,10 +53,14 @@ actor BusRunner {
         for meter in session.meters { startPoller(meter) }
     }
 
-    /// Stops every poller, publishes `offline` for the meters in `offline`, then closes the line.
+    /// Stops every poller and the session's `run()`, publishes `offline` for the meters in `offline`, then closes
+    /// the line.
     func stop(offline: Set<String>) async {
         stopped = true
+        busTask?.cancel()
         await retire(Set(pollers.keys), offline: offline)
+        await busTask?.value
+        busTask = nil
         await session.close()
     }
 

@@ -12,10 +12,24 @@ package final class SimulatedModbusBus: Sendable {
     /// The meters on the bus.
     package let meters: [PRO380Model]
     private let faultState: Mutex<ModbusFaults>
+    private let legacyState: Mutex<Bool>
 
-    package init(meters: [PRO380Model], faults: ModbusFaults = ModbusFaults()) {
+    /// - Parameter legacyRegisterMap: the meters answer like firmware from before the manual's register map (see
+    ///   `legacyRegisterMap`).
+    package init(meters: [PRO380Model], faults: ModbusFaults = ModbusFaults(), legacyRegisterMap: Bool = false) {
         self.meters = meters
         self.faultState = Mutex(faults)
+        self.legacyState = Mutex(legacyRegisterMap)
+    }
+
+    /// Whether the meters answer like PRO380 firmware from before the current register map (the manual, A3.1:
+    /// "the old (V1.14) Modbus registers still can be used"; meters reported in the field refuse 0x4000 with
+    /// exception 02). The manual does not give the old map's addresses, so none is served: every read and write is
+    /// answered with exception 02 (illegal data address), the meter stays present on the bus. Can be switched
+    /// while the bus runs (a firmware update).
+    package var legacyRegisterMap: Bool {
+        get { legacyState.withLock { $0 } }
+        set { legacyState.withLock { $0 = newValue } }
     }
 
     /// The faults in force.
@@ -76,6 +90,7 @@ package final class SimulatedModbusBus: Sendable {
     )
         -> ModbusResponse
     {
+        if legacyRegisterMap { return .exception(function: request.functionCode, code: .illegalDataAddress) }
         let result: Result<[UInt16], SimulatorError>
         switch request {
         case .readHoldingRegisters(let address, let count):

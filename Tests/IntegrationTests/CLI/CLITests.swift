@@ -4,6 +4,10 @@ import Simulator
 import TestSupport
 import Testing
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// The built `pro380-mqtt` binary, run as a user would (argument-parser's `MathExampleTests` style).
 @Suite(.serialized) struct CLITests {
     /// The executable next to the test bundle in the build folder.
@@ -51,7 +55,7 @@ import Testing
         defer { try? FileManager.default.removeItem(at: file) }
         let (checked, output) = try await run(["check-config", file.path])
         #expect(checked == 0, "\(output)")
-        #expect(output.contains("ok: 4 bus(es), 6 meter(s)"))
+        #expect(output.contains("ok: 5 bus(es), 7 meter(s)"))
     }
 
     /// CRCs cross-checked with pymodbus's `FramerRTU.compute_CRC`.
@@ -98,5 +102,28 @@ import Testing
         #expect(output.contains("\"voltage_l1\": {\"value\": "))
         #expect(output.contains("\"forward_active_energy_t1\": {\"value\": "))
         #expect(!output.contains("\"voltage\":"), "a PRO1-only row was published")
+    }
+
+    /// `simulate --legacy-map` run as a user would, then `read` and `scan` against it: both name the map and say what
+    /// to do; `read` prints no value and fails.
+    @Test func readAndScanDiagnoseAMeterOnTheOldRegisterMap() async throws {
+        let simulator = try ChildProcess(Self.binary, ["simulate", "--modbus-tcp", "127.0.0.1:0", "--legacy-map"])
+        defer { simulator.send(SIGKILL) }
+        try await simulator.waitForLine(timeout: .seconds(30)) { $0.contains("modbus_tcp: {host:") }
+        #expect(simulator.lines.contains { $0.contains("old V1.14 registers") }, "\(simulator.lines)")
+        let line = try #require(simulator.lines.first { $0.contains("modbus_tcp: {host:") })
+        let port = try #require(line.split(separator: "port: ").last.map { String($0.prefix { $0.isNumber }) })
+
+        let (status, output) = try await run(["read", "--modbus-tcp", "127.0.0.1:\(port)", "--address", "1"])
+        #expect(status == 1, "\(output)")
+        #expect(output.contains("register map: legacy_v1.14"), "\(output)")
+        #expect(output.contains("firmware update") && output.contains("optical port"), "\(output)")
+        #expect(!output.contains("voltage_l1"), "\(output)")
+
+        let scan = try await run(["scan", "--modbus-tcp", "127.0.0.1:\(port)", "--from", "1", "--to", "2"])
+        #expect(scan.output.contains("address 1: register map legacy_v1.14"), "\(scan.output)")
+        #expect(scan.output.contains("# unit 1 answers the old (V1.14) register map"), "\(scan.output)")
+        simulator.send(SIGKILL)
+        _ = await simulator.waitForExit()
     }
 }

@@ -46,7 +46,7 @@ import Testing
             #expect(first.output.contains("install: unit verified (systemd-analyze verify)"), "\(first.output)")
         }
         // The staged config checked as installed: the sample's serial devices are only warnings.
-        #expect(first.output.contains { $0.hasSuffix("config.yaml: ok: 4 bus(es), 6 meter(s), broker 127.0.0.1:1883") })
+        #expect(first.output.contains { $0.hasSuffix("config.yaml: ok: 5 bus(es), 7 meter(s), broker 127.0.0.1:1883") })
 
         // Again, after the user edited the config, with another prefix: the config stays, the rest follows.
         try (sample + "# edited on site\n").write(

@@ -16,6 +16,9 @@ extension ModbusMeterDriver {
         guard let mapping = command.definition.modbus else {
             throw CommandError.notSupported(key: command.key, protocolName: "Modbus")
         }
+        if registerMap == .legacyV114 {
+            throw CommandError.unsafe("not written: " + RegisterMap.legacyDiagnosis(unit: Int(unit)))
+        }
         var newLineSettings: LineSettings?
         if command.key == "baud_rate" || command.key == "parity" {
             guard aloneOnBus else {

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import Modbus
 import PRO380
+import PRO380Protocols
 import SerialIO
 
 /// Reads one PRO380-Mod through its bus's `BusLine`: plans function-03 reads from the register table, learns
@@ -29,16 +30,13 @@ actor ModbusMeterDriver: MeterDriver {
     var reverseOrder = false
     /// The keys whose refusal was logged at info level.
     var loggedRefusals: Set<String> = []
-    /// The table's readable rows by register span: the same for every driver, so built once (a copy per driver cost
-    /// about 24 KiB a meter; `bench scale`, docs/performance.md).
-    static let rowsBySpan: [RegisterSpan: RegisterDefinition] = Dictionary(
-        uniqueKeysWithValues: RegisterTable.pro380.modbusReadable.map {
-            (RegisterSpan(address: $0.modbus!.address, count: $0.modbus!.count), $0)
-        }
-    )
-    var rowsBySpan: [RegisterSpan: RegisterDefinition] { Self.rowsBySpan }
+    /// The table's readable rows by register span: the storage of `ModbusBlockDecoding.pro380`'s, shared by every
+    /// driver (a copy per driver cost about 24 KiB a meter; `bench scale`, docs/performance.md).
+    let rowsBySpan: [RegisterSpan: RegisterDefinition]
     /// Whether this is the only meter on its bus (a baud-rate or parity change is refused otherwise).
     let aloneOnBus: Bool
+    /// The register map the meter answers; `nil` until the first contact tells (`checkRegisterMap`).
+    var registerMap: RegisterMap?
 
     /// Transactions one poll may spend while splitting blocks (a bound, never reached by a sane meter).
     static let transactionBudget = 48
@@ -51,7 +49,8 @@ actor ModbusMeterDriver: MeterDriver {
         self.line = line
         self.logger = logger
         self.unit = UInt8(configuration.address ?? 1)
-        self.plan = ReadPlanState(spans: Array(Self.rowsBySpan.keys), maxRegisters: configuration.maxRegisters)
+        self.rowsBySpan = ModbusBlockDecoding.pro380.rowsBySpan
+        self.plan = ReadPlanState(spans: Array(rowsBySpan.keys), maxRegisters: configuration.maxRegisters)
     }
 
     func poll(groups: Set<PollGroup>) async -> PollOutcome {
@@ -70,11 +69,16 @@ actor ModbusMeterDriver: MeterDriver {
     func refusedKeys() async -> Set<String> { Set(plan.refused.compactMap { rowsBySpan[$0]?.key }) }
 
     func diagnostics() async -> MeterDiagnostics {
-        MeterDiagnostics(counters, await line.counters(for: configuration.name))
+        var diagnostics = MeterDiagnostics(counters, await line.counters(for: configuration.name))
+        diagnostics.registerMap = registerMap
+        return diagnostics
     }
 
     /// Reads the planned blocks holding the rows that `wanted` selects, trimmed to those rows.
     private func read(spansOf wanted: (RegisterDefinition) -> Bool, priority: BusGate.Priority) async -> PollOutcome {
+        if registerMap == .legacyV114, let answer = await checkRegisterMap(priority: priority) {
+            return answer
+        }
         var outcome = PollOutcome(meterAnswered: false)
         var queue = plan.blocks(at: .now).compactMap { trim($0, to: wanted) }
         if reverseOrder { queue.reverse() }
@@ -86,11 +90,15 @@ actor ModbusMeterDriver: MeterDriver {
                 let registers = try await readBlock(block, priority: priority)
                 outcome.meterAnswered = true
                 plan.recordSuccess(block)
+                registerMap = .current
                 decode(block, registers, into: &outcome, selecting: wanted)
             } catch let error as ModbusError {
                 switch error {
                 case .exception(_, .illegalDataAddress):
                     outcome.meterAnswered = true
+                    if registerMap == nil, let answer = await checkRegisterMap(priority: priority) {
+                        return answer
+                    }
                     queue.insert(
                         contentsOf: apply(plan.recordException02(block, at: .now), block, wanted, &outcome, error),
                         at: 0
@@ -199,16 +207,14 @@ actor ModbusMeterDriver: MeterDriver {
         into outcome: inout PollOutcome,
         selecting wanted: (RegisterDefinition) -> Bool
     ) {
-        let time = Date()
-        for span in block.spans {
-            guard let row = rowsBySpan[span], let slice = block.registers(of: span, in: registers) else { continue }
-            do {
-                let value = try row.decodeModbus(Array(slice))
-                outcome.readings.append(Reading(key: row.key, value: value, unit: row.unit, time: time))
-            } catch {
+        for decoded in ModbusBlockDecoding.pro380.decode(block, registers, at: Date()) {
+            switch decoded.result {
+            case .success(let reading):
+                outcome.readings.append(reading)
+            case .failure(let error):
                 counters.rejectedValues += 1
                 logger.warning("refused value: \(error)")
-                outcome.failures.append(ReadFailure(keys: [row.key], reason: "\(error)"))
+                outcome.failures.append(ReadFailure(keys: [decoded.row.key], reason: "\(error)"))
             }
         }
     }

@@ -10,6 +10,8 @@ package enum ModbusScanner {
     package struct Found: Sendable, Equatable {
         package var address: Int
         package var serialNumber: String
+        /// `.legacyV114` when the meter refuses the current map (0x4000 and 0x6000) with exception 02.
+        package var registerMap: RegisterMap = .current
     }
 
     /// Asks units `addresses` (default 1...247) in turn; `progress` is called after each.
@@ -64,6 +66,9 @@ package enum ModbusScanner {
                 result = nil
             } catch let error as TransportError {
                 throw error
+            } catch ModbusError.exception(_, .illegalDataAddress) {
+                let legacy = await refusesEnergyArea(line: line, unit: unit)
+                result = Found(address: address, serialNumber: "?", registerMap: legacy ? .legacyV114 : .current)
             } catch ModbusError.exception {
                 result = Found(address: address, serialNumber: "?")
             } catch {
@@ -73,6 +78,22 @@ package enum ModbusScanner {
             progress(address, result)
         }
         return found
+    }
+
+    /// Whether `unit`, which refused 0x4000 with exception 02, refuses the energy area (0x6000) the same way: the
+    /// signature of firmware from before the current register map (`RegisterMap`).
+    private static func refusesEnergyArea(line: BusLine<ModbusClient>, unit: UInt8) async -> Bool {
+        guard let energy = RegisterTable.pro380["active_energy_total"]?.modbus else { return false }
+        do {
+            _ = try await line.transaction(priority: .poll) { client in
+                try await client.readHoldingRegisters(unit: unit, address: energy.address, count: energy.count)
+            }
+            return false
+        } catch ModbusError.exception(_, .illegalDataAddress) {
+            return true
+        } catch {
+            return false
+        }
     }
 
     /// A `buses:` entry for the found meters, ready to paste into a config file.
@@ -90,6 +111,11 @@ package enum ModbusScanner {
         }
         lines.append("    meters:")
         for meter in found {
+            if meter.registerMap == .legacyV114 {
+                lines.append(
+                    "      # unit \(meter.address) answers the old (V1.14) register map: the bridge cannot read it"
+                )
+            }
             lines.append(
                 "      - {name: meter-\(meter.serialNumber == "?" ? String(meter.address) : meter.serialNumber), address: \(meter.address)}"
             )
