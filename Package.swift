@@ -37,7 +37,7 @@ let package = Package(
         .systemLibrary(
             name: "CMosquitto",
             pkgConfig: "libmosquitto",
-            providers: [.apt(["libmosquitto-dev"])]
+            providers: [.apt(["libmosquitto-dev", "libssl-dev"])]
         ),
         .target(
             name: "MQTT",
@@ -158,3 +158,18 @@ let package = Package(
     ],
     swiftLanguageModes: [.v6]
 )
+
+// Fuzzing: one libFuzzer executable (Fuzz/Sources), declared only when the manifest is evaluated with PRO380_FUZZ
+// set, as `scripts/fuzz.sh` does with `-sanitize=fuzzer` and its own build folder. Its entry point hands over to
+// libFuzzer's driver (`LLVMFuzzerRunDriver`), which only `-sanitize=fuzzer` links in, so a plain `swift build` could
+// not link it; this way `swift build` and `swift test` never see it.
+if Context.environment["PRO380_FUZZ"] != nil {
+    package.targets.append(
+        .executableTarget(
+            name: "pro380-fuzz",
+            dependencies: ["Modbus", "MBus", "IEC62056", "Bridge", "PRO380"],
+            path: "Fuzz/Sources",
+            swiftSettings: upcomingFeatures + [.unsafeFlags(["-parse-as-library"])]
+        )
+    )
+}

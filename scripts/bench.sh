@@ -4,6 +4,8 @@
 # installs), plus two empty Swift programs for the memory baseline; then runs `pro380-mqtt bench compare` (the bridge
 # against the floor; the plot goes to .build/bench/meters.svg) and `pro380-mqtt bench wire` (bus-busy time on paced
 # lines). Arguments go to `bench compare` (--quick for a short run, --json for tracking). About 8 minutes here.
+# --deadmeter adds `bench deadmeter` (a dead meter among 7 on a paced line, about 4 minutes), --scale adds
+# `bench scale` (100 to 1000 meters behind Modbus TCP gateways and a growth run, about 10 minutes).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
@@ -32,14 +34,18 @@ swift build -c release --product pro380-mqtt
 
 quick=()
 json=false
+deadmeter=false
+scale=false
+args=()
 for argument in "$@"; do
     case "$argument" in
         --quick) quick=(--warmup 2 --window 4 --rounds 1 --sweep 1,2,5,10) ;;
-        --json) json=true ;;
+        --deadmeter) deadmeter=true ;;
+        --scale) scale=true ;;
+        *) args+=("$argument") ;;
     esac
+    if [ "$argument" = "--json" ]; then json=true; fi
 done
-args=()
-for argument in "$@"; do [ "$argument" = "--quick" ] || args+=("$argument"); done
 
 .build/release/pro380-mqtt bench compare "${quick[@]}" "${args[@]}"
 if [ "$json" = true ]; then
@@ -49,3 +55,12 @@ else
     echo "wire time: the bridge polling flat out on a paced line (11 bits a character, 5 ms turnaround)"
     .build/release/pro380-mqtt bench wire
 fi
+for extra in deadmeter scale; do
+    [ "${!extra}" = true ] || continue
+    if [ "$json" = true ]; then
+        nice .build/release/pro380-mqtt bench "$extra" --json
+    else
+        echo
+        nice .build/release/pro380-mqtt bench "$extra"
+    fi
+done

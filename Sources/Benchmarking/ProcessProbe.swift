@@ -8,6 +8,8 @@ package struct ProcessSample: Sendable, Equatable {
     package var residentKiB: Int
     /// Peak resident set size (`VmHWM`), KiB.
     package var peakResidentKiB: Int
+    /// Threads of the process now (`Threads`).
+    package var threads: Int = 0
 }
 
 /// Reads `ProcessSample`s; the parsers are pure so they can be tested on sample text.
@@ -16,6 +18,14 @@ package enum ProcessProbe {
     package static func kibibytes(status: String, field: String) -> Int? {
         for line in status.split(separator: "\n") where line.hasPrefix(field + ":") {
             return line.split(separator: " ").compactMap { Int($0) }.first
+        }
+        return nil
+    }
+
+    /// A plain number field of `/proc/PID/status` (`Threads`).
+    package static func count(status: String, field: String) -> Int? {
+        for line in status.split(separator: "\n") where line.hasPrefix(field + ":") {
+            return line.dropFirst(field.count + 1).split(whereSeparator: \.isWhitespace).compactMap { Int($0) }.first
         }
         return nil
     }
@@ -39,7 +49,8 @@ package enum ProcessProbe {
         return ProcessSample(
             cpuSeconds: cpu,
             residentKiB: kibibytes(status: status, field: "VmRSS") ?? 0,
-            peakResidentKiB: kibibytes(status: status, field: "VmHWM") ?? 0
+            peakResidentKiB: kibibytes(status: status, field: "VmHWM") ?? 0,
+            threads: count(status: status, field: "Threads") ?? 0
         )
     }
 }

@@ -15,15 +15,38 @@ import Glibc
 final class ClientContext: Sendable {
     let configuration: MQTTClientConfiguration
     let logger: Logger
-    let state = Mutex(ClientState())
-    /// Runs the blocking libmosquitto calls (`mosquitto_connect_async` resolves the host name,
-    /// `mosquitto_loop_stop` joins the network thread) off Swift's cooperative pool.
+    let state: Mutex<ClientState>
+    /// libmosquitto's error log lines of the current connection attempt (the last few), for naming the cause of a
+    /// TLS failure. A lock of its own: the log callback also runs inside `publish` while `state` is held.
+    let attemptErrors = Mutex<[String]>([])
+    /// Runs the blocking calls (`pthread_join` of the network thread, `mosquitto_destroy`) off Swift's
+    /// cooperative pool.
     let blockingQueue: DispatchQueue
+    /// Runs what task cancellation handlers and `AsyncStream` terminations must do under `state`. They are called
+    /// while the Swift runtime holds the cancelled task's status lock, and resuming a continuation under `state`
+    /// (which every callback does) needs that same lock: taking `state` right there would be a lock-order
+    /// inversion, a deadlock seen when a shutdown cancelled a task waiting for a PUBACK just as the PUBACK came.
+    let cancellationQueue: DispatchQueue
 
     init(configuration: MQTTClientConfiguration, logger: Logger) {
         self.configuration = configuration
         self.logger = logger
+        self.state = Mutex(ClientState(link: Self.newLink(configuration)))
         self.blockingQueue = DispatchQueue(label: "pro380-mqtt.mqtt.\(configuration.clientID)")
+        self.cancellationQueue = DispatchQueue(label: "pro380-mqtt.mqtt-cancellation.\(configuration.clientID)")
+    }
+
+    /// A fresh connection state machine for a new network thread.
+    static func newLink(_ configuration: MQTTClientConfiguration) -> ConnectionStateMachine {
+        ConnectionStateMachine(
+            backoff: configuration.reconnectDelay,
+            connectTimeout: configuration.connectTimeout
+        )
+    }
+
+    /// Runs `body` under `state` soon, on `cancellationQueue`: for cancellation handlers and stream terminations.
+    func withStateLater(_ body: @escaping @Sendable (inout ClientState) -> Void) {
+        cancellationQueue.async { [self] in state.withLock { body(&$0) } }
     }
 
     /// Runs `body` on `blockingQueue` and returns its result.
@@ -40,10 +63,10 @@ final class ClientContext: Sendable {
             state.networkThreadID = pro380_gettid()
             guard state.lifecycle == .open else { return }
             guard rc == 0 else {
+                // libmosquitto closes the socket after this callback; the network thread reports the end.
                 let reason = connackReason(rc)
-                logger.warning("MQTT broker refused the connection", metadata: ["reason": "\(reason)"])
-                state.setConnection(.disconnected(reason: "refused: \(reason)"))
-                state.resolveConnect(.failure(MQTTError.connectionRefused(reason: reason)))
+                state.endReason = "refused: \(reason)"
+                state.refusal = .connectionRefused(reason: reason)
                 return
             }
             if let birth = configuration.birth {
@@ -57,6 +80,10 @@ final class ClientContext: Sendable {
             }
             resubscribe(handle, &state)
             logger.info("MQTT connected", metadata: ["broker": "\(configuration.host):\(configuration.port)"])
+            state.link.connackAccepted()
+            state.endReason = nil
+            state.refusal = nil
+            state.reconnectFailureLogged = false
             state.setConnection(.connected)
             state.resolveConnect(.success(()))
         }
@@ -76,20 +103,13 @@ final class ClientContext: Sendable {
         }
     }
 
-    /// The connection ended (DISCONNECT from the broker, network error, or a refused CONNACK's aftermath).
+    /// The socket closed (DISCONNECT from the broker, network error, keep-alive, or our own DISCONNECT). A broker's
+    /// DISCONNECT reason (MQTT 5 reason code >= 0x80) is kept for the network thread, which reports the end once
+    /// `mosquitto_loop` returns; any other `rc` is the loop's own result, which the thread describes itself.
     func handleDisconnect(rc: Int32) {
+        guard rc >= 0x80 else { return }
         state.withLock { state in
-            guard state.lifecycle == .open else { return }
-            let reason = rc == 0 ? "disconnected" : disconnectReason(rc)
-            if case .disconnected = state.connection {
-            } else {
-                logger.warning("MQTT connection lost", metadata: ["reason": "\(reason)"])
-                state.setConnection(.disconnected(reason: reason))
-            }
-            state.resolveConnect(
-                .failure(MQTTError.connectFailed(host: configuration.host, port: configuration.port, reason: reason))
-            )
-            state.failPendingSubscribes(.subscribeFailed("connection lost before SUBACK; restored on reconnect"))
+            if state.endReason == nil { state.endReason = disconnectReason(rc) }
         }
     }
 
@@ -134,20 +154,15 @@ final class ClientContext: Sendable {
         for sink in sinks { sink.yield(message) }
     }
 
-    /// libmosquitto's own log lines, at debug/trace level except for errors and warnings.
-    ///
-    /// An error line while the first connect waits ends that wait: a failed TLS handshake makes libmosquitto's
-    /// network thread exit without an on_disconnect, and this line ("OpenSSL Error ... certificate verify failed")
-    /// is the only sign of it. The lock is only tried: this callback can also run on a thread inside
-    /// `mosquitto_publish_v5` that already holds it; if it is busy, the connect timeout still applies.
+    /// libmosquitto's own log lines, at debug/trace level except for errors and warnings. Error lines are also
+    /// kept for the current attempt (`attemptErrors`): a failed TLS handshake is described from them.
     func handleLog(level: Int32, text: String) {
         switch level {
         case MOSQ_LOG_ERR:
             logger.error("libmosquitto: \(text)")
-            _ = state.withLockIfAvailable { state in
-                state.resolveConnect(
-                    .failure(MQTTError.connectFailed(host: configuration.host, port: configuration.port, reason: text))
-                )
+            attemptErrors.withLock { lines in
+                lines.append(text)
+                if lines.count > 8 { lines.removeFirst(lines.count - 8) }
             }
         case MOSQ_LOG_WARNING: logger.warning("libmosquitto: \(text)")
         case MOSQ_LOG_DEBUG: logger.trace("libmosquitto: \(text)")
@@ -162,8 +177,8 @@ final class ClientContext: Sendable {
         }
     }
 
-    /// On MQTT 5 a broker DISCONNECT passes its reason code (>= 0x80); otherwise `rc` is a `MOSQ_ERR_*`.
+    /// The text of a broker DISCONNECT's MQTT 5 reason code.
     private func disconnectReason(_ rc: Int32) -> String {
-        rc >= 0x80 ? String(cString: mosquitto_reason_string(rc)) : String(cString: mosquitto_strerror(rc))
+        "the broker disconnected: \(String(cString: mosquitto_reason_string(rc)))"
     }
 }

@@ -2,7 +2,9 @@
 ///
 /// Resuming a continuation or yielding to an `AsyncStream` only enqueues work and never runs the receiver inline,
 /// so the mutating methods below do both while the lock is held; that keeps state changes and their delivery in
-/// one order across the caller's threads and libmosquitto's network thread.
+/// one order across the caller's threads and the client's network thread. Resuming does take the Swift
+/// runtime's status lock of the resumed task, so nothing that runs under that lock (task cancellation handlers,
+/// `AsyncStream` terminations) may take this one synchronously: they go through `ClientContext.withStateLater`.
 struct ClientState {
     /// Whether the handle may still be used.
     enum Lifecycle: Equatable {
@@ -25,8 +27,17 @@ struct ClientState {
 
     var lifecycle = Lifecycle.open
     var connection = MQTTConnectionState.disconnected(reason: "not connected yet")
-    /// True between `mosquitto_loop_start` and `mosquitto_loop_stop`.
-    var loopRunning = false
+    /// The network thread, from the first `connect` until `shutdown()` (or a failed first connect) joins it.
+    var network: NetworkThread?
+    /// The network thread's connect/back-off/stop state; a new one for every thread.
+    var link: ConnectionStateMachine
+    /// Why the current attempt or connection ended, as the callbacks saw it (refused CONNACK, broker DISCONNECT);
+    /// read and cleared by the network thread when the socket has closed.
+    var endReason: String?
+    /// The refusal of the current attempt's CONNACK, for the first `connect` to throw.
+    var refusal: MQTTError?
+    /// Whether a failed reconnect of the current outage was logged: the first is a warning, the rest are debug.
+    var reconnectFailureLogged = false
     var connectWaiter = ConnectWaiter.idle
     var pendingPublishes: [Int32: CheckedContinuation<Void, any Error>] = [:]
     var pendingSubscribes: [Int32: PendingSubscribe] = [:]
@@ -35,9 +46,21 @@ struct ClientState {
     var messageSinks: [Int: AsyncStream<MQTTMessage>.Continuation] = [:]
     var stateSinks: [Int: AsyncStream<MQTTConnectionState>.Continuation] = [:]
     var nextSinkID = 0
-    /// The kernel thread ID of libmosquitto's network thread, recorded in its first callback.
+    /// The kernel thread ID of the client's network thread, recorded in its first callback.
     var networkThreadID: Int32?
     var shutdownWaiters: [CheckedContinuation<Void, Never>] = []
+
+    init(link: ConnectionStateMachine) {
+        self.link = link
+    }
+
+    /// Whether a first `connect` waits for the outcome of the current attempt.
+    var firstConnectPending: Bool {
+        switch connectWaiter {
+        case .armed, .waiting: true
+        case .idle, .resolved: false
+        }
+    }
 
     /// Changes the connection state and tells every state stream.
     mutating func setConnection(_ new: MQTTConnectionState) {

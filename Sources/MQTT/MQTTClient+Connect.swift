@@ -2,21 +2,23 @@ import CMosquitto
 import Synchronization
 
 extension MQTTClient {
-    /// Connects for the first time and starts libmosquitto's network thread.
+    /// Connects for the first time and starts the network thread.
     ///
     /// Returns once the broker accepted the connection (CONNACK success), after the birth message was queued and
     /// the state became `.connected`. From then on the network thread reconnects by itself after any loss, with
-    /// the configured back-off, until `shutdown()`. Calling it while connected returns at once.
-    /// - Parameter timeout: how long to wait for the CONNACK.
-    /// - Throws: `MQTTError.connectFailed` when the broker cannot be reached or no CONNACK comes within `timeout`;
+    /// the configured back-off and connect timeout, until `shutdown()`. Calling it while connected returns at once.
+    /// - Parameter timeout: how long to wait for the CONNACK; `configuration.connectTimeout` when nil.
+    /// - Throws: `MQTTError.connectFailed` when the broker cannot be reached, the TLS handshake fails (the reason
+    ///   names the cause: unknown CA, hostname mismatch, ...) or no CONNACK comes within the timeout;
     ///   `MQTTError.connectionRefused` when the broker refuses (credentials, not authorized);
     ///   `MQTTError.shutDown` after `shutdown()`; `CancellationError` when the task is cancelled. On any failure the
-    ///   network thread is stopped again and the client stays usable for another `connect`.
-    package func connect(timeout: Duration = .seconds(10)) async throws {
+    ///   network thread is stopped and joined again and the client stays usable for another `connect`.
+    package func connect(timeout: Duration? = nil) async throws {
         let configuration = context.configuration
+        let timeout = timeout ?? configuration.connectTimeout
         let alreadyConnected = try context.state.withLock { state throws(MQTTError) -> Bool in
             guard state.lifecycle == .open else { throw .shutDown }
-            guard !state.loopRunning else {
+            guard state.network == nil else {
                 if state.connection == .connected { return true }
                 throw .connectFailed(
                     host: configuration.host,
@@ -30,7 +32,7 @@ extension MQTTClient {
         }
         if alreadyConnected { return }
         do {
-            try await startNetworkThread()
+            try startNetworkThread()
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { [context] in
                     try await withCheckedThrowingContinuation { continuation in
@@ -63,53 +65,37 @@ extension MQTTClient {
         }
     }
 
-    /// `mosquitto_connect_async` on the blocking queue (it resolves the host name), then `mosquitto_loop_start`.
-    private func startNetworkThread() async throws {
-        let configuration = context.configuration
+    /// Starts the network thread with a fresh connection state machine; it makes the first attempt at once.
+    private func startNetworkThread() throws(MQTTError) {
         let (context, handle) = (self.context, self.handle)
-        let started: Result<Void, MQTTError> = await context.runBlocking {
-            // Checked on the serial queue that also runs shutdown's destroy, so the handle is still alive here.
-            guard context.state.withLock({ $0.lifecycle == .open }) else { return .failure(.shutDown) }
-            let rc = handle.connectAsync(configuration)
-            guard rc == MOSQ_ERR_SUCCESS.rawValue else {
-                return .failure(
-                    .connectFailed(
-                        host: configuration.host,
-                        port: configuration.port,
-                        reason: MosquittoHandle.describe(rc)
-                    )
-                )
-            }
-            return .success(())
-        }
-        try started.get()
         try context.state.withLock { state throws(MQTTError) in
             guard state.lifecycle == .open else { throw .shutDown }
-            // mosquitto.h (mosquitto_loop_start): "Call this once to start a new thread to process network traffic."
-            // Under the lock, so `shutdown()` sees `loopRunning` and stops the thread it started.
-            try MosquittoHandle.check(mosquitto_loop_start(handle.pointer), "mosquitto_loop_start")
-            state.loopRunning = true
+            state.link = ClientContext.newLink(context.configuration)
+            // Under the lock, so `shutdown()` finds the thread it must stop and join.
+            state.network = try NetworkThread.start(name: "mqtt-network") { wakeup in
+                context.runNetworkLoop(handle, wakeup: wakeup)
+            }
         }
     }
 
-    /// Undoes a failed first connect: disconnect and join the network thread (unless `shutdown()` claimed it).
+    /// Undoes a failed first connect: stops and joins the network thread (unless `shutdown()` claimed it).
     private func stopNetworkThreadAfterFailedConnect(_ error: any Error) async {
-        let handle = self.handle
-        let mustStop = context.state.withLock { state -> Bool in
+        let thread = context.state.withLock { state -> NetworkThread? in
             state.connectWaiter = .idle
             if state.lifecycle == .open {
                 state.setConnection(.disconnected(reason: "\(error)"))
             }
-            guard state.loopRunning, state.lifecycle == .open else { return false }
-            state.loopRunning = false
-            return true
+            guard state.lifecycle == .open, let thread = state.network else { return nil }
+            state.link.requestStop()
+            return thread
         }
-        guard mustStop else { return }
-        await context.runBlocking {
-            mosquitto_disconnect(handle.pointer)
-            // mosquitto.h (mosquitto_loop_stop): "This call will block until the network thread finishes. For the
-            // network thread to end, you must have previously called <mosquitto_disconnect>".
-            mosquitto_loop_stop(handle.pointer, false)
+        guard let thread else { return }
+        thread.wake()
+        // The thread stays in `state.network` until joined, so a `shutdown()` meanwhile joins it too (a second
+        // join waits for the first) before it destroys the handle.
+        await context.runBlocking { thread.join() }
+        context.state.withLock { state in
+            if state.network === thread { state.network = nil }
         }
     }
 }

@@ -3,16 +3,21 @@ import Logging
 import Synchronization
 
 extension MQTTClient {
-    /// Stops the client for good, in order: `mosquitto_disconnect` (a clean DISCONNECT, so the broker does not
-    /// publish the will), `mosquitto_loop_stop(handle, false)` joining the network thread, `mosquitto_destroy`,
-    /// then the release of the callback context. Publishes nothing itself.
+    /// Stops the client for good, in order: the network thread sends DISCONNECT when connected (so the broker
+    /// does not publish the will) and ends, the thread is joined, then `mosquitto_destroy` and the release of the
+    /// callback context. Publishes nothing itself.
+    ///
+    /// Bounded whatever the broker does: the thread sees the stop request within one `mosquitto_loop` pass
+    /// (100 ms) or at once while it waits out a back-off, and waits at most 2 s for the DISCONNECT to go out; a
+    /// connection attempt in flight is dropped. Only a host name lookup in progress (getaddrinfo, when `host` is a
+    /// name) can delay it further, up to the resolver's own timeout.
     ///
     /// Afterwards every pending QoS 1/2 `publish`, `subscribe` and `connect` throws `MQTTError.shutDown`, every
     /// stream is finished and `state` is `.shutDown`. Idempotent: later or concurrent calls wait for the first.
     package func shutdown() async {
         let (context, handle, reference) = (self.context, self.handle, self.contextReference)
         enum Step {
-            case run(stopLoop: Bool)
+            case run(NetworkThread?)
             case wait, done
         }
         let step = context.state.withLock { state -> Step in
@@ -21,8 +26,9 @@ extension MQTTClient {
             case .shuttingDown: return .wait
             case .open:
                 state.lifecycle = .shuttingDown
-                defer { state.loopRunning = false }
-                return .run(stopLoop: state.loopRunning)
+                state.link.requestStop()
+                defer { state.network = nil }
+                return .run(state.network)
             }
         }
         switch step {
@@ -38,15 +44,12 @@ extension MQTTClient {
                     }
                 }
             }
-        case .run(let stopLoop):
+        case .run(let thread):
+            thread?.wake()
             await context.runBlocking {
-                if stopLoop {
-                    mosquitto_disconnect(handle.pointer)
-                    // mosquitto.h (mosquitto_loop_stop): "This call will block until the network thread finishes.
-                    // For the network thread to end, you must have previously called <mosquitto_disconnect>".
-                    // Never `force`: a cancelled thread may die inside a callback holding our mutex.
-                    mosquitto_loop_stop(handle.pointer, false)
-                }
+                // Joined, never cancelled: a cancelled thread may die inside a callback holding our mutex, and
+                // mosquitto_destroy must not be what stops it.
+                thread?.join()
                 handle.destroy()
             }
             // No callback can run any more: the network thread is joined and the handle destroyed.

@@ -8,23 +8,50 @@ extension MQTTClient {
     /// message). Messages arrive on the streams returned by `messages()`.
     /// - Throws: `MQTTError.notConnected` when not connected at call time; `MQTTError.subscribeFailed` when
     ///   libmosquitto rejects a filter, the broker refuses one (those are forgotten again), or the connection drops
-    ///   before the SUBACK (the filters stay remembered and are restored on reconnect); `MQTTError.shutDown`.
+    ///   before the SUBACK (the filters stay remembered and are restored on reconnect); `MQTTError.shutDown`;
+    ///   `CancellationError` when the task is cancelled before the SUBACK (the filters stay remembered).
     package func subscribe(_ filters: [String], qos: QoS) async throws {
         guard !filters.isEmpty else { return }
-        let handle = self.handle
+        let (context, handle) = (self.context, self.handle)
+        let waiter = AcknowledgementWaiter()
+        try await withTaskCancellationHandler {
+            try await subscribe(filters, qos: qos, context: context, handle: handle, waiter: waiter)
+        } onCancel: {
+            // Not under `state` here: see `ClientContext.cancellationQueue`. Then the waiter's lock, as in `publish`.
+            context.withStateLater { state in
+                guard let mid = waiter.mid.withLock({ $0 }), let pending = state.pendingSubscribes[mid],
+                    let continuation = pending.continuation
+                else { return }
+                state.pendingSubscribes[mid]?.continuation = nil
+                continuation.resume(throwing: CancellationError())
+            }
+        }
+    }
+
+    private func subscribe(
+        _ filters: [String],
+        qos: QoS,
+        context: ClientContext,
+        handle: MosquittoHandle,
+        waiter: AcknowledgementWaiter
+    ) async throws {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-            let failure: MQTTError? = context.state.withLock { state in
-                guard state.lifecycle == .open else { return .shutDown }
-                guard state.connection == .connected else { return .notConnected }
+            let failure: (any Error)? = context.state.withLock { state in
+                guard state.lifecycle == .open else { return MQTTError.shutDown }
+                guard state.connection == .connected else { return MQTTError.notConnected }
+                guard !Task.isCancelled else { return CancellationError() }
                 var mid: Int32 = 0
                 // Registered under the lock held across the call, as in `publish`: the SUBACK callback waits for it.
                 let rc = handle.subscribe(filters, qos: qos, version: context.configuration.protocolVersion, mid: &mid)
                 guard rc == MOSQ_ERR_SUCCESS.rawValue else {
-                    if rc == MOSQ_ERR_NO_CONN.rawValue { return .notConnected }
-                    return .subscribeFailed("\(filters.joined(separator: ", ")): \(MosquittoHandle.describe(rc))")
+                    if rc == MOSQ_ERR_NO_CONN.rawValue { return MQTTError.notConnected }
+                    return MQTTError.subscribeFailed(
+                        "\(filters.joined(separator: ", ")): \(MosquittoHandle.describe(rc))"
+                    )
                 }
                 state.remember(filters, qos: qos)
                 state.pendingSubscribes[mid] = .init(filters: filters, continuation: continuation)
+                waiter.mid.withLock { $0 = mid }
                 return nil
             }
             if let failure { continuation.resume(throwing: failure) }

@@ -5,12 +5,15 @@ import Synchronization
 /// An MQTT client over libmosquitto: connect (TLS, credentials, will, MQTT 3.1.1 or 5), publish awaiting the
 /// broker's acknowledgement, subscribe, broadcast streams of messages and connection states, automatic reconnect.
 ///
-/// Threads: libmosquitto runs its own network thread (`mosquitto_loop_start`) that reads, writes, keeps alive,
-/// reconnects with back-off and calls the callbacks. The client's methods may be called from any task; blocking
-/// libmosquitto calls run on a private dispatch queue, never on Swift's cooperative pool.
+/// Threads: the client runs one network thread of its own (`NetworkThread`, libmosquitto in threaded mode) that
+/// calls `mosquitto_loop` to read, write and keep alive, reconnects with back-off, abandons an attempt that gets no
+/// CONNACK within `connectTimeout`, and calls the callbacks (`ConnectionStateMachine` decides each step). The
+/// client's methods may be called from any task; blocking calls (joining the thread) run on a private dispatch
+/// queue, never on Swift's cooperative pool.
 ///
 /// Lifetime: call `shutdown()` before dropping the last reference; it disconnects, joins the network thread,
-/// destroys the handle and finishes every stream (house-style rule 8). `deinit` only checks that it happened.
+/// destroys the handle and finishes every stream (house-style rule 8), within a bound whatever the broker does.
+/// `deinit` only checks that it happened.
 package final class MQTTClient: Sendable {
     let context: ClientContext
     let handle: MosquittoHandle
@@ -47,6 +50,11 @@ package final class MQTTClient: Sendable {
         self.context = context
         self.handle = handle
         self.contextReference = reference
+        if configuration.tls?.insecureSkipHostnameCheck == true {
+            logger.warning(
+                "TLS host name verification is off (tls.insecure): any certificate the CA signed is accepted for \(configuration.host); use it for tests only"
+            )
+        }
     }
 
     deinit {
@@ -62,7 +70,7 @@ package final class MQTTClient: Sendable {
     /// The configuration the client was made with.
     package var configuration: MQTTClientConfiguration { context.configuration }
 
-    /// The kernel thread ID (gettid) of libmosquitto's network thread, once it ran a callback; for diagnostics and
+    /// The kernel thread ID (gettid) of the client's network thread, once it ran a callback; for diagnostics and
     /// for tests that check the thread is gone after `shutdown()`.
     package var networkThreadID: Int32? {
         context.state.withLock { $0.networkThreadID }
@@ -83,7 +91,8 @@ package final class MQTTClient: Sendable {
             return stream
         }
         continuation.onTermination = { [context] _ in
-            context.state.withLock { _ = $0.messageSinks.removeValue(forKey: id) }
+            // Possibly inside a task cancellation: not under `state` here (see `ClientContext.cancellationQueue`).
+            context.withStateLater { _ = $0.messageSinks.removeValue(forKey: id) }
         }
         return stream
     }
@@ -103,7 +112,8 @@ package final class MQTTClient: Sendable {
             return stream
         }
         continuation.onTermination = { [context] _ in
-            context.state.withLock { _ = $0.stateSinks.removeValue(forKey: id) }
+            // Possibly inside a task cancellation: not under `state` here (see `ClientContext.cancellationQueue`).
+            context.withStateLater { _ = $0.stateSinks.removeValue(forKey: id) }
         }
         return stream
     }

@@ -10,8 +10,11 @@
 /// - `protocolVersion` `.v5`.
 /// - `will` nil: the message the broker publishes when the connection dies without a DISCONNECT.
 /// - `birth` nil: the message the client publishes itself after every successful (re)connect, before anything else.
-/// - `reconnectDelay` 1 s ... 30 s: libmosquitto's back-off between reconnection attempts, doubling from the lower
-///   bound up to the upper one (`mosquitto_reconnect_delay_set`, exponential). Whole seconds, at least 1.
+/// - `reconnectDelay` 1 s ... 30 s: the back-off between connection attempts, doubling from the lower bound up to
+///   the upper one, back to the lower bound after a successful connection (`ConnectionStateMachine`).
+/// - `connectTimeout` 10 s: how long one attempt may take from the TCP connect to the CONNACK; an attempt without
+///   a CONNACK by then is abandoned, logged and retried after the back-off (a broker that accepts TCP and never
+///   answers). libmosquitto's keep-alive ends an attempt after `keepAlive` as well, whichever comes first.
 /// - `cleanSession` true: start without a stored session (clean start on MQTT 5).
 package struct MQTTClientConfiguration: Sendable, Equatable {
     /// TLS settings passed to `mosquitto_tls_set`.
@@ -22,7 +25,8 @@ package struct MQTTClientConfiguration: Sendable, Equatable {
         package var certFile: String?
         /// PEM private key of `certFile`, unencrypted.
         package var keyFile: String?
-        /// Skip the check that the broker's certificate names `host` (`mosquitto_tls_insecure_set`). For tests only.
+        /// Skip the check that the broker's certificate names `host` (`mosquitto_tls_insecure_set`); the chain is
+        /// still verified against `caFile`. Logged as a warning when the client is made. For tests only.
         package var insecureSkipHostnameCheck: Bool
 
         package init(
@@ -49,6 +53,7 @@ package struct MQTTClientConfiguration: Sendable, Equatable {
     package var will: MQTTMessageDraft?
     package var birth: MQTTMessageDraft?
     package var reconnectDelay: ClosedRange<Duration>
+    package var connectTimeout: Duration
     package var cleanSession: Bool
 
     package init(
@@ -63,6 +68,7 @@ package struct MQTTClientConfiguration: Sendable, Equatable {
         will: MQTTMessageDraft? = nil,
         birth: MQTTMessageDraft? = nil,
         reconnectDelay: ClosedRange<Duration> = .seconds(1) ... .seconds(30),
+        connectTimeout: Duration = .seconds(10),
         cleanSession: Bool = true
     ) {
         self.host = host
@@ -76,6 +82,7 @@ package struct MQTTClientConfiguration: Sendable, Equatable {
         self.will = will
         self.birth = birth
         self.reconnectDelay = reconnectDelay
+        self.connectTimeout = connectTimeout
         self.cleanSession = cleanSession
     }
 }

@@ -4,7 +4,7 @@ package enum MQTTConnectionState: Sendable, Equatable, CustomStringConvertible {
     case connecting
     /// The broker accepted the connection (CONNACK success); the birth message and subscriptions were sent.
     case connected
-    /// No connection. After a successful first connect, libmosquitto's network thread keeps retrying with back-off.
+    /// No connection. After a successful first connect, the client's network thread keeps retrying with back-off.
     case disconnected(reason: String)
     /// `shutdown()` ran: the handle is destroyed and the client can no longer be used.
     case shutDown

@@ -13,10 +13,11 @@ private let libraryInitialization: Int32 = mosquitto_lib_init()
 ///
 /// mosquitto.h, Topic: Threads: "libmosquitto provides thread safe operation, with the exception of
 /// <mosquitto_lib_init> which is not thread safe." Every call below except `destroy()` may therefore run on any
-/// thread concurrently with the network thread started by `mosquitto_loop_start`.
+/// thread concurrently with the client's network thread (`NetworkThread`, in the threaded mode set by
+/// `mosquitto_threaded_set`).
 // Sendable proof: the pointer is only used through libmosquitto calls, which are thread safe (quoted above), and
-// `destroy()` runs exactly once, in `MQTTClient.shutdown()`, after `mosquitto_loop_stop` joined the network thread
-// and after the client's lifecycle left `.open` under its mutex, so no other call can reach the pointer afterwards.
+// `destroy()` runs exactly once, in `MQTTClient.shutdown()`, after the network thread was joined and after the
+// client's lifecycle left `.open` under its mutex, so no other call can reach the pointer afterwards.
 struct MosquittoHandle: @unchecked Sendable {
     let pointer: OpaquePointer
 
@@ -84,7 +85,8 @@ struct MosquittoHandle: @unchecked Sendable {
         }
     }
 
-    /// `mosquitto_destroy`. Call once, after the network thread was joined by `mosquitto_loop_stop`.
+    /// `mosquitto_destroy`. Call once, after the network thread was joined (`NetworkThread.join`): it frees the
+    /// handle and closes a socket still open, and must never be what stops a thread.
     func destroy() {
         mosquitto_destroy(pointer)
     }

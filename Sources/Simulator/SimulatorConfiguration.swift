@@ -74,6 +74,31 @@ package struct SimulatorConfiguration: Sendable {
         self.mbusPacing = mbusPacing
     }
 
+    /// `gateways` Modbus TCP gateways on `host`, each with `metersPerGateway` meters at unit ids 1...n: the
+    /// serial numbers count up across the gateways from `firstSerial` (each meter its own), the load seeds too.
+    /// Port 0 lets each gateway pick a free port; a fixed `port` gives the gateways `port`, `port + 1`, ...
+    package static func gateways(
+        _ gateways: Int,
+        metersPerGateway: Int,
+        host: String = "127.0.0.1",
+        port: Int = 0,
+        firstSerial: Int = 13_070_001,
+        seed: UInt64 = 1
+    ) -> [SimulatorConfiguration] {
+        (0..<max(gateways, 1)).map { gateway in
+            var meters = Self.meters(count: metersPerGateway)
+            for index in meters.indices {
+                meters[index].serialNumber = String(format: "%08d", firstSerial + gateway * metersPerGateway + index)
+                meters[index].mbusSecondaryAddress = meters[index].serialNumber
+            }
+            return SimulatorConfiguration(
+                endpoint: .tcp(host: host, port: port == 0 ? 0 : port + gateway),
+                meters: meters,
+                seed: seed &+ UInt64(gateway * metersPerGateway)
+            )
+        }
+    }
+
     /// `count` meters with Modbus IDs and M-Bus primary addresses 1...count, serial numbers 13070001, 13070002, ...
     package static func meters(count: Int) -> [SimulatedMeterSettings] {
         (1...max(count, 1)).map { n in

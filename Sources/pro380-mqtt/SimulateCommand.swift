@@ -21,6 +21,7 @@ struct SimulateCommand: AsyncParsableCommand {
               pro380-mqtt simulate --meters 5 --mbus             # the same meters also over M-Bus on a pseudo-terminal
               pro380-mqtt simulate --pace --meters 8             # replies at 9600 baud (M-Bus 2400), as on a real line
               pro380-mqtt simulate --legacy-map                  # a meter on firmware before the current register map
+              pro380-mqtt simulate --modbus-tcp 127.0.0.1:5020 --gateways 100 --meters 10   # 1000 meters, ports 5020-5119
             """
     )
 
@@ -67,8 +68,16 @@ struct SimulateCommand: AsyncParsableCommand {
     )
     var legacyMap = false
 
-    @Option(help: "Number of meters on the bus (1-247).")
+    @Option(help: "Number of meters on the bus (1-247); with --gateways, on each gateway.")
     var meters: Int = 1
+
+    @Option(
+        help: """
+            With --modbus-tcp: serve this many Modbus TCP gateways on consecutive ports from the given one (port 0: \
+            each picks a free port), each with --meters meters at unit ids 1..N; serial numbers count up across them.
+            """
+    )
+    var gateways: Int = 1
 
     @Option(help: "Folder for the meters' state files (settings and counters kept across restarts).")
     var stateDir: String?
@@ -103,6 +112,16 @@ struct SimulateCommand: AsyncParsableCommand {
         if modbusTCP != nil && modbusRTUOverTCP != nil {
             throw ValidationError("give --modbus-tcp or --modbus-rtu-over-tcp, not both")
         }
+        guard (1...1000).contains(gateways) else { throw ValidationError("--gateways must be 1 to 1000") }
+        if gateways > 1 {
+            guard modbusTCP != nil, !opticalPTY, opticalTCP == nil, !mbusPTY, mbusTCP == nil, stateDir == nil,
+                !legacyMap
+            else {
+                throw ValidationError(
+                    "--gateways needs --modbus-tcp and serves Modbus TCP only (no state, legacy map, M-Bus or optical port)"
+                )
+            }
+        }
         if opticalPTY && opticalTCP != nil { throw ValidationError("give --iec62056 or --iec62056-tcp, not both") }
         if mbusPTY && mbusTCP != nil { throw ValidationError("give --mbus or --mbus-tcp, not both") }
         for endpoint in [modbusTCP, modbusRTUOverTCP, opticalTCP, mbusTCP].compactMap({ $0 })
@@ -113,6 +132,7 @@ struct SimulateCommand: AsyncParsableCommand {
 
     func run() async throws {
         let logger = global.bootstrapLogging(label: "pro380-simulator")
+        if gateways > 1 { return try await runGateways(logger: logger) }
         var simulated = SimulatorConfiguration.meters(count: meters)
         for index in simulated.indices {
             // The M-Bus secondary address is preset to the serial number (manual A2.1).
@@ -188,6 +208,36 @@ struct SimulateCommand: AsyncParsableCommand {
             Console.write("  - name: optical\n    \(link)\n    meters:\n      - {name: sim-optical, interval: 10s}")
         }
         try await withTaskCancellationOnSignals { try await service.run() }
+    }
+
+    /// `--gateways N`: N Modbus TCP simulators in this process, one per port.
+    private func runGateways(logger: Logger) async throws {
+        let (host, port) = Self.hostPort(modbusTCP ?? "127.0.0.1:0")
+        let services = try SimulatorConfiguration.gateways(
+            gateways,
+            metersPerGateway: meters,
+            host: host,
+            port: port,
+            firstSerial: firstSerial,
+            seed: seed
+        ).map { try SimulatorService(configuration: $0, logger: logger) }
+        Console.write(
+            "Simulating \(gateways) Modbus TCP gateways with \(meters) PRO380 meter(s) each (unit ids 1-\(meters)):"
+        )
+        Console.write("buses:")
+        for (n, service) in services.enumerated() {
+            let (host, port) = Self.hostPort(service.endpoint)
+            Console.write("  - name: gateway\(n + 1)\n    modbus_tcp: {host: \(host), port: \(port)}\n    meters:")
+            for meter in service.configuration.meters {
+                Console.write("      - {name: sim-\(meter.serialNumber), address: \(meter.modbusID), interval: 10s}")
+            }
+        }
+        try await withTaskCancellationOnSignals {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for service in services { group.addTask { try await service.run() } }
+                try await group.waitForAll()
+            }
+        }
     }
 
     /// A `host:port` that `validate()` has already checked.

@@ -98,12 +98,14 @@ import Testing
     }
 
     @Test func probeReadsThisProcess() throws {
-        let status = "Name:\tx\nVmHWM:\t   33792 kB\nVmRSS:\t   30000 kB\n"
+        let status = "Name:\tx\nVmHWM:\t   33792 kB\nVmRSS:\t   30000 kB\nThreads:\t23\n"
+        #expect(ProcessProbe.count(status: status, field: "Threads") == 23)
         #expect(ProcessProbe.kibibytes(status: status, field: "VmHWM") == 33792)
         #expect(ProcessProbe.kibibytes(status: status, field: "VmRSS") == 30000)
         #expect(ProcessProbe.kibibytes(status: status, field: "VmSwap") == nil)
         let sample = try #require(ProcessProbe.sample(pid: getpid()))
         #expect(sample.cpuSeconds > 0)
+        #expect(sample.threads >= 1)
         #expect(sample.peakResidentKiB >= sample.residentKiB && sample.residentKiB > 0)
     }
 }

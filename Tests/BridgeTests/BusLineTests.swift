@@ -69,6 +69,43 @@ import Testing
         #expect(await line.counters(for: "m16384").transactions == 1)
     }
 
+    /// A command queued behind a poll in flight and a poll already waiting runs at the next transaction boundary,
+    /// before the waiting poll; every transaction is counted once after the gate.
+    @Test func queuedCommandIsServedBeforeTheNextQueuedPoll() async throws {
+        let (line, peer) = Self.lineWithPeer(requests: 3)
+        let order = OrderLog()
+        let holding = AsyncStream<Void>.makeStream()
+        let first = Task {
+            try await line.transaction(priority: .poll, meter: "a") { client in
+                _ = try await client.readHoldingRegisters(unit: 1, address: 0x4000, count: 2)
+                await order.append("poll a")
+                for await _ in holding.stream { break }
+            }
+        }
+        while await order.count == 0 { await Task.yield() }
+        let second = Task {
+            try await line.transaction(priority: .poll, meter: "b") { client in
+                _ = try await client.readHoldingRegisters(unit: 1, address: 0x5000, count: 2)
+                await order.append("poll b")
+            }
+        }
+        while await line.diagnostics(protocolName: "modbus", meters: 2).queueLength < 1 { await Task.yield() }
+        let command = Task {
+            try await line.transaction(priority: .command, meter: "b") { client in
+                _ = try await client.readHoldingRegisters(unit: 1, address: 0x6000, count: 2)
+                await order.append("command b")
+            }
+        }
+        while await line.diagnostics(protocolName: "modbus", meters: 2).queueLength < 2 { await Task.yield() }
+        holding.continuation.yield()
+        _ = try await (first.value, second.value, command.value)
+        try await peer.value
+        #expect(await order.entries == ["poll a", "command b", "poll b"])
+        #expect(await line.diagnostics(protocolName: "modbus", meters: 2).counters.transactions == 3)
+        #expect(await line.counters(for: "b").transactions == 2)
+        await line.close()
+    }
+
     @Test func failedOpenBacksOffAndClosedLineRefuses() async throws {
         let attempts = Mutex(0)
         let line = BusLine<ModbusClient>(

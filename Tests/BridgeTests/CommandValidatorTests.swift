@@ -55,6 +55,8 @@ import Testing
         ("tariff", #"{"value": 2, "time": "2026-11-29T12:10:00Z"}"#, "in the future"),
         ("tariff", #"{"value": 2, "time": "2026-11-29T11:59:00Z"}"#, "older than"),
         ("tariff", #"{"value": 2, "time": "yesterday"}"#, "RFC 3339"),
+        // Found by the command-payload fuzz target: Foundation's ISO 8601 parser died with SIGFPE on this time.
+        ("tariff", #"{"value":1, "time":"2-5-2T12:0-1.7"# + String(repeating: "1", count: 98) + #"Z"}"#, "RFC 3339"),
         ("voltage_l1", "230", "read-only"),
         ("mbus_primary_address", "5", "cannot be written"),
         ("tariff", #"{"value": 2"#, "malformed JSON"),

@@ -109,6 +109,9 @@ import Testing
                 "mqtt (credentials, TLS, keepalive or version)"
             ]
         )
+        var connectTimeout = old
+        connectTimeout.mqtt.connectTimeout = .seconds(20)
+        #expect(ConfigurationChange(from: old, to: connectTimeout).needsRestart == ["mqtt.connect_timeout"])
         var warned = old
         warned.source = "other.yaml"
         #expect(ConfigurationChange(from: old, to: warned).needsRestart.isEmpty)

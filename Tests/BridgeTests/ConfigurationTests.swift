@@ -126,12 +126,26 @@ import Testing
 }
 
 @Suite struct ConfigurationLimitsTests {
+    @Test func connectTimeoutDefaultsToTenSecondsAndReachesTheClient() throws {
+        let bus = self.bus
+        #expect(try BridgeConfiguration.parse(yaml: bus, file: "c.yaml").mqtt.connectTimeout == .seconds(10))
+        let configuration = try BridgeConfiguration.parse(yaml: "mqtt: {connect_timeout: 3s}\n" + bus, file: "c.yaml")
+        #expect(configuration.mqtt.connectTimeout == .seconds(3))
+        let client = BridgeService.clientConfiguration(
+            configuration.mqtt,
+            topics: TopicLayout(base: "pro380", clientID: "c")
+        )
+        #expect(client.connectTimeout == .seconds(3))
+    }
+
     let bus =
         "buses:\n  - name: a\n    modbus_tcp: {host: 127.0.0.1, port: 502}\n    meters:\n      - {name: m, address: 1}\n"
 
     @Test(arguments: [
         ("mqtt: {client_id: \"\"}\n", "client id"),
         ("mqtt: {keepalive: 0s}\n", "at least 5s"),
+        ("mqtt: {connect_timeout: 0s}\n", "mqtt.connect_timeout: between 1s and 5m"),
+        ("mqtt: {connect_timeout: 6m}\n", "between 1s and 5m"),
         ("diagnostics_interval: 0s\n", "at least 100ms"),
         ("diagnostics_interval: 1e20s\n", "expected a duration"),
     ])

@@ -122,3 +122,20 @@ import Testing
         #expect(try result.get().map(\.address.identification) == ["13070042"])
     }
 }
+
+/// A probe of a meter that stopped answering costs one reply timeout, not one per repeat.
+@Suite struct MBusProbeAttemptsTests {
+    @Test func probeSendsEachRequestOnce() async throws {
+        let (master, slave) = SocketPairTransport.makePair()
+        let peer = Task { try await ScriptedPeer.run(slave, replies: [[]]) }
+        let client = MBusClient(transport: master, configuration: MBusClientTests.fast)
+        await #expect(throws: MBusError.noReply(address: "primary address 5", attempts: 1)) {
+            try await client.withAttempts(1) { try await client.readData(from: .primary(5)) }
+        }
+        #expect(client.configuration.attempts == 3, "the configured repeats apply again after the probe")
+        let frames = try await peer.value
+        #expect(frames == [.short(control: .sndNKE, address: 5)])
+        await master.close()
+        await slave.close()
+    }
+}

@@ -180,4 +180,45 @@ import Testing
         #expect(Array(data[12..<18]) == bytes("0C 04 01 60 48 14"))
         #expect(try VariableDataDecoder.decode(ci: 0x76, data: data) == structure)
     }
+
+    /// Found by the fuzzer (`mbus-variable-data`, the optimized AddressSanitizer build): idle fillers (2F) between
+    /// empty records used to make a one-byte array copy that the build reported as a heap-use-after-free. The
+    /// telegram decodes: its last record is the combination code (DIF 02, VIF FD 3A) 0x0201.
+    @Test func fuzzCrashFillersBetweenEmptyRecords() throws {
+        let telegram = bytes(
+            "7A 02 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 2F 00 00 00 00 00 00 C7 00 00 00 "
+                + "00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 08 C3 30 01 00 00 00 04 08 C7 30 "
+                + "00 00 02 FD 3A 01 02"
+        )
+        let structure = try VariableDataDecoder.decode(ci: telegram[0], data: Array(telegram.dropFirst()))
+        let last = try #require(structure.records.last)
+        #expect(last.vib == ValueInformationBlock(vif: 0xFD, extensions: [0x3A]))
+        #expect(last.value == .number(513))
+    }
+
+    /// Found by the fuzzer (`mbus-variable-data`, the same run, before the filler fix above): nine fillers after a
+    /// record, then a DIF FD (variable length, one DIFE) whose LVAR asks for more bytes than remain. A clear
+    /// truncation error, naming the record, instead of a crash.
+    @Test func fuzzCrashFillersThenOverlongVariableRecord() {
+        let telegram = bytes(
+            "7A 02 00 00 00 04 02 28 01 FD 2F 2F 2F 2F 2F 2F 2F 2F 2F FD 03 34 35 00 00 02 FD 3A 05 00 0F 01 "
+                + "7A 02 00 00 00 04 02 28 01 FD FD 03 38 39 00 00 02 FD 3A 00 00 05 00 0F 01 02 02"
+        )
+        #expect(
+            throws: MBusError.truncatedTelegram(
+                offset: 22,
+                needed: 17,
+                reason: "variable data of record at byte 18"
+            )
+        ) {
+            try VariableDataDecoder.decode(ci: telegram[0], data: Array(telegram.dropFirst()))
+        }
+    }
+
+    @Test func idleFillersAnywhereBetweenRecordsAreSkipped() throws {
+        let plain = try VariableDataDecoder.decode(ci: 0x7A, data: bytes("02 00 00 00 02 FD 3A 01 02"))
+        let filled = try VariableDataDecoder.decode(ci: 0x7A, data: bytes("02 00 00 00 2F 2F 02 FD 3A 01 02 2F"))
+        #expect(filled.records == plain.records)
+        #expect(plain.records.count == 1)
+    }
 }

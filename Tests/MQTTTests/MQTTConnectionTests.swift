@@ -81,31 +81,4 @@ struct MQTTConnectionTests {
             #expect(late == [.shutDown])
         }
     }
-
-    @Test("TLS: trusted CA connects, an unrelated CA fails the handshake, a missing CA file is a tls error")
-    func tls() async throws {
-        try await withBroker(tls: true) { broker in
-            let certificates = try #require(broker.certificates)
-            var config = configuration(port: broker.port, "tls")
-            config.tls = .init(caFile: certificates.caFile)
-            try await withClient(config) { client in
-                try await client.publish(.init(topic: "tls/ok", payload: "1", qos: .atLeastOnce))
-            }
-            config.tls = .init(caFile: certificates.unrelatedCAFile)
-            try await withClient(config, connect: false) { client in
-                let error = await #expect(throws: MQTTError.self) { try await client.connect(timeout: .seconds(5)) }
-                guard case .connectFailed = error else {
-                    Issue.record("expected connectFailed, got \(String(describing: error))")
-                    return
-                }
-            }
-        }
-        var config = configuration(port: 1, "tls-missing")
-        config.tls = .init(caFile: "/nonexistent/ca.crt")
-        #expect {
-            _ = try MQTTClient(configuration: config, logger: testLogger)
-        } throws: { error in
-            if case .tls = error as? MQTTError { true } else { false }
-        }
-    }
 }

@@ -28,9 +28,10 @@ let testLogger: Logger = {
 func withBroker<T>(
     access: MosquittoBroker.Access = .anonymous,
     tls: Bool = false,
+    tlsOptions: MosquittoBroker.TLSOptions = .init(),
     _ body: (MosquittoBroker) async throws -> T
 ) async throws -> T {
-    let broker = try await MosquittoBroker(access: access, tls: tls)
+    let broker = try await MosquittoBroker(access: access, tls: tls, tlsOptions: tlsOptions)
     do {
         let result = try await body(broker)
         await broker.stopAndRemove()

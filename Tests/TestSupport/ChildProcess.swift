@@ -10,6 +10,7 @@ package final class ChildProcess: Sendable {
         var lines: [String] = []
         var errorLines: [String] = []
         var exitStatus: Int32?
+        var exitedAt: ContinuousClock.Instant?
         var exitWaiters: [CheckedContinuation<Int32, Never>] = []
     }
 
@@ -99,9 +100,11 @@ package final class ChildProcess: Sendable {
             errorDone.wait()
             var status: Int32 = 0
             while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+            let exitedAt = ContinuousClock.now
             let exitStatus = status & 0x7F == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
             box.mutex.withLock { output in
                 output.exitStatus = exitStatus
+                output.exitedAt = exitedAt
                 for waiter in output.exitWaiters { waiter.resume(returning: exitStatus) }
                 output.exitWaiters.removeAll()
             }
@@ -148,6 +151,9 @@ package final class ChildProcess: Sendable {
 
     /// The exit status once the process ended, else nil.
     package var exitStatus: Int32? { box.mutex.withLock { $0.exitStatus } }
+
+    /// When `waitpid` saw the process end, on the reader thread (so a busy test process does not delay it).
+    package var exitedAt: ContinuousClock.Instant? { box.mutex.withLock { $0.exitedAt } }
 
     /// Sends `signal` (SIGTERM, SIGKILL, SIGSTOP, ...) unless the process already ended.
     package func send(_ signal: Int32) {

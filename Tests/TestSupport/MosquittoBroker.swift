@@ -15,6 +15,19 @@ package final class MosquittoBroker: Sendable {
         case passwords([String: String])
     }
 
+    /// How a TLS listener presents itself and whom it lets in.
+    package struct TLSOptions: Sendable {
+        /// Serve the certificate made for another host (`TestCertificates.wrongNameCertFile`).
+        package var wrongHostname: Bool
+        /// `require_certificate true`: only clients with a certificate the test CA signed get in.
+        package var requireClientCertificate: Bool
+
+        package init(wrongHostname: Bool = false, requireClientCertificate: Bool = false) {
+            self.wrongHostname = wrongHostname
+            self.requireClientCertificate = requireClientCertificate
+        }
+    }
+
     /// The loopback port the broker listens on (the same after `restart()`).
     package let port: Int
     /// The temporary folder holding the config, the password file and any certificates.
@@ -27,8 +40,14 @@ package final class MosquittoBroker: Sendable {
     /// - Parameters:
     ///   - access: `.anonymous` (`allow_anonymous true`) or a password file made with `mosquitto_passwd`.
     ///   - tls: serve MQTT over TLS with a throwaway CA and server certificate (CN localhost, SAN 127.0.0.1).
+    ///   - tlsOptions: with `tls`, a certificate for another host and/or required client certificates.
     ///   - persistent: keep retained messages and persistent sessions across `restart()`.
-    package init(access: Access = .anonymous, tls: Bool = false, persistent: Bool = false) async throws {
+    package init(
+        access: Access = .anonymous,
+        tls: Bool = false,
+        tlsOptions: TLSOptions = .init(),
+        persistent: Bool = false
+    ) async throws {
         port = TestEnvironment.freeLoopbackPort()
         directory = FileManager.default.temporaryDirectory
             .appendingPathComponent("mosquitto-test-\(UUID().uuidString)", isDirectory: true)
@@ -64,10 +83,12 @@ package final class MosquittoBroker: Sendable {
             config += ["allow_anonymous false", "password_file \(file)"]
         }
         if let certificates {
-            config += [
-                "cafile \(certificates.caFile)", "certfile \(certificates.serverCertFile)",
-                "keyfile \(certificates.serverKeyFile)",
-            ]
+            let (cert, key) =
+                tlsOptions.wrongHostname
+                ? (certificates.wrongNameCertFile, certificates.wrongNameKeyFile)
+                : (certificates.serverCertFile, certificates.serverKeyFile)
+            config += ["cafile \(certificates.caFile)", "certfile \(cert)", "keyfile \(key)"]
+            if tlsOptions.requireClientCertificate { config.append("require_certificate true") }
         }
         try (config.joined(separator: "\n") + "\n")
             .write(to: directory.appendingPathComponent("mosquitto.conf"), atomically: true, encoding: .utf8)

@@ -131,8 +131,8 @@ extension BridgeConfiguration {
             let m = node.attempt({
                 try node.mapping(
                     allowed: [
-                        "host", "port", "client_id", "base_topic", "version", "qos", "keepalive", "username",
-                        "password_file", "tls",
+                        "host", "port", "client_id", "base_topic", "version", "qos", "keepalive", "connect_timeout",
+                        "username", "password_file", "tls",
                     ],
                     hints: ["password": passwordHint]
                 )
@@ -176,6 +176,14 @@ extension BridgeConfiguration {
                     guard keepAlive >= .seconds(5) else { throw v.error("at least 5s (libmosquitto's minimum)") }
                     return keepAlive
                 } ?? s.keepAlive
+        }
+        if let v = m["connect_timeout"] {
+            s.connectTimeout =
+                v.attempt {
+                    let timeout = try v.duration()
+                    guard timeout >= .seconds(1), timeout <= .seconds(300) else { throw v.error("between 1s and 5m") }
+                    return timeout
+                } ?? s.connectTimeout
         }
         if let v = m["username"] { s.username = v.attempt { try v.string() } }
         if let v = m["password_file"] {

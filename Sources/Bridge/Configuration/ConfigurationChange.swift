@@ -1,3 +1,5 @@
+import MQTT
+
 /// What a reload changes: the buses and meters of the running config against those of the new file, and the
 /// settings that differ but take effect only at a restart. A value computed from the two configs, no I/O.
 ///
@@ -85,6 +87,7 @@ package struct ConfigurationChange: Sendable, Equatable {
             ("mqtt.host", a.mqtt.host == b.mqtt.host), ("mqtt.port", a.mqtt.port == b.mqtt.port),
             ("mqtt.client_id", a.mqtt.clientID == b.mqtt.clientID),
             ("mqtt.base_topic", a.mqtt.baseTopic == b.mqtt.baseTopic), ("mqtt.qos", a.mqtt.qos == b.mqtt.qos),
+            ("mqtt.connect_timeout", a.mqtt.connectTimeout == b.mqtt.connectTimeout),
         ]
         keys += mqtt.filter { !$0.1 }.map(\.0)
         if keys.isEmpty, a.mqtt != b.mqtt { keys.append("mqtt (credentials, TLS, keepalive or version)") }

@@ -12,6 +12,7 @@ package enum SampleConfiguration {
           version: 5               # 5 (default) or 3 (MQTT 3.1.1)
           qos: 1                   # QoS of readings, 0 or 1 (default 1)
           keepalive: 30s           # default 30s
+          connect_timeout: 10s     # default 10s: an attempt without CONNACK by then is dropped, logged and retried
           # username: bridge                             # optional
           # password_file: /etc/pro380-mqtt/password     # optional; else the PRO380_MQTT_PASSWORD environment variable
           # tls: {ca_file: /etc/pro380-mqtt/ca.pem, cert_file: client.pem, key_file: client.key, insecure: false}

@@ -31,14 +31,16 @@ package struct MeterPoller: Sendable {
         self.logger = logger
     }
 
-    /// Polls until the task is cancelled. Every group is read at start (identity included), then at its interval.
+    /// Polls until the task is cancelled. Every group is read at start (identity included), then at its interval,
+    /// each meter at its own place in the interval; a meter that stops answering is polled less often while it stays
+    /// silent (`PollSchedule`).
     package func run() async {
         let clock = ContinuousClock()
-        var due = Dictionary(uniqueKeysWithValues: intervals.keys.map { ($0, clock.now) })
+        var schedule = PollSchedule(intervals: intervals, start: clock.now, phase: PollSchedule.phase(of: meter))
         var state = PollerState(offlineAfter: offlineAfter)
         while !Task.isCancelled {
             let now = clock.now
-            let groups = Set(due.filter { $0.value <= now }.map(\.key))
+            let groups = schedule.dueGroups(at: now)
             if !groups.isEmpty {
                 publisher.ledger.record(meter: meter, pollStarted: now)
                 let outcome = await driver.poll(groups: groups)
@@ -50,25 +52,11 @@ package struct MeterPoller: Sendable {
                     return
                 }
                 await handle(outcome, state: &state)
-                let finished = clock.now
-                for group in groups {
-                    due[group] = Self.nextDue(after: due[group]!, interval: intervals[group]!, now: finished)
-                }
+                schedule.polled(groups, answered: outcome.meterAnswered, finished: clock.now)
             }
-            guard let next = due.values.min() else { return }
+            guard let next = schedule.nextWake else { return }
             do { try await clock.sleep(until: next) } catch { return }
         }
-    }
-
-    /// The next start time: keeps the cadence, but skips missed slots rather than polling in a burst.
-    static func nextDue(
-        after previous: ContinuousClock.Instant,
-        interval: Duration,
-        now: ContinuousClock.Instant
-    ) -> ContinuousClock.Instant {
-        var next = previous + interval
-        if next <= now { next = now + interval }
-        return next
     }
 
     /// Publishes what a poll brought and updates availability.

@@ -119,6 +119,11 @@ package actor Publisher {
         get async { await outbox.statistics }
     }
 
+    /// How many messages the outbox holds (stored, not yet acknowledged); the bounded shutdown counts what stays.
+    package var queuedCount: Int {
+        get async { await outbox.statistics.count }
+    }
+
     /// Closes the outbox (after `flush()`, at shutdown).
     package func close() async {
         sink.finish()

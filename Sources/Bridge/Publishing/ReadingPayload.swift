@@ -33,14 +33,9 @@ package enum Timestamp {
         )
     }
 
-    /// Parses RFC 3339 (`2026-11-29T12:00:00Z`, with or without fractions, `Z` or `±hh:mm`).
+    /// Parses RFC 3339 (`2026-11-29T12:00:00Z`, with or without fractions, `Z` or `±hh:mm`); nil otherwise.
     package static func parse(_ text: String) -> Date? {
-        let withFraction = ISO8601DateFormatter()
-        withFraction.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        if let date = withFraction.date(from: text) { return date }
-        let plain = ISO8601DateFormatter()
-        plain.formatOptions = [.withInternetDateTime]
-        return plain.date(from: text)
+        RFC3339Parser.parse(text)
     }
 }
 

@@ -16,13 +16,16 @@ import Synchronization
 /// Shutdown (SIGINT/SIGTERM through the outer group, or cancelling `run()`): the services stop in the reverse of
 /// the order `run()` lists them (the one place that states it): pollers stop at their next transaction boundary
 /// (a transaction in flight finishes) and their meters are published `offline`, then the bridge's `offline` after
-/// the outbox is flushed as far as the broker allows, then the client disconnects, and the outbox is closed last
-/// (what was not acknowledged stays stored for the next start).
+/// the outbox is flushed as far as the broker allows within `shutdownFlushGrace`, then the client disconnects
+/// (bounded too: `MQTTClient.shutdown`), and the outbox is closed last (what was not acknowledged stays stored for
+/// the next start). So the process ends within 10 s whatever the broker does (gone, refusing, never answering).
 package final class BridgeService: Service {
     package let configuration: BridgeConfiguration
     /// What the bridge reports about itself while it runs (`ServiceNotifier`).
     package let status: BridgeStatus
     private let logger: Logger
+    /// How long shutdown waits for the broker to acknowledge the last messages (`offline`, queued readings).
+    package static let shutdownFlushGrace = Duration.seconds(3)
     /// Tells systemd how the bridge is (`Type=notify`); `nil` when no service manager listens.
     private let notifier: ServiceNotifier?
     /// The buses while `run()` runs; `nil` before and after.
@@ -99,9 +102,10 @@ package final class BridgeService: Service {
         // The shutdown order, stated once: the group stops its services in reverse order, so the service manager
         // hears `STOPPING=1` first (under systemd), then the buses stop (their pollers at a transaction boundary,
         // then `offline` for their meters and the bus closed; every bus the last reload left running), then
-        // diagnostics, discovery and commands, then the publisher (flush, then the bridge's `offline`), then the
-        // MQTT client (disconnect: no acknowledgement arrives after it), and the outbox last (the file closed, its
-        // WAL checkpointed; what the broker did not acknowledge stays stored for the next start).
+        // diagnostics, discovery and commands, then the publisher (flush, then the bridge's `offline`, within
+        // `shutdownFlushGrace`), then the MQTT client (disconnect, bounded by `MQTTClient.shutdown`: no
+        // acknowledgement arrives after it), and the outbox last (the file closed, its WAL checkpointed; what the
+        // broker did not acknowledge stays stored for the next start).
         let parts: [any Service] =
             [
                 BridgePart("outbox", body: {}, stop: { await publisher.close() }),
@@ -109,11 +113,7 @@ package final class BridgeService: Service {
                 BridgePart(
                     "publisher",
                     body: { await publisher.run() },
-                    stop: {
-                        self.logger.notice("shutting down: publishing offline")
-                        await publisher.flush()
-                        await publisher.publishBridgeOffline()
-                    }
+                    stop: { await self.flushForShutdown(publisher) }
                 ),
                 BridgePart("commands", body: { await commands.run() }),
                 BridgePart("discovery", body: { await discovery.run() }),
@@ -176,6 +176,23 @@ package final class BridgeService: Service {
             logger.info("outbox \(outbox.path)")
         }
         return outbox
+    }
+
+    /// The publisher's turn at shutdown: the live messages (the meters' `offline` included) are flushed, then the
+    /// bridge's `offline` published, within `shutdownFlushGrace`; what the broker did not acknowledge by then stays
+    /// stored in the outbox for the next start and is counted in a warning, so a broker that is gone or never
+    /// answers cannot hold the exit.
+    private func flushForShutdown(_ publisher: Publisher) async {
+        logger.notice("shutting down: publishing offline")
+        let flushed = await withDeadline(Self.shutdownFlushGrace) {
+            await publisher.flush()
+            await publisher.publishBridgeOffline()
+        }
+        guard !flushed else { return }
+        let stored = await publisher.queuedCount
+        logger.warning(
+            "shutting down: the broker did not acknowledge within \(Self.shutdownFlushGrace); \(stored) message(s) stay stored in the outbox for the next start"
+        )
     }
 
     /// Runs `services` in a `ServiceGroup` until graceful shutdown or cancellation of the calling task, either of

@@ -2,7 +2,8 @@ import Logging
 import MQTT
 
 /// The MQTT client's own part of the bridge: the first connection, the broker's state for the service manager, the
-/// watch for a duplicate client id, and the shutdown of the client (disconnect, stop libmosquitto's thread), which comes last.
+/// watch for a duplicate client id, and the shutdown of the client (disconnect, stop and join its network thread;
+/// bounded: `MQTTClient.shutdown`), which comes last.
 struct MQTTConnection: Sendable {
     let client: MQTTClient
     let settings: MQTTSettings
@@ -18,8 +19,9 @@ struct MQTTConnection: Sendable {
         }
     }
 
-    /// Tries the first connection until it works (libmosquitto reconnects by itself after that); polling runs
-    /// meanwhile and readings wait in the publisher's queue.
+    /// Tries the first connection until it works (the client's network thread reconnects by itself after that, with
+    /// the same back-off and `mqtt.connect_timeout` per attempt); polling runs meanwhile and readings wait in the
+    /// publisher's queue.
     private func connect() async {
         var delay = Duration.seconds(1)
         var attempts = 0

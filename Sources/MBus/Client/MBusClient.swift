@@ -30,6 +30,15 @@ package final class MBusClient {
         return try await body()
     }
 
+    /// Runs `body` with every request sent at most `attempts` times (a probe of a meter that stopped answering:
+    /// one timeout, not one per repeat), then restores the configured attempts.
+    package func withAttempts<T>(_ attempts: Int, _ body: () async throws -> T) async throws -> T {
+        let configured = configuration.attempts
+        configuration.attempts = max(1, min(attempts, configured))
+        defer { configuration.attempts = configured }
+        return try await body()
+    }
+
     /// Changes the stored line settings (after `reconfigure` succeeded).
     package func setLine(_ line: LineSettings) { configuration.line = line }
 

@@ -18,7 +18,7 @@ enum DataRecordDecoder {
     }
 
     private static func decodeDIB(_ reader: inout ByteReader, start: Int) throws -> DataInformationBlock {
-        let dif = try reader.take(1, for: "DIF")[0]
+        let dif = try reader.byte(for: "DIF")
         guard let coding = DataFieldCoding(rawValue: dif & 0x0F) else {
             throw MBusError.malformedDataRecord(offset: start, reason: "DIF \(hex(dif)) is a special function")
         }
@@ -31,7 +31,7 @@ enum DataRecordDecoder {
         var index = 0
         while more {
             guard index < 10 else { throw MBusError.malformedDataRecord(offset: start, reason: "more than 10 DIFEs") }
-            let dife = try reader.take(1, for: "DIFE")[0]
+            let dife = try reader.byte(for: "DIFE")
             dib.storageNumber |= UInt64(dife & 0x0F) << (1 + 4 * index)
             dib.tariff |= UInt32((dife >> 4) & 0x03) << (2 * index)
             dib.subunit |= UInt16((dife >> 6) & 0x01) << index
@@ -42,20 +42,20 @@ enum DataRecordDecoder {
     }
 
     private static func decodeVIB(_ reader: inout ByteReader, start: Int) throws -> ValueInformationBlock {
-        let vif = try reader.take(1, for: "VIF")[0]
+        let vif = try reader.byte(for: "VIF")
         var extensions: [UInt8] = []
         var more = vif & 0x80 != 0
         while more {
             guard extensions.count < 10 else {
                 throw MBusError.malformedDataRecord(offset: start, reason: "more than 10 VIFEs")
             }
-            let vife = try reader.take(1, for: "VIFE")[0]
+            let vife = try reader.byte(for: "VIFE")
             extensions.append(vife)
             more = vife & 0x80 != 0
         }
         var text: String?
         if vif & 0x7F == 0x7C {
-            let length = Int(try reader.take(1, for: "plain-text VIF length")[0])
+            let length = Int(try reader.byte(for: "plain-text VIF length"))
             text = String(decoding: try reader.take(length, for: "plain-text VIF").reversed(), as: UTF8.self)
         }
         return ValueInformationBlock(vif: vif, extensions: extensions, plainText: text)
@@ -108,7 +108,7 @@ enum DataRecordDecoder {
 
     /// Data field coding D: an LVAR byte, then text, BCD or binary (EN 13757-3, table 5).
     private static func variableValue(_ reader: inout ByteReader, start: Int, msbFirst: Bool) throws -> MBusValue {
-        let lvar = try reader.take(1, for: "LVAR")[0]
+        let lvar = try reader.byte(for: "LVAR")
         let reason = "variable data of record at byte \(start)"
         switch lvar {
         case 0x00...0xBF:

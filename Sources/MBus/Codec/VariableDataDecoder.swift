@@ -15,8 +15,8 @@ package enum VariableDataDecoder {
         case ControlInformation.variableDataResponse, ControlInformation.variableDataResponseMSBFirst:
             header = .long(try decodeFixedHeader(&reader, msbFirst: msbFirst))
         case ControlInformation.variableDataResponseShortHeader:
-            let access = try reader.take(1, for: "short header")[0]
-            let status = try reader.take(1, for: "short header")[0]
+            let access = try reader.byte(for: "short header")
+            let status = try reader.byte(for: "short header")
             let signature = try reader.take(2, for: "short header")
             header = .short(
                 accessNumber: access,
@@ -33,10 +33,10 @@ package enum VariableDataDecoder {
             let dif = reader.peek()
             switch dif {
             case 0x2F:
-                _ = try reader.take(1, for: "idle filler")
+                try reader.skip(1, for: "idle filler")
                 continue
             case 0x0F, 0x1F:
-                _ = try reader.take(1, for: "DIF")
+                try reader.skip(1, for: "DIF")
                 structure.manufacturerData = reader.rest()
                 structure.moreRecordsFollow = dif == 0x1F
                 return structure
@@ -84,6 +84,23 @@ struct ByteReader {
     var isAtEnd: Bool { offset >= bytes.count }
 
     func peek() -> UInt8 { bytes[offset] }
+
+    /// The next byte. - Throws: `MBusError.truncatedTelegram` at the end.
+    mutating func byte(for reason: String) throws -> UInt8 {
+        guard offset < bytes.count else {
+            throw MBusError.truncatedTelegram(offset: offset, needed: 1, reason: reason)
+        }
+        defer { offset += 1 }
+        return bytes[offset]
+    }
+
+    /// Steps over `count` bytes without copying them. - Throws: `MBusError.truncatedTelegram` past the end.
+    mutating func skip(_ count: Int, for reason: String) throws {
+        guard offset + count <= bytes.count else {
+            throw MBusError.truncatedTelegram(offset: offset, needed: offset + count - bytes.count, reason: reason)
+        }
+        offset += count
+    }
 
     mutating func take(_ count: Int, for reason: String) throws -> [UInt8] {
         guard offset + count <= bytes.count else {

@@ -48,11 +48,11 @@ package struct ModbusSimulatorServer: Sendable {
                 let bus = bus
                 let clock = clock
                 guard let reply = await offPool({ bus.rtuReply(to: adu, requestFrame: echo, at: clock()) }) else {
-                    line.skipped()
+                    line.skipped(unit: adu.unit)
                     continue
                 }
                 do {
-                    try await line.send(reply, on: transport)
+                    try await line.send(reply, on: transport, unit: adu.unit)
                 } catch {
                     logger.debug(
                         "Modbus reply not sent",

@@ -18,15 +18,28 @@ package struct PacedLine: Sendable {
     }
 
     /// Notes that the request decoded so far gets no reply (a broadcast, another unit's silence): the next bytes
-    /// start a new request.
-    package mutating func skipped() {
+    /// start a new request. Recorded as a transaction without reply bytes (the line carried the request; a dead
+    /// meter's timeout follows it).
+    package mutating func skipped(unit: UInt8? = nil, at now: ContinuousClock.Instant = .now) {
+        if let recorder = pacing?.recorder {
+            let arrival = requestArrival ?? now
+            recorder.record(
+                PacedTransaction(
+                    requestArrival: arrival,
+                    replyEnd: arrival,
+                    requestBytes: requestBytes,
+                    replyBytes: 0,
+                    unit: unit
+                )
+            )
+        }
         requestArrival = nil
         requestBytes = 0
     }
 
-    /// Sends `reply` paced (or at once without pacing), records the transaction and starts a new request.
+    /// Sends `reply` paced (or at once without pacing), records the transaction (to `unit`) and starts a new request.
     /// - Throws: the transport's error.
-    package mutating func send(_ reply: [UInt8], on transport: any Transport) async throws {
+    package mutating func send(_ reply: [UInt8], on transport: any Transport, unit: UInt8? = nil) async throws {
         defer {
             requestArrival = nil
             requestBytes = 0
@@ -51,7 +64,8 @@ package struct PacedLine: Sendable {
                 requestArrival: arrival,
                 replyEnd: clock.now,
                 requestBytes: requestBytes,
-                replyBytes: reply.count
+                replyBytes: reply.count,
+                unit: unit
             )
         )
     }

@@ -8,19 +8,23 @@ package struct PacedTransaction: Sendable, Equatable {
     package var replyEnd: ContinuousClock.Instant
     /// Bytes received for this request (noise included: it occupied the line too).
     package var requestBytes: Int
-    /// Reply bytes sent.
+    /// Reply bytes sent: 0 for a request no meter answered (its `replyEnd` is its arrival).
     package var replyBytes: Int
+    /// The address the request went to (Modbus unit id, M-Bus primary address), when the server knows it.
+    package var unit: UInt8?
 
     package init(
         requestArrival: ContinuousClock.Instant,
         replyEnd: ContinuousClock.Instant,
         requestBytes: Int,
-        replyBytes: Int
+        replyBytes: Int,
+        unit: UInt8? = nil
     ) {
         self.requestArrival = requestArrival
         self.replyEnd = replyEnd
         self.requestBytes = requestBytes
         self.replyBytes = replyBytes
+        self.unit = unit
     }
 }
 

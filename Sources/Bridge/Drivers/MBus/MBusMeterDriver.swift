@@ -43,6 +43,8 @@ package actor MBusMeterDriver: MeterDriver {
     var secondaryIdentification: String?
     var counters = PollCounters()
     var lastAnswered = false
+    /// The last readout got no answer at all: the next poll is a probe, each request sent once (`PollSchedule`).
+    var silent = false
 
     package nonisolated var unownedExecutor: UnownedSerialExecutor { line.unownedExecutor }
 
@@ -101,17 +103,22 @@ package actor MBusMeterDriver: MeterDriver {
 
     /// One readout (with the selection or SND_NKE it needs), mapped for `groups`.
     func readout(groups: Set<PollGroup>, priority: BusGate.Priority) async -> PollOutcome {
+        let attempts = silent && priority == .poll ? 1 : Int.max
         do {
             let reading = try await transaction(priority) { client, target in
-                (target, try await client.readData(from: target, manufacturer: .inepro))
+                try await client.withAttempts(attempts) {
+                    (target, try await client.readData(from: target, manufacturer: .inepro))
+                }
             }
             lastAnswered = true
+            silent = false
             let mapped = mapper.map(reading, groups: groups, time: Date())
             counters.rejectedValues += mapped.failures.count
             return PollOutcome(readings: mapped.readings, failures: mapped.failures, meterAnswered: true)
         } catch {
             let answered = Self.meterAnswered(error)
             lastAnswered = answered
+            silent = !answered
             if secondaryIdentification != nil, case MBusError.noReply = error {
                 // Relearn the version byte next time (a firmware update changes it and the selection misses).
                 target = nil

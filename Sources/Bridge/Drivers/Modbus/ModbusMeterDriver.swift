@@ -30,6 +30,8 @@ actor ModbusMeterDriver: MeterDriver {
     var reverseOrder = false
     /// The keys whose refusal was logged at info level.
     var loggedRefusals: Set<String> = []
+    /// The table's readable rows by register span: the storage of `ModbusBlockDecoding.pro380`'s, shared by every
+    /// driver (a copy per driver cost about 24 KiB a meter; `bench scale`, docs/performance.md).
     let rowsBySpan: [RegisterSpan: RegisterDefinition]
     /// Whether this is the only meter on its bus (a baud-rate or parity change is refused otherwise).
     let aloneOnBus: Bool

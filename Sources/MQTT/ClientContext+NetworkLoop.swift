@@ -1,0 +1,136 @@
+import CMosquitto
+import Dispatch
+import Logging
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension ClientContext {
+    /// How long one `mosquitto_loop` pass waits in select() at most: the longest a stop request or an expired
+    /// connect timeout goes unnoticed while a socket is open (publishes wake the select at once).
+    static let loopPassTimeoutMilliseconds: Int32 = 100
+
+    /// The body of the network thread: carries out `ClientState.link`'s actions until it says `.exit`.
+    ///
+    /// The state lock is never held across a libmosquitto call that may run a callback (the callbacks take it).
+    /// Only this thread calls `mosquitto_loop` (mosquitto.h: "It must not be called inside a callback."), the
+    /// connect calls and `mosquitto_disconnect` for a stop; other threads publish and subscribe, which
+    /// libmosquitto makes safe (mosquitto.h, Topic: Threads: "libmosquitto provides thread safe operation").
+    func runNetworkLoop(_ handle: MosquittoHandle, wakeup: DispatchSemaphore) {
+        state.withLock { $0.networkThreadID = pro380_gettid() }
+        while true {
+            let now = ContinuousClock.now
+            switch state.withLock({ $0.link.nextAction(now: now) }) {
+            case .startAttempt(let first):
+                let rc = startAttempt(handle, first: first)
+                if rc == MOSQ_ERR_SUCCESS.rawValue {
+                    state.withLock { $0.link.attemptStarted(now: .now) }
+                } else {
+                    connectionEnded(reason: reason(for: rc, handle))
+                }
+            case .serviceNetwork:
+                let rc = mosquitto_loop(handle.pointer, Self.loopPassTimeoutMilliseconds, 1)
+                if rc != MOSQ_ERR_SUCCESS.rawValue || mosquitto_socket(handle.pointer) < 0 {
+                    connectionEnded(reason: reason(for: rc, handle))
+                }
+            case .abandonAttempt:
+                // The socket stays libmosquitto's (closed by the next attempt or by mosquitto_destroy); shutting it
+                // down here tells the mute peer at once and keeps the abandoned attempt from going on.
+                let socket = mosquitto_socket(handle.pointer)
+                if socket >= 0 { _ = Glibc.shutdown(socket, Int32(SHUT_RDWR)) }
+                connectionEnded(reason: "no CONNACK within \(configuration.connectTimeout)")
+            case .sleep(let until):
+                wakeup.wait(until: until)
+            case .sendDisconnect:
+                // mosquitto.h (mosquitto_disconnect): "Disconnect from the broker." The DISCONNECT is written by
+                // the next `mosquitto_loop` passes, which close the socket after it; the broker then does not
+                // publish the will.
+                if mosquitto_disconnect(handle.pointer) != MOSQ_ERR_SUCCESS.rawValue {
+                    state.withLock { _ = $0.link.connectionEnded(now: .now) }
+                }
+            case .exit:
+                return
+            }
+        }
+    }
+
+    /// Starts a connection attempt (`mosquitto_connect_async` the first time, then `mosquitto_reconnect_async`).
+    ///
+    /// A TLS handshake normally completes in `mosquitto_loop`, where a refused certificate leaves libmosquitto's
+    /// `SSL` in place to read the verification result from. When the broker answers before the connect call
+    /// returns (the thread was preempted after the ClientHello), the handshake fails inside that call and
+    /// libmosquitto frees the `SSL`, and with it the cause; the attempt is then repeated at once, up to
+    /// `lostCauseRetries` times, so the refusal can name its cause (unknown CA, hostname mismatch, ...).
+    private func startAttempt(_ handle: MosquittoHandle, first: Bool) -> Int32 {
+        var rc: Int32 = MOSQ_ERR_SUCCESS.rawValue
+        for attempt in 0...Self.lostCauseRetries {
+            attemptErrors.withLock { $0.removeAll() }
+            rc = first && attempt == 0 ? handle.connectAsync(configuration) : handle.reconnectAsync()
+            let causeLost = rc == MOSQ_ERR_TLS.rawValue && pro380_tls_verify_result(handle.pointer) < 0
+            guard causeLost, state.withLock({ $0.lifecycle == .open }) else { break }
+        }
+        return rc
+    }
+
+    /// How often a TLS attempt whose handshake failed inside the connect call is repeated at once (`startAttempt`).
+    static let lostCauseRetries = 3
+
+    /// The attempt failed or the connection ended: records it in the state machine and tells the first `connect`
+    /// or the log (a lost connection, and the first failed reconnect of an outage) and the state streams.
+    private func connectionEnded(reason fallback: String) {
+        state.withLock { state in
+            let reason = state.endReason ?? fallback
+            let refusal = state.refusal
+            state.endReason = nil
+            state.refusal = nil
+            let wasConnected = state.connection == .connected
+            let delay = state.link.connectionEnded(now: .now)
+            guard state.lifecycle == .open, let delay else { return }
+            if state.firstConnectPending {
+                // The first `connect` throws this; its caller decides what to say.
+                state.resolveConnect(
+                    .failure(
+                        refusal ?? .connectFailed(host: configuration.host, port: configuration.port, reason: reason)
+                    )
+                )
+                logger.debug("MQTT connection attempt failed", metadata: ["reason": "\(reason)"])
+            } else if wasConnected {
+                logger.warning(
+                    "MQTT connection lost; reconnecting in \(delay)",
+                    metadata: ["reason": "\(reason)"]
+                )
+            } else {
+                // Once while the outage lasts; the retries repeat at debug level.
+                logger.log(
+                    level: state.reconnectFailureLogged ? .debug : .warning,
+                    "MQTT reconnect to \(configuration.host):\(configuration.port) failed; next attempt in \(delay)",
+                    metadata: ["reason": "\(reason)"]
+                )
+                state.reconnectFailureLogged = true
+            }
+            state.setConnection(.disconnected(reason: reason))
+            state.failPendingSubscribes(.subscribeFailed("connection lost before SUBACK; restored on reconnect"))
+        }
+    }
+
+    /// Words for a `mosquitto_loop` result; a TLS failure is described from the handshake's verification result,
+    /// and any other failure that OpenSSL reported (a TLS alert from the broker, such as "certificate required")
+    /// carries OpenSSL's line.
+    private func reason(for rc: Int32, _ handle: MosquittoHandle) -> String {
+        let text = MosquittoHandle.describe(rc)  // first: it reads errno
+        let errors = attemptErrors.withLock { $0 }
+        let handshakeFailed =
+            rc == MOSQ_ERR_TLS.rawValue || errors.contains { $0.contains("host name verification failed") }
+        guard handshakeFailed else {
+            return TLSFailure.describeAlert(errorLog: errors).map { "\(text) (\($0))" } ?? text
+        }
+        return TLSFailure.describe(
+            verifyResult: pro380_tls_verify_result(handle.pointer),
+            errorLog: errors,
+            host: configuration.host,
+            caFile: configuration.tls?.caFile ?? "-"
+        )
+    }
+}
