@@ -79,5 +79,6 @@ import Testing
         for poller in pollers { await poller.value }
         await session.close()
         await client.shutdown()
+        await publisher.close()
     }
 }
