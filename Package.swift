@@ -31,6 +31,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         .systemLibrary(
@@ -66,6 +67,14 @@ let package = Package(
             swiftSettings: upcomingFeatures
         ),
         .target(
+            name: "Outbox",
+            dependencies: [
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "DequeModule", package: "swift-collections"),
+            ],
+            swiftSettings: upcomingFeatures
+        ),
+        .target(
             name: "Simulator",
             dependencies: [
                 "CodecSupport", "PRO380", "PRO380Protocols", "Modbus", "MBus", "IEC62056", "SerialIO",
@@ -76,7 +85,7 @@ let package = Package(
         .target(
             name: "Bridge",
             dependencies: [
-                "PRO380", "PRO380Protocols", "MQTT", "Modbus", "MBus", "IEC62056", "SerialIO",
+                "PRO380", "PRO380Protocols", "MQTT", "Modbus", "MBus", "IEC62056", "SerialIO", "Outbox",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "DequeModule", package: "swift-collections"),
@@ -93,6 +102,7 @@ let package = Package(
             name: "pro380-mqtt",
             dependencies: [
                 "Bridge", "Simulator", "Benchmarking", "PRO380", "MQTT", "Modbus", "MBus", "IEC62056", "SerialIO",
+                "Outbox",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -122,7 +132,7 @@ let package = Package(
         .testTarget(
             name: "BridgeTests",
             dependencies: [
-                "Bridge", "PRO380", "MQTT", "Modbus", "SerialIO", "TestSupport",
+                "Bridge", "PRO380", "MQTT", "Modbus", "SerialIO", "Outbox", "TestSupport",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: upcomingFeatures
@@ -133,11 +143,12 @@ let package = Package(
             swiftSettings: upcomingFeatures
         ),
         .testTarget(name: "MQTTTests", dependencies: ["MQTT", "TestSupport"], swiftSettings: upcomingFeatures),
+        .testTarget(name: "OutboxTests", dependencies: ["Outbox", "TestSupport"], swiftSettings: upcomingFeatures),
         .testTarget(
             name: "IntegrationTests",
             dependencies: [
                 "Bridge", "Simulator", "PRO380", "PRO380Protocols", "MQTT", "Modbus", "MBus", "IEC62056", "SerialIO",
-                "TestSupport",
+                "Outbox", "TestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),

@@ -4,7 +4,7 @@
 #   the sample config             -> /etc/pro380-mqtt/config.yaml, only if there is none (never overwritten);
 #                                    the current sample always goes to /etc/pro380-mqtt/config.yaml.sample
 #   the system user pro380-mqtt   -> in group dialout (sysusers.d file, applied with systemd-sysusers or useradd)
-#   the state directory           -> /var/lib/pro380-mqtt
+#   the state directory           -> /var/lib/pro380-mqtt (the outbox file's default folder, owned by the user)
 #   the unit                      -> /etc/systemd/system/pro380-mqtt.service, ExecStart at $PREFIX/bin, enabled
 # Options:
 #   --prefix DIR     where the binary goes (default /usr/local: $PREFIX/bin/pro380-mqtt)

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs what pro380-mqtt needs on a Debian machine that has the Swift toolchain:
 # libmosquitto (the C client the MQTT module wraps) and libssl-dev (OpenSSL's headers: the MQTT module reads a
-# failed TLS handshake's verification result), mosquitto (the broker the demo and tests start),
-# mosquitto-clients, socat, and the Python test peers (pymodbus, pyMeterBus, ...) in a venv under .build/.
+# failed TLS handshake's verification result), libsqlite3 (the outbox's SQLite, through GRDB), mosquitto (the
+# broker the demo and tests start), mosquitto-clients, socat, and the Python test peers (pymodbus, pyMeterBus, ...)
+# in a venv under .build/.
 # Idempotent: a second run installs nothing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,7 +12,7 @@ SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 
 missing=()
-for pkg in libmosquitto-dev libssl-dev mosquitto mosquitto-clients socat pkg-config; do
+for pkg in libmosquitto-dev libssl-dev libsqlite3-dev mosquitto mosquitto-clients socat pkg-config; do
     dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
 done
 if ! python3 -m venv --help >/dev/null 2>&1; then missing+=(python3-venv); fi

@@ -193,10 +193,12 @@ final class BenchSetup: Sendable {
     }
 
     /// One bus per meter, each a Modbus TCP gateway (the stand-in), Home Assistant discovery off (the floor has
-    /// none), diagnostics every 5 s (the subscriber reads `dropped_messages` from them).
+    /// none), diagnostics every 5 s (the subscriber reads `dropped_messages` from them), and a new outbox file per
+    /// run in the work folder (never a backlog left by an earlier run).
     private func bridgeConfig(brokerPort: Int, qos: Int, meters: Int) -> String {
         var lines = [
             "mqtt: {host: 127.0.0.1, port: \(brokerPort), client_id: bench-bridge, base_topic: bench, qos: \(qos)}",
+            "outbox: {path: \(work.path)/outbox-\(brokerPort)-q\(qos)-\(meters).sqlite}",
             "diagnostics_interval: 5s",
             "homeassistant: {enabled: false}",
             "buses:",

@@ -197,6 +197,7 @@ struct BenchWireCommand: AsyncParsableCommand {
     ) -> String {
         var lines = [
             "mqtt: {host: 127.0.0.1, port: \(brokerPort), client_id: bench-wire, base_topic: wire, qos: 0}",
+            "outbox: {enabled: false}",
             "homeassistant: {enabled: false}",
             "buses:",
             "  - name: line",

@@ -5,15 +5,14 @@ import ArgumentParser
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Benchmarks: the bridge against a C floor, wire time, a dead meter, 1000 meters, poll plans.",
+        abstract: "Benchmarks: the bridge vs a C floor, wire time, dead meters, 1000 meters, poll plans, the outbox.",
         discussion: """
             Run them through scripts/bench.sh, which builds the C floor, the libmodbus stand-in and the counting \
             subscriber under .build/bench first. docs/performance.md explains the figures.
             """,
         subcommands: [
             BenchCompareCommand.self, BenchWireCommand.self, BenchDeadMeterCommand.self, BenchScaleCommand.self,
-            BenchPlanCommand.self, BenchBridgeCommand.self,
-            BenchIdleCommand.self,
+            BenchPlanCommand.self, BenchBridgeCommand.self, BenchIdleCommand.self, BenchOutboxCommand.self,
         ],
         defaultSubcommand: BenchCompareCommand.self
     )

@@ -11,7 +11,9 @@ struct CheckConfigCommand: ParsableCommand {
             Reports every problem of the file at once (up to 20). The files it names (tls.ca_file, cert_file, \
             key_file, password_file) must exist and be readable; a serial device that does not exist is a warning \
             (a USB adapter may be plugged in later). With --root DIR, those paths are looked up under DIR, as in a \
-            tree staged for installation. With --sample, print a complete annotated config instead.
+            tree staged for installation. The outbox line says where readings wait for the broker: without \
+            outbox.path, in the state folder of whoever runs the check (the service's is $STATE_DIRECTORY, \
+            /var/lib/pro380-mqtt). With --sample, print a complete annotated config instead.
             """
     )
 
@@ -47,6 +49,7 @@ struct CheckConfigCommand: ParsableCommand {
                     "  \(bus.name) (\(bus.link.configKey) \(bus.link.endpoint)): \(meter.name) at address \(meter.address.map(String.init) ?? meter.secondaryAddress ?? meter.deviceAddress ?? "(any)")"
                 )
             }
+            print("  outbox: \(config.outbox.summary)")
         } catch let errors as ConfigurationErrors {
             print(errors.description)
             throw ExitCode(2)

@@ -1,5 +1,6 @@
 import Bridge
 import Logging
+import MQTT
 import SerialIO
 import Testing
 
@@ -83,7 +84,8 @@ import Testing
         #expect(change.meters == .init(changed: ["m1"]))
     }
 
-    /// The broker, topics, discovery, the log level and the other top-level settings need a restart; each is named.
+    /// The broker, topics, discovery, the log level, the outbox and the other top-level settings need a restart; each is
+    /// named.
     @Test func settingsOutsideTheBusesNeedARestart() {
         let old = Self.config([Self.bus("a", [Self.meter("m1", 1)])])
         var new = old
@@ -93,9 +95,11 @@ import Testing
         new.homeAssistant.enabled = false
         new.commandMaxAge = .seconds(5)
         new.diagnosticsInterval = .seconds(5)
+        new.outbox.replayRate = 50
         #expect(
             ConfigurationChange(from: old, to: new).needsRestart == [
                 "mqtt.host", "mqtt.base_topic", "homeassistant", "diagnostics_interval", "command_max_age", "log_level",
+                "outbox",
             ]
         )
         var keepalive = old

@@ -82,7 +82,26 @@ import Testing
     @Test func bridgeKeysAreDocumented() throws {
         let documented = try Self.documentedKeys(under: "The rest of the bridge object:")
         let summary = BridgeDiagnosticsSummary().members.map(\.0)
-        // DiagnosticsReporter adds the buses, the two message counts and the time around the summary.
-        #expect(Set(documented) == Set(summary + ["queued_messages", "dropped_messages", "time"]))
+        // DiagnosticsReporter adds the buses and the time around the summary.
+        #expect(Set(documented) == Set(summary + ["time"]))
+    }
+
+    /// The `outbox` member's keys, and the causes its `dropped` object counts, each named in the docs.
+    @Test func outboxKeysAreDocumented() throws {
+        let members = BridgeDiagnosticsSummary().members
+        let outbox = try #require(members.first { $0.0 == "outbox" }?.1)
+        let documented = try Self.documentedKeys(under: "The `outbox` member:")
+        #expect(documented == Self.keys(of: outbox))
+        guard case .object(let outboxMembers) = outbox, let dropped = outboxMembers.first(where: { $0.0 == "dropped" })
+        else {
+            Issue.record("no dropped member in \(outbox.text())")
+            return
+        }
+        let url = TestEnvironment.packageRoot.appendingPathComponent("docs/diagnostics.md")
+        let row = try String(contentsOf: url, encoding: .utf8).split(separator: "\n")
+            .first { $0.hasPrefix("| `dropped` |") }
+        for cause in Self.keys(of: dropped.1) {
+            #expect(row?.contains("`\(cause)`") == true, "\(cause) is not named in the dropped row")
+        }
     }
 }

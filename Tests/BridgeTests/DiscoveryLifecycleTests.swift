@@ -1,4 +1,5 @@
 import Foundation
+import Outbox
 import PRO380
 import TestSupport
 import Testing
@@ -55,15 +56,21 @@ import Testing
         entry.online = true
         entry.lastPoll = .milliseconds(412)
         summary.add(diagnostics, entry: entry)
+        summary.add(
+            Outbox.Statistics(count: 3, bytes: 420, oldest: Date(timeIntervalSince1970: 100), drops: Outbox.Drops()),
+            now: Date(timeIntervalSince1970: 112.5)
+        )
         let json = try #require(
             JSONSerialization.jsonObject(with: Data(JSONValue.object(summary.members).text.utf8)) as? [String: Any]
         )
         for field in BridgeDiscovery.fields {
             let parts = field.path.split(separator: ".").map(String.init)
             let value = parts.count == 2 ? (json[parts[0]] as? [String: Any])?[parts[1]] : json[parts[0]]
-            #expect(value != nil || ["queued_messages", "dropped_messages"].contains(field.path), "\(field.path)")
+            #expect(value != nil, "\(field.path)")
         }
         #expect(json["meters_online"] as? Int == 1)
+        #expect(json["queued_messages"] as? Int == 3)
+        #expect((json["outbox"] as? [String: Any])?["oldest_age"] as? Double == 12.5)
         #expect(json["poll_cycle_time"] as? Double == 0.412)
     }
 

@@ -38,6 +38,7 @@ package enum HomeAssistantRules {
         "voltage": ["V", "mV", "kV"], "current": ["A", "mA"], "frequency": ["Hz", "kHz", "MHz", "GHz"],
         "power_factor": [nil, "%"], "reactive_power": ["var", "kvar"], "apparent_power": ["VA"],
         "reactive_energy": ["varh", "kvarh"], "duration": ["s", "min", "h", "d", "ms"],
+        "data_size": ["B", "kB", "MB", "GB", "TB", "KiB", "MiB", "GiB", "TiB"],
     ]
     /// Units the Energy dashboard accepts for electricity.
     package static let energyDashboardUnits: Set<String> = ["Wh", "kWh", "MWh"]

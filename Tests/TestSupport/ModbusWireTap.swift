@@ -31,6 +31,10 @@ package final class ModbusWireTap: Sendable {
 
     private struct Record {
         var requests: [Frame] = []
+        var answered: [Frame] = []
+        /// Requests awaiting their reply, by connection number and transaction id.
+        var awaiting: [Int: [UInt16: Frame]] = [:]
+        var connections = 0
         var requestBytes = 0
         var responseBytes = 0
     }
@@ -50,6 +54,8 @@ package final class ModbusWireTap: Sendable {
 
     /// Every request so far, in order.
     package var requests: [Frame] { record.withLock { $0.requests } }
+    /// Every request the server answered with its function (not an exception response), in order of the replies.
+    package var answered: [Frame] { record.withLock { $0.answered } }
     /// Bytes sent by clients, and bytes answered, so far.
     package var byteCounts: (requests: Int, responses: Int) { record.withLock { ($0.requestBytes, $0.responseBytes) } }
     /// Write requests (function 06 or 16) so far.
@@ -72,9 +78,13 @@ package final class ModbusWireTap: Sendable {
             await client.close()
             return
         }
+        let connection = record.withLock { record in
+            record.connections += 1
+            return record.connections
+        }
         await withTaskGroup(of: Void.self) { group in
-            group.addTask { await self.pump(from: client, to: server, requests: true) }
-            group.addTask { await self.pump(from: server, to: client, requests: false) }
+            group.addTask { await self.pump(from: client, to: server, requests: true, connection: connection) }
+            group.addTask { await self.pump(from: server, to: client, requests: false, connection: connection) }
             await group.next()
             group.cancelAll()
         }
@@ -82,7 +92,7 @@ package final class ModbusWireTap: Sendable {
         await server.close()
     }
 
-    private func pump(from source: TCPTransport, to target: TCPTransport, requests: Bool) async {
+    private func pump(from source: TCPTransport, to target: TCPTransport, requests: Bool, connection: Int) async {
         var pending: [UInt8] = []
         while !Task.isCancelled {
             let bytes: [UInt8]
@@ -102,7 +112,16 @@ package final class ModbusWireTap: Sendable {
                 while pending.count >= 7 {
                     let length = 6 + (Int(pending[4]) << 8 | Int(pending[5]))
                     guard pending.count >= length else { break }
-                    if requests { record.requests.append(Frame(bytes: Array(pending[..<length]))) }
+                    let frame = Frame(bytes: Array(pending[..<length]))
+                    let transaction = UInt16(frame.bytes[0]) << 8 | UInt16(frame.bytes[1])
+                    if requests {
+                        record.requests.append(frame)
+                        record.awaiting[connection, default: [:]][transaction] = frame
+                    } else if let request = record.awaiting[connection]?.removeValue(forKey: transaction),
+                        length > 7, frame.function == request.function
+                    {
+                        record.answered.append(request)
+                    }
                     pending.removeFirst(length)
                 }
             }

@@ -4,8 +4,10 @@ import Synchronization
 /// A real `mosquitto` broker for one test: generated config, free loopback port, started and stopped by the test.
 ///
 /// `init` returns once the broker accepts TCP connections (polled with `connect`, never a fixed sleep).
-/// Always `stop()` it at the end of the test. Persistence is off, so `restart()` starts with no retained messages
-/// and no sessions: what a client sees afterwards was published after the restart.
+/// Always `stop()` it at the end of the test. Persistence is off unless asked for, so `restart()` starts with no
+/// retained messages and no sessions: what a client sees afterwards was published after the restart. With
+/// `persistent: true` the broker saves retained messages and persistent sessions (with their queued messages, no
+/// limit on the queue) when stopped and restores them at `restart()`, as a broker with a database does.
 package final class MosquittoBroker: Sendable {
     /// Who may connect: anyone, or only the users of a password file.
     package enum Access: Sendable {
@@ -39,7 +41,13 @@ package final class MosquittoBroker: Sendable {
     ///   - access: `.anonymous` (`allow_anonymous true`) or a password file made with `mosquitto_passwd`.
     ///   - tls: serve MQTT over TLS with a throwaway CA and server certificate (CN localhost, SAN 127.0.0.1).
     ///   - tlsOptions: with `tls`, a certificate for another host and/or required client certificates.
-    package init(access: Access = .anonymous, tls: Bool = false, tlsOptions: TLSOptions = .init()) async throws {
+    ///   - persistent: keep retained messages and persistent sessions across `restart()`.
+    package init(
+        access: Access = .anonymous,
+        tls: Bool = false,
+        tlsOptions: TLSOptions = .init(),
+        persistent: Bool = false
+    ) async throws {
         port = TestEnvironment.freeLoopbackPort()
         directory = FileManager.default.temporaryDirectory
             .appendingPathComponent("mosquitto-test-\(UUID().uuidString)", isDirectory: true)
@@ -47,7 +55,7 @@ package final class MosquittoBroker: Sendable {
         certificates = tls ? try await TestCertificates.make(in: directory) : nil
         var config = [
             "listener \(port) 127.0.0.1",
-            "persistence false",
+            persistent ? "persistence true" : "persistence false",
             // Run as whoever runs the tests: as root, mosquitto would otherwise switch to user `mosquitto`, which
             // cannot read this folder; as anyone else the option is ignored.
             "user \(ProcessInfo.processInfo.userName)",
@@ -57,6 +65,9 @@ package final class MosquittoBroker: Sendable {
             "log_type notice",
             "log_type information",
         ]
+        if persistent {
+            config += ["persistence_location \(directory.path)/", "max_queued_messages 0", "max_inflight_messages 0"]
+        }
         switch access {
         case .anonymous:
             config.append("allow_anonymous true")

@@ -59,7 +59,7 @@ extension BridgeConfiguration {
     }
 
     static let topKeys = [
-        "mqtt", "buses", "diagnostics_interval", "command_max_age", "homeassistant", "log_level",
+        "mqtt", "buses", "diagnostics_interval", "command_max_age", "homeassistant", "log_level", "outbox",
     ]
 
     private static func decodeTop(
@@ -82,6 +82,12 @@ extension BridgeConfiguration {
         if let v = top["homeassistant"], let ha = v.attempt({ try HomeAssistantSettings(v) }) {
             config.homeAssistant = ha
         }
+        config.outbox = OutboxSettings(
+            top["outbox"],
+            files: files,
+            clientID: config.mqtt.clientID,
+            environment: environment
+        )
         if let v = top["log_level"] {
             config.logLevel = v.attempt {
                 guard let level = Logger.Level(rawValue: try v.string()) else {

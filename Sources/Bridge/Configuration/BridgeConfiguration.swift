@@ -15,6 +15,8 @@ package struct BridgeConfiguration: Sendable, Equatable {
     package var commandMaxAge: Duration = .seconds(30)
     /// Home Assistant MQTT discovery (`homeassistant:`), on by default.
     package var homeAssistant = HomeAssistantSettings()
+    /// The durable outbox (`outbox:`); in memory unless set (the YAML loader sets the default file).
+    package var outbox = OutboxSettings()
     /// The log level (`log_level`); `nil`: info, unless `--log-level` says otherwise (which wins).
     package var logLevel: Logger.Level?
     /// What runs but deserves a look (a serial device that is not there yet), with file, line and key.

@@ -79,7 +79,8 @@ package struct ConfigurationChange: Sendable, Equatable {
     }
 
     /// The settings outside `buses:` that differ: the broker connection, topics and discovery are set up once per
-    /// run (the client id, will and subscriptions belong to one MQTT session), the log level once per process.
+    /// run (the client id, will and subscriptions belong to one MQTT session), the outbox's file is opened and its
+    /// bounds and replay rate given to it once per run, the log level is set once per process.
     static func restartKeys(_ a: BridgeConfiguration, _ b: BridgeConfiguration) -> [String] {
         var keys: [String] = []
         let mqtt: [(String, Bool)] = [
@@ -94,6 +95,7 @@ package struct ConfigurationChange: Sendable, Equatable {
         if a.diagnosticsInterval != b.diagnosticsInterval { keys.append("diagnostics_interval") }
         if a.commandMaxAge != b.commandMaxAge { keys.append("command_max_age") }
         if a.logLevel != b.logLevel { keys.append("log_level") }
+        if a.outbox != b.outbox { keys.append("outbox") }
         return keys
     }
 

@@ -20,6 +20,15 @@ package enum SampleConfiguration {
         diagnostics_interval: 60s  # default 60s: <base>/<meter>/diagnostics and <base>/bridge/<client_id>/diagnostics
         command_max_age: 30s       # a command whose JSON "time" is older is refused (default 30s)
         log_level: info            # trace, debug, info (default), notice, warning, error, critical; --log-level wins
+        outbox:                    # readings wait here (on disk) until the broker acknowledged them (docs/outbox.md)
+          enabled: true            # default true; false keeps them in memory only (lost at a restart)
+          # path: /var/lib/pro380-mqtt/outbox-pro380-mqtt.sqlite   # default <state folder>/outbox-<client_id>.sqlite:
+          #                        # the service's $STATE_DIRECTORY (/var/lib/pro380-mqtt), else $XDG_STATE_HOME/pro380-mqtt,
+          #                        # else ~/.local/state/pro380-mqtt; a relative path is relative to this file's folder
+          max_bytes: 256MiB        # the oldest readings are dropped (and counted) beyond this (default 256MiB; 16MiB in memory)
+          max_age: 720h            # ... or when older than this (default 720h, 30 days)
+          replay_rate: 100         # backlog messages per second after an outage; live readings are not paced (default 100)
+          sync: full               # full: fsync at every commit (default); normal: at checkpoints (less flash wear)
         homeassistant:             # Home Assistant MQTT discovery (README "Home Assistant")
           enabled: true            # default true; false clears the discovery configs this bridge published
           prefix: homeassistant    # Home Assistant's discovery prefix (default homeassistant); birth on <prefix>/status

@@ -29,7 +29,21 @@ package struct BridgeDiscovery: Sendable {
         Field(path: "errors.protocol_errors", name: "Protocol errors", stateClass: "total_increasing"),
         Field(path: "errors.exceptions", name: "Meter exceptions", stateClass: "total_increasing"),
         Field(path: "errors.rejected_values", name: "Rejected values", stateClass: "total_increasing"),
-        Field(path: "queued_messages", name: "Queued messages", stateClass: "measurement"),
+        Field(path: "queued_messages", name: "Outbox depth", stateClass: "measurement"),
+        Field(
+            path: "outbox.oldest_age",
+            name: "Outbox oldest message age",
+            unit: "s",
+            deviceClass: "duration",
+            stateClass: "measurement"
+        ),
+        Field(
+            path: "outbox.bytes",
+            name: "Outbox size",
+            unit: "B",
+            deviceClass: "data_size",
+            stateClass: "measurement"
+        ),
         Field(path: "dropped_messages", name: "Dropped messages", stateClass: "total_increasing"),
     ]
 

@@ -29,12 +29,9 @@ struct DiagnosticsReporter: Sendable {
             }
             busMembers.append((bus.name, await bus.diagnostics().json))
         }
+        summary.add(await publisher.outboxStatistics)
         let json = JSONValue.object(
-            [
-                ("buses", .object(busMembers)),
-                ("queued_messages", .integer(await publisher.queuedCount)),
-                ("dropped_messages", .integer(await publisher.dropped)),
-            ] + summary.members + [("time", .string(Timestamp.rfc3339(Date())))]
+            [("buses", .object(busMembers))] + summary.members + [("time", .string(Timestamp.rfc3339(Date())))]
         )
         await publisher.publishRetained(topic: topics.bridgeDiagnostics, json: json.text(.spaced))
     }

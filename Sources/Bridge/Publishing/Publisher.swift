@@ -1,45 +1,64 @@
-import DequeModule
 import Foundation
 package import Logging
 package import MQTT
+package import Outbox
 package import PRO380
 
-/// Turns readings, availability and diagnostics into MQTT messages, and keeps them while the broker is away.
+/// Turns readings, availability and diagnostics into MQTT messages and sends them through the durable outbox.
 ///
-/// Store and forward: every message goes into a bounded queue, in order, with the reading's original timestamp in
-/// its payload; `run()` sends the queue whenever the client is connected. So a poller never waits for the broker:
-/// a QoS 1 publish that was in flight when the connection dropped waits for the reconnect inside `run()`, while
-/// polling goes on and its readings queue up behind it. When the queue is full the oldest messages are dropped and
-/// counted. The publisher never sees protocol frames.
+/// Every message is appended to the `Outbox` (one SQLite transaction per burst) before it is handed to the client,
+/// and deleted once the broker acknowledged it (PUBACK for QoS 1, hand-off for QoS 0), so readings survive a broker
+/// outage, a restart, a crash or a power cut while they wait. `publish` returns once the messages are stored; a
+/// poller never waits for the broker. `run()` sends what is stored whenever the client is connected: what was
+/// stored before the connection came up is replayed in order at `replayRate`, live messages go at once meanwhile,
+/// and `DrainPlan` keeps the newest message of each topic the retained one (see docs/outbox.md). A message that
+/// cannot be stored (disk full) is dropped and counted, and polling goes on. The publisher never sees frames.
 package actor Publisher {
-    private struct Queued {
-        var sequence: UInt64
-        var draft: MQTTMessageDraft
+    enum Event: Sendable {
+        case wake
+        case connection(MQTTConnectionState)
+        case sent([(Int64, DrainPlan.Outcome)])
+        case tick
+        case expire
     }
 
-    /// How many messages are in flight at once while the queue is sent.
-    private static let batchSize = 64
+    /// Acknowledged messages are deleted from the store in batches of this many, or after `deleteDelay`.
+    static let deleteBatch = 64
+    static let deleteDelay = Duration.milliseconds(250)
+    /// The shortest wait between two pacing wake-ups of the replay.
+    static let pacingGranularity = Duration.milliseconds(10)
+    /// How often `max_age` is enforced when nothing is appended.
+    static let expiryInterval = Duration.seconds(60)
 
-    private let client: MQTTClient
+    let client: MQTTClient
     private let topics: TopicLayout
     private let qos: QoS
-    private let logger: Logger
-    private var queue: Deque<Queued> = []
-    private var nextSequence: UInt64 = 0
-    private let queueLimit: Int
-    private var flushing = false
-    private let wakeups: AsyncStream<Void>
-    private let wakeup: AsyncStream<Void>.Continuation
-    package private(set) var dropped = 0
-    package private(set) var published = 0
+    let logger: Logger
+    let outbox: Outbox
+    var plan: DrainPlan
+    let events: AsyncStream<Event>
+    let sink: AsyncStream<Event>.Continuation
+    /// The earliest pending timer (pacing, delayed deletes), if any.
+    var timerAt: ContinuousClock.Instant?
+    var deleteDue: ContinuousClock.Instant?
+    /// Set while the store refuses writes: when it started, the last refusal, how many messages were lost since.
+    var storeFailure: (since: Date, last: ContinuousClock.Instant, dropped: Int)?
+    /// A failing store counts as recovered once it took writes for this long without refusing one (a nearly full
+    /// disk may take a small batch between refusals: one error line per episode, not one per poll).
+    static let storeRecovery = Duration.seconds(10)
+    package internal(set) var published = 0
     /// What was published per meter (keys, identity values, availability), for discovery and diagnostics.
     package let ledger: MeterLedger
 
+    /// - Parameters:
+    ///   - outbox: the opened outbox; the publisher sends what it already holds once connected.
+    ///   - replayRate: messages per second for the backlog (live messages are not paced).
     package init(
         client: MQTTClient,
         topics: TopicLayout,
         qos: QoS,
-        queueLimit: Int = 100_000,
+        outbox: Outbox,
+        replayRate: Double = OutboxSettings.defaultReplayRate,
         ledger: MeterLedger = MeterLedger(),
         logger: Logger
     ) {
@@ -47,42 +66,43 @@ package actor Publisher {
         self.ledger = ledger
         self.topics = topics
         self.qos = qos
-        self.queueLimit = queueLimit
+        self.outbox = outbox
         self.logger = logger
-        (wakeups, wakeup) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        plan = DrainPlan(lastStoredID: outbox.lastIDAtOpen, newest: outbox.newestAtOpen, replayRate: replayRate)
+        (events, sink) = AsyncStream.makeStream(of: Event.self)
     }
 
-    /// Queues each reading, retained, for `<base>/<meter>/<key>`.
+    /// Stores each reading, retained, for `<base>/<meter>/<key>`.
     package func publish(meter: String, readings: [Reading]) async {
         ledger.record(meter: meter, readings: readings)
-        enqueue(
+        await store(
             readings.map {
-                MQTTMessageDraft(
+                OutboxMessage(
                     topic: topics.reading(meter: meter, key: $0.key),
-                    payload: ReadingPayload.json($0),
-                    qos: qos,
+                    payload: Array(ReadingPayload.json($0).utf8),
+                    qos: qos.rawValue,
                     retain: true
                 )
             }
         )
     }
 
-    /// Queues `online` or `offline`, retained, for `<base>/<meter>/availability`.
+    /// Stores `online` or `offline`, retained, for `<base>/<meter>/availability`.
     package func publishAvailability(meter: String, online: Bool) async {
         ledger.record(meter: meter, online: online)
-        enqueue([
-            MQTTMessageDraft(
+        await store([
+            OutboxMessage(
                 topic: topics.availability(meter: meter),
-                payload: online ? "online" : "offline",
-                qos: .atLeastOnce,
+                payload: Array((online ? "online" : "offline").utf8),
+                qos: QoS.atLeastOnce.rawValue,
                 retain: true
             )
         ])
     }
 
-    /// Queues a retained JSON document for `topic` (diagnostics).
+    /// Stores a retained JSON document for `topic` (diagnostics).
     package func publishRetained(topic: String, json: String) async {
-        enqueue([MQTTMessageDraft(topic: topic, payload: json, qos: .atMostOnce, retain: true)])
+        await store([OutboxMessage(topic: topic, payload: Array(json.utf8), qos: 0, retain: true)])
     }
 
     /// Publishes `offline` for the bridge, retained, straight to the broker at shutdown (after the last flush);
@@ -94,90 +114,54 @@ package actor Publisher {
         )
     }
 
-    /// How many messages wait for the broker (or its acknowledgement).
-    package var queuedCount: Int { queue.count }
+    /// The outbox's figures, for diagnostics.
+    package var outboxStatistics: Outbox.Statistics {
+        get async { await outbox.statistics }
+    }
 
-    /// Sends the queue whenever something was queued or the client connected; runs until cancelled.
-    package func run() async {
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { [client, wakeup] in
-                for await state in client.connectionStates() {
-                    if state == .connected { wakeup.yield() }
-                    if state == .shutDown { return }
-                }
+    /// How many messages the outbox holds (stored, not yet acknowledged); the bounded shutdown counts what stays.
+    package var queuedCount: Int {
+        get async { await outbox.statistics.count }
+    }
+
+    /// Closes the outbox (after `flush()`, at shutdown).
+    package func close() async {
+        sink.finish()
+        await outbox.close()
+    }
+
+    private func store(_ messages: [OutboxMessage]) async {
+        do {
+            let append = try await outbox.append(messages)
+            if let failure = storeFailure, ContinuousClock.now - failure.last >= Self.storeRecovery {
+                storeFailure = nil
+                logger.notice(
+                    "outbox: storing again in \(outbox.path); \(failure.dropped) messages could not be stored since \(Timestamp.rfc3339(failure.since)) and were dropped"
+                )
             }
-            for await _ in wakeups { await flush() }
-            group.cancelAll()
+            if let through = append.droppedThrough { await reportBoundDrops(through: through) }
+            plan.appended(append.entries, droppedThrough: append.droppedThrough)
+            sink.yield(.wake)
+        } catch {
+            if storeFailure == nil {
+                storeFailure = (Date(), .now, 0)
+                logger.error(
+                    "outbox: cannot store messages (\(error)): they are dropped and counted in dropped_messages; polling goes on"
+                )
+            }
+            storeFailure?.last = .now
+            storeFailure?.dropped += messages.count
         }
     }
 
-    /// Sends queued messages in order, while the client is connected, until the queue is empty or a publish fails
-    /// (the rest waits for the next connection). The shutdown path calls it after `run()` ended. Cancelling the task
-    /// ends the wait for acknowledgements: what was not acknowledged stays queued.
-    package func flush() async {
-        guard !flushing else { return }
-        flushing = true
-        defer { flushing = false }
-        while !queue.isEmpty, client.state == .connected, !Task.isCancelled {
-            let batch = nextBatch()
-            let sent = await withTaskGroup(of: UInt64?.self) { group in
-                for item in batch {
-                    group.addTask { [client, logger] in
-                        do {
-                            try await client.publish(item.draft)
-                        } catch MQTTError.notConnected, MQTTError.shutDown {
-                            return nil
-                        } catch is CancellationError {
-                            // Shutdown: stays queued (libmosquitto may still deliver it; QoS 1 allows a duplicate).
-                            return nil
-                        } catch {
-                            // The broker or libmosquitto refuses this message itself: retrying would block the queue.
-                            logger.error("not published: \(error)", metadata: ["topic": "\(item.draft.topic)"])
-                        }
-                        return item.sequence
-                    }
-                }
-                var sent = Set<UInt64>()
-                for await sequence in group { if let sequence { sent.insert(sequence) } }
-                return sent
-            }
-            // Messages may have been queued or dropped meanwhile: remove exactly those that went out.
-            queue.removeAll { sent.contains($0.sequence) }
-            published += sent.count
-            if sent.count < batch.count {
-                logger.debug("sending paused: \(batch.count - sent.count) messages wait for the broker")
-                return
-            }
-        }
-    }
+    private var lastReportedDrops = Outbox.Drops()
 
-    /// The oldest queued messages, up to `batchSize`, stopping before a topic repeats: the messages of one batch go
-    /// out concurrently, so two readings of one topic (queued during an outage) must not share a batch, or the
-    /// older could overtake the newer and stay the retained value.
-    private func nextBatch() -> [Queued] {
-        var batch: [Queued] = []
-        var topics = Set<String>()
-        for item in queue.prefix(Self.batchSize) {
-            guard topics.insert(item.draft.topic).inserted else { break }
-            batch.append(item)
-        }
-        return batch
-    }
-
-    private func enqueue(_ drafts: [MQTTMessageDraft]) {
-        for draft in drafts {
-            queue.append(Queued(sequence: nextSequence, draft: draft))
-            nextSequence += 1
-        }
-        if queue.count > queueLimit {
-            let excess = queue.count - queueLimit
-            queue.removeFirst(excess)
-            dropped += excess
-            logger.warning(
-                "offline queue full: dropped the \(excess) oldest messages",
-                metadata: ["limit": "\(queueLimit)"]
-            )
-        }
-        wakeup.yield()
+    func reportBoundDrops(through: Int64) async {
+        let drops = await outbox.statistics.drops
+        let bytes = drops.maxBytes - lastReportedDrops.maxBytes
+        let age = drops.maxAge - lastReportedDrops.maxAge
+        lastReportedDrops = drops
+        if bytes > 0 { logger.warning("outbox full (max_bytes): dropped the \(bytes) oldest messages") }
+        if age > 0 { logger.warning("outbox: dropped \(age) messages older than max_age") }
     }
 }

@@ -1,13 +1,14 @@
 import Foundation
 package import Logging
 package import MQTT
+import Outbox
 import PRO380
 import ServiceLifecycle
 import Synchronization
 
-/// The daemon: one MQTT client, the publisher, the command handler, discovery, the diagnostics publisher, the
-/// buses (`BusFleet`: one `BusRunner` with its pollers per bus) and, under systemd, the `ServiceNotifier`, each a
-/// `Service` in one `ServiceGroup`, run until graceful shutdown.
+/// The daemon: the durable outbox, one MQTT client, the publisher, the command handler, discovery, the diagnostics
+/// publisher, the buses (`BusFleet`: one `BusRunner` with its pollers per bus) and, under systemd, the
+/// `ServiceNotifier`, each a `Service` in one `ServiceGroup`, run until graceful shutdown.
 ///
 /// Reload (`reload(_:)`, on SIGHUP): the new config is applied to the running buses and meters (`BusFleet.apply`),
 /// or refused with its reasons logged while the running config stays.
@@ -15,9 +16,9 @@ import Synchronization
 /// Shutdown (SIGINT/SIGTERM through the outer group, or cancelling `run()`): the services stop in the reverse of
 /// the order `run()` lists them (the one place that states it): pollers stop at their next transaction boundary
 /// (a transaction in flight finishes) and their meters are published `offline`, then the bridge's `offline` after
-/// the queue is flushed as far as the broker allows within `shutdownFlushGrace`, then the client disconnects
-/// (bounded too: `MQTTClient.shutdown`). So the process ends within 10 s whatever the broker does (gone, refusing,
-/// never answering).
+/// the outbox is flushed as far as the broker allows within `shutdownFlushGrace`, then the client disconnects
+/// (bounded too: `MQTTClient.shutdown`), and the outbox is closed last (what was not acknowledged stays stored for
+/// the next start). So the process ends within 10 s whatever the broker does (gone, refusing, never answering).
 package final class BridgeService: Service {
     package let configuration: BridgeConfiguration
     /// What the bridge reports about itself while it runs (`ServiceNotifier`).
@@ -51,11 +52,14 @@ package final class BridgeService: Service {
     package func run() async throws {
         let settings = configuration.mqtt
         let topics = TopicLayout(base: settings.baseTopic, clientID: settings.clientID)
+        let outbox = try openOutbox()
         let client = try MQTTClient(configuration: Self.clientConfiguration(settings, topics: topics), logger: logger)
         let publisher = Publisher(
             client: client,
             topics: topics,
             qos: settings.qos == 0 ? .atMostOnce : .atLeastOnce,
+            outbox: outbox,
+            replayRate: configuration.outbox.replayRate,
             ledger: status.ledger,
             logger: logger
         )
@@ -99,9 +103,12 @@ package final class BridgeService: Service {
         // hears `STOPPING=1` first (under systemd), then the buses stop (their pollers at a transaction boundary,
         // then `offline` for their meters and the bus closed; every bus the last reload left running), then
         // diagnostics, discovery and commands, then the publisher (flush, then the bridge's `offline`, within
-        // `shutdownFlushGrace`), and the MQTT client last (disconnect, bounded by `MQTTClient.shutdown`).
+        // `shutdownFlushGrace`), then the MQTT client (disconnect, bounded by `MQTTClient.shutdown`: no
+        // acknowledgement arrives after it), and the outbox last (the file closed, its WAL checkpointed; what the
+        // broker did not acknowledge stays stored for the next start).
         let parts: [any Service] =
             [
+                BridgePart("outbox", body: {}, stop: { await publisher.close() }),
                 BridgePart("mqtt", body: { await connection.run() }, stop: { await client.shutdown() }),
                 BridgePart(
                     "publisher",
@@ -155,9 +162,26 @@ package final class BridgeService: Service {
         return outcome
     }
 
-    /// The publisher's turn at shutdown: the queue (the meters' `offline` included) is flushed, then the bridge's
-    /// `offline` published, within `shutdownFlushGrace`; what the broker did not acknowledge by then stays unsent
-    /// and is counted in a warning, so a broker that is gone or never answers cannot hold the exit.
+    /// Opens the outbox of the config; logs a damaged file moved aside and what waits from the last run.
+    /// - Throws: `OutboxError.cannotOpen` when the file cannot be created or opened (a folder without permission).
+    private func openOutbox() throws -> Outbox {
+        let outbox = try configuration.outbox.open()
+        if let recovery = outbox.recovery { logger.error("\(recovery)") }
+        let waiting = outbox.statisticsAtOpen
+        if let oldest = waiting.oldest, waiting.count > 0 {
+            logger.notice(
+                "outbox \(outbox.path): \(waiting.count) messages (\(waiting.bytes) bytes) wait from before, the oldest stored \(Timestamp.rfc3339(oldest))"
+            )
+        } else {
+            logger.info("outbox \(outbox.path)")
+        }
+        return outbox
+    }
+
+    /// The publisher's turn at shutdown: the live messages (the meters' `offline` included) are flushed, then the
+    /// bridge's `offline` published, within `shutdownFlushGrace`; what the broker did not acknowledge by then stays
+    /// stored in the outbox for the next start and is counted in a warning, so a broker that is gone or never
+    /// answers cannot hold the exit.
     private func flushForShutdown(_ publisher: Publisher) async {
         logger.notice("shutting down: publishing offline")
         let flushed = await withDeadline(Self.shutdownFlushGrace) {
@@ -165,9 +189,9 @@ package final class BridgeService: Service {
             await publisher.publishBridgeOffline()
         }
         guard !flushed else { return }
-        let unsent = await publisher.queuedCount
+        let stored = await publisher.queuedCount
         logger.warning(
-            "shutting down: the broker did not acknowledge within \(Self.shutdownFlushGrace); \(unsent) message(s) not sent"
+            "shutting down: the broker did not acknowledge within \(Self.shutdownFlushGrace); \(stored) message(s) stay stored in the outbox for the next start"
         )
     }
 

@@ -97,8 +97,11 @@ struct BridgePollingTests {
         }
     }
 
-    /// Modbus RTU on a real pseudo-terminal, config from YAML: every key, the right values, availability online.
+    /// Modbus RTU on a real pseudo-terminal, config from YAML: every key, the right values, availability online;
+    /// the outbox (no `outbox:` section) is the default file in the state folder, a temporary one here.
     @Test func modbusRTUOnAPseudoTerminal() async throws {
+        let state = FileManager.default.temporaryDirectory.appendingPathComponent("rtu-state-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: state) }
         try await BridgeHarness.run { harness in
             let simulator = try harness.simulator(SimulatorConfiguration(endpoint: .pseudoTerminal))
             let yaml = """
@@ -111,7 +114,14 @@ struct BridgePollingTests {
                     meters:
                       - {name: main, address: 1, interval: 300ms, groups: {identity: 300ms}}
                 """
-            harness.startBridge(try BridgeConfiguration.parse(yaml: yaml, file: "rtu.yaml"))
+            let configuration = try BridgeConfiguration.parse(
+                yaml: yaml,
+                file: "rtu.yaml",
+                environment: ["STATE_DIRECTORY": state.path]
+            )
+            let outbox = state.appendingPathComponent("outbox-\(harness.clientID).sqlite").path
+            #expect(configuration.outbox.storage == .file(outbox))
+            harness.startBridge(configuration)
             await expectEveryKey(harness, meter: "main", model: try simulator.meter(), at: simulator.clock.now)
             try await expectRetained(harness, meter: "main", keys: pro380ModbusKeys)
             await eventually("meter diagnostics") { harness.log.last(harness.topic("main", "diagnostics")) != nil }
@@ -119,6 +129,7 @@ struct BridgePollingTests {
                 harness.log.last("pro380/bridge/\(harness.clientID)/diagnostics")?.contains("\"basement\"") == true
             }
             #expect(harness.log.last("pro380/bridge/\(harness.clientID)/state") == "online")
+            #expect(FileManager.default.fileExists(atPath: outbox))
         }
     }
 }

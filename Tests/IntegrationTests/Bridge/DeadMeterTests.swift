@@ -1,6 +1,7 @@
 import Bridge
 import Logging
 import MQTT
+import Outbox
 import PRO380
 import Simulator
 import TestSupport
@@ -34,6 +35,7 @@ import Testing
             client: client,
             topics: TopicLayout(base: "pro380", clientID: "dead-meter"),
             qos: .atMostOnce,
+            outbox: try Outbox(.memory, limits: OutboxLimits(maxBytes: 16 << 20, maxAge: .seconds(3600))),
             logger: Self.quiet
         )
         let pollers = session.meters.map { meter in
@@ -77,5 +79,6 @@ import Testing
         for poller in pollers { await poller.value }
         await session.close()
         await client.shutdown()
+        await publisher.close()
     }
 }

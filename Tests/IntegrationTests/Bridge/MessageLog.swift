@@ -23,10 +23,23 @@ final class MessageLog: Sendable {
     private let storage = Storage()
     private let task: Task<Void, Never>
 
-    init(port: Int, filters: [String], clientID: String = "recorder-\(UUID().uuidString.prefix(8))") async throws {
+    /// - Parameter persistentSession: keep the session on the broker while this client is away (with a persistent
+    ///   broker, also across a broker restart), so QoS 1 messages published meanwhile arrive at the reconnect. MQTT
+    ///   3.1.1 with clean session off: an MQTT 5 session without an expiry interval would end at the disconnect.
+    init(
+        port: Int,
+        filters: [String],
+        clientID: String = "recorder-\(UUID().uuidString.prefix(8))",
+        persistentSession: Bool = false
+    ) async throws {
         var logger = Logger(label: "recorder")
         logger.logLevel = .error
-        var configuration = MQTTClientConfiguration(port: port, clientID: clientID)
+        var configuration = MQTTClientConfiguration(
+            port: port,
+            clientID: clientID,
+            protocolVersion: persistentSession ? .v311 : .v5,
+            cleanSession: !persistentSession
+        )
         configuration.reconnectDelay = .seconds(1) ... .seconds(1)
         let client = try MQTTClient(configuration: configuration, logger: logger)
         let stream = client.messages()

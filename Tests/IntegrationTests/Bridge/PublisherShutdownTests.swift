@@ -2,12 +2,14 @@ import Bridge
 import Foundation
 import Logging
 import MQTT
+import Outbox
 import TestSupport
 import Testing
 
-/// The bounded shutdown cuts the wait for acknowledgements short; what was not acknowledged must stay queued.
+/// The bounded shutdown cuts the wait for acknowledgements short; what was not acknowledged must stay stored in the
+/// outbox (the next start sends it).
 @Suite(.serialized) struct PublisherShutdownTests {
-    @Test("A flush cancelled while the broker does not acknowledge keeps every message queued; later all arrive")
+    @Test("A flush cancelled while the broker does not acknowledge keeps every message stored; later all arrive")
     func cancelledFlushLosesNothing() async throws {
         let broker = try await MosquittoBroker()
         var logger = Logger(label: "publisher-test")
@@ -21,6 +23,7 @@ import Testing
             client: client,
             topics: TopicLayout(base: "flush", clientID: "c"),
             qos: .atLeastOnce,
+            outbox: try Outbox(.memory, limits: OutboxLimits(maxBytes: 1 << 20, maxAge: .seconds(3600))),
             logger: logger
         )
         broker.pause()
@@ -44,6 +47,7 @@ import Testing
         let received = await subscriber.messages()
         #expect(Set(received.map(\.topic)) == Set(meters.map { "flush/\($0)/availability" }), "\(received)")
         await client.shutdown()
+        await publisher.close()
         await broker.stopAndRemove()
     }
 }

@@ -83,6 +83,24 @@ import Testing
         #expect(config.warnings.count == 3, "the three by-id devices are not on this machine: \(config.warnings)")
     }
 
+    /// The cloud example keeps a week of readings on disk, in the state directory the installer creates, and
+    /// replays them below the broker's rate limit; `check-config` says where.
+    @Test func cloudExampleKeepsAWeekOnDisk() async throws {
+        let root = try await Self.stagedRoot()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let path = Self.folder.appendingPathComponent("cloud-tls/config.yaml").path
+        let outbox = try BridgeConfiguration.load(path: path, root: root.path).outbox
+        #expect(outbox.storage == .file("/var/lib/pro380-mqtt/outbox-site-42-basement.sqlite"))
+        #expect(outbox.maxBytes == 64 << 20)
+        #expect(outbox.maxAge == .seconds(168 * 3600))
+        #expect(outbox.replayRate == 50)
+        let check = try ChildProcess(CLITests.binary, ["check-config", "--root", root.path, path])
+        #expect(await check.waitForExit() == 0, "\(check.lines)")
+        let line =
+            "  outbox: /var/lib/pro380-mqtt/outbox-site-42-basement.sqlite (max 64MiB, 168h, replay 50/s, sync full)"
+        #expect(check.lines.contains(line), "\(check.lines)")
+    }
+
     @Test func homeAssistantAutomationSwitchesWithoutSaving() throws {
         let text = try String(
             contentsOf: Self.folder.appendingPathComponent("tariff-schedule/homeassistant-automation.yaml"),

@@ -1,4 +1,5 @@
 import Foundation
+import Outbox
 import Simulator
 import TestSupport
 import Testing
@@ -12,10 +13,11 @@ import Glibc
     /// The exit bound the README states for SIGTERM/SIGINT.
     static let bound = Duration.seconds(10)
 
-    /// A config with ten meters on the simulator, every group polled every 100 ms.
+    /// A config with ten meters on the simulator, every group polled every 100 ms; the outbox beside the config.
     static func configuration(brokerPort: Int, meterPort: Int, round: Int) -> String {
         var yaml = """
             mqtt: {host: 127.0.0.1, port: \(brokerPort), client_id: sigterm-\(round)}
+            outbox: {path: outbox-\(round).sqlite}
             diagnostics_interval: 1s
             buses:
               - name: gateway
@@ -32,7 +34,20 @@ import Glibc
         return yaml
     }
 
-    @Test("SIGTERM with the broker stopped at the same moment: `pro380-mqtt run` exits within 10 s, five times")
+    /// After the exit the outbox opens as it was left: intact (nothing moved aside), holding at least `stored`.
+    static func expectIntactOutbox(_ path: String, _ context: String, stored: Int = 0) {
+        do {
+            let outbox = try Outbox(.file(path), limits: OutboxLimits(maxBytes: 1 << 30, maxAge: .seconds(86_400)))
+            #expect(outbox.recovery == nil, "\(context): \(outbox.recovery.map(String.init(describing:)) ?? "")")
+            #expect(outbox.statisticsAtOpen.count >= stored, "\(context): \(outbox.statisticsAtOpen)")
+        } catch {
+            Issue.record("\(context): the outbox does not open after the exit: \(error)")
+        }
+    }
+
+    @Test(
+        "SIGTERM with the broker stopped at the same moment: `run` exits within 10 s, five times, the outbox intact"
+    )
     func sigtermWhileTheBrokerGoesAway() async throws {
         let simulator = try RunningSimulator(SimulatorConfiguration(meters: SimulatorConfiguration.meters(count: 10)))
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("sigterm-\(UUID().uuidString)")
@@ -75,6 +90,8 @@ import Glibc
                     "round \(round): exited \(took) after SIGTERM:\n\(bridge.lines.suffix(25).joined(separator: "\n"))"
                 )
                 #expect(bridge.exitStatus == 0, "round \(round): \(bridge.lines.suffix(10))")
+                let outbox = folder.appendingPathComponent("outbox-\(round).sqlite").path
+                Self.expectIntactOutbox(outbox, "round \(round)")
             }
         } catch {
             await simulator.stop()
@@ -93,15 +110,18 @@ import Glibc
         let simulator = try RunningSimulator(SimulatorConfiguration(meters: SimulatorConfiguration.meters(count: 2)))
         let mute = peer == .mute ? try MuteTCPListener() : nil
         let port = mute?.port ?? TestEnvironment.freeLoopbackPort()
-        let file = FileManager.default.temporaryDirectory.appendingPathComponent("sigterm-\(UUID().uuidString).yaml")
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("sigterm-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let file = folder.appendingPathComponent("bridge.yaml")
         try """
         mqtt: {host: 127.0.0.1, port: \(port), client_id: sigterm-\(peer), connect_timeout: 2s}
+        outbox: {path: outbox.sqlite}
         buses:
           - name: gateway
             modbus_tcp: {host: 127.0.0.1, port: \(simulator.service.port!)}
             meters: [{name: m1, address: 1, interval: 100ms}, {name: m2, address: 2, interval: 100ms}]
         """.write(to: file, atomically: true, encoding: .utf8)
-        defer { try? FileManager.default.removeItem(at: file) }
         let bridge = try ChildProcess(CLITests.binary, ["run", "--config", file.path, "--log-level", "info"])
         // Polling goes on without the broker; SIGTERM once an attempt has failed (refused, or no CONNACK in 2 s).
         try? await bridge.waitForLine(timeout: .seconds(60)) { $0.contains("broker not reachable") }
@@ -119,6 +139,8 @@ import Glibc
         if peer == .mute {
             #expect(bridge.lines.contains { $0.contains("no CONNACK within 2") }, "\(bridge.lines.suffix(20))")
         }
+        // Never connected: what was stored meanwhile (the meters' `offline` at least) waits for the next start.
+        Self.expectIntactOutbox(folder.appendingPathComponent("outbox.sqlite").path, "\(peer)", stored: 2)
         mute?.stop()
         await simulator.stop()
     }

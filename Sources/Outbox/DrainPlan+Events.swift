@@ -1,0 +1,132 @@
+import DequeModule
+
+extension DrainPlan {
+    /// The client connected: everything stored so far is the replay lane's (read again from the oldest id: the store
+    /// holds only what was not delivered, and in-flight messages are skipped); what is appended from now on is live.
+    package mutating func connect() {
+        connected = true
+        boundary = lastStoredID + 1
+        replay = LaneState(buffer: [], cursor: 0, exhausted: false)
+        live = LaneState(buffer: [], cursor: lastStoredID)
+    }
+
+    /// The client lost its connection: nothing more goes out; the lanes' buffers are dropped (the messages stay
+    /// stored). In-flight messages stay in flight: the client resends QoS 1 messages after reconnecting.
+    package mutating func disconnect() {
+        connected = false
+        replay = LaneState()
+        live = LaneState()
+    }
+
+    /// Messages were stored. While connected they join the live lane's buffer when they follow on from it and fit;
+    /// otherwise the live lane reads them from the store later.
+    /// - Parameter droppedThrough: every id up to this one was dropped by a bound.
+    package mutating func appended(_ entries: [OutboxEntry], droppedThrough: Int64? = nil) {
+        if let droppedThrough { dropped(through: droppedThrough) }
+        guard let first = entries.first, let last = entries.last else { return }
+        for entry in entries { newest[entry.message.topic] = max(newest[entry.message.topic] ?? 0, entry.id) }
+        lastStoredID = max(lastStoredID, last.id)
+        guard connected, first.id == live.cursor + 1, live.buffer.count + entries.count <= bufferLimit else { return }
+        live.buffer.append(contentsOf: entries)
+        live.cursor = last.id
+    }
+
+    /// A bound dropped every stored message up to `id`: forget those still buffered, and do not read them.
+    package mutating func dropped(through id: Int64) {
+        replay.buffer.removeAll { $0.id <= id }
+        live.buffer.removeAll { $0.id <= id }
+        replay.cursor = max(replay.cursor, min(id, boundary - 1))
+        live.cursor = max(live.cursor, id)
+    }
+
+    /// The store reads the lanes need now: a lane whose buffer is below half and that has more to read.
+    package func reads() -> [Read] {
+        guard connected else { return [] }
+        var reads: [Read] = []
+        if live.buffer.count < bufferLimit / 2, live.cursor < lastStoredID {
+            reads.append(
+                Read(
+                    lane: .live,
+                    after: live.cursor,
+                    before: lastStoredID + 1,
+                    limit: bufferLimit - live.buffer.count
+                )
+            )
+        }
+        if replay.buffer.count < bufferLimit / 2, !replay.exhausted {
+            reads.append(
+                Read(lane: .replay, after: replay.cursor, before: boundary, limit: bufferLimit - replay.buffer.count)
+            )
+        }
+        return reads
+    }
+
+    /// The result of `read`: entries in flight or already finished are skipped; fewer than asked means the lane read
+    /// everything below `read.before` (ids below it were all committed when the read was planned). Ignored when the
+    /// lane moved since the read was planned (a reset, or live messages that joined its buffer meanwhile).
+    package mutating func read(_ read: Read, returned entries: [OutboxEntry]) {
+        guard connected else { return }
+        let exhausted = entries.count < read.limit
+        switch read.lane {
+        case .live:
+            guard live.cursor == read.after else { return }
+            live.buffer.append(contentsOf: entries.filter(isWaiting))
+            live.cursor = exhausted ? read.before - 1 : (entries.last?.id ?? live.cursor)
+        case .replay:
+            guard replay.cursor == read.after, read.before == boundary else { return }
+            replay.buffer.append(contentsOf: entries.filter(isWaiting))
+            replay.cursor = exhausted ? boundary - 1 : (entries.last?.id ?? replay.cursor)
+            replay.exhausted = exhausted
+        }
+    }
+
+    /// The next message to publish at `now`: live first, then the replay when the pacer allows; within a lane the
+    /// oldest whose topic has nothing in flight (and no older message of that topic waiting before it).
+    package mutating func next(at now: ContinuousClock.Instant) -> Next {
+        guard connected, inFlight.count < window else { return .idle }
+        if let send = take(.live) { return .send(send) }
+        guard Self.sendableIndex(replay.buffer, blocked: inFlightTopics) != nil else { return .idle }
+        guard pacer.take(at: now) else { return .wait(until: pacer.nextToken(after: now)) }
+        return take(.replay).map(Next.send) ?? .idle
+    }
+
+    /// The publication of `id` ended.
+    package mutating func sent(_ id: Int64, outcome: Outcome) {
+        guard let topic = inFlight.removeValue(forKey: id) else { return }
+        inFlightTopics.remove(topic)
+        switch outcome {
+        case .delivered, .refused: finished.insert(id)
+        case .notSent: break
+        }
+    }
+
+    /// The finished ids were deleted from the store.
+    package mutating func deleted(_ ids: some Sequence<Int64>) {
+        finished.subtract(ids)
+    }
+
+    private func isWaiting(_ entry: OutboxEntry) -> Bool {
+        inFlight[entry.id] == nil && !finished.contains(entry.id)
+    }
+
+    private mutating func take(_ lane: Lane) -> Send? {
+        let buffer = lane == .live ? live.buffer : replay.buffer
+        guard let index = Self.sendableIndex(buffer, blocked: inFlightTopics) else { return nil }
+        let entry = lane == .live ? live.buffer.remove(at: index) : replay.buffer.remove(at: index)
+        let topic = entry.message.topic
+        inFlight[entry.id] = topic
+        inFlightTopics.insert(topic)
+        let retain = entry.message.retain && (newest[topic] ?? entry.id) <= entry.id
+        return Send(entry: entry, retain: retain, lane: lane)
+    }
+
+    /// The first entry whose topic has nothing in flight and no earlier entry in `buffer`.
+    static func sendableIndex(_ buffer: Deque<OutboxEntry>, blocked: Set<String>) -> Int? {
+        if let first = buffer.first, !blocked.contains(first.message.topic) { return 0 }
+        var seen = blocked
+        for (index, entry) in buffer.enumerated() {
+            if seen.insert(entry.message.topic).inserted { return index }
+        }
+        return nil
+    }
+}

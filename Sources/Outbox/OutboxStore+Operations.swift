@@ -1,0 +1,166 @@
+import Foundation
+import GRDB
+
+/// The store's figures at open: what the bounds and the drain start from.
+struct OutboxSnapshot: Sendable {
+    var count: Int
+    var bytes: Int
+    var oldest: Date?
+    /// The highest id ever used (`sqlite_sequence`), 0 for a new store.
+    var lastID: Int64
+    /// The newest id per topic, for topics that still have messages waiting.
+    var newest: [String: Int64]
+}
+
+/// What a trim deleted: every row with an id up to `through`.
+struct OutboxTrimResult: Sendable, Equatable {
+    var through: Int64
+    var expired = 0
+    var overBytes = 0
+    var bytes = 0
+    var count: Int { expired + overBytes }
+}
+
+/// What an append did: the new entries and what was trimmed to make room.
+struct OutboxAppendResult: Sendable {
+    var entries: [OutboxEntry]
+    var trimmed: OutboxTrimResult?
+    /// When the oldest remaining message was appended.
+    var oldest: Date?
+}
+
+extension OutboxStore {
+    /// Reads the figures and forgets the `head` rows of topics with nothing waiting (they cannot matter any more).
+    func snapshot() throws -> OutboxSnapshot {
+        try database.write { db in
+            try db.execute(sql: "DELETE FROM head WHERE topic NOT IN (SELECT topic FROM message)")
+            let row = try Row.fetchOne(db, sql: "SELECT COUNT(*), TOTAL(size), MIN(id) FROM message")
+            let lastID = try Int64.fetchOne(db, sql: "SELECT seq FROM sqlite_sequence WHERE name = 'message'") ?? 0
+            var newest: [String: Int64] = [:]
+            let heads = try Row.fetchCursor(db, sql: "SELECT topic, newest FROM head")
+            while let head = try heads.next() { newest[head[0]] = head[1] }
+            return OutboxSnapshot(
+                count: row?[0] ?? 0,
+                bytes: Int((row?[1] as Double?) ?? 0),
+                oldest: try Self.oldest(db),
+                lastID: lastID,
+                newest: newest
+            )
+        }
+    }
+
+    /// Appends `messages` in one transaction, updates `head`, then carries out `trim` (computed by the caller with
+    /// these messages counted).
+    func append(_ messages: [OutboxMessage], at now: Date, trim: OutboxTrim?) throws -> OutboxAppendResult {
+        try database.write { db in
+            let insert = try db.cachedStatement(
+                sql: "INSERT INTO message (topic, payload, qos, retain, created, size) VALUES (?, ?, ?, ?, ?, ?)"
+            )
+            let created = now.timeIntervalSince1970
+            var entries: [OutboxEntry] = []
+            entries.reserveCapacity(messages.count)
+            var newest: [String: Int64] = [:]
+            for message in messages {
+                try insert.execute(arguments: [
+                    message.topic, Data(message.payload), message.qos, message.retain, created, message.size,
+                ])
+                let id = db.lastInsertedRowID
+                entries.append(OutboxEntry(id: id, message: message, created: now))
+                newest[message.topic] = id
+            }
+            let upsert = try db.cachedStatement(
+                sql:
+                    "INSERT INTO head (topic, newest) VALUES (?, ?) ON CONFLICT(topic) DO UPDATE SET newest = excluded.newest"
+            )
+            for (topic, id) in newest { try upsert.execute(arguments: [topic, id]) }
+            let trimmed = try trim.flatMap { try Self.trim(db, $0) }
+            return OutboxAppendResult(
+                entries: entries,
+                trimmed: trimmed,
+                oldest: trimmed == nil ? nil : try Self.oldest(db)
+            )
+        }
+    }
+
+    /// Deletes the acknowledged messages `ids`; returns how many rows and bytes went (ids already gone count 0).
+    func delete(_ ids: [Int64]) throws -> (count: Int, bytes: Int, oldest: Date?) {
+        try database.write { db in
+            var count = 0
+            var bytes = 0
+            // One statement per chunk of 64 ids (a cached statement per chunk size): far cheaper than one per id.
+            for start in stride(from: 0, to: ids.count, by: 64) {
+                let chunk = ids[start..<min(start + 64, ids.count)]
+                let placeholders = Array(repeating: "?", count: chunk.count).joined(separator: ",")
+                let delete = try db.cachedStatement(
+                    sql: "DELETE FROM message WHERE id IN (\(placeholders)) RETURNING size"
+                )
+                for size in try Int.fetchAll(delete, arguments: StatementArguments(Array(chunk))) {
+                    count += 1
+                    bytes += size
+                }
+            }
+            return (count, bytes, try Self.oldest(db))
+        }
+    }
+
+    /// Drops what `trim` says on its own (the age bound, checked without an append).
+    func trim(_ trim: OutboxTrim) throws -> (OutboxTrimResult?, oldest: Date?) {
+        try database.write { db in
+            let result = try Self.trim(db, trim)
+            return (result, try Self.oldest(db))
+        }
+    }
+
+    /// The stored messages with `after < id < before`, oldest first, at most `limit`.
+    func read(after: Int64, before: Int64, limit: Int) throws -> [OutboxEntry] {
+        try database.read { db in
+            let rows = try Row.fetchCursor(
+                db,
+                sql: """
+                    SELECT id, topic, payload, qos, retain, created FROM message
+                    WHERE id > ? AND id < ? ORDER BY id LIMIT ?
+                    """,
+                arguments: [after, before, limit]
+            )
+            var entries: [OutboxEntry] = []
+            while let row = try rows.next() {
+                let payload: Data = row[2]
+                entries.append(
+                    OutboxEntry(
+                        id: row[0],
+                        message: OutboxMessage(topic: row[1], payload: Array(payload), qos: row[3], retain: row[4]),
+                        created: Date(timeIntervalSince1970: row[5])
+                    )
+                )
+            }
+            return entries
+        }
+    }
+
+    /// Deletes from the oldest row on: rows appended before `olderThan`, then rows until `bytesToFree` are freed.
+    private static func trim(_ db: Database, _ trim: OutboxTrim) throws -> OutboxTrimResult? {
+        let cutoff = trim.olderThan?.timeIntervalSince1970
+        var result = OutboxTrimResult(through: 0)
+        let rows = try Row.fetchCursor(db, sql: "SELECT id, created, size FROM message ORDER BY id")
+        while let row = try rows.next() {
+            let created: Double = row[1]
+            if let cutoff, created < cutoff {
+                result.expired += 1
+            } else if result.bytes < trim.bytesToFree {
+                result.overBytes += 1
+            } else {
+                break
+            }
+            result.through = row[0]
+            result.bytes += row[2] as Int
+        }
+        guard result.count > 0 else { return nil }
+        try db.execute(sql: "DELETE FROM message WHERE id <= ?", arguments: [result.through])
+        return result
+    }
+
+    private static func oldest(_ db: Database) throws -> Date? {
+        try Double.fetchOne(db, sql: "SELECT created FROM message ORDER BY id LIMIT 1")
+            .map(Date.init(timeIntervalSince1970:))
+    }
+}

@@ -1,0 +1,195 @@
+import Foundation
+import Testing
+
+@testable import Outbox
+
+/// The drain's order, pacing and retain rule, without I/O: the test plays the publisher's part.
+@Suite struct DrainPlanTests {
+    let start = ContinuousClock.now
+
+    static func entry(_ id: Int64, _ topic: String, retain: Bool = true) -> OutboxEntry {
+        OutboxEntry(
+            id: id,
+            message: OutboxMessage(topic: topic, payload: Array("\(id)".utf8), qos: 1, retain: retain),
+            created: Date(timeIntervalSince1970: Double(id))
+        )
+    }
+
+    /// A plan with `stored` entries already in the store (a backlog), connected, its reads answered from `stored`.
+    func connectedPlan(stored: [OutboxEntry], rate: Double = 1000, window: Int = 64) -> DrainPlan {
+        var newest: [String: Int64] = [:]
+        for entry in stored { newest[entry.message.topic] = entry.id }
+        var plan = DrainPlan(
+            lastStoredID: stored.last?.id ?? 0,
+            newest: newest,
+            replayRate: rate,
+            bufferLimit: 8,
+            window: window
+        )
+        plan.connect()
+        answerReads(&plan, from: stored)
+        return plan
+    }
+
+    func answerReads(_ plan: inout DrainPlan, from stored: [OutboxEntry]) {
+        for read in plan.reads() {
+            let rows = stored.filter { $0.id > read.after && $0.id < read.before }.prefix(read.limit)
+            plan.read(read, returned: Array(rows))
+        }
+    }
+
+    /// Takes every message the plan lets go at `now`, acknowledging none.
+    func drain(_ plan: inout DrainPlan, at now: ContinuousClock.Instant) -> [DrainPlan.Send] {
+        var sends: [DrainPlan.Send] = []
+        while case .send(let send) = plan.next(at: now) { sends.append(send) }
+        return sends
+    }
+
+    @Test func theBacklogGoesOutInOrderOneMessagePerTopicInFlight() {
+        let stored = (1...6).map { Self.entry($0, $0 % 2 == 0 ? "a" : "b") }
+        var plan = connectedPlan(stored: stored)
+        var order: [Int64] = []
+        var now = start
+        while order.count < stored.count {
+            let sends = drain(&plan, at: now)
+            #expect(Set(sends.map(\.entry.message.topic)).count == sends.count, "two of one topic in flight")
+            for send in sends {
+                order.append(send.entry.id)
+                plan.sent(send.entry.id, outcome: .delivered)
+            }
+            answerReads(&plan, from: stored.filter { !order.contains($0.id) })
+            now += .milliseconds(10)
+        }
+        #expect(order == [1, 2, 3, 4, 5, 6])
+        #expect(plan.replayDone)
+    }
+
+    @Test func onlyTheNewestOfATopicIsRetained() {
+        let stored = [Self.entry(1, "a"), Self.entry(2, "b"), Self.entry(3, "a"), Self.entry(4, "c", retain: false)]
+        var plan = connectedPlan(stored: stored)
+        var retained: [Int64: Bool] = [:]
+        var now = start
+        while retained.count < stored.count {
+            for send in drain(&plan, at: now) {
+                retained[send.entry.id] = send.retain
+                plan.sent(send.entry.id, outcome: .delivered)
+            }
+            now += .milliseconds(10)
+        }
+        #expect(retained == [1: false, 2: true, 3: true, 4: false])
+    }
+
+    /// A live message sent while an older one of its topic still waits in the backlog makes that one unretained.
+    @Test func liveMessagesGoFirstAndTheReplayAfterThemIsNotRetained() {
+        let stored = [Self.entry(1, "a"), Self.entry(2, "b")]
+        var plan = connectedPlan(stored: stored, rate: 1)
+        // The pacer's burst lets the first replayed message go at once; the next waits a second.
+        let first = drain(&plan, at: start)
+        #expect(first.map(\.entry.id) == [1])
+        #expect(first.first?.retain == true)
+        plan.sent(1, outcome: .delivered)
+        plan.appended([Self.entry(3, "b"), Self.entry(4, "a")])
+        let live = drain(&plan, at: start)
+        #expect(live.map(\.entry.id) == [3, 4])
+        #expect(live.allSatisfy { $0.lane == .live && $0.retain })
+        for send in live { plan.sent(send.entry.id, outcome: .delivered) }
+        guard case .wait(let until) = plan.next(at: start) else {
+            Issue.record("the replay should wait for its pace")
+            return
+        }
+        let replayed = drain(&plan, at: until)
+        #expect(replayed.map(\.entry.id) == [2])
+        #expect(replayed.first?.retain == false, "an older reading replayed after a newer one must not be retained")
+    }
+
+    @Test func aTopicWithAMessageInFlightWaitsWhileOthersGo() {
+        var plan = connectedPlan(stored: [])
+        plan.appended([Self.entry(1, "a"), Self.entry(2, "b")])
+        #expect(drain(&plan, at: start).map(\.entry.id) == [1, 2])
+        plan.appended([Self.entry(3, "a"), Self.entry(4, "c")])
+        #expect(drain(&plan, at: start).map(\.entry.id) == [4])
+        plan.sent(1, outcome: .delivered)
+        #expect(drain(&plan, at: start).map(\.entry.id) == [3])
+    }
+
+    /// A message in flight when the connection drops stays in flight (the client resends it) and is not read again;
+    /// one that was never handed over is sent again after the reconnect.
+    @Test func aReconnectResendsWhatWasNotHandedOverAndNothingElse() {
+        var stored = [Self.entry(1, "a"), Self.entry(2, "b")]
+        var plan = connectedPlan(stored: stored)
+        #expect(drain(&plan, at: start).map(\.entry.id) == [1, 2])
+        plan.disconnect()
+        plan.sent(2, outcome: .notSent)
+        plan.appended([Self.entry(3, "c")])
+        stored.append(Self.entry(3, "c"))
+        #expect(drain(&plan, at: start).isEmpty, "nothing goes out while disconnected")
+        plan.connect()
+        answerReads(&plan, from: stored)
+        #expect(drain(&plan, at: start + .seconds(1)).map(\.entry.id) == [2, 3])
+        plan.sent(1, outcome: .delivered)
+        #expect(plan.finished == [1])
+        plan.deleted([1])
+        #expect(plan.finished.isEmpty)
+    }
+
+    @Test func delivereddMessagesAwaitingDeletionAreNotReadAgain() {
+        let stored = [Self.entry(1, "a"), Self.entry(2, "b")]
+        var plan = connectedPlan(stored: stored)
+        for send in drain(&plan, at: start) { plan.sent(send.entry.id, outcome: .delivered) }
+        plan.disconnect()
+        plan.connect()
+        answerReads(&plan, from: stored)  // the store still returns them: the delete has not run yet
+        #expect(drain(&plan, at: start + .seconds(1)).isEmpty)
+    }
+
+    @Test func messagesDroppedByABoundAreForgottenEvenWhenBuffered() {
+        let stored = (1...5).map { Self.entry($0, "t\($0)") }
+        var plan = connectedPlan(stored: stored, window: 1)
+        #expect(drain(&plan, at: start).map(\.entry.id) == [1])
+        plan.dropped(through: 3)
+        plan.sent(1, outcome: .delivered)
+        #expect(drain(&plan, at: start + .seconds(1)).map(\.entry.id) == [4])
+    }
+
+    @Test func theLiveLaneReadsFromTheStoreWhatDidNotFitItsBuffer() {
+        var plan = connectedPlan(stored: [])
+        let burst = (1...20).map { Self.entry($0, "t\($0)") }
+        plan.appended(burst)  // more than the buffer limit (8): left in the store
+        #expect(drain(&plan, at: start).isEmpty)
+        var sent: [Int64] = []
+        while sent.count < burst.count {
+            answerReads(&plan, from: burst.filter { !sent.contains($0.id) })
+            let sends = drain(&plan, at: start)
+            #expect(!sends.isEmpty)
+            for send in sends {
+                #expect(send.lane == .live)
+                sent.append(send.entry.id)
+                plan.sent(send.entry.id, outcome: .delivered)
+            }
+        }
+        #expect(sent == burst.map(\.id))
+    }
+
+    @Test func theWindowLimitsMessagesInFlight() {
+        let stored = (1...10).map { Self.entry($0, "t\($0)") }
+        var plan = connectedPlan(stored: stored, window: 3)
+        #expect(drain(&plan, at: start).count == 3)
+        plan.sent(2, outcome: .delivered)
+        #expect(drain(&plan, at: start).map(\.entry.id) == [4])
+    }
+}
+
+@Suite struct ReplayPacerTests {
+    @Test func pacesToTheRateAfterTheBurst() {
+        let start = ContinuousClock.now
+        var pacer = ReplayPacer(rate: 100, burst: 5)
+        var taken = 0
+        while pacer.take(at: start) { taken += 1 }
+        #expect(taken == 5)
+        let next = pacer.nextToken(after: start)
+        #expect(next > start && next <= start + .milliseconds(10))
+        var later = 0
+        for step in 1...100 where pacer.take(at: start + .milliseconds(10 * step)) { later += 1 }
+        #expect(later == 100, "one token per 10 ms at 100/s")
+    }
+}

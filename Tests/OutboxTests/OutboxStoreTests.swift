@@ -1,0 +1,163 @@
+import Foundation
+import Testing
+
+@testable import Outbox
+
+/// The SQLite outbox on real files in a temporary folder.
+@Suite struct OutboxStoreTests {
+    let folder: URL
+    let limits = OutboxLimits(maxBytes: 1 << 20, maxAge: .seconds(3600))
+
+    init() throws {
+        folder = FileManager.default.temporaryDirectory.appendingPathComponent("outbox-test-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    }
+
+    var path: String { folder.appendingPathComponent("state/outbox.sqlite").path }
+
+    static func messages(_ count: Int, topic: String = "pro380/main/voltage_l1", from first: Int = 0) -> [OutboxMessage]
+    {
+        (first..<first + count).map {
+            OutboxMessage(topic: topic, payload: Array("{\"n\": \($0)}".utf8), qos: 1, retain: true)
+        }
+    }
+
+    @Test func appendedMessagesSurviveAReopenInOrderAndIdsAreNeverReused() async throws {
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let outbox = try Outbox(.file(path), limits: limits)
+        let first = try await outbox.append(Self.messages(3))
+        #expect(first.entries.map(\.id) == [1, 2, 3])
+        try await outbox.delete([3])
+        await outbox.close()
+
+        let reopened = try Outbox(.file(path), limits: limits)
+        #expect(reopened.recovery == nil)
+        #expect(reopened.statisticsAtOpen.count == 2)
+        #expect(reopened.lastIDAtOpen == 3)
+        // The newest message of the topic (3) was delivered; the head keeps it, so 1 and 2 are not the newest.
+        #expect(reopened.newestAtOpen == ["pro380/main/voltage_l1": 3])
+        let stored = try await reopened.read(after: 0, limit: 10)
+        #expect(stored.map(\.id) == [1, 2])
+        #expect(stored.map(\.message) == Array(Self.messages(3).prefix(2)))
+        let next = try await reopened.append(Self.messages(1, from: 3))
+        #expect(next.entries.map(\.id) == [4])
+        await reopened.close()
+    }
+
+    @Test func concurrentAppendsShareTransactionsAndKeepEachCallsOrder() async throws {
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let outbox = try Outbox(.file(path), limits: limits)
+        let results = await withTaskGroup(of: [OutboxEntry].self) { group in
+            for meter in 0..<20 {
+                group.addTask {
+                    (try? await outbox.append(Self.messages(10, topic: "m\(meter)")).entries) ?? []
+                }
+            }
+            return await group.reduce(into: [[OutboxEntry]]()) { $0.append($1) }
+        }
+        #expect(results.count == 20)
+        for entries in results {
+            #expect(entries.count == 10)
+            #expect(entries.map(\.id) == Array(entries[0].id..<entries[0].id + 10), "one call's ids are consecutive")
+            #expect(Set(entries.map(\.message.topic)).count == 1)
+        }
+        #expect(Set(results.flatMap { $0.map(\.id) }).count == 200)
+        #expect(await outbox.statistics.count == 200)
+        await outbox.close()
+    }
+
+    @Test func maxBytesDropsTheOldestAndCountsThem() async throws {
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let small = OutboxLimits(maxBytes: 64 << 10, maxAge: .seconds(3600))
+        let outbox = try Outbox(.file(path), limits: small)
+        var lastDrop: Int64?
+        for batch in 0..<100 {
+            let append = try await outbox.append(Self.messages(50, from: batch * 50))
+            lastDrop = append.droppedThrough ?? lastDrop
+        }
+        let statistics = await outbox.statistics
+        #expect(statistics.bytes <= small.maxBytes)
+        #expect(statistics.drops.maxBytes > 0)
+        #expect(statistics.drops.maxBytes + statistics.count == 5000)
+        let oldest = try #require(try await outbox.read(after: 0, limit: 1).first)
+        #expect(oldest.id == (lastDrop ?? 0) + 1, "what is left starts right after the dropped ones")
+        await outbox.close()
+    }
+
+    @Test func maxAgeDropsExpiredMessages() async throws {
+        let outbox = try Outbox(.memory, limits: OutboxLimits(maxBytes: 1 << 20, maxAge: .seconds(60)))
+        _ = try await outbox.append(Self.messages(5))
+        #expect(try await outbox.dropExpired(now: Date().addingTimeInterval(30)) == nil)
+        #expect(try await outbox.dropExpired(now: Date().addingTimeInterval(61)) == 5)
+        let statistics = await outbox.statistics
+        #expect(statistics.count == 0)
+        #expect(statistics.bytes == 0)
+        #expect(statistics.oldest == nil)
+        #expect(statistics.drops.maxAge == 5)
+    }
+
+    @Test func aGarbageFileIsMovedAsideAndANewStoreStarts() async throws {
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try FileManager.default.createDirectory(
+            atPath: (path as NSString).deletingLastPathComponent,
+            withIntermediateDirectories: true
+        )
+        let garbage = Data((0..<10_000).map { UInt8(truncatingIfNeeded: $0 &* 7919) })
+        try garbage.write(to: URL(fileURLWithPath: path))
+        let outbox = try Outbox(.file(path), limits: limits)
+        let recovery = try #require(outbox.recovery)
+        #expect(recovery.reason.contains("not a database"), "\(recovery)")
+        #expect(FileManager.default.contents(atPath: recovery.movedTo) == garbage)
+        #expect("\(recovery)".hasPrefix("the outbox \(path) is damaged"))
+        #expect(try await outbox.append(Self.messages(1)).entries.count == 1)
+        await outbox.close()
+    }
+
+    @Test func aTruncatedFileIsMovedAsideAndANewStoreStarts() async throws {
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let outbox = try Outbox(.file(path), limits: limits)
+        for batch in 0..<20 { _ = try await outbox.append(Self.messages(100, topic: "t\(batch)")) }
+        await outbox.close()
+        let size = try #require(try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int)
+        #expect(size > 64 << 10)
+        let handle = try #require(FileHandle(forWritingAtPath: path))
+        try handle.truncate(atOffset: UInt64(size / 2))
+        try handle.close()
+
+        let reopened = try Outbox(.file(path), limits: limits)
+        let recovery = try #require(reopened.recovery, "a truncated store must be detected")
+        #expect(FileManager.default.fileExists(atPath: recovery.movedTo))
+        #expect(reopened.statisticsAtOpen.count == 0)
+        #expect(try await reopened.append(Self.messages(1)).entries.map(\.id) == [1])
+        await reopened.close()
+    }
+
+    /// SQLite says "database or disk full" when the file hits `max_page_count`, as it does on a full disk: the
+    /// batch is refused and counted, and storing works again once room is made.
+    @Test func aFullStoreRefusesAndCountsThenRecovers() async throws {
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let outbox = try Outbox(.file(path), limits: limits, maxPageCount: 20)
+        var failure: OutboxError?
+        var stored: [Int64] = []
+        for batch in 0..<200 where failure == nil {
+            do {
+                stored += try await outbox.append(Self.messages(20, topic: "t\(batch)")).entries.map(\.id)
+            } catch {
+                failure = error
+            }
+        }
+        let error = try #require(failure)
+        #expect(error.isFull, "\(error)")
+        #expect(await outbox.statistics.drops.writeFailed == 20)
+        #expect(await outbox.statistics.count == stored.count)
+        try await outbox.delete(stored)
+        #expect(try await outbox.append(Self.messages(20)).entries.count == 20)
+        await outbox.close()
+    }
+
+    @Test func aFolderThatCannotBeCreatedIsAClearError() {
+        #expect(throws: OutboxError.self) {
+            try Outbox(.file("/proc/self/no/such/outbox.sqlite"), limits: limits)
+        }
+    }
+}
