@@ -35,7 +35,7 @@ struct BenchDeadMeterCommand: AsyncParsableCommand {
     @Option(help: "The meters' turnaround (request end to reply start), milliseconds.")
     var turnaround: Int = 5
 
-    @Option(help: "The bus's reply timeout, milliseconds (default: the modbus_rtu default, 500 ms).")
+    @Option(help: "The bus's reply timeout, milliseconds (the modbus_rtu default).")
     var timeoutMs: Int = 500
 
     @Option(help: "Seconds before measuring the healthy scenario.")

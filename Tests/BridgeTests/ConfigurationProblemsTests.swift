@@ -49,6 +49,18 @@ import Testing
         #expect(found[3].message.contains("did you mean address?"))
     }
 
+    @Test func aMistypedParityIsQuotedBack() {
+        let yaml = """
+            buses:
+              - name: a
+                modbus_rtu: {device: /dev/ttyUSB0, parity: evn}
+                meters: [{name: m, address: 1}]
+            """
+        let found = problems(yaml)
+        #expect(found.map(\.key) == ["buses[0].modbus_rtu.parity"], "\(found)")
+        #expect(found.first?.message.contains("expected even, none or odd, got \"evn\"") == true, "\(found)")
+    }
+
     @Test func atMostTwentyAreReportedAndTheRestCounted() throws {
         var yaml = "buses:\n  - name: a\n    modbus_tcp: {host: 127.0.0.1, port: 502}\n    meters:\n"
         for n in 1...25 { yaml += "      - {name: m\(n), address: \(n), interval: \(n)}\n" }

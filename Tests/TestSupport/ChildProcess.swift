@@ -25,6 +25,16 @@ package final class ChildProcess: Sendable {
 
     private let box = OutputBox()
 
+    /// A state folder of this test process's own (`STATE_DIRECTORY` for children that don't name one), so a spawned
+    /// bridge's default outbox file never lands in the user's `~/.local/state` nor carries a backlog from one test
+    /// run into the next.
+    private static let testStateDirectory: String = {
+        let folder = FileManager.default.temporaryDirectory
+            .appendingPathComponent("pro380-test-state-\(getpid())", isDirectory: true)
+        try? FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        return folder.path
+    }()
+
     /// Starts `executable` with `arguments`; stdin is /dev/null, stdout and stderr go to one pipe (`lines`), or,
     /// with `separateStandardError`, stderr to its own (`errorLines`).
     ///
@@ -63,6 +73,7 @@ package final class ChildProcess: Sendable {
         posix_spawnattr_setsigdefault(&attributes, &defaults)
         posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
         var variables = ProcessInfo.processInfo.environment
+        variables["STATE_DIRECTORY"] = variables["STATE_DIRECTORY"] ?? Self.testStateDirectory
         variables.merge(environment) { $1 }
         let argv = ([executable] + arguments).map { strdup($0) } + [nil]
         let envp = variables.map { strdup("\($0.key)=\($0.value)") } + [nil]

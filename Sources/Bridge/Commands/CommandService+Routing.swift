@@ -39,7 +39,8 @@ extension CommandService {
     /// Validates a message; answers refusals and duplicates at once; returns the bus job for an accepted one.
     func accept(_ message: MQTTMessage, route: Route) async -> (@Sendable () async -> Void)? {
         let meterName = route.meter.configuration.name
-        let answerTopic = message.responseTopic ?? resultTopic(route)
+        // A response topic no answer can be published to (a wildcard, say) gets the answer on the usual topic.
+        let answerTopic = message.responseTopic.flatMap { MQTTTopicName.isValid($0) ? $0 : nil } ?? resultTopic(route)
         let correlation = message.correlationData
         let reply: @Sendable (CommandAnswer) async -> Void = { answer in
             await self.publish(answer, to: answerTopic, correlation: correlation)

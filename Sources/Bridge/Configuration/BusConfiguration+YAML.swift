@@ -100,7 +100,7 @@ extension BridgeConfiguration {
                 settings.parity =
                     v.attempt {
                         guard let parity = LineSettings.Parity(rawValue: try v.string()) else {
-                            throw v.error("even, none or odd")
+                            throw v.error("expected even, none or odd, got \(v.describe())")
                         }
                         return parity
                     } ?? settings.parity

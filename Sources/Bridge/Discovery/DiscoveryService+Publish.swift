@@ -88,6 +88,8 @@ extension DiscoveryService {
     private func send(_ topic: String, _ payload: String) async {
         do {
             try await client.publish(MQTTMessageDraft(topic: topic, payload: payload, qos: .atLeastOnce, retain: true))
+        } catch is CancellationError {
+            // Shutdown: the retained configs stay on the broker as they are; nothing to report.
         } catch {
             logger.info("discovery: not published to \(topic) (\(error)); it goes out again at the next connection")
         }

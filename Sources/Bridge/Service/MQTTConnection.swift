@@ -32,6 +32,8 @@ struct MQTTConnection: Sendable {
                 logger.notice("connected to the broker \(settings.host):\(settings.port)")
                 return
             } catch {
+                // A shutdown cancels the attempt: nothing to report, and no retry.
+                if Task.isCancelled || error is CancellationError { return }
                 // Logged once; the retries repeat at debug level.
                 logger.log(
                     level: attempts == 1 ? .error : .debug,
@@ -48,9 +50,13 @@ struct MQTTConnection: Sendable {
     private func watchForConnectionFlapping() async {
         var drops: [ContinuousClock.Instant] = []
         var warned = false
+        var wasConnected = false
         for await state in client.connectionStates() {
             status.brokerConnected = state == .connected
-            guard case .disconnected = state else { continue }
+            // Only the end of an accepted session is a drop; a refused or failed attempt (a broker that is down) is
+            // the connect loop's to report.
+            defer { wasConnected = state == .connected }
+            guard case .disconnected = state, wasConnected else { continue }
             let now = ContinuousClock.now
             drops = drops.filter { now - $0 < .seconds(60) } + [now]
             if drops.count >= 5, !warned {

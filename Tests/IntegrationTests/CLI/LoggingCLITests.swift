@@ -49,6 +49,24 @@ import Testing
         #expect(loud.lines.contains { $0.contains("starting: 1 bus(es), 1 meter(s)") }, "\(loud.lines)")
     }
 
+    /// A broker that is down is "not reachable", retried with the back-off; its refused attempts are no dropped
+    /// sessions, so no line blames a second bridge with the same client id (it did after three refused attempts).
+    @Test func aBrokerThatIsDownIsNotTakenForDroppedSessions() async throws {
+        let file = try Self.unreachableConfig(logLevel: "debug")
+        defer { try? FileManager.default.removeItem(at: file) }
+        let process = try ChildProcess(CLITests.binary, ["run", "--config", file.path], separateStandardError: true)
+        let attempts = { process.errorLines.filter { $0.contains("broker not reachable") }.count }
+        let deadline = ContinuousClock.now + .seconds(60)
+        while attempts() < 4, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        process.send(SIGTERM)
+        #expect(await process.waitForExit() == 0)
+        #expect(attempts() >= 4, "\(process.errorLines)")
+        #expect(!process.errorLines.contains { $0.contains("dropped the connection") }, "\(process.errorLines)")
+        #expect(!process.errorLines.contains { $0.contains("CancellationError") }, "\(process.errorLines)")
+    }
+
     @Test func jsonLogLinesForJournaldAndLoki() async throws {
         let file = try Self.unreachableConfig(logLevel: nil)
         defer { try? FileManager.default.removeItem(at: file) }
