@@ -100,9 +100,7 @@ struct BenchCompareCommand: AsyncParsableCommand {
             try BenchPlot.meters(sweepRuns).svg.write(toFile: plot, atomically: true, encoding: .utf8)
         }
         if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            Console.write(String(decoding: try encoder.encode(report), as: UTF8.self))
+            try BenchOutput.figures(report, json: true) { "" }
             return
         }
         Console.write(

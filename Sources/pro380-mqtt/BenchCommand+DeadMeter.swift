@@ -65,31 +65,18 @@ struct BenchDeadMeterCommand: AsyncParsableCommand {
 
     func run() async throws {
         _ = global.bootstrapLogging()
-        let broker = try await BenchBroker()
-        var figures: [DeadMeterFigures] = []
-        do {
+        let figures = try await BenchBroker.withBroker { port in
+            var figures: [DeadMeterFigures] = []
             for dead in [false, true] {
-                let result = try await measure(dead: dead, brokerPort: broker.port)
-                FileHandle.standardError.write(
-                    Data(
-                        "  \(result.scenario): \(String(format: "%.1f", result.cycleMilliseconds)) ms per cycle, \(result.commands) commands\n"
-                            .utf8
-                    )
+                let result = try await measure(dead: dead, brokerPort: port)
+                BenchOutput.progress(
+                    "\(result.scenario): \(String(format: "%.1f", result.cycleMilliseconds)) ms per cycle, \(result.commands) commands"
                 )
                 figures.append(result)
             }
-        } catch {
-            await broker.stop()
-            throw error
+            return figures
         }
-        await broker.stop()
-        if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            Console.write(String(decoding: try encoder.encode(figures), as: UTF8.self))
-        } else {
-            Console.write(DeadMeterReport.table(figures))
-        }
+        try BenchOutput.figures(figures, json: json) { DeadMeterReport.table(figures) }
     }
 
     private func measure(dead: Bool, brokerPort: Int) async throws -> DeadMeterFigures {

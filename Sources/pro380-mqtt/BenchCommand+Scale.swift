@@ -84,34 +84,21 @@ struct BenchScaleCommand: AsyncParsableCommand {
             }
         }
         defer { serving.cancel() }
-        let broker = try await BenchBroker()
-        var report = ScaleReport(metersPerGateway: metersPerGateway, intervalMilliseconds: intervalMs)
-        do {
+        let report = try await BenchBroker.withBroker { port in
+            var report = ScaleReport(metersPerGateway: metersPerGateway, intervalMilliseconds: intervalMs)
             for count in counts {
-                let step = try await sweepStep(meters: count, simulators: simulators, brokerPort: broker.port)
-                FileHandle.standardError.write(
-                    Data(
-                        "  \(count) meters: \(String(format: "%.1f", step.cpuPercent)) % CPU, \(step.residentKiB) KiB, \(step.threads) threads\n"
-                            .utf8
-                    )
+                let step = try await sweepStep(meters: count, simulators: simulators, brokerPort: port)
+                BenchOutput.progress(
+                    "\(count) meters: \(String(format: "%.1f", step.cpuPercent)) % CPU, \(step.residentKiB) KiB, \(step.threads) threads"
                 )
                 report.steps.append(step)
             }
             if growthMeters > 0 {
-                report.growth = try await growthRun(simulators: simulators, brokerPort: broker.port)
+                report.growth = try await growthRun(simulators: simulators, brokerPort: port)
             }
-        } catch {
-            await broker.stop()
-            throw error
+            return report
         }
-        await broker.stop()
-        if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            Console.write(String(decoding: try encoder.encode(report), as: UTF8.self))
-        } else {
-            Console.write(report.table)
-        }
+        try BenchOutput.figures(report, json: json) { report.table }
     }
 
     private func sweepStep(meters: Int, simulators: [SimulatorService], brokerPort: Int) async throws -> ScaleStep {

@@ -55,33 +55,20 @@ struct BenchWireCommand: AsyncParsableCommand {
 
     func run() async throws {
         _ = global.bootstrapLogging()
-        let broker = try await BenchBroker()
-        var figures: [WireFigures] = []
-        do {
+        let figures = try await BenchBroker.withBroker { port in
+            var figures: [WireFigures] = []
             for name in protocols.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) {
                 for count in BenchCompareCommand.integers(meters) {
-                    let line = try await measure(protocolName: name, meters: count, brokerPort: broker.port)
-                    FileHandle.standardError.write(
-                        Data(
-                            "  \(name), \(count) meter(s): \(String(format: "%.1f", line.cycleMilliseconds)) ms per cycle\n"
-                                .utf8
-                        )
+                    let line = try await measure(protocolName: name, meters: count, brokerPort: port)
+                    BenchOutput.progress(
+                        "\(name), \(count) meter(s): \(String(format: "%.1f", line.cycleMilliseconds)) ms per cycle"
                     )
                     figures.append(line)
                 }
             }
-        } catch {
-            await broker.stop()
-            throw error
+            return figures
         }
-        await broker.stop()
-        if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            Console.write(String(decoding: try encoder.encode(figures), as: UTF8.self))
-        } else {
-            Console.write(WireReport.table(figures))
-        }
+        try BenchOutput.figures(figures, json: json) { WireReport.table(figures) }
     }
 
     private func measure(protocolName: String, meters count: Int, brokerPort: Int) async throws -> WireFigures {
