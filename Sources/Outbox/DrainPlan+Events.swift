@@ -100,21 +100,6 @@ extension DrainPlan {
         }
     }
 
-    /// The publications in flight were abandoned: their task was cancelled (at shutdown) before it reported. They
-    /// count as not sent, and their lanes read them again from the store, so a last flush sends the live ones (QoS 1
-    /// may then deliver one twice, as after any reconnect) and the replay's stay stored for the next start.
-    package mutating func abandonInFlight() {
-        let ids = Array(inFlight.keys)
-        inFlight.removeAll()
-        inFlightTopics.removeAll()
-        if let oldestLive = ids.filter({ $0 >= boundary }).min(), oldestLive <= live.cursor {
-            live = LaneState(buffer: [], cursor: oldestLive - 1)
-        }
-        if let oldestReplay = ids.filter({ $0 < boundary }).min() {
-            replay = LaneState(buffer: [], cursor: min(replay.cursor, oldestReplay - 1), exhausted: false)
-        }
-    }
-
     /// The finished ids were deleted from the store.
     package mutating func deleted(_ ids: some Sequence<Int64>) {
         finished.subtract(ids)

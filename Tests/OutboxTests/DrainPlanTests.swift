@@ -132,28 +132,6 @@ import Testing
         #expect(plan.finished.isEmpty)
     }
 
-    /// The publisher's loop ended at shutdown with publications in flight whose outcome never came back: a last flush
-    /// must send the live ones again (they carried the meters' `offline`), not take them for sent.
-    @Test func abandonedPublicationsAreSentAgainInOrder() {
-        let backlog = [Self.entry(1, "a"), Self.entry(2, "b")]
-        var plan = connectedPlan(stored: backlog)
-        let live = [Self.entry(3, "c"), Self.entry(4, "d"), Self.entry(5, "c")]
-        plan.appended(live)
-        let stored = backlog + live
-        answerReads(&plan, from: stored)
-        let first = drain(&plan, at: start)
-        #expect(first.map(\.entry.id) == [3, 4, 1, 2], "live first, then the replay")
-        plan.sent(4, outcome: .delivered)
-        plan.abandonInFlight()
-        #expect(plan.inFlightCount == 0)
-        answerReads(&plan, from: stored)
-        let again = drain(&plan, at: start + .seconds(1))
-        #expect(again.map(\.entry.id) == [3, 1, 2], "one message per topic in flight: \(again.map(\.entry.id))")
-        plan.sent(3, outcome: .delivered)
-        #expect(drain(&plan, at: start + .seconds(2)).map(\.entry.id) == [5])
-        #expect(plan.finished == [3, 4])
-    }
-
     @Test func delivereddMessagesAwaitingDeletionAreNotReadAgain() {
         let stored = [Self.entry(1, "a"), Self.entry(2, "b")]
         var plan = connectedPlan(stored: stored)

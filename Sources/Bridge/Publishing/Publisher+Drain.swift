@@ -27,8 +27,6 @@ extension Publisher {
                 await pump(&group)
             }
             group.cancelAll()
-            // The publications just cancelled report to a loop that has ended: `flush()` sends them again.
-            plan.abandonInFlight()
             await deleteFinished()
         }
     }
