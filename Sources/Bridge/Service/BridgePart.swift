@@ -38,7 +38,11 @@ struct BridgePart: Service, CustomStringConvertible {
         case .cancel:
             await cancelWhenGracefulShutdown { await body() }
         case .ask(let finish):
-            await withGracefulShutdownHandler { await body() } onGracefulShutdown: { finish() }
+            await withGracefulShutdownHandler {
+                await body()
+            } onGracefulShutdown: {
+                finish()
+            }
         }
         try? await gracefulShutdown()
         await stop()
