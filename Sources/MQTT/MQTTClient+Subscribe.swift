@@ -44,7 +44,8 @@ extension MQTTClient {
             var mid: Int32 = 0
             let rc = handle.unsubscribe(filters, mid: &mid)
             guard rc == MOSQ_ERR_SUCCESS.rawValue || rc == MOSQ_ERR_NO_CONN.rawValue else {
-                return .subscribeFailed("unsubscribing \(filters.joined(separator: ", ")): \(MosquittoHandle.describe(rc))")
+                let reason = MosquittoHandle.describe(rc)
+                return .subscribeFailed("unsubscribing \(filters.joined(separator: ", ")): \(reason)")
             }
             return nil
         }
