@@ -36,7 +36,11 @@ extension DecimalNumber {
         for _ in 0..<count { power *= 10 }
         let (quotient, remainder) = digits.quotientAndRemainder(dividingBy: power)
         let up = remainder >= power - remainder
-        let result = DecimalNumber(isNegative: false, significand: up ? quotient + 1 : quotient, exponent: -publishedDecimals)
+        let result = DecimalNumber(
+            isNegative: false,
+            significand: up ? quotient + 1 : quotient,
+            exponent: -publishedDecimals
+        )
         return (result.significand, result.exponent)
     }
 

@@ -1,3 +1,5 @@
+import Benchmarking
+import CodecSupport
 import Foundation
 import PRO380
 import Testing
@@ -5,31 +7,13 @@ import Testing
 @testable import Bridge
 
 /// Timestamps and reading payloads against the bridge's former writers (kept here only as the oracle):
-/// `gmtime_r` with `String(format:)`, and the payload built as a `JSONValue`.
+/// `FormerFormatting` (`gmtime_r` with `String(format:)`), and the payload built as a `JSONValue`.
 @Suite struct ReadingPayloadOracleTests {
-    static func legacyRFC3339(_ date: Date) -> String {
-        let millisecondsSinceEpoch = Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
-        var seconds = time_t(millisecondsSinceEpoch / 1000)
-        let milliseconds = Int(millisecondsSinceEpoch - Int64(seconds) * 1000)
-        var parts = tm()
-        gmtime_r(&seconds, &parts)
-        return String(
-            format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
-            Int(parts.tm_year) + 1900,
-            Int(parts.tm_mon) + 1,
-            Int(parts.tm_mday),
-            Int(parts.tm_hour),
-            Int(parts.tm_min),
-            Int(parts.tm_sec),
-            milliseconds
-        )
-    }
-
     static func legacyPayload(_ reading: Reading) -> String {
         JSONValue.object([
             ("value", JSONValue(reading.value)),
             ("unit", .string(reading.unit)),
-            ("time", .string(legacyRFC3339(reading.time))),
+            ("time", .string(FormerFormatting.rfc3339(reading.time))),
         ]).text(.spaced)
     }
 
@@ -41,7 +25,7 @@ import Testing
         ]
         for milliseconds in iso {
             let date = Date(timeIntervalSince1970: Double(milliseconds) / 1000)
-            #expect(Timestamp.rfc3339(date) == Self.legacyRFC3339(date), "\(milliseconds) ms")
+            #expect(Timestamp.rfc3339(date) == FormerFormatting.rfc3339(date), "\(milliseconds) ms")
         }
         #expect(Timestamp.rfc3339(Date(timeIntervalSince1970: 0)) == "1970-01-01T00:00:00.000Z")
         #expect(Timestamp.rfc3339(Date(timeIntervalSince1970: 951_782_400.5)) == "2000-02-29T00:00:00.500Z")
@@ -55,15 +39,18 @@ import Testing
             let seconds: Double
             switch index % 4 {
             // Whole milliseconds, then anything, up to the year 9999 and back to 1900.
-            case 0: seconds = Double(Int64.random(in: -2_208_988_800_000...253_402_300_799_999, using: &generator)) / 1000
+            case 0:
+                seconds = Double(Int64.random(in: -2_208_988_800_000...253_402_300_799_999, using: &generator)) / 1000
             case 1: seconds = Double.random(in: -2_208_988_800...253_402_300_799, using: &generator)
             // Near millisecond and second boundaries of today's instants.
             case 2: seconds = Double(Int64.random(in: 1_700_000_000...2_200_000_000, using: &generator)) + 0.999_999_9
-            default: seconds = Double(Int64.random(in: 1_700_000_000_000...2_200_000_000_000, using: &generator)) / 1000 - 1e-7
+            default:
+                seconds =
+                    Double(Int64.random(in: 1_700_000_000_000...2_200_000_000_000, using: &generator)) / 1000 - 1e-7
             }
             let date = Date(timeIntervalSince1970: seconds)
-            if Timestamp.rfc3339(date) != Self.legacyRFC3339(date) {
-                mismatches.append("\(seconds): \(Timestamp.rfc3339(date)) != \(Self.legacyRFC3339(date))")
+            if Timestamp.rfc3339(date) != FormerFormatting.rfc3339(date) {
+                mismatches.append("\(seconds): \(Timestamp.rfc3339(date)) != \(FormerFormatting.rfc3339(date))")
             }
         }
         #expect(mismatches.isEmpty, "\(mismatches.prefix(10))")
@@ -78,7 +65,7 @@ import Testing
             Reading(key: "note", value: .text("a \"quoted\"\\ line\n\u{1}"), unit: "°C", time: time),
             Reading(key: "rate", value: .decimal(Decimal(string: "0.0000000000005")!), unit: "kWh", time: time),
         ]
-        var generator = SeededGenerator(state: 2026)
+        var generator = SplitMix64(seed: 2026)
         for index in 0..<2000 {
             let single = Float(bitPattern: UInt32.random(in: .min ... .max, using: &generator))
             guard let value = MeterValue(single: single) else { continue }
@@ -92,18 +79,5 @@ import Testing
             #expect(String(decoding: payload, as: UTF8.self) == Self.legacyPayload(reading))
             #expect(ReadingPayload.json(reading) == Self.legacyPayload(reading))
         }
-    }
-}
-
-/// SplitMix64: a seeded generator, so a failing pattern can be found again.
-private struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -1,15 +1,17 @@
+import Benchmarking
+import CodecSupport
 import Foundation
 import Testing
 
 @testable import PRO380
 
-/// `DecimalNumber` against the former `Decimal` path (`LegacyDecimalOracle`): the same value and the same published
+/// `DecimalNumber` against the former `Decimal` path (`FormerFormatting`): the same value and the same published
 /// text for every single and scale the decoder meets, and for `Decimal`s from the other protocols and commands.
 @Suite struct DecimalNumberOracleTests {
     static let scales: [Decimal] = [1, 1000, Decimal(string: "0.001")!, 10, Decimal(string: "0.1")!]
 
     @Test func randomSinglesMatchTheFormerPathAtEveryScale() throws {
-        var generator = SeededGenerator(state: 0x5052_4F33_3830)
+        var generator = SplitMix64(seed: 0x5052_4F33_3830)
         var mismatches: [String] = []
         for index in 0..<60_000 {
             // Half of the patterns anywhere, half with the exponents a meter sends (about 1e-6 to 1e9).
@@ -59,7 +61,7 @@ import Testing
     }
 
     @Test func randomDecimalsMatchTheFormerRendering() {
-        var generator = SeededGenerator(state: 13)
+        var generator = SplitMix64(seed: 13)
         for _ in 0..<20_000 {
             let digitCount = Int.random(in: 1...38, using: &generator)
             let digits = String((0..<digitCount).map { _ in "0123456789".randomElement(using: &generator)! })
@@ -67,9 +69,9 @@ import Testing
             let sign = Bool.random(using: &generator) ? "-" : ""
             guard let decimal = Decimal(string: "\(sign)\(digits)e\(exponent)") else { continue }
             let value = MeterValue.decimal(decimal)
-            #expect(value.jsonFragment == LegacyDecimalOracle.text(decimal), "\(decimal)")
+            #expect(value.jsonFragment == FormerFormatting.text(decimal), "\(decimal)")
             #expect(value.exactDecimal == decimal, "\(decimal)")
-            #expect(value.wholeNumber == LegacyDecimalOracle.wholeNumber(decimal), "\(decimal)")
+            #expect(value.wholeNumber == FormerFormatting.wholeNumber(decimal), "\(decimal)")
         }
     }
 
@@ -86,18 +88,18 @@ import Testing
     /// The differences between the new and the former path for one single and scale, or nil.
     static func compare(_ single: Float, scale: Decimal) throws -> String? {
         let new = MeterValue(single: single)?.scaled(by: scale)
-        guard let old = LegacyDecimalOracle.decimal(single: single).map({ $0 * scale }) else {
+        guard let old = FormerFormatting.decimal(single: single).map({ $0 * scale }) else {
             return new == nil ? nil : "\(single): former path had no value"
         }
         guard let new, case .decimal(let number) = new else { return "\(single): new path had no decimal" }
         var problems: [String] = []
-        if new.jsonFragment != LegacyDecimalOracle.text(old) {
-            problems.append("text \(new.jsonFragment) != \(LegacyDecimalOracle.text(old))")
+        if new.jsonFragment != FormerFormatting.text(old) {
+            problems.append("text \(new.jsonFragment) != \(FormerFormatting.text(old))")
         }
         if number.decimal != old { problems.append("value \(number.decimal) != \(old)") }
         if new != MeterValue.decimal(old) { problems.append("equality") }
         if new.hashValue != MeterValue.decimal(old).hashValue { problems.append("hash") }
-        if new.wholeNumber != LegacyDecimalOracle.wholeNumber(old) { problems.append("whole number") }
+        if new.wholeNumber != FormerFormatting.wholeNumber(old) { problems.append("whole number") }
         // The double is now correctly rounded (the nearest to the exact decimal, as `Double(String)` reads it); the
         // former came from NSDecimalNumber, a few units off in the last place for tiny values.
         let double = try #require(new.doubleValue)
