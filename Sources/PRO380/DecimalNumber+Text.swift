@@ -27,8 +27,8 @@ extension DecimalNumber {
         }
     }
 
-    /// `digits` without its last `count` digits, rounded half away from zero (as `NSDecimalRound` `.plain`), and
-    /// the exponent of the result relative to the 12th decimal.
+    /// `digits × 10^-(12 + count)` rounded half away from zero (as `NSDecimalRound` `.plain`) to 12 decimals:
+    /// the normalized significand and exponent of the result.
     private static func rounded(_ digits: UInt128, dropping count: Int) -> (UInt128, Int) {
         // 2^128 < 5 × 10^38: with 39 or more digits dropped, the rest is below half a unit.
         guard count < 39 else { return (0, -publishedDecimals) }
