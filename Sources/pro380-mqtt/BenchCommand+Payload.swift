@@ -7,7 +7,7 @@ import PRO380
 /// `pro380-mqtt bench payload`: what formatting one reading costs, the bridge's former way (`FormerFormatting`:
 /// `Decimal`, `String(format:)`, a `JSONValue` payload copied to bytes) against today's (`DecimalNumber`,
 /// `Timestamp.write`, `ReadingPayload.payloads`), side by side in one run. Replies are the PRO380's Modbus float
-/// rows (61 values, kW rows scaled to W) with one time each, as a poll produces them. CPU time of this thread;
+/// rows (66 values, kW rows scaled to W) with one time each, as a poll produces them. CPU time of this thread;
 /// the variants alternate round by round and the best round of each is reported.
 struct BenchPayloadCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -15,7 +15,7 @@ struct BenchPayloadCommand: ParsableCommand {
         abstract: "Benchmark per-reading formatting: values, timestamps, payloads, former vs today, ns per reading."
     )
 
-    @Option(help: "Replies (polls of 61 values) per round.")
+    @Option(help: "Replies (polls of the 66 float rows) per round.")
     var replies: Int = 200
 
     @Option(help: "Rounds; the variants alternate, the best round of each counts.")
