@@ -106,6 +106,12 @@ struct ClientState {
         }
     }
 
+    /// Forgets `filters`: they are not subscribed again after a reconnect.
+    mutating func forget(_ filters: [String]) {
+        let forgotten = Set(filters)
+        subscriptions.removeAll { forgotten.contains($0.filter) }
+    }
+
     /// Fails SUBSCRIBEs whose SUBACK can no longer come: libmosquitto drops unsent and unacknowledged SUBSCRIBE
     /// packets on reconnect (only QoS > 0 PUBLISHes are resent). Their filters stay remembered and are restored.
     mutating func failPendingSubscribes(_ error: MQTTError) {

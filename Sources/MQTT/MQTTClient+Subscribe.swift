@@ -28,6 +28,30 @@ extension MQTTClient {
         }
     }
 
+    /// Unsubscribes from `filters` (one UNSUBSCRIBE) and forgets them, so a reconnect does not subscribe them again.
+    ///
+    /// Returns without waiting for the UNSUBACK: a message on those filters that the broker sent before it arrives
+    /// still, and callers ignore such messages like any other they do not expect. Not connected, the filters are
+    /// only forgotten (the next session starts without them).
+    /// - Throws: `MQTTError.shutDown`; `MQTTError.subscribeFailed` when libmosquitto rejects a filter.
+    package func unsubscribe(_ filters: [String]) throws {
+        guard !filters.isEmpty else { return }
+        let (context, handle) = (self.context, self.handle)
+        let failure: MQTTError? = context.state.withLock { state in
+            guard state.lifecycle == .open else { return .shutDown }
+            state.forget(filters)
+            guard state.connection == .connected else { return nil }
+            var mid: Int32 = 0
+            let rc = handle.unsubscribe(filters, mid: &mid)
+            guard rc == MOSQ_ERR_SUCCESS.rawValue || rc == MOSQ_ERR_NO_CONN.rawValue else {
+                let reason = MosquittoHandle.describe(rc)
+                return .subscribeFailed("unsubscribing \(filters.joined(separator: ", ")): \(reason)")
+            }
+            return nil
+        }
+        if let failure { throw failure }
+    }
+
     private func subscribe(
         _ filters: [String],
         qos: QoS,

@@ -85,6 +85,17 @@ struct MosquittoHandle: @unchecked Sendable {
         }
     }
 
+    /// `mosquitto_unsubscribe_multiple`: one UNSUBSCRIBE for `filters`; returns libmosquitto's result code.
+    func unsubscribe(_ filters: [String], mid: inout Int32) -> Int32 {
+        var cStrings = filters.map { strdup($0) }
+        defer { cStrings.forEach { free($0) } }
+        return cStrings.withUnsafeMutableBufferPointer { buffer in
+            buffer.withMemoryRebound(to: UnsafeMutablePointer<CChar>?.self) { rebound in
+                mosquitto_unsubscribe_multiple(pointer, &mid, Int32(rebound.count), rebound.baseAddress, nil)
+            }
+        }
+    }
+
     /// `mosquitto_destroy`. Call once, after the network thread was joined (`NetworkThread.join`): it frees the
     /// handle and closes a socket still open, and must never be what stops a thread.
     func destroy() {

@@ -87,6 +87,22 @@ struct MQTTPublishSubscribeTests {
         }
     }
 
+    @Test("After unsubscribe the broker no longer sends the filter's messages; the other filters stay")
+    func unsubscribeStopsDelivery() async throws {
+        try await withBroker { broker in
+            try await withClient(configuration(port: broker.port)) { client in
+                let messages = client.messages()
+                try await client.subscribe(["gone/+", "kept/+"], qos: .atLeastOnce)
+                try client.unsubscribe(["gone/+"])
+                // One connection keeps its packets in order: the broker handles the UNSUBSCRIBE first.
+                try await client.publish(.init(topic: "gone/x", payload: "no", qos: .atLeastOnce))
+                try await client.publish(.init(topic: "kept/x", payload: "yes", qos: .atLeastOnce))
+                let received = try await collect(messages) { $0.contains { $0.topic == "kept/x" } }
+                #expect(received.map(\.topic) == ["kept/x"])
+            }
+        }
+    }
+
     @Test("publish and subscribe before connect throw notConnected")
     func notConnected() async throws {
         try await withClient(configuration(port: TestEnvironment.freeLoopbackPort()), connect: false) { client in

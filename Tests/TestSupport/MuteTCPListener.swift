@@ -1,4 +1,4 @@
-package import Foundation
+import Foundation
 import Synchronization
 
 /// A TCP listener on 127.0.0.1 that accepts every connection and never sends a byte: a broker that takes the TCP

@@ -51,9 +51,9 @@ package struct CommandService: Sendable {
 
     /// Subscribes (once connected, and again for the meters a reload adds) and serves commands until cancelled.
     ///
-    /// One queue per bus name, made when its first command arrives. The filters of a meter a reload removed stay
-    /// subscribed until the next start (the client cannot unsubscribe); its commands are ignored like those of any
-    /// unknown meter.
+    /// One queue per bus name, made when its first command arrives. The filters of a meter a reload removed are
+    /// unsubscribed; a command that arrives for it meanwhile is ignored like those of any unknown meter (another
+    /// instance may own it now and answer).
     package func run() async {
         let messages = client.messages()
         var queues: [String: AsyncStream<@Sendable () async -> Void>.Continuation] = [:]
@@ -76,7 +76,7 @@ package struct CommandService: Sendable {
     }
 
     /// Subscribes to the filters not subscribed yet, at each connection and after each reload (the client
-    /// subscribes again by itself after a reconnect).
+    /// subscribes again by itself after a reconnect), and unsubscribes those of meters a reload removed.
     private func subscribeWhenConnected() async {
         enum Event {
             case connection(MQTTConnectionState)
@@ -95,6 +95,18 @@ package struct CommandService: Sendable {
             var subscribed = Set<String>()
             for await event in events {
                 if case .connection(let state) = event, state != .connected { continue }
+                let current = Set(filters)
+                let gone = subscribed.subtracting(current)
+                if !gone.isEmpty {
+                    // A reload removed meters (or moved them to another instance, which now answers their commands).
+                    do {
+                        try client.unsubscribe(gone.sorted())
+                        subscribed.subtract(gone)
+                        logger.info("stopped listening for commands on \(gone.count) topic filters of removed meters")
+                    } catch {
+                        logger.warning("unsubscribing from the command topics of removed meters failed: \(error)")
+                    }
+                }
                 let wanted = filters.filter { !subscribed.contains($0) }
                 guard !wanted.isEmpty, client.state == .connected else { continue }
                 do {

@@ -62,8 +62,9 @@ extension DiscoveryService {
         }
     }
 
-    /// Reconciles and sends; with `force`, also re-asserts the bridge state and every meter's availability.
-    func refresh(_ state: inout State, force: Bool) async {
+    /// Reconciles and sends; with `force`, also re-asserts every meter's availability, and with `bridgeState` the
+    /// bridge's `online` (for Home Assistant's birth; after a connect the client's birth message already said it).
+    func refresh(_ state: inout State, force: Bool, bridgeState: Bool = false) async {
         guard var reconciler = state.reconciler else { return }
         let actions = reconciler.reconcile(wanted: await wanted(), force: force)
         state.reconciler = reconciler
@@ -74,7 +75,7 @@ extension DiscoveryService {
         for message in actions.publish { await send(message.topic, message.payload) }
         if let registry = actions.registry { await send(registryTopic, registry) }
         guard force else { return }
-        await send(topics.bridgeState, "online")
+        if bridgeState { await send(topics.bridgeState, "online") }
         for bus in buses {
             for meter in bus.meters {
                 let name = meter.configuration.name

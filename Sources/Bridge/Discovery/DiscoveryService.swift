@@ -116,7 +116,7 @@ package struct DiscoveryService: Sendable {
         case .message(let message) where message.topic == statusTopic:
             guard message.payloadString == "online", state.reconciler != nil else { return }
             logger.info("discovery: Home Assistant is online: publishing discovery and availability again")
-            await refresh(&state, force: true)
+            await refresh(&state, force: true, bridgeState: true)
         case .message:
             return
         case .ledgerChanged, .busesChanged:

@@ -1,4 +1,4 @@
-package import PRO380
+import PRO380
 import Synchronization
 
 /// What the bridge can say about itself while it runs, for the service manager (`ServiceNotifier`): the meters'

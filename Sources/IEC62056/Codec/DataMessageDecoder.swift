@@ -13,6 +13,8 @@ package struct DataMessageDecoder: Sendable {
 
     private var buffer = ByteAccumulator()
     private let maximumLength: Int
+    /// How many bytes after the STX at the front of `buffer` are known to hold neither ETX nor another STX.
+    private var searchedBodyLength = 0
 
     package init(maximumLength: Int = DataMessageDecoder.defaultMaximumLength) {
         self.maximumLength = maximumLength
@@ -33,31 +35,40 @@ package struct DataMessageDecoder: Sendable {
         let readable = buffer.unread
         guard let stx = readable.firstIndex(of: ControlCharacter.stx) else {
             buffer.removeAll()
+            searchedBodyLength = 0
             return nil
         }
+        if stx != readable.startIndex { searchedBodyLength = 0 }
         buffer.consume(upTo: stx)
         let body = buffer.unread.dropFirst()
-        guard let etx = body.firstIndex(of: ControlCharacter.etx) else {
-            if let second = body.firstIndex(of: ControlCharacter.stx) {
-                buffer.consume(upTo: second)
-                throw IEC62056Error.malformedDataMessage(reason: "a second STX before ETX")
-            }
+        // Only the bytes received since the last call are searched: a readout arriving in many small reads costs
+        // one pass, not one pass per read.
+        let unsearched = body.dropFirst(searchedBodyLength)
+        guard
+            let end = unsearched.firstIndex(where: { $0 == ControlCharacter.etx || $0 == ControlCharacter.stx })
+        else {
+            searchedBodyLength = body.count
             if buffer.unread.count > maximumLength {
                 buffer.removeAll()
+                searchedBodyLength = 0
                 throw IEC62056Error.messageTooLong(limit: maximumLength)
             }
             return nil
         }
-        if let second = body[..<etx].firstIndex(of: ControlCharacter.stx) {
-            buffer.consume(upTo: second)
+        searchedBodyLength = end - body.startIndex
+        if body[end] == ControlCharacter.stx {
+            buffer.consume(upTo: end)
+            searchedBodyLength = 0
             throw IEC62056Error.malformedDataMessage(reason: "a second STX before ETX")
         }
+        let etx = end
         let bccIndex = etx + 1
         guard bccIndex < buffer.unread.endIndex else { return nil }
         let received = buffer.unread[bccIndex]
         let computed = BCC.compute(body[...etx])
         let block = Array(body[..<etx])
         buffer.consume(upTo: bccIndex + 1)
+        searchedBodyLength = 0
         guard computed == received else {
             throw IEC62056Error.bccMismatch(computed: computed, received: received)
         }

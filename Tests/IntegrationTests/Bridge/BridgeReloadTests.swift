@@ -88,6 +88,12 @@ struct BridgeReloadTests {
                 harness.log.on(harness.topic("a", "voltage_l1")).count >= aBefore + 3
             }
             await eventually("b offline") { harness.log.last(harness.topic("b", "availability")) == "offline" }
+            // b's three command filters (`b/+/set`, `b/+/get`, `b/get`) are unsubscribed.
+            await eventually("b's command topics unsubscribed") {
+                capture.messages(atLeast: .info).contains {
+                    $0.contains("stopped listening for commands on 3 topic filters")
+                }
+            }
             let retained = try await MessageLog(
                 port: harness.broker.port,
                 filters: [harness.topic("b", "availability")]

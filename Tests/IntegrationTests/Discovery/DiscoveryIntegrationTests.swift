@@ -92,16 +92,23 @@ import Testing
 
     @Test func homeAssistantsBirthRepublishesDiscoveryAndAvailability() async throws {
         try await withSetup { broker, simulator, view in
+            let state = "pro380/bridge/bridge-test/state"
+            let states = try await MessageLog(port: broker.port, filters: [state])
             let bridge = try BridgeRun(port: broker.port, meters: [("main", 1)], simulatorDevice: simulator.endpoint)
             let configTopic = "homeassistant/sensor/bridge-test/13070042_voltage_l1/config"
             #expect(try await view.wait { $0[configTopic] != nil && $0["pro380/main/availability"] == "online" })
+            // The client's birth message says `online` once per connection; discovery does not say it again.
+            #expect(states.payloads(state) == ["online"])
             // Home Assistant lost its configs; a stale retained offline sits on the meter's availability.
             try await view.publish(configTopic, "", retain: true)
             try await view.publish("pro380/main/availability", "offline", retain: true)
             #expect(try await view.wait { $0[configTopic] == nil && $0["pro380/main/availability"] == "offline" })
             try await view.publish("homeassistant/status", "online")
             #expect(try await view.wait { $0[configTopic] != nil && $0["pro380/main/availability"] == "online" })
-            #expect(view.topics["pro380/bridge/bridge-test/state"] == "online")
+            #expect(view.topics[state] == "online")
+            // Home Assistant's birth re-asserts it.
+            await eventually("online re-asserted") { states.payloads(state) == ["online", "online"] }
+            await states.shutdown()
             await bridge.stop()
         }
     }
