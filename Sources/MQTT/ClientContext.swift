@@ -118,12 +118,31 @@ final class ClientContext: Sendable {
     /// The continuation is resumed after the lock is released: resuming takes the Swift runtime's lock of the
     /// waiting task, and a task being cancelled holds that lock while an `AsyncStream`'s termination handler takes
     /// this one (`messages()`), so resuming under the lock could deadlock.
+    /// A message of a batch (`publish(batch:)`) only counts; its batch's collector is resumed with the last one.
     func handlePublish(mid: Int32, reasonCode: Int32) {
-        guard let continuation = state.withLock({ $0.pendingPublishes.removeValue(forKey: mid) }) else { return }
-        if reasonCode >= 0x80 {
-            continuation.resume(throwing: MQTTError.publishFailed(String(cString: mosquitto_reason_string(reasonCode))))
-        } else {
-            continuation.resume()
+        let refusal = reasonCode >= 0x80 ? String(cString: mosquitto_reason_string(reasonCode)) : nil
+        enum Resume {
+            case single(CheckedContinuation<Void, any Error>)
+            case batch(CheckedContinuation<[PublishOutcome], Never>, [PublishOutcome])
+        }
+        let resume: Resume? = state.withLock { state in
+            switch state.pendingPublishes.removeValue(forKey: mid) {
+            case nil: return nil
+            case .single(let continuation): return .single(continuation)
+            case .batch(let id, let index):
+                return state.acknowledge(batch: id, index: index, refusal.map(PublishOutcome.refused) ?? .delivered)
+                    .map(Resume.batch)
+            }
+        }
+        switch resume {
+        case nil: break
+        case .single(let continuation):
+            if let refusal {
+                continuation.resume(throwing: MQTTError.publishFailed(refusal))
+            } else {
+                continuation.resume()
+            }
+        case .batch(let continuation, let outcomes): continuation.resume(returning: outcomes)
         }
     }
 

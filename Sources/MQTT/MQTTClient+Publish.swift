@@ -45,7 +45,7 @@ extension MQTTClient {
                         return .failure(MQTTError.publishFailed("\(draft.topic): \(MosquittoHandle.describe(rc))"))
                     }
                     guard draft.qos != .atMostOnce else { return .success(()) }
-                    state.pendingPublishes[mid] = continuation
+                    state.pendingPublishes[mid] = .single(continuation)
                     waiter.mid.withLock { $0 = mid }
                     return nil
                 }
@@ -55,8 +55,9 @@ extension MQTTClient {
             // Not under `state` here: see `ClientContext.cancellationQueue`.
             context.withStateLater { state in
                 guard let mid = waiter.mid.withLock({ $0 }),
-                    let continuation = state.pendingPublishes.removeValue(forKey: mid)
+                    case .single(let continuation) = state.pendingPublishes[mid]
                 else { return }
+                state.pendingPublishes.removeValue(forKey: mid)
                 continuation.resume(throwing: CancellationError())
             }
         }
