@@ -22,10 +22,13 @@ extension Publisher {
             group.addTask { [sink] in
                 while (try? await Task.sleep(for: Self.expiryInterval)) != nil { sink.yield(.expire) }
             }
+            draining = true
             for await event in events {
                 await handle(event)
                 await pump(&group)
             }
+            draining = false
+            _ = admitWaiting(at: .now)
             group.cancelAll()
             await deleteFinished()
         }
@@ -75,7 +78,7 @@ extension Publisher {
         }
     }
 
-    private func finish(_ id: Int64, _ outcome: DrainPlan.Outcome) {
+    func finish(_ id: Int64, _ outcome: DrainPlan.Outcome) {
         plan.sent(id, outcome: outcome)
         switch outcome {
         case .delivered: published += 1
@@ -88,21 +91,30 @@ extension Publisher {
     }
 
     private func pump(_ group: inout DiscardingTaskGroup) async {
-        await readStore()
         let now = ContinuousClock.now
-        let (batch, wait) = takeSendable(at: now)
-        if !batch.isEmpty {
-            // One child task and one event per batch (a poll's readings), not per message.
-            group.addTask { [client, logger, sink] in
-                sink.yield(.sent(await Self.publish(batch, client: client, logger: logger)))
+        var wait: ContinuousClock.Instant?
+        while true {
+            await readStore()
+            let taken = takeSendable(at: now)
+            wait = taken.wait
+            guard !taken.sends.isEmpty else { break }
+            // The whole batch goes to libmosquitto in one call: QoS 0 messages are settled right here (no task, no
+            // continuation); QoS 1 messages get one child task and one continuation per batch, for their PUBACKs.
+            let handed = hand(taken.sends)
+            if let pending = handed.pending {
+                group.addTask { [client, logger, sink] in
+                    sink.yield(.sent(await Self.collect(pending, client: client, logger: logger)))
+                }
             }
+            // What was settled at once frees the window and its topics: take again, else wait for events.
+            guard handed.settled > 0 else { break }
         }
         if let wait {
             // At least 10 ms apart: the pacer's bucket holds a tenth of a second, so the rate is kept while the
             // replay wakes up at most 100 times a second instead of once per message.
             schedule(&group, at: max(wait, now + Self.pacingGranularity))
         }
-        // Deletes go in batches (64 ids, or whatever finished within 250 ms): with the WAL synced at every commit,
+        // Deletes go in batches (256 ids, or whatever finished within 1 s): with the WAL synced at every commit,
         // one transaction per acknowledgement would cost a commit and an fsync per message.
         if let due = deleteDue {
             if plan.finished.count >= Self.deleteBatch || due <= now {
@@ -111,6 +123,7 @@ extension Publisher {
                 schedule(&group, at: due)
             }
         }
+        if let deadline = admitWaiting(at: .now) { schedule(&group, at: deadline) }
     }
 
     private func schedule(_ group: inout DiscardingTaskGroup, at instant: ContinuousClock.Instant) {
@@ -162,52 +175,86 @@ extension Publisher {
         }
     }
 
-    /// Publishes a batch: QoS 0 messages one after the other (each returns once libmosquitto took it), QoS 1
-    /// messages concurrently (each waits for its PUBACK); returns every outcome once all are done.
+    /// A batch handed to the client whose QoS 1 acknowledgements are due: the client's ticket and the messages'
+    /// ids and topics, in order.
+    struct PendingAcknowledgements: Sendable {
+        var batch: PublishBatch
+        var ids: [Int64]
+        var topics: [String]
+    }
+
+    /// Hands `sends` to the client in one call (one lock, no suspension) and finishes what is settled at once (every
+    /// QoS 0 message, and anything refused or not connected); returns how many that was and what awaits PUBACKs.
+    func hand(_ sends: [DrainPlan.Send]) -> (settled: Int, pending: PendingAcknowledgements?) {
+        let batch = client.publish(batch: sends.map(Self.draft))
+        var settled = 0
+        for (send, outcome) in zip(sends, batch.outcomes) {
+            guard let outcome else { continue }
+            finish(send.entry.id, Self.outcome(outcome, topic: send.entry.message.topic, logger: logger))
+            settled += 1
+        }
+        let pending =
+            batch.awaitsAcknowledgements
+            ? PendingAcknowledgements(
+                batch: batch,
+                ids: sends.map(\.entry.id),
+                topics: sends.map(\.entry.message.topic)
+            )
+            : nil
+        return (settled, pending)
+    }
+
+    /// Waits for the acknowledgements of a handed batch; returns the outcome of each message that awaited one.
+    static func collect(
+        _ pending: PendingAcknowledgements,
+        client: MQTTClient,
+        logger: Logger
+    ) async -> [(Int64, DrainPlan.Outcome)] {
+        let outcomes = await client.acknowledgements(of: pending.batch)
+        var result: [(Int64, DrainPlan.Outcome)] = []
+        result.reserveCapacity(outcomes.count)
+        for index in outcomes.indices where pending.batch.outcomes[index] == nil {
+            let settled = outcome(outcomes[index], topic: pending.topics[index], logger: logger)
+            result.append((pending.ids[index], settled))
+        }
+        return result
+    }
+
+    /// Publishes a batch and waits until every message is settled (QoS 0 handed over, QoS 1 acknowledged); returns
+    /// every outcome. The shutdown's flush uses it; the run loop settles QoS 0 without waiting (`hand`).
     static func publish(
         _ batch: [DrainPlan.Send],
         client: MQTTClient,
         logger: Logger
     ) async -> [(Int64, DrainPlan.Outcome)] {
-        var outcomes: [(Int64, DrainPlan.Outcome)] = []
-        outcomes.reserveCapacity(batch.count)
-        let acknowledged = batch.filter { $0.entry.message.qos > 0 }
-        for send in batch where send.entry.message.qos == 0 {
-            outcomes.append((send.entry.id, await publish(send, client: client, logger: logger)))
+        let handed = client.publish(batch: batch.map(draft))
+        let outcomes = await client.acknowledgements(of: handed)
+        return zip(batch, outcomes).map { send, outcome in
+            (send.entry.id, Self.outcome(outcome, topic: send.entry.message.topic, logger: logger))
         }
-        if acknowledged.count == 1, let send = acknowledged.first {
-            outcomes.append((send.entry.id, await publish(send, client: client, logger: logger)))
-        } else if !acknowledged.isEmpty {
-            await withTaskGroup(of: (Int64, DrainPlan.Outcome).self) { group in
-                for send in acknowledged {
-                    group.addTask { (send.entry.id, await publish(send, client: client, logger: logger)) }
-                }
-                for await outcome in group { outcomes.append(outcome) }
-            }
-        }
-        return outcomes
     }
 
-    /// Publishes one message; maps the client's errors onto the plan's outcomes.
-    static func publish(_ send: DrainPlan.Send, client: MQTTClient, logger: Logger) async -> DrainPlan.Outcome {
+    private static func draft(_ send: DrainPlan.Send) -> MQTTMessageDraft {
         let message = send.entry.message
-        let draft = MQTTMessageDraft(
+        return MQTTMessageDraft(
             topic: message.topic,
             payload: message.payload,
             qos: message.qos == 0 ? .atMostOnce : .atLeastOnce,
             retain: send.retain
         )
-        do {
-            try await client.publish(draft)
+    }
+
+    /// Maps the client's outcome onto the plan's.
+    private static func outcome(_ outcome: PublishOutcome, topic: String, logger: Logger) -> DrainPlan.Outcome {
+        switch outcome {
+        case .delivered:
             return .delivered
-        } catch MQTTError.notConnected, MQTTError.shutDown {
+        case .notConnected, .shutDown, .cancelled:
+            // Cancelled: shutdown; it stays stored (libmosquitto may still deliver it; QoS 1 allows a duplicate).
             return .notSent
-        } catch is CancellationError {
-            // Shutdown: stays stored (libmosquitto may still deliver it; QoS 1 allows a duplicate).
-            return .notSent
-        } catch {
+        case .refused(let reason):
             // The broker or libmosquitto refuses this message itself: retrying would block its topic for good.
-            logger.error("not published: \(error)", metadata: ["topic": "\(message.topic)"])
+            logger.error("not published: \(MQTTError.publishFailed(reason))", metadata: ["topic": "\(topic)"])
             return .refused
         }
     }

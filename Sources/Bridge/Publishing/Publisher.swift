@@ -22,9 +22,11 @@ package actor Publisher {
         case expire
     }
 
-    /// Acknowledged messages are deleted from the store in batches of this many, or after `deleteDelay`.
-    static let deleteBatch = 64
-    static let deleteDelay = Duration.milliseconds(250)
+    /// Acknowledged messages are deleted from the store in batches of this many (a drain buffer: about three polls
+    /// of 70 readings), or after `deleteDelay`: one commit (and fsync) per batch. A crash resends at most what was
+    /// acknowledged and not yet deleted (QoS 1 allows the duplicate).
+    static let deleteBatch = 256
+    static let deleteDelay = Duration.seconds(1)
     /// The shortest wait between two pacing wake-ups of the replay.
     static let pacingGranularity = Duration.milliseconds(10)
     /// How often `max_age` is enforced when nothing is appended.
@@ -47,12 +49,18 @@ package actor Publisher {
     /// disk may take a small batch between refusals: one error line per episode, not one per poll).
     static let storeRecovery = Duration.seconds(10)
     package internal(set) var published = 0
+    /// Backpressure on pollers while the broker is slower than they are (`PublishAdmission`).
+    var admission: PublishAdmission
+    var admissionWaiters: [Int: CheckedContinuation<Void, Never>] = [:]
+    /// Whether `run()` drains (the gate holds only then, and only while connected).
+    var draining = false
     /// What was published per meter (keys, identity values, availability), for discovery and diagnostics.
     package let ledger: MeterLedger
 
     /// - Parameters:
     ///   - outbox: the opened outbox; the publisher sends what it already holds once connected.
     ///   - replayRate: messages per second for the backlog (live messages are not paced).
+    ///   - longestAdmissionWait: the longest a poll waits for a broker that is behind (`PublishAdmission`).
     package init(
         client: MQTTClient,
         topics: TopicLayout,
@@ -60,6 +68,7 @@ package actor Publisher {
         outbox: Outbox,
         replayRate: Double = OutboxSettings.defaultReplayRate,
         ledger: MeterLedger = MeterLedger(),
+        longestAdmissionWait: Duration = Publisher.longestAdmissionWait,
         logger: Logger
     ) {
         self.client = client
@@ -69,22 +78,26 @@ package actor Publisher {
         self.outbox = outbox
         self.logger = logger
         plan = DrainPlan(lastStoredID: outbox.lastIDAtOpen, newest: outbox.newestAtOpen, replayRate: replayRate)
+        admission = PublishAdmission(bound: plan.bufferLimit, longestWait: longestAdmissionWait)
         (events, sink) = AsyncStream.makeStream(of: Event.self)
     }
 
-    /// Stores each reading, retained, for `<base>/<meter>/<key>`.
+    /// Stores each reading, retained, for `<base>/<meter>/<key>`. While connected, waits first if the broker is
+    /// behind (more than a drain buffer of live messages queued; `PublishAdmission`), at most
+    /// `longestAdmissionWait`.
     package func publish(meter: String, readings: [Reading]) async {
         ledger.record(meter: meter, readings: readings)
-        await store(
-            readings.map {
-                OutboxMessage(
-                    topic: topics.reading(meter: meter, key: $0.key),
-                    payload: Array(ReadingPayload.json($0).utf8),
-                    qos: qos.rawValue,
-                    retain: true
-                )
-            }
-        )
+        let messages = readings.map {
+            OutboxMessage(
+                topic: topics.reading(meter: meter, key: $0.key),
+                payload: Array(ReadingPayload.json($0).utf8),
+                qos: qos.rawValue,
+                retain: true
+            )
+        }
+        await admit(messages.count)
+        await store(messages)
+        admission.stored(messages.count)
     }
 
     /// Stores `online` or `offline`, retained, for `<base>/<meter>/availability`.
