@@ -16,6 +16,11 @@ final class ClientContext: Sendable {
     let configuration: MQTTClientConfiguration
     let logger: Logger
     let state: Mutex<ClientState>
+    /// At least the number of QoS 1/2 publications registered in `state.pendingPublishes` or about to be (raised
+    /// before the message is handed to libmosquitto, lowered when its entry is removed). While it is 0, the
+    /// network thread's on_publish (called for every QoS 0 message written too) skips the lock: a batch holds it
+    /// while handing a whole poll over, and QoS 0 callbacks would queue behind it for nothing.
+    let acknowledgementsDue = Atomic<Int>(0)
     /// libmosquitto's error log lines of the current connection attempt (the last few), for naming the cause of a
     /// TLS failure. A lock of its own: the log callback also runs inside `publish` while `state` is held.
     let attemptErrors = Mutex<[String]>([])
@@ -125,8 +130,11 @@ final class ClientContext: Sendable {
             case single(CheckedContinuation<Void, any Error>)
             case batch(CheckedContinuation<[PublishOutcome], Never>, [PublishOutcome])
         }
+        guard acknowledgementsDue.load(ordering: .acquiring) > 0 else { return }
         let resume: Resume? = state.withLock { state in
-            switch state.pendingPublishes.removeValue(forKey: mid) {
+            let pending = state.pendingPublishes.removeValue(forKey: mid)
+            if pending != nil { acknowledgementsDue.subtract(1, ordering: .releasing) }
+            switch pending {
             case nil: return nil
             case .single(let continuation): return .single(continuation)
             case .batch(let id, let index):

@@ -92,7 +92,7 @@ extension MQTTClient {
     /// continuation per message. No MQTT 5 properties (readings have none; use `publish(_:properties:)`).
     /// Not connected or shut down at call time: every draft gets `.notConnected` / `.shutDown` and nothing is sent.
     package func publish(batch drafts: [MQTTMessageDraft]) -> PublishBatch {
-        let handle = self.handle
+        let (context, handle) = (self.context, self.handle)
         return context.state.withLock { state in
             guard state.lifecycle == .open else {
                 return PublishBatch(outcomes: Array(repeating: .shutDown, count: drafts.count), pendingID: nil)
@@ -107,8 +107,12 @@ extension MQTTClient {
             for (index, draft) in drafts.enumerated() {
                 var mid: Int32 = 0
                 // As in `publish(_:)`: the acknowledgement is registered under the lock held across the call, so the
-                // network thread's on_publish (which waits for the lock) always finds it.
+                // network thread's on_publish (which waits for the lock) always finds it; the count is raised first.
+                if draft.qos != .atMostOnce { context.acknowledgementsDue.add(1, ordering: .releasing) }
                 let rc = handle.publish(draft, properties: nil, mid: &mid)
+                if rc != MOSQ_ERR_SUCCESS.rawValue, draft.qos != .atMostOnce {
+                    context.acknowledgementsDue.subtract(1, ordering: .releasing)
+                }
                 if rc == MOSQ_ERR_SUCCESS.rawValue {
                     if draft.qos == .atMostOnce {
                         outcomes.append(.delivered)
@@ -158,6 +162,8 @@ extension MQTTClient {
         } onCancel: {
             // Not under `state` here: see `ClientContext.cancellationQueue`.
             context.withStateLater { state in
+                let removed = state.pendingBatches[id]?.mids.count ?? 0
+                context.acknowledgementsDue.subtract(removed, ordering: .releasing)
                 if let (continuation, outcomes) = state.settleBatch(id, unsettledAs: .cancelled) {
                     continuation.resume(returning: outcomes)
                 }
