@@ -7,8 +7,9 @@ extension Publisher {
     /// Sends what the outbox holds whenever the client is connected; runs until cancelled.
     ///
     /// One loop handles every event (connection changes, new messages, finished publications, pacing ticks) and
-    /// does what `DrainPlan` says: store reads, publications (a batch per child task, at most `plan.window` messages
-    /// in flight), deletes of acknowledged messages in batches.
+    /// does what `DrainPlan` says: store reads, publications (a batch per call to the client, QoS 0 settled at once,
+    /// a child task per batch awaiting QoS 1 acknowledgements, at most `plan.window` messages in flight), deletes of
+    /// acknowledged messages in batches, and admits the polls that wait for room (`PublishAdmission`).
     package func run() async {
         // A discarding group: a finished child is freed at once (a plain task group keeps every child until its
         // result is awaited, a few KiB per publication).

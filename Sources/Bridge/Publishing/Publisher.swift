@@ -9,7 +9,8 @@ package import PRO380
 /// Every message is appended to the `Outbox` (one SQLite transaction per burst) before it is handed to the client,
 /// and deleted once the broker acknowledged it (PUBACK for QoS 1, hand-off for QoS 0), so readings survive a broker
 /// outage, a restart, a crash or a power cut while they wait. `publish` returns once the messages are stored; a
-/// poller never waits for the broker. `run()` sends what is stored whenever the client is connected: what was
+/// poller waits for the broker only while it is behind (`PublishAdmission`, at most `longestAdmissionWait`). `run()`
+/// sends what is stored whenever the client is connected: what was
 /// stored before the connection came up is replayed in order at `replayRate`, live messages go at once meanwhile,
 /// and `DrainPlan` keeps the newest message of each topic the retained one (see docs/outbox.md). A message that
 /// cannot be stored (disk full) is dropped and counted, and polling goes on. The publisher never sees frames.
