@@ -4,13 +4,19 @@ import MQTT
 import Outbox
 
 extension Publisher {
-    /// Sends what the outbox holds whenever the client is connected; runs until cancelled.
+    /// Sends what the outbox holds whenever the client is connected; runs until `finish(by:)` ends it (shutdown) or
+    /// its task is cancelled.
     ///
     /// One loop handles every event (connection changes, new messages, finished publications, pacing ticks) and
     /// does what `DrainPlan` says: store reads, publications (a batch per call to the client, QoS 0 settled at once,
     /// a child task per batch awaiting QoS 1 acknowledgements, at most `plan.window` messages in flight), deletes of
-    /// acknowledged messages in batches, and admits the polls that wait for room (`PublishAdmission`).
+    /// acknowledged messages in batches, and admits the polls that wait for room (`PublishAdmission`). At shutdown
+    /// the same loop sends the live messages (such as the meters' `offline` stored when the buses stopped) and waits
+    /// for their acknowledgements, so every publication it started reports back to it; the backlog stays stored for
+    /// the next start.
     package func run() async {
+        finishBy = nil
+        finishedAcknowledged = false
         // A discarding group: a finished child is freed at once (a plain task group keeps every child until its
         // result is awaited, a few KiB per publication).
         await withDiscardingTaskGroup { group in
@@ -26,34 +32,42 @@ extension Publisher {
             draining = true
             for await event in events {
                 await handle(event)
-                await pump(&group)
+                let started = await pump(&group)
+                if finished(startedSends: started) {
+                    finishedAcknowledged = plan.connected && plan.inFlightCount == 0
+                    break
+                }
             }
+            // Polls waiting for room go now (their readings are stored for the next start).
             draining = false
             _ = admitWaiting(at: .now)
+            // Publications still waiting (the deadline passed, or the task was cancelled) end as `notSent`: they
+            // stay stored; libmosquitto may still deliver them, which QoS 1 allows to happen twice.
             group.cancelAll()
             await deleteFinished()
         }
     }
 
-    /// Sends what can go now while the client is connected (the live messages, such as the `offline` availability
-    /// stored at shutdown) and waits for their acknowledgements; the backlog stays stored for the next start. The
-    /// shutdown path calls it after `run()` ended. Cancelling the task ends the wait for acknowledgements: what was
-    /// not acknowledged stays stored (and is sent by the next start).
-    package func flush() async {
-        if client.state == .connected, !plan.connected { plan.connect() }
-        while !Task.isCancelled {
-            await readStore()
-            let batch = takeSendable(at: .now).sends
-            guard !batch.isEmpty else { break }
-            for (id, outcome) in await Self.publish(batch, client: client, logger: logger) { finish(id, outcome) }
-        }
-        await deleteFinished()
+    /// Asks `run()` to end by `deadline`: from now on it sends the live messages and ends once none is left
+    /// unacknowledged, the connection is gone, or the deadline passed. What stays unacknowledged stays stored.
+    /// Safe from any context (the graceful-shutdown handler calls it synchronously).
+    package nonisolated func finish(by deadline: ContinuousClock.Instant) {
+        sink.yield(.finish(deadline))
+    }
+
+    /// Whether the loop may end: shutdown asked for it, and nothing it started waits for an answer any more (or
+    /// nothing can: not connected, or past the deadline).
+    private func finished(startedSends: Bool) -> Bool {
+        guard let finishBy else { return false }
+        if !plan.connected || ContinuousClock.now >= finishBy { return true }
+        return !startedSends && plan.inFlightCount == 0
     }
 
     private func handle(_ event: Event) async {
         switch event {
         case .wake: break
         case .tick: timerAt = nil
+        case .finish(let deadline): finishBy = deadline
         case .connection(.connected):
             guard !plan.connected else { return }
             plan.connect()
@@ -91,18 +105,23 @@ extension Publisher {
         if deleteDue == nil, !plan.finished.isEmpty { deleteDue = .now + Self.deleteDelay }
     }
 
-    private func pump(_ group: inout DiscardingTaskGroup) async {
+    /// Starts what can go now and schedules the next timer; returns whether it started publications that wait for
+    /// acknowledgements (QoS 0 ones are settled before it returns).
+    private func pump(_ group: inout DiscardingTaskGroup) async -> Bool {
         let now = ContinuousClock.now
         var wait: ContinuousClock.Instant?
+        var awaiting = false
         while true {
             await readStore()
-            let taken = takeSendable(at: now)
+            // Finishing, the backlog is not replayed any more: only live messages go.
+            let taken = takeSendable(at: now, liveOnly: finishBy != nil)
             wait = taken.wait
             guard !taken.sends.isEmpty else { break }
             // The whole batch goes to libmosquitto in one call: QoS 0 messages are settled right here (no task, no
             // continuation); QoS 1 messages get one child task and one continuation per batch, for their PUBACKs.
             let handed = hand(taken.sends)
             if let pending = handed.pending {
+                awaiting = true
                 group.addTask { [client, logger, sink] in
                     sink.yield(.sent(await Self.collect(pending, client: client, logger: logger)))
                 }
@@ -125,6 +144,8 @@ extension Publisher {
             }
         }
         if let deadline = admitWaiting(at: .now) { schedule(&group, at: deadline) }
+        if let finishBy { schedule(&group, at: finishBy) }
+        return awaiting
     }
 
     private func schedule(_ group: inout DiscardingTaskGroup, at instant: ContinuousClock.Instant) {
@@ -163,12 +184,14 @@ extension Publisher {
     }
 
     /// Everything the plan lets go at `now`, and when the pacer has the next token if the replay must wait.
+    /// - Parameter liveOnly: leave the backlog (replay lane) alone, as at shutdown.
     private func takeSendable(
-        at now: ContinuousClock.Instant
+        at now: ContinuousClock.Instant,
+        liveOnly: Bool
     ) -> (sends: [DrainPlan.Send], wait: ContinuousClock.Instant?) {
         var sends: [DrainPlan.Send] = []
         while true {
-            switch plan.next(at: now) {
+            switch plan.next(at: now, replaying: !liveOnly) {
             case .send(let send): sends.append(send)
             case .wait(let until): return (sends, until)
             case .idle: return (sends, nil)
@@ -219,20 +242,6 @@ extension Publisher {
             result.append((pending.ids[index], settled))
         }
         return result
-    }
-
-    /// Publishes a batch and waits until every message is settled (QoS 0 handed over, QoS 1 acknowledged); returns
-    /// every outcome. The shutdown's flush uses it; the run loop settles QoS 0 without waiting (`hand`).
-    static func publish(
-        _ batch: [DrainPlan.Send],
-        client: MQTTClient,
-        logger: Logger
-    ) async -> [(Int64, DrainPlan.Outcome)] {
-        let handed = client.publish(batch: batch.map(draft))
-        let outcomes = await client.acknowledgements(of: handed)
-        return zip(batch, outcomes).map { send, outcome in
-            (send.entry.id, Self.outcome(outcome, topic: send.entry.message.topic, logger: logger))
-        }
     }
 
     private static func draft(_ send: DrainPlan.Send) -> MQTTMessageDraft {
