@@ -126,7 +126,8 @@ extension Publisher {
                     sink.yield(.sent(await Self.collect(pending, client: client, logger: logger)))
                 }
             }
-            // What was settled at once frees the window and its topics: take again, else wait for events.
+            // What was settled at once frees the window and its topics: take again, else wait for events (a batch
+            // libmosquitto did not take, not connected, is not retried in this loop).
             guard handed.settled > 0 else { break }
         }
         if let wait {
@@ -208,14 +209,17 @@ extension Publisher {
     }
 
     /// Hands `sends` to the client in one call (one lock, no suspension) and finishes what is settled at once (every
-    /// QoS 0 message, and anything refused or not connected); returns how many that was and what awaits PUBACKs.
+    /// QoS 0 message, and anything refused or not connected); returns how many were delivered or refused (0 when
+    /// any was not handed over: those wait for the next event, never for a spin of the loop) and what awaits PUBACKs.
     func hand(_ sends: [DrainPlan.Send]) -> (settled: Int, pending: PendingAcknowledgements?) {
         let batch = client.publish(batch: sends.map(Self.draft))
         var settled = 0
+        var notSent = false
         for (send, outcome) in zip(sends, batch.outcomes) {
             guard let outcome else { continue }
-            finish(send.entry.id, Self.outcome(outcome, topic: send.entry.message.topic, logger: logger))
-            settled += 1
+            let result = Self.outcome(outcome, topic: send.entry.message.topic, logger: logger)
+            finish(send.entry.id, result)
+            if result == .notSent { notSent = true } else { settled += 1 }
         }
         let pending =
             batch.awaitsAcknowledgements
@@ -225,7 +229,7 @@ extension Publisher {
                 topics: sends.map(\.entry.message.topic)
             )
             : nil
-        return (settled, pending)
+        return (notSent ? 0 : settled, pending)
     }
 
     /// Waits for the acknowledgements of a handed batch; returns the outcome of each message that awaited one.
