@@ -96,10 +96,10 @@ package actor Publisher {
     /// `longestAdmissionWait`.
     package func publish(meter: String, readings: [Reading]) async {
         ledger.record(meter: meter, readings: readings)
-        let messages = readings.map {
+        let messages = zip(readings, ReadingPayload.payloads(readings)).map {
             OutboxMessage(
                 topic: topics.reading(meter: meter, key: $0.key),
-                payload: Array(ReadingPayload.json($0).utf8),
+                payload: $1,
                 qos: qos.rawValue,
                 retain: true
             )
