@@ -16,6 +16,11 @@ final class ClientContext: Sendable {
     let configuration: MQTTClientConfiguration
     let logger: Logger
     let state: Mutex<ClientState>
+    /// At least the number of QoS 1/2 publications registered in `state.pendingPublishes` or about to be (raised
+    /// before the message is handed to libmosquitto, lowered when its entry is removed). While it is 0, the
+    /// network thread's on_publish (called for every QoS 0 message written too) skips the lock: a batch holds it
+    /// while handing a whole poll over, and QoS 0 callbacks would queue behind it for nothing.
+    let acknowledgementsDue = Atomic<Int>(0)
     /// libmosquitto's error log lines of the current connection attempt (the last few), for naming the cause of a
     /// TLS failure. A lock of its own: the log callback also runs inside `publish` while `state` is held.
     let attemptErrors = Mutex<[String]>([])
@@ -118,12 +123,34 @@ final class ClientContext: Sendable {
     /// The continuation is resumed after the lock is released: resuming takes the Swift runtime's lock of the
     /// waiting task, and a task being cancelled holds that lock while an `AsyncStream`'s termination handler takes
     /// this one (`messages()`), so resuming under the lock could deadlock.
+    /// A message of a batch (`publish(batch:)`) only counts; its batch's collector is resumed with the last one.
     func handlePublish(mid: Int32, reasonCode: Int32) {
-        guard let continuation = state.withLock({ $0.pendingPublishes.removeValue(forKey: mid) }) else { return }
-        if reasonCode >= 0x80 {
-            continuation.resume(throwing: MQTTError.publishFailed(String(cString: mosquitto_reason_string(reasonCode))))
-        } else {
-            continuation.resume()
+        let refusal = reasonCode >= 0x80 ? String(cString: mosquitto_reason_string(reasonCode)) : nil
+        enum Resume {
+            case single(CheckedContinuation<Void, any Error>)
+            case batch(CheckedContinuation<[PublishOutcome], Never>, [PublishOutcome])
+        }
+        guard acknowledgementsDue.load(ordering: .acquiring) > 0 else { return }
+        let resume: Resume? = state.withLock { state in
+            let pending = state.pendingPublishes.removeValue(forKey: mid)
+            if pending != nil { acknowledgementsDue.subtract(1, ordering: .releasing) }
+            switch pending {
+            case nil: return nil
+            case .single(let continuation): return .single(continuation)
+            case .batch(let id, let index):
+                return state.acknowledge(batch: id, index: index, refusal.map(PublishOutcome.refused) ?? .delivered)
+                    .map(Resume.batch)
+            }
+        }
+        switch resume {
+        case nil: break
+        case .single(let continuation):
+            if let refusal {
+                continuation.resume(throwing: MQTTError.publishFailed(refusal))
+            } else {
+                continuation.resume()
+            }
+        case .batch(let continuation, let outcomes): continuation.resume(returning: outcomes)
         }
     }
 

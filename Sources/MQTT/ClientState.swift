@@ -39,7 +39,11 @@ struct ClientState {
     /// Whether a failed reconnect of the current outage was logged: the first is a warning, the rest are debug.
     var reconnectFailureLogged = false
     var connectWaiter = ConnectWaiter.idle
-    var pendingPublishes: [Int32: CheckedContinuation<Void, any Error>] = [:]
+    /// Publications awaiting their acknowledgement (PUBACK / PUBCOMP), by message ID.
+    var pendingPublishes: [Int32: PendingPublish] = [:]
+    /// Batches of `publish(batch:)` with acknowledgements still due, or settled and not yet collected.
+    var pendingBatches: [Int: PendingBatch] = [:]
+    var nextBatchID = 0
     var pendingSubscribes: [Int32: PendingSubscribe] = [:]
     /// Filters to restore after every reconnect, in the order first subscribed.
     var subscriptions: [(filter: String, qos: QoS)] = []
@@ -125,8 +129,15 @@ struct ClientState {
     mutating func finishShutdown() -> @Sendable () -> Void {
         lifecycle = .shutDown
         resolveConnect(.failure(MQTTError.shutDown))
-        for continuation in pendingPublishes.values { continuation.resume(throwing: MQTTError.shutDown) }
+        for case .single(let continuation) in pendingPublishes.values {
+            continuation.resume(throwing: MQTTError.shutDown)
+        }
         pendingPublishes.removeAll()
+        for id in Array(pendingBatches.keys) {
+            if let (continuation, outcomes) = settleBatch(id, unsettledAs: .shutDown) {
+                continuation.resume(returning: outcomes)
+            }
+        }
         failPendingSubscribes(.shutDown)
         setConnection(.shutDown)
         let (states, messages) = (Array(stateSinks.values), Array(messageSinks.values))

@@ -36,16 +36,19 @@ extension MQTTClient {
                     guard state.connection == .connected else { return .failure(MQTTError.notConnected) }
                     guard !Task.isCancelled else { return .failure(CancellationError()) }
                     var mid: Int32 = 0
+                    // Raised before the hand-off: on_publish may run before the call returns (see below).
+                    if draft.qos != .atMostOnce { context.acknowledgementsDue.add(1, ordering: .releasing) }
                     // The pending acknowledgement is registered under the same lock held across mosquitto_publish_v5:
                     // the network thread may receive the PUBACK and call on_publish before the call returns, and that
                     // callback then waits for this lock, so it always finds the continuation (mosquitto-rs client.rs).
                     let rc = handle.publish(draft, properties: list, mid: &mid)
                     guard rc == MOSQ_ERR_SUCCESS.rawValue else {
+                        if draft.qos != .atMostOnce { context.acknowledgementsDue.subtract(1, ordering: .releasing) }
                         if rc == MOSQ_ERR_NO_CONN.rawValue { return .failure(MQTTError.notConnected) }
                         return .failure(MQTTError.publishFailed("\(draft.topic): \(MosquittoHandle.describe(rc))"))
                     }
                     guard draft.qos != .atMostOnce else { return .success(()) }
-                    state.pendingPublishes[mid] = continuation
+                    state.pendingPublishes[mid] = .single(continuation)
                     waiter.mid.withLock { $0 = mid }
                     return nil
                 }
@@ -55,8 +58,10 @@ extension MQTTClient {
             // Not under `state` here: see `ClientContext.cancellationQueue`.
             context.withStateLater { state in
                 guard let mid = waiter.mid.withLock({ $0 }),
-                    let continuation = state.pendingPublishes.removeValue(forKey: mid)
+                    case .single(let continuation) = state.pendingPublishes[mid]
                 else { return }
+                state.pendingPublishes.removeValue(forKey: mid)
+                context.acknowledgementsDue.subtract(1, ordering: .releasing)
                 continuation.resume(throwing: CancellationError())
             }
         }

@@ -111,8 +111,12 @@ extension DrainPlan {
     }
 
     private mutating func take(_ lane: Lane) -> Send? {
-        let buffer = lane == .live ? live.buffer : replay.buffer
-        guard let index = Self.sendableIndex(buffer, blocked: inFlightTopics) else { return nil }
+        // No local copy of the buffer: a second reference would make the removal below copy the whole deque.
+        let index =
+            lane == .live
+            ? Self.sendableIndex(live.buffer, blocked: inFlightTopics)
+            : Self.sendableIndex(replay.buffer, blocked: inFlightTopics)
+        guard let index else { return nil }
         let entry = lane == .live ? live.buffer.remove(at: index) : replay.buffer.remove(at: index)
         let topic = entry.message.topic
         inFlight[entry.id] = topic

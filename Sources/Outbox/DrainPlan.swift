@@ -106,6 +106,13 @@ package struct DrainPlan: Sendable {
     /// How many messages are in flight.
     package var inFlightCount: Int { inFlight.count }
 
+    /// Live messages stored and not yet handed to the client: in the live lane's buffer or still to be read from
+    /// the store (0 while disconnected). What the publisher's backpressure bounds.
+    package var liveQueued: Int {
+        guard connected else { return 0 }
+        return live.buffer.count + Int(clamping: max(0, lastStoredID - live.cursor))
+    }
+
     /// The replay lane has read and sent everything below `boundary` (nothing is left to replay).
     package var replayDone: Bool { replay.exhausted && replay.buffer.isEmpty }
 }

@@ -49,30 +49,64 @@ extension OutboxStore {
         }
     }
 
+    /// Rows per multi-row INSERT (6 parameters each: far below SQLite's 32766 since 3.32); a poll is one statement.
+    static let rowsPerInsert = 128
+
     /// Appends `messages` in one transaction, updates `head`, then carries out `trim` (computed by the caller with
     /// these messages counted).
+    ///
+    /// One multi-row INSERT per `rowsPerInsert` messages and one multi-row upsert of `head` (a cached statement per
+    /// row count), not a statement per message: a poll of 70 readings is two statements instead of 140.
     func append(_ messages: [OutboxMessage], at now: Date, trim: OutboxTrim?) throws -> OutboxAppendResult {
         try database.write { db in
-            let insert = try db.cachedStatement(
-                sql: "INSERT INTO message (topic, payload, qos, retain, created, size) VALUES (?, ?, ?, ?, ?, ?)"
-            )
             let created = now.timeIntervalSince1970
             var entries: [OutboxEntry] = []
             entries.reserveCapacity(messages.count)
             var newest: [String: Int64] = [:]
-            for message in messages {
-                try insert.execute(arguments: [
-                    message.topic, Data(message.payload), message.qos, message.retain, created, message.size,
-                ])
-                let id = db.lastInsertedRowID
-                entries.append(OutboxEntry(id: id, message: message, created: now))
-                newest[message.topic] = id
+            for start in stride(from: 0, to: messages.count, by: Self.rowsPerInsert) {
+                let chunk = messages[start..<min(start + Self.rowsPerInsert, messages.count)]
+                let insert = try db.cachedStatement(
+                    sql: "INSERT INTO message (topic, payload, qos, retain, created, size) VALUES "
+                        + Self.placeholders(rows: chunk.count, columns: 6)
+                )
+                var values: [DatabaseValue] = []
+                values.reserveCapacity(chunk.count * 6)
+                for message in chunk {
+                    values.append(message.topic.databaseValue)
+                    values.append(Data(message.payload).databaseValue)
+                    values.append(message.qos.databaseValue)
+                    values.append(message.retain.databaseValue)
+                    values.append(created.databaseValue)
+                    values.append(message.size.databaseValue)
+                }
+                insert.setUncheckedArguments(StatementArguments(values))
+                try insert.execute()
+                // One statement, one writer, AUTOINCREMENT: the rows got consecutive ids in VALUES order, the last
+                // one being the last inserted (https://www.sqlite.org/autoinc.html: each new rowid is one larger
+                // than the largest ever used).
+                var id = db.lastInsertedRowID - Int64(chunk.count) + 1
+                for message in chunk {
+                    entries.append(OutboxEntry(id: id, message: message, created: now))
+                    newest[message.topic] = id
+                    id += 1
+                }
             }
-            let upsert = try db.cachedStatement(
-                sql:
-                    "INSERT INTO head (topic, newest) VALUES (?, ?) ON CONFLICT(topic) DO UPDATE SET newest = excluded.newest"
-            )
-            for (topic, id) in newest { try upsert.execute(arguments: [topic, id]) }
+            var heads: [DatabaseValue] = []
+            heads.reserveCapacity(newest.count * 2)
+            for (topic, id) in newest {
+                heads.append(topic.databaseValue)
+                heads.append(id.databaseValue)
+            }
+            for start in stride(from: 0, to: heads.count, by: Self.rowsPerInsert * 2) {
+                let chunk = heads[start..<min(start + Self.rowsPerInsert * 2, heads.count)]
+                let upsert = try db.cachedStatement(
+                    sql: "INSERT INTO head (topic, newest) VALUES "
+                        + Self.placeholders(rows: chunk.count / 2, columns: 2)
+                        + " ON CONFLICT(topic) DO UPDATE SET newest = excluded.newest"
+                )
+                upsert.setUncheckedArguments(StatementArguments(Array(chunk)))
+                try upsert.execute()
+            }
             let trimmed = try trim.flatMap { try Self.trim(db, $0) }
             return OutboxAppendResult(
                 entries: entries,
@@ -80,6 +114,12 @@ extension OutboxStore {
                 oldest: trimmed == nil ? nil : try Self.oldest(db)
             )
         }
+    }
+
+    /// `(?, ?), (?, ?)` for `rows` rows of `columns` values.
+    private static func placeholders(rows: Int, columns: Int) -> String {
+        let row = "(" + Array(repeating: "?", count: columns).joined(separator: ", ") + ")"
+        return Array(repeating: row, count: rows).joined(separator: ", ")
     }
 
     /// Deletes the acknowledged messages `ids`; returns how many rows and bytes went (ids already gone count 0).

@@ -56,6 +56,9 @@ package final class MQTTTestSubscriber: Sendable {
         return Self.parse(process.lines)
     }
 
+    /// Every line `mosquitto_sub` printed so far (debug lines included), for a failure's message.
+    package var lines: [String] { process.lines }
+
     /// Stops `mosquitto_sub` early (SIGTERM) and waits for it.
     package func stop() async {
         process.send(SIGTERM)

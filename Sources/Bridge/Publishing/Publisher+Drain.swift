@@ -8,10 +8,12 @@ extension Publisher {
     /// its task is cancelled.
     ///
     /// One loop handles every event (connection changes, new messages, finished publications, pacing ticks) and
-    /// does what `DrainPlan` says: store reads, publications (a batch per child task, at most `plan.window` messages
-    /// in flight), deletes of acknowledged messages in batches. At shutdown the same loop sends the live messages
-    /// (such as the meters' `offline` stored when the buses stopped) and waits for their acknowledgements, so every
-    /// publication it started reports back to it; the backlog stays stored for the next start.
+    /// does what `DrainPlan` says: store reads, publications (a batch per call to the client, QoS 0 settled at once,
+    /// a child task per batch awaiting QoS 1 acknowledgements, at most `plan.window` messages in flight), deletes of
+    /// acknowledged messages in batches, and admits the polls that wait for room (`PublishAdmission`). At shutdown
+    /// the same loop sends the live messages (such as the meters' `offline` stored when the buses stopped) and waits
+    /// for their acknowledgements, so every publication it started reports back to it; the backlog stays stored for
+    /// the next start.
     package func run() async {
         finishBy = nil
         finishedAcknowledged = false
@@ -27,6 +29,7 @@ extension Publisher {
             group.addTask { [sink] in
                 while (try? await Task.sleep(for: Self.expiryInterval)) != nil { sink.yield(.expire) }
             }
+            draining = true
             for await event in events {
                 await handle(event)
                 let started = await pump(&group)
@@ -35,6 +38,9 @@ extension Publisher {
                     break
                 }
             }
+            // Polls waiting for room go now (their readings are stored for the next start).
+            draining = false
+            _ = admitWaiting(at: .now)
             // Publications still waiting (the deadline passed, or the task was cancelled) end as `notSent`: they
             // stay stored; libmosquitto may still deliver them, which QoS 1 allows to happen twice.
             group.cancelAll()
@@ -87,7 +93,7 @@ extension Publisher {
         }
     }
 
-    private func finish(_ id: Int64, _ outcome: DrainPlan.Outcome) {
+    func finish(_ id: Int64, _ outcome: DrainPlan.Outcome) {
         plan.sent(id, outcome: outcome)
         switch outcome {
         case .delivered: published += 1
@@ -99,24 +105,37 @@ extension Publisher {
         if deleteDue == nil, !plan.finished.isEmpty { deleteDue = .now + Self.deleteDelay }
     }
 
-    /// Starts what can go now and schedules the next timer; returns whether it started publications.
+    /// Starts what can go now and schedules the next timer; returns whether it started publications that wait for
+    /// acknowledgements (QoS 0 ones are settled before it returns).
     private func pump(_ group: inout DiscardingTaskGroup) async -> Bool {
-        await readStore()
         let now = ContinuousClock.now
-        // Finishing, the backlog is not replayed any more: only live messages go.
-        let (batch, wait) = takeSendable(at: now, liveOnly: finishBy != nil)
-        if !batch.isEmpty {
-            // One child task and one event per batch (a poll's readings), not per message.
-            group.addTask { [client, logger, sink] in
-                sink.yield(.sent(await Self.publish(batch, client: client, logger: logger)))
+        var wait: ContinuousClock.Instant?
+        var awaiting = false
+        while true {
+            await readStore()
+            // Finishing, the backlog is not replayed any more: only live messages go.
+            let taken = takeSendable(at: now, liveOnly: finishBy != nil)
+            wait = taken.wait
+            guard !taken.sends.isEmpty else { break }
+            // The whole batch goes to libmosquitto in one call: QoS 0 messages are settled right here (no task, no
+            // continuation); QoS 1 messages get one child task and one continuation per batch, for their PUBACKs.
+            let handed = hand(taken.sends)
+            if let pending = handed.pending {
+                awaiting = true
+                group.addTask { [client, logger, sink] in
+                    sink.yield(.sent(await Self.collect(pending, client: client, logger: logger)))
+                }
             }
+            // What was settled at once frees the window and its topics: take again, else wait for events (a batch
+            // libmosquitto did not take, not connected, is not retried in this loop).
+            guard handed.settled > 0 else { break }
         }
         if let wait {
             // At least 10 ms apart: the pacer's bucket holds a tenth of a second, so the rate is kept while the
             // replay wakes up at most 100 times a second instead of once per message.
             schedule(&group, at: max(wait, now + Self.pacingGranularity))
         }
-        // Deletes go in batches (64 ids, or whatever finished within 250 ms): with the WAL synced at every commit,
+        // Deletes go in batches (256 ids, or whatever finished within 1 s): with the WAL synced at every commit,
         // one transaction per acknowledgement would cost a commit and an fsync per message.
         if let due = deleteDue {
             if plan.finished.count >= Self.deleteBatch || due <= now {
@@ -125,8 +144,9 @@ extension Publisher {
                 schedule(&group, at: due)
             }
         }
+        if let deadline = admitWaiting(at: .now) { schedule(&group, at: deadline) }
         if let finishBy { schedule(&group, at: finishBy) }
-        return !batch.isEmpty
+        return awaiting
     }
 
     private func schedule(_ group: inout DiscardingTaskGroup, at instant: ContinuousClock.Instant) {
@@ -180,52 +200,75 @@ extension Publisher {
         }
     }
 
-    /// Publishes a batch: QoS 0 messages one after the other (each returns once libmosquitto took it), QoS 1
-    /// messages concurrently (each waits for its PUBACK); returns every outcome once all are done.
-    static func publish(
-        _ batch: [DrainPlan.Send],
+    /// A batch handed to the client whose QoS 1 acknowledgements are due: the client's ticket and the messages'
+    /// ids and topics, in order.
+    struct PendingAcknowledgements: Sendable {
+        var batch: PublishBatch
+        var ids: [Int64]
+        var topics: [String]
+    }
+
+    /// Hands `sends` to the client in one call (one lock, no suspension) and finishes what is settled at once (every
+    /// QoS 0 message, and anything refused or not connected); returns how many were delivered or refused (0 when
+    /// any was not handed over: those wait for the next event, never for a spin of the loop) and what awaits PUBACKs.
+    func hand(_ sends: [DrainPlan.Send]) -> (settled: Int, pending: PendingAcknowledgements?) {
+        let batch = client.publish(batch: sends.map(Self.draft))
+        var settled = 0
+        var notSent = false
+        for (send, outcome) in zip(sends, batch.outcomes) {
+            guard let outcome else { continue }
+            let result = Self.outcome(outcome, topic: send.entry.message.topic, logger: logger)
+            finish(send.entry.id, result)
+            if result == .notSent { notSent = true } else { settled += 1 }
+        }
+        let pending =
+            batch.awaitsAcknowledgements
+            ? PendingAcknowledgements(
+                batch: batch,
+                ids: sends.map(\.entry.id),
+                topics: sends.map(\.entry.message.topic)
+            )
+            : nil
+        return (notSent ? 0 : settled, pending)
+    }
+
+    /// Waits for the acknowledgements of a handed batch; returns the outcome of each message that awaited one.
+    static func collect(
+        _ pending: PendingAcknowledgements,
         client: MQTTClient,
         logger: Logger
     ) async -> [(Int64, DrainPlan.Outcome)] {
-        var outcomes: [(Int64, DrainPlan.Outcome)] = []
-        outcomes.reserveCapacity(batch.count)
-        let acknowledged = batch.filter { $0.entry.message.qos > 0 }
-        for send in batch where send.entry.message.qos == 0 {
-            outcomes.append((send.entry.id, await publish(send, client: client, logger: logger)))
+        let outcomes = await client.acknowledgements(of: pending.batch)
+        var result: [(Int64, DrainPlan.Outcome)] = []
+        result.reserveCapacity(outcomes.count)
+        for index in outcomes.indices where pending.batch.outcomes[index] == nil {
+            let settled = outcome(outcomes[index], topic: pending.topics[index], logger: logger)
+            result.append((pending.ids[index], settled))
         }
-        if acknowledged.count == 1, let send = acknowledged.first {
-            outcomes.append((send.entry.id, await publish(send, client: client, logger: logger)))
-        } else if !acknowledged.isEmpty {
-            await withTaskGroup(of: (Int64, DrainPlan.Outcome).self) { group in
-                for send in acknowledged {
-                    group.addTask { (send.entry.id, await publish(send, client: client, logger: logger)) }
-                }
-                for await outcome in group { outcomes.append(outcome) }
-            }
-        }
-        return outcomes
+        return result
     }
 
-    /// Publishes one message; maps the client's errors onto the plan's outcomes.
-    static func publish(_ send: DrainPlan.Send, client: MQTTClient, logger: Logger) async -> DrainPlan.Outcome {
+    private static func draft(_ send: DrainPlan.Send) -> MQTTMessageDraft {
         let message = send.entry.message
-        let draft = MQTTMessageDraft(
+        return MQTTMessageDraft(
             topic: message.topic,
             payload: message.payload,
             qos: message.qos == 0 ? .atMostOnce : .atLeastOnce,
             retain: send.retain
         )
-        do {
-            try await client.publish(draft)
+    }
+
+    /// Maps the client's outcome onto the plan's.
+    private static func outcome(_ outcome: PublishOutcome, topic: String, logger: Logger) -> DrainPlan.Outcome {
+        switch outcome {
+        case .delivered:
             return .delivered
-        } catch MQTTError.notConnected, MQTTError.shutDown {
+        case .notConnected, .shutDown, .cancelled:
+            // Cancelled: shutdown; it stays stored (libmosquitto may still deliver it; QoS 1 allows a duplicate).
             return .notSent
-        } catch is CancellationError {
-            // Shutdown: stays stored (libmosquitto may still deliver it; QoS 1 allows a duplicate).
-            return .notSent
-        } catch {
+        case .refused(let reason):
             // The broker or libmosquitto refuses this message itself: retrying would block its topic for good.
-            logger.error("not published: \(error)", metadata: ["topic": "\(message.topic)"])
+            logger.error("not published: \(MQTTError.publishFailed(reason))", metadata: ["topic": "\(topic)"])
             return .refused
         }
     }

@@ -9,7 +9,8 @@ package import PRO380
 /// Every message is appended to the `Outbox` (one SQLite transaction per burst) before it is handed to the client,
 /// and deleted once the broker acknowledged it (PUBACK for QoS 1, hand-off for QoS 0), so readings survive a broker
 /// outage, a restart, a crash or a power cut while they wait. `publish` returns once the messages are stored; a
-/// poller never waits for the broker. `run()` sends what is stored whenever the client is connected: what was
+/// poller waits for the broker only while it is behind (`PublishAdmission`, at most `longestAdmissionWait`). `run()`
+/// sends what is stored whenever the client is connected: what was
 /// stored before the connection came up is replayed in order at `replayRate`, live messages go at once meanwhile,
 /// and `DrainPlan` keeps the newest message of each topic the retained one (see docs/outbox.md). A message that
 /// cannot be stored (disk full) is dropped and counted, and polling goes on. The publisher never sees frames.
@@ -24,9 +25,11 @@ package actor Publisher {
         case finish(ContinuousClock.Instant)
     }
 
-    /// Acknowledged messages are deleted from the store in batches of this many, or after `deleteDelay`.
-    static let deleteBatch = 64
-    static let deleteDelay = Duration.milliseconds(250)
+    /// Acknowledged messages are deleted from the store in batches of this many (a drain buffer: about three polls
+    /// of 70 readings), or after `deleteDelay`: one commit (and fsync) per batch. A crash resends at most what was
+    /// acknowledged and not yet deleted (QoS 1 allows the duplicate).
+    static let deleteBatch = 256
+    static let deleteDelay = Duration.seconds(1)
     /// The shortest wait between two pacing wake-ups of the replay.
     static let pacingGranularity = Duration.milliseconds(10)
     /// How often `max_age` is enforced when nothing is appended.
@@ -55,12 +58,18 @@ package actor Publisher {
     /// disk may take a small batch between refusals: one error line per episode, not one per poll).
     static let storeRecovery = Duration.seconds(10)
     package internal(set) var published = 0
+    /// Backpressure on pollers while the broker is slower than they are (`PublishAdmission`).
+    var admission: PublishAdmission
+    var admissionWaiters: [Int: CheckedContinuation<Void, Never>] = [:]
+    /// Whether `run()` drains (the gate holds only then, and only while connected).
+    var draining = false
     /// What was published per meter (keys, identity values, availability), for discovery and diagnostics.
     package let ledger: MeterLedger
 
     /// - Parameters:
     ///   - outbox: the opened outbox; the publisher sends what it already holds once connected.
     ///   - replayRate: messages per second for the backlog (live messages are not paced).
+    ///   - longestAdmissionWait: the longest a poll waits for a broker that is behind (`PublishAdmission`).
     package init(
         client: MQTTClient,
         topics: TopicLayout,
@@ -68,6 +77,7 @@ package actor Publisher {
         outbox: Outbox,
         replayRate: Double = OutboxSettings.defaultReplayRate,
         ledger: MeterLedger = MeterLedger(),
+        longestAdmissionWait: Duration = Publisher.longestAdmissionWait,
         logger: Logger
     ) {
         self.client = client
@@ -77,22 +87,26 @@ package actor Publisher {
         self.outbox = outbox
         self.logger = logger
         plan = DrainPlan(lastStoredID: outbox.lastIDAtOpen, newest: outbox.newestAtOpen, replayRate: replayRate)
+        admission = PublishAdmission(bound: plan.bufferLimit, longestWait: longestAdmissionWait)
         (events, sink) = AsyncStream.makeStream(of: Event.self)
     }
 
-    /// Stores each reading, retained, for `<base>/<meter>/<key>`.
+    /// Stores each reading, retained, for `<base>/<meter>/<key>`. While connected, waits first if the broker is
+    /// behind (more than a drain buffer of live messages queued; `PublishAdmission`), at most
+    /// `longestAdmissionWait`.
     package func publish(meter: String, readings: [Reading]) async {
         ledger.record(meter: meter, readings: readings)
-        await store(
-            zip(readings, ReadingPayload.payloads(readings)).map {
-                OutboxMessage(
-                    topic: topics.reading(meter: meter, key: $0.key),
-                    payload: $1,
-                    qos: qos.rawValue,
-                    retain: true
-                )
-            }
-        )
+        let messages = zip(readings, ReadingPayload.payloads(readings)).map {
+            OutboxMessage(
+                topic: topics.reading(meter: meter, key: $0.key),
+                payload: $1,
+                qos: qos.rawValue,
+                retain: true
+            )
+        }
+        await admit(messages.count)
+        await store(messages)
+        admission.stored(messages.count)
     }
 
     /// Stores `online` or `offline`, retained, for `<base>/<meter>/availability`.

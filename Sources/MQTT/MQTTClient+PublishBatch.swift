@@ -1,0 +1,173 @@
+import CMosquitto
+import Synchronization
+
+/// How one message of `MQTTClient.publish(batch:)` ended.
+package enum PublishOutcome: Sendable, Equatable {
+    /// QoS 0: libmosquitto took it (its network thread sends it). QoS 1/2: the broker acknowledged it.
+    case delivered
+    /// There was no connection when the batch was handed over: libmosquitto did not take it.
+    case notConnected
+    /// The client is shut down, or was shut down before the acknowledgement came.
+    case shutDown
+    /// The wait for the acknowledgement was cancelled; libmosquitto may still deliver the message.
+    case cancelled
+    /// libmosquitto refused the message (topic, payload size) or the broker answered with a failure reason code.
+    case refused(String)
+}
+
+/// A batch handed to libmosquitto by `MQTTClient.publish(batch:)`: what is settled already, and the ticket for the
+/// acknowledgements still due.
+package struct PublishBatch: Sendable {
+    /// The outcome of each draft, in order; nil while its QoS 1/2 acknowledgement is due.
+    package let outcomes: [PublishOutcome?]
+    /// The client's record of the acknowledgements due; nil when every outcome is known.
+    let pendingID: Int?
+
+    /// Whether acknowledgements are due (then `MQTTClient.acknowledgements(of:)` must be awaited once).
+    package var awaitsAcknowledgements: Bool { pendingID != nil }
+}
+
+/// Who waits for one message ID's acknowledgement.
+enum PendingPublish {
+    /// One `publish(_:)` call.
+    case single(CheckedContinuation<Void, any Error>)
+    /// Message `index` of the batch `id` (`ClientState.pendingBatches`).
+    case batch(id: Int, index: Int)
+}
+
+/// The acknowledgements a batch still waits for, and its collector once `acknowledgements(of:)` is awaited.
+struct PendingBatch {
+    var outcomes: [PublishOutcome?]
+    /// Message IDs still awaiting their acknowledgement, by index.
+    var mids: [Int: Int32]
+    var continuation: CheckedContinuation<[PublishOutcome], Never>?
+}
+
+extension ClientState {
+    /// Settles every message of batch `id` still due as `unsettled` and removes it with its message IDs; returns
+    /// its collector (if one waits) and the outcomes, for the caller to resume. A collector that comes later finds
+    /// the batch gone and gets `unsettled` for everything still nil: so the record is kept until collected.
+    mutating func settleBatch(
+        _ id: Int,
+        unsettledAs unsettled: PublishOutcome
+    ) -> (CheckedContinuation<[PublishOutcome], Never>, [PublishOutcome])? {
+        guard var batch = pendingBatches[id] else { return nil }
+        for (index, mid) in batch.mids {
+            pendingPublishes.removeValue(forKey: mid)
+            batch.outcomes[index] = unsettled
+        }
+        batch.mids.removeAll()
+        guard let continuation = batch.continuation else {
+            pendingBatches[id] = batch
+            return nil
+        }
+        pendingBatches.removeValue(forKey: id)
+        return (continuation, batch.outcomes.map { $0 ?? unsettled })
+    }
+
+    /// Records the acknowledgement of message `index` of batch `id`; returns the collector and all outcomes once
+    /// the last one is in and a collector waits.
+    mutating func acknowledge(
+        batch id: Int,
+        index: Int,
+        _ outcome: PublishOutcome
+    ) -> (CheckedContinuation<[PublishOutcome], Never>, [PublishOutcome])? {
+        guard var batch = pendingBatches[id] else { return nil }
+        batch.outcomes[index] = outcome
+        batch.mids.removeValue(forKey: index)
+        guard batch.mids.isEmpty, let continuation = batch.continuation else {
+            pendingBatches[id] = batch
+            return nil
+        }
+        pendingBatches.removeValue(forKey: id)
+        return (continuation, batch.outcomes.map { $0 ?? .delivered })
+    }
+}
+
+extension MQTTClient {
+    /// Hands every draft to libmosquitto under one lock, without suspending: the cheap path for a whole poll.
+    ///
+    /// QoS 0 messages are settled at once (`.delivered` once libmosquitto queued them for its network thread). The
+    /// acknowledgements of QoS 1/2 messages are collected by one `acknowledgements(of:)` for the whole batch, not a
+    /// continuation per message. No MQTT 5 properties (readings have none; use `publish(_:properties:)`).
+    /// Not connected or shut down at call time: every draft gets `.notConnected` / `.shutDown` and nothing is sent.
+    package func publish(batch drafts: [MQTTMessageDraft]) -> PublishBatch {
+        let (context, handle) = (self.context, self.handle)
+        return context.state.withLock { state in
+            guard state.lifecycle == .open else {
+                return PublishBatch(outcomes: Array(repeating: .shutDown, count: drafts.count), pendingID: nil)
+            }
+            guard state.connection == .connected else {
+                return PublishBatch(outcomes: Array(repeating: .notConnected, count: drafts.count), pendingID: nil)
+            }
+            var outcomes: [PublishOutcome?] = []
+            outcomes.reserveCapacity(drafts.count)
+            var mids: [Int: Int32] = [:]
+            let id = state.nextBatchID
+            for (index, draft) in drafts.enumerated() {
+                var mid: Int32 = 0
+                // As in `publish(_:)`: the acknowledgement is registered under the lock held across the call, so the
+                // network thread's on_publish (which waits for the lock) always finds it; the count is raised first.
+                if draft.qos != .atMostOnce { context.acknowledgementsDue.add(1, ordering: .releasing) }
+                let rc = handle.publish(draft, properties: nil, mid: &mid)
+                if rc != MOSQ_ERR_SUCCESS.rawValue, draft.qos != .atMostOnce {
+                    context.acknowledgementsDue.subtract(1, ordering: .releasing)
+                }
+                if rc == MOSQ_ERR_SUCCESS.rawValue {
+                    if draft.qos == .atMostOnce {
+                        outcomes.append(.delivered)
+                    } else {
+                        outcomes.append(nil)
+                        mids[index] = mid
+                        state.pendingPublishes[mid] = .batch(id: id, index: index)
+                    }
+                } else if rc == MOSQ_ERR_NO_CONN.rawValue {
+                    outcomes.append(.notConnected)
+                } else {
+                    outcomes.append(.refused("\(draft.topic): \(MosquittoHandle.describe(rc))"))
+                }
+            }
+            guard !mids.isEmpty else { return PublishBatch(outcomes: outcomes, pendingID: nil) }
+            state.nextBatchID += 1
+            state.pendingBatches[id] = PendingBatch(outcomes: outcomes, mids: mids, continuation: nil)
+            return PublishBatch(outcomes: outcomes, pendingID: id)
+        }
+    }
+
+    /// Waits until every acknowledgement of `batch` is in and returns the outcome of each draft, in order. Call it
+    /// once per batch that `awaitsAcknowledgements`; for one that does not, it returns the outcomes at once.
+    ///
+    /// A lost connection does not end the wait (libmosquitto resends QoS 1/2 messages after reconnecting); a
+    /// shutdown settles what is due as `.shutDown`, cancelling the task as `.cancelled`. One continuation per batch,
+    /// resumed by the network thread when the last acknowledgement arrives.
+    package func acknowledgements(of batch: PublishBatch) async -> [PublishOutcome] {
+        guard let id = batch.pendingID else { return batch.outcomes.map { $0 ?? .delivered } }
+        let context = self.context
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<[PublishOutcome], Never>) in
+                let ready: [PublishOutcome]? = context.state.withLock { state in
+                    guard var pending = state.pendingBatches[id] else {
+                        return batch.outcomes.map { $0 ?? .shutDown }
+                    }
+                    guard pending.mids.isEmpty else {
+                        pending.continuation = continuation
+                        state.pendingBatches[id] = pending
+                        return nil
+                    }
+                    state.pendingBatches.removeValue(forKey: id)
+                    return pending.outcomes.map { $0 ?? .delivered }
+                }
+                if let ready { continuation.resume(returning: ready) }
+            }
+        } onCancel: {
+            // Not under `state` here: see `ClientContext.cancellationQueue`.
+            context.withStateLater { state in
+                let removed = state.pendingBatches[id]?.mids.count ?? 0
+                context.acknowledgementsDue.subtract(removed, ordering: .releasing)
+                if let (continuation, outcomes) = state.settleBatch(id, unsettledAs: .cancelled) {
+                    continuation.resume(returning: outcomes)
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,126 @@
+import Bridge
+import Foundation
+import Logging
+import MQTT
+import Outbox
+import PRO380
+import TestSupport
+import Testing
+
+/// Pollers faster than the broker wait at a bound instead of the queue growing; nothing is lost, and a broker that
+/// stops acknowledging stalls no poller for good.
+@Suite(.serialized) struct PublisherBackpressureTests {
+    static let meters = (1...8).map { "m\($0)" }
+    static let keys = (0..<70).map { "key_\($0)" }
+
+    /// One poll's readings: 70 keys, the value tells the poll apart.
+    static func poll(_ index: Int) -> [Reading] {
+        keys.map { Reading(key: $0, value: .integer(index), unit: nil, time: Date()) }
+    }
+
+    struct Rig {
+        var broker: MosquittoBroker
+        var client: MQTTClient
+        var publisher: Publisher
+        var drain: Task<Void, Never>
+    }
+
+    static func rig(_ name: String, longestWait: Duration) async throws -> Rig {
+        let broker = try await MosquittoBroker()
+        var logger = Logger(label: "backpressure-test")
+        logger.logLevel = .critical
+        let client = try MQTTClient(
+            configuration: MQTTClientConfiguration(
+                port: broker.port,
+                clientID: "\(name)-\(UUID().uuidString.prefix(8))"
+            ),
+            logger: logger
+        )
+        try await client.connect(timeout: .seconds(10))
+        let publisher = Publisher(
+            client: client,
+            topics: TopicLayout(base: name, clientID: "c"),
+            qos: .atLeastOnce,
+            outbox: try Outbox(.memory, limits: OutboxLimits(maxBytes: 1 << 24, maxAge: .seconds(3600))),
+            longestAdmissionWait: longestWait,
+            logger: logger
+        )
+        let drain = Task { await publisher.run() }
+        return Rig(broker: broker, client: client, publisher: publisher, drain: drain)
+    }
+
+    static func tearDown(_ rig: Rig) async {
+        rig.drain.cancel()
+        await rig.drain.value
+        await rig.client.shutdown()
+        await rig.publisher.close()
+        await rig.broker.stopAndRemove()
+    }
+
+    /// Waits (polling, generous bound) until `condition` holds; returns whether it did.
+    static func eventually(_ condition: @Sendable () async -> Bool) async -> Bool {
+        for _ in 0..<3000 {
+            if await condition() { return true }
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+        return false
+    }
+
+    @Test(
+        "While the broker is behind, polls wait and the live queue stays within the bound; then every reading arrives"
+    )
+    func pollsWaitAtTheBound() async throws {
+        let rig = try await Self.rig("bp", longestWait: .seconds(600))
+        let publisher = rig.publisher
+        let subscriber = try await MQTTTestSubscriber(
+            port: rig.broker.port,
+            topics: ["bp/+/+"],
+            count: Self.meters.count * Self.keys.count,
+            timeout: 120
+        )
+        // PUBLISHes go out, PUBACKs cannot come: the window fills, then the drain's buffer, then polls wait.
+        rig.broker.pause()
+        let polls = Task {
+            await withDiscardingTaskGroup { group in
+                for meter in Self.meters {
+                    group.addTask { await publisher.publish(meter: meter, readings: Self.poll(1)) }
+                }
+            }
+        }
+        #expect(await Self.eventually { await publisher.backpressure.waitingPolls > 0 })
+        let (queued, bound, waiting) = await publisher.backpressure
+        #expect(queued <= bound, "queued \(queued), bound \(bound)")
+        #expect(waiting > 0)
+        #expect(await publisher.queuedCount < Self.meters.count * Self.keys.count)
+
+        rig.broker.resume()
+        await polls.value
+        #expect(await Self.eventually { await publisher.queuedCount == 0 })
+        let received = await subscriber.messages()
+        #expect(received.count == Self.meters.count * Self.keys.count)
+        let expected = Set(Self.meters.flatMap { meter in Self.keys.map { "bp/\(meter)/\($0)" } })
+        #expect(Set(received.map(\.topic)) == expected)
+        #expect(await publisher.backpressure.waitingPolls == 0)
+        await Self.tearDown(rig)
+    }
+
+    @Test("A broker that stops acknowledging holds each poll at most the longest wait: every poll is stored")
+    func muteBrokerStallsNobodyForGood() async throws {
+        let rig = try await Self.rig("mute", longestWait: .milliseconds(200))
+        let publisher = rig.publisher
+        rig.broker.pause()
+        await withDiscardingTaskGroup { group in
+            for meter in Self.meters {
+                group.addTask {
+                    for index in 1...3 { await publisher.publish(meter: meter, readings: Self.poll(index)) }
+                }
+            }
+        }
+        // Every poll returned while the broker is still paused: all stored, none dropped.
+        #expect(await publisher.queuedCount == 3 * Self.meters.count * Self.keys.count)
+        #expect(await publisher.outboxStatistics.drops.total == 0)
+        rig.broker.resume()
+        #expect(await Self.eventually { await publisher.queuedCount == 0 })
+        await Self.tearDown(rig)
+    }
+}
