@@ -17,7 +17,7 @@ import Testing
         let ledger = MeterLedger()
         let common = readings([("voltage_l1", "V"), ("frequency", "Hz"), ("tariff", nil)])
         for meter in ["m1", "m2", "m3"] { ledger.record(meter: meter, readings: common) }
-        let expected: [String: String?] = ["voltage_l1": "V", "frequency": "Hz", "tariff": .some(nil)]
+        let expected: [String: String?] = ["voltage_l1": "V", "frequency": "Hz", "tariff": String?.none]
         #expect(["m1", "m2", "m3"].allSatisfy { ledger.entry($0).units == expected })
         // m2 gains a key: m1 and m3 (which shared its dictionary) do not.
         ledger.record(meter: "m2", readings: readings([("current_l1", "A")]))
