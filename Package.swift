@@ -127,12 +127,16 @@ let package = Package(
             dependencies: ["IEC62056", "CodecSupport", "TestSupport"],
             swiftSettings: upcomingFeatures
         ),
-        .testTarget(name: "PRO380Tests", dependencies: ["PRO380", "TestSupport"], swiftSettings: upcomingFeatures),
+        .testTarget(
+            name: "PRO380Tests",
+            dependencies: ["PRO380", "Benchmarking", "CodecSupport", "TestSupport"],
+            swiftSettings: upcomingFeatures
+        ),
         .testTarget(name: "SerialIOTests", dependencies: ["SerialIO", "TestSupport"], swiftSettings: upcomingFeatures),
         .testTarget(
             name: "BridgeTests",
             dependencies: [
-                "Bridge", "PRO380", "MQTT", "Modbus", "SerialIO", "Outbox", "TestSupport",
+                "Bridge", "PRO380", "MQTT", "Modbus", "SerialIO", "Outbox", "Benchmarking", "CodecSupport", "TestSupport",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: upcomingFeatures

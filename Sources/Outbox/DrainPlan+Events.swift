@@ -82,10 +82,11 @@ extension DrainPlan {
 
     /// The next message to publish at `now`: live first, then the replay when the pacer allows; within a lane the
     /// oldest whose topic has nothing in flight (and no older message of that topic waiting before it).
-    package mutating func next(at now: ContinuousClock.Instant) -> Next {
+    /// - Parameter replaying: `false` leaves the backlog where it is (at shutdown only live messages go).
+    package mutating func next(at now: ContinuousClock.Instant, replaying: Bool = true) -> Next {
         guard connected, inFlight.count < window else { return .idle }
         if let send = take(.live) { return .send(send) }
-        guard Self.sendableIndex(replay.buffer, blocked: inFlightTopics) != nil else { return .idle }
+        guard replaying, Self.sendableIndex(replay.buffer, blocked: inFlightTopics) != nil else { return .idle }
         guard pacer.take(at: now) else { return .wait(until: pacer.nextToken(after: now)) }
         return take(.replay).map(Next.send) ?? .idle
     }

@@ -47,9 +47,9 @@ extension RegisterDefinition {
             guard let v = MeterValue(single: Float(bitPattern: bits)) else {
                 throw RegisterDecodingError.notFinite(key: key, registers: registers)
             }
-            value = v.scaled(by: mapping.scale)
+            value = v.scaled(by: mapping.exactScale)
         case .signed:
-            value = MeterValue.integer(Int(Int16(bitPattern: registers[0]))).scaled(by: mapping.scale)
+            value = MeterValue.integer(Int(Int16(bitPattern: registers[0]))).scaled(by: mapping.exactScale)
         case .hexString:
             value = .text(registers.map { String(format: "%04X", $0) }.joined())
         case .bcd:

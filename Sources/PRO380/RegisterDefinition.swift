@@ -106,7 +106,11 @@ package struct ModbusMapping: Sendable, Equatable, Hashable {
     /// How the registers decode.
     package var dataType: ModbusDataType
     /// The factor from the meter's unit to the published unit (1000 for kW to W).
-    package var scale: Decimal
+    package var scale: Decimal {
+        didSet { exactScale = DecimalNumber(scale) ?? DecimalNumber(1) }
+    }
+    /// `scale` as the decoder multiplies by it (an exponent change for powers of ten).
+    package private(set) var exactScale: DecimalNumber
     /// The manual marks the row "PRO1 only" (`*`): a PRO380 may refuse it with exception 02.
     package var pro1Only: Bool
 
@@ -121,6 +125,7 @@ package struct ModbusMapping: Sendable, Equatable, Hashable {
         self.count = count
         self.dataType = dataType
         self.scale = scale
+        self.exactScale = DecimalNumber(scale) ?? DecimalNumber(1)
         self.pro1Only = pro1Only
     }
 

@@ -4,7 +4,7 @@ import Foundation
 /// checked by another implementation.
 ///
 /// `init` returns once the broker acknowledged the subscription (the `-d` debug line "Subscribed (mid: ...)"), so
-/// a message published afterwards is seen even when it is not retained.
+/// a message published afterwards is seen even when it is not retained and no retained message came first.
 package final class MQTTTestSubscriber: Sendable {
     /// One message as `mosquitto_sub -d -v` reported it.
     package struct Received: Sendable, Equatable, CustomStringConvertible {
@@ -42,7 +42,10 @@ package final class MQTTTestSubscriber: Sendable {
             "-C", "\(count)", "-W", "\(timeout)",
         ]
         for topic in topics { arguments += ["-t", topic] }
-        process = try ChildProcess("/usr/bin/mosquitto_sub", arguments)
+        // Line-buffered (coreutils' `stdbuf`, which then runs mosquitto_sub in its own process): into a pipe,
+        // mosquitto_sub's stdout is block-buffered and flushed only when a message arrives, so the "Subscribed"
+        // line would not be seen before a first message or the exit.
+        process = try ChildProcess("/usr/bin/stdbuf", ["-oL", "/usr/bin/mosquitto_sub"] + arguments)
         self.count = count
         try await process.waitForLine { $0.hasPrefix("Subscribed (mid:") }
     }

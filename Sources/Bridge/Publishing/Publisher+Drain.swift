@@ -4,12 +4,17 @@ import MQTT
 import Outbox
 
 extension Publisher {
-    /// Sends what the outbox holds whenever the client is connected; runs until cancelled.
+    /// Sends what the outbox holds whenever the client is connected; runs until `finish(by:)` ends it (shutdown) or
+    /// its task is cancelled.
     ///
     /// One loop handles every event (connection changes, new messages, finished publications, pacing ticks) and
     /// does what `DrainPlan` says: store reads, publications (a batch per child task, at most `plan.window` messages
-    /// in flight), deletes of acknowledged messages in batches.
+    /// in flight), deletes of acknowledged messages in batches. At shutdown the same loop sends the live messages
+    /// (such as the meters' `offline` stored when the buses stopped) and waits for their acknowledgements, so every
+    /// publication it started reports back to it; the backlog stays stored for the next start.
     package func run() async {
+        finishBy = nil
+        finishedAcknowledged = false
         // A discarding group: a finished child is freed at once (a plain task group keeps every child until its
         // result is awaited, a few KiB per publication).
         await withDiscardingTaskGroup { group in
@@ -24,32 +29,39 @@ extension Publisher {
             }
             for await event in events {
                 await handle(event)
-                await pump(&group)
+                let started = await pump(&group)
+                if finished(startedSends: started) {
+                    finishedAcknowledged = plan.connected && plan.inFlightCount == 0
+                    break
+                }
             }
+            // Publications still waiting (the deadline passed, or the task was cancelled) end as `notSent`: they
+            // stay stored; libmosquitto may still deliver them, which QoS 1 allows to happen twice.
             group.cancelAll()
             await deleteFinished()
         }
     }
 
-    /// Sends what can go now while the client is connected (the live messages, such as the `offline` availability
-    /// stored at shutdown) and waits for their acknowledgements; the backlog stays stored for the next start. The
-    /// shutdown path calls it after `run()` ended. Cancelling the task ends the wait for acknowledgements: what was
-    /// not acknowledged stays stored (and is sent by the next start).
-    package func flush() async {
-        if client.state == .connected, !plan.connected { plan.connect() }
-        while !Task.isCancelled {
-            await readStore()
-            let batch = takeSendable(at: .now).sends
-            guard !batch.isEmpty else { break }
-            for (id, outcome) in await Self.publish(batch, client: client, logger: logger) { finish(id, outcome) }
-        }
-        await deleteFinished()
+    /// Asks `run()` to end by `deadline`: from now on it sends the live messages and ends once none is left
+    /// unacknowledged, the connection is gone, or the deadline passed. What stays unacknowledged stays stored.
+    /// Safe from any context (the graceful-shutdown handler calls it synchronously).
+    package nonisolated func finish(by deadline: ContinuousClock.Instant) {
+        sink.yield(.finish(deadline))
+    }
+
+    /// Whether the loop may end: shutdown asked for it, and nothing it started waits for an answer any more (or
+    /// nothing can: not connected, or past the deadline).
+    private func finished(startedSends: Bool) -> Bool {
+        guard let finishBy else { return false }
+        if !plan.connected || ContinuousClock.now >= finishBy { return true }
+        return !startedSends && plan.inFlightCount == 0
     }
 
     private func handle(_ event: Event) async {
         switch event {
         case .wake: break
         case .tick: timerAt = nil
+        case .finish(let deadline): finishBy = deadline
         case .connection(.connected):
             guard !plan.connected else { return }
             plan.connect()
@@ -87,10 +99,12 @@ extension Publisher {
         if deleteDue == nil, !plan.finished.isEmpty { deleteDue = .now + Self.deleteDelay }
     }
 
-    private func pump(_ group: inout DiscardingTaskGroup) async {
+    /// Starts what can go now and schedules the next timer; returns whether it started publications.
+    private func pump(_ group: inout DiscardingTaskGroup) async -> Bool {
         await readStore()
         let now = ContinuousClock.now
-        let (batch, wait) = takeSendable(at: now)
+        // Finishing, the backlog is not replayed any more: only live messages go.
+        let (batch, wait) = takeSendable(at: now, liveOnly: finishBy != nil)
         if !batch.isEmpty {
             // One child task and one event per batch (a poll's readings), not per message.
             group.addTask { [client, logger, sink] in
@@ -111,6 +125,8 @@ extension Publisher {
                 schedule(&group, at: due)
             }
         }
+        if let finishBy { schedule(&group, at: finishBy) }
+        return !batch.isEmpty
     }
 
     private func schedule(_ group: inout DiscardingTaskGroup, at instant: ContinuousClock.Instant) {
@@ -149,12 +165,14 @@ extension Publisher {
     }
 
     /// Everything the plan lets go at `now`, and when the pacer has the next token if the replay must wait.
+    /// - Parameter liveOnly: leave the backlog (replay lane) alone, as at shutdown.
     private func takeSendable(
-        at now: ContinuousClock.Instant
+        at now: ContinuousClock.Instant,
+        liveOnly: Bool
     ) -> (sends: [DrainPlan.Send], wait: ContinuousClock.Instant?) {
         var sends: [DrainPlan.Send] = []
         while true {
-            switch plan.next(at: now) {
+            switch plan.next(at: now, replaying: !liveOnly) {
             case .send(let send): sends.append(send)
             case .wait(let until): return (sends, until)
             case .idle: return (sends, nil)

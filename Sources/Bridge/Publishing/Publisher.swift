@@ -20,6 +20,8 @@ package actor Publisher {
         case sent([(Int64, DrainPlan.Outcome)])
         case tick
         case expire
+        /// Shutdown: send what is live, wait for its acknowledgements, end by this instant (`finish(by:)`).
+        case finish(ContinuousClock.Instant)
     }
 
     /// Acknowledged messages are deleted from the store in batches of this many, or after `deleteDelay`.
@@ -41,6 +43,12 @@ package actor Publisher {
     /// The earliest pending timer (pacing, delayed deletes), if any.
     var timerAt: ContinuousClock.Instant?
     var deleteDue: ContinuousClock.Instant?
+    /// Set once shutdown asked the loop to end (`finish(by:)`): it ends when the live messages are acknowledged, the
+    /// connection is gone, or this instant passed.
+    var finishBy: ContinuousClock.Instant?
+    /// Whether `run()`, asked to finish, ended with every live message acknowledged (false: the deadline passed or
+    /// the connection was gone; those messages stay stored).
+    package internal(set) var finishedAcknowledged = false
     /// Set while the store refuses writes: when it started, the last refusal, how many messages were lost since.
     var storeFailure: (since: Date, last: ContinuousClock.Instant, dropped: Int)?
     /// A failing store counts as recovered once it took writes for this long without refusing one (a nearly full
@@ -76,10 +84,10 @@ package actor Publisher {
     package func publish(meter: String, readings: [Reading]) async {
         ledger.record(meter: meter, readings: readings)
         await store(
-            readings.map {
+            zip(readings, ReadingPayload.payloads(readings)).map {
                 OutboxMessage(
                     topic: topics.reading(meter: meter, key: $0.key),
-                    payload: Array(ReadingPayload.json($0).utf8),
+                    payload: $1,
                     qos: qos.rawValue,
                     retain: true
                 )
@@ -105,13 +113,19 @@ package actor Publisher {
         await store([OutboxMessage(topic: topic, payload: Array(json.utf8), qos: 0, retain: true)])
     }
 
-    /// Publishes `offline` for the bridge, retained, straight to the broker at shutdown (after the last flush);
+    /// Publishes `offline` for the bridge, retained, straight to the broker at shutdown (after `run()` ended);
     /// when the connection dies instead, the will says the same.
-    package func publishBridgeOffline() async {
-        guard client.state == .connected else { return }
-        try? await client.publish(
-            MQTTMessageDraft(topic: topics.bridgeState, payload: "offline", qos: .atLeastOnce, retain: true)
-        )
+    /// - Returns: whether the broker acknowledged it.
+    package func publishBridgeOffline() async -> Bool {
+        guard client.state == .connected else { return false }
+        do {
+            try await client.publish(
+                MQTTMessageDraft(topic: topics.bridgeState, payload: "offline", qos: .atLeastOnce, retain: true)
+            )
+            return true
+        } catch {
+            return false
+        }
     }
 
     /// The outbox's figures, for diagnostics.
@@ -124,7 +138,7 @@ package actor Publisher {
         get async { await outbox.statistics.count }
     }
 
-    /// Closes the outbox (after `flush()`, at shutdown).
+    /// Closes the outbox (after `run()` ended, at shutdown).
     package func close() async {
         sink.finish()
         await outbox.close()

@@ -1,44 +1,44 @@
 package import Foundation
 package import PRO380
 
-/// The JSON payloads the bridge publishes, written by hand so numbers keep their exact decimal form.
+/// The JSON payloads the bridge publishes for readings, written straight as UTF-8 bytes (what the outbox stores).
+///
+/// Written by hand rather than through `JSONValue` because it runs once per value and poll: numbers keep their
+/// exact decimal form (`DecimalNumber`), and the readings of one reply share one time, formatted once.
 package enum ReadingPayload {
     /// `{"value": 231.25, "unit": "V", "time": "2026-11-29T12:00:00.000Z"}`; `unit` is `null` for unitless keys.
     package static func json(_ reading: Reading) -> String {
-        JSONValue.object([
-            ("value", JSONValue(reading.value)),
-            ("unit", .string(reading.unit)),
-            ("time", .string(Timestamp.rfc3339(reading.time))),
-        ]).text(.spaced)
+        String(decoding: payloads([reading])[0], as: UTF8.self)
+    }
+
+    /// The payload of each reading, in order; the time text is formatted once per run of equal times.
+    package static func payloads(_ readings: [Reading]) -> [[UInt8]] {
+        var lastTime: Date?
+        var timeText: [UInt8] = []
+        return readings.map { reading in
+            if reading.time != lastTime {
+                lastTime = reading.time
+                timeText.removeAll(keepingCapacity: true)
+                Timestamp.write(reading.time, to: &timeText)
+            }
+            return payload(reading, timeText: timeText)
+        }
+    }
+
+    private static func payload(_ reading: Reading, timeText: [UInt8]) -> [UInt8] {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(64 + timeText.count)
+        bytes.append(contentsOf: #"{"value": "#.utf8)
+        reading.value.writeJSON(to: &bytes)
+        bytes.append(contentsOf: #", "unit": "#.utf8)
+        if let unit = reading.unit {
+            JSONText.write(unit, to: &bytes)
+        } else {
+            bytes.append(contentsOf: "null".utf8)
+        }
+        bytes.append(contentsOf: #", "time": ""#.utf8)
+        bytes.append(contentsOf: timeText)
+        bytes.append(contentsOf: #""}"#.utf8)
+        return bytes
     }
 }
-
-/// RFC 3339 UTC timestamps with milliseconds: `2026-11-29T12:00:00.000Z`.
-package enum Timestamp {
-    package static func rfc3339(_ date: Date) -> String {
-        let millisecondsSinceEpoch = Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
-        var seconds = time_t(millisecondsSinceEpoch / 1000)
-        let milliseconds = Int(millisecondsSinceEpoch - Int64(seconds) * 1000)
-        var parts = tm()
-        gmtime_r(&seconds, &parts)
-        return String(
-            format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
-            Int(parts.tm_year) + 1900,
-            Int(parts.tm_mon) + 1,
-            Int(parts.tm_mday),
-            Int(parts.tm_hour),
-            Int(parts.tm_min),
-            Int(parts.tm_sec),
-            milliseconds
-        )
-    }
-
-    /// Parses RFC 3339 (`2026-11-29T12:00:00Z`, with or without fractions, `Z` or `±hh:mm`); nil otherwise.
-    package static func parse(_ text: String) -> Date? {
-        RFC3339Parser.parse(text)
-    }
-}
-
-#if canImport(Glibc)
-import Glibc
-#endif

@@ -26,6 +26,10 @@ package final class BridgeService: Service {
     private let logger: Logger
     /// How long shutdown waits for the broker to acknowledge the last messages (`offline`, queued readings).
     package static let shutdownFlushGrace = Duration.seconds(3)
+    /// The least time the bridge's own `offline` gets at shutdown, even when the flush used up the grace.
+    static let bridgeOfflineGrace = Duration.milliseconds(500)
+    /// When the publisher's turn at shutdown ends (set when it begins).
+    private let shutdownDeadline = Mutex<ContinuousClock.Instant?>(nil)
     /// Tells systemd how the bridge is (`Type=notify`); `nil` when no service manager listens.
     private let notifier: ServiceNotifier?
     /// The buses while `run()` runs; `nil` before and after.
@@ -112,8 +116,9 @@ package final class BridgeService: Service {
                 BridgePart("mqtt", body: { await connection.run() }, stop: { await client.shutdown() }),
                 BridgePart(
                     "publisher",
+                    ending: .ask(finish: { self.finishPublishing(publisher) }),
                     body: { await publisher.run() },
-                    stop: { await self.flushForShutdown(publisher) }
+                    stop: { await self.publishBridgeOffline(publisher) }
                 ),
                 BridgePart("commands", body: { await commands.run() }),
                 BridgePart("discovery", body: { await discovery.run() }),
@@ -178,20 +183,30 @@ package final class BridgeService: Service {
         return outbox
     }
 
-    /// The publisher's turn at shutdown: the live messages (the meters' `offline` included) are flushed, then the
-    /// bridge's `offline` published, within `shutdownFlushGrace`; what the broker did not acknowledge by then stays
-    /// stored in the outbox for the next start and is counted in a warning, so a broker that is gone or never
-    /// answers cannot hold the exit.
-    private func flushForShutdown(_ publisher: Publisher) async {
+    /// The publisher's turn at shutdown begins: its loop sends the live messages (the meters' `offline` included),
+    /// waits for their acknowledgements and ends, within `shutdownFlushGrace`.
+    private func finishPublishing(_ publisher: Publisher) {
         logger.notice("shutting down: publishing offline")
-        let flushed = await withDeadline(Self.shutdownFlushGrace) {
-            await publisher.flush()
-            await publisher.publishBridgeOffline()
+        let deadline = ContinuousClock.now + Self.shutdownFlushGrace
+        shutdownDeadline.withLock { $0 = deadline }
+        publisher.finish(by: deadline)
+    }
+
+    /// The publisher's loop ended: the bridge's `offline` goes out, within what is left of `shutdownFlushGrace` (at
+    /// least `bridgeOfflineGrace`); what the broker did not acknowledge stays stored in the outbox for the next
+    /// start and is counted in a warning, so a broker that is gone or never answers cannot hold the exit.
+    private func publishBridgeOffline(_ publisher: Publisher) async {
+        let deadline = shutdownDeadline.withLock { $0 } ?? .now
+        let left = max(deadline - .now, Self.bridgeOfflineGrace)
+        let offline = Mutex(false)
+        _ = await withDeadline(left) {
+            let acknowledged = await publisher.publishBridgeOffline()
+            offline.withLock { $0 = acknowledged }
         }
-        guard !flushed else { return }
+        guard await !publisher.finishedAcknowledged || !offline.withLock({ $0 }) else { return }
         let stored = await publisher.queuedCount
         logger.warning(
-            "shutting down: the broker did not acknowledge within \(Self.shutdownFlushGrace); \(stored) message(s) stay stored in the outbox for the next start"
+            "shutting down: the broker is gone or did not acknowledge within \(Self.shutdownFlushGrace); \(stored) message(s) stay stored in the outbox for the next start"
         )
     }
 

@@ -38,7 +38,7 @@ extension PRO380Model {
             case ("combination_code", .integer(let n)): settings.combinationCode = n
             case ("lcd_cycle_time", .integer(let n)): settings.lcdCycleTime = n
             case ("mbus_primary_address", .integer(let n)): settings.mbusPrimaryAddress = n
-            case ("s0_output_rate", .decimal(let d)): settings.s0OutputRate = d
+            case ("s0_output_rate", .decimal(let d)): settings.s0OutputRate = d.decimal
             case ("parity", .text(let name)): settings.parity = name
             case ("mbus_secondary_address", .text(let digits)): settings.mbusSecondaryAddress = digits
             case ("power_down_counter", _): settings.powerDownCounter = 0

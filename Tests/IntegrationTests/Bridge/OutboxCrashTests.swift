@@ -147,7 +147,6 @@ import Testing
         )
         bridge?.send(SIGKILL)
         _ = await bridge?.waitForExit()
-        let killedAgain = Date()
         let atSecondKill = try await fixture.stored()
         #expect(!atSecondKill.isEmpty, "killed before the replay ended")
         bridge = try fixture.startBridge()

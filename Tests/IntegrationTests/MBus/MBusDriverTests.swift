@@ -17,7 +17,7 @@ import Testing
     static func decimals(_ outcome: PollOutcome) -> [String: Decimal] {
         var values: [String: Decimal] = [:]
         for reading in outcome.readings {
-            if case .decimal(let d) = reading.value { values[reading.key] = d }
+            if case .decimal(let d) = reading.value { values[reading.key] = d.decimal }
         }
         return values
     }
