@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# The benchmark command (docs/performance.md): builds the release binary and, with gcc, the C floor, the libmodbus
-# stand-in and the counting subscriber under .build/bench (apt: libmodbus-dev, next to what scripts/setup.sh
-# installs), plus two empty Swift programs for the memory baseline; then runs `pro380-mqtt bench compare` (the bridge
-# against the floor; the plot goes to .build/bench/meters.svg) and `pro380-mqtt bench wire` (bus-busy time on paced
-# lines). Arguments go to `bench compare` (--quick for a short run, --json for tracking). About 8 minutes here.
+# The benchmark command (docs/performance.md): builds the release binary (scripts/build-release.sh, the shipped
+# build) and, with gcc, the C floor, the libmodbus stand-in and the counting subscriber under .build/bench (apt:
+# libmodbus-dev, next to what scripts/setup.sh installs), plus two empty Swift programs for the memory baseline
+# (static runtime, like the release binary); then runs `pro380-mqtt bench compare` (the bridge against the floor; the
+# plot goes to .build/bench/meters.svg) and `pro380-mqtt bench wire` (bus-busy time on paced lines). Arguments go to
+# `bench compare` (--quick for a short run, --json for tracking). About 8 minutes here.
 # --deadmeter adds `bench deadmeter` (a dead meter among 7 on a paced line, about 4 minutes), --scale adds
 # `bench scale` (100 to 1000 meters behind Modbus TCP gateways and a growth run, about 10 minutes).
 set -euo pipefail
@@ -28,9 +29,9 @@ for program in floor standin counter; do
     gcc $flags -o ".build/bench/$program" "Benchmarks/floor/$program.c" $libs
 done
 for program in empty-swift empty-foundation; do
-    swiftc -O -o ".build/bench/$program" "Benchmarks/baseline/$program.swift"
+    swiftc -O -static-stdlib -o ".build/bench/$program" "Benchmarks/baseline/$program.swift"
 done
-swift build -c release --product pro380-mqtt
+scripts/build-release.sh
 
 quick=()
 json=false

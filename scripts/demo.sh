@@ -5,5 +5,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
-swift build -c release --product pro380-mqtt
+scripts/build-release.sh
 exec .build/release/pro380-mqtt demo "$@"

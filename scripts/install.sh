@@ -48,7 +48,7 @@ say() { echo "install: $*"; }
 if [ -z "$binary" ]; then
     scripts/setup.sh
     say "building the release binary (static Swift runtime)"
-    swift build -c release --product pro380-mqtt --static-swift-stdlib
+    scripts/build-release.sh
     binary=".build/release/pro380-mqtt"
 fi
 [ -x "$binary" ] || { echo "install: $binary is not an executable" >&2; exit 2; }

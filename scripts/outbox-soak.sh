@@ -23,7 +23,7 @@ scripts/setup.sh
 
 rss_soak() {
     if [ -z "${BIN:-}" ]; then
-        swift build -c release --product pro380-mqtt >/dev/null
+        scripts/build-release.sh >/dev/null
         BIN=.build/release/pro380-mqtt
     fi
     free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }

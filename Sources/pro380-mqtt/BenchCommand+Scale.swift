@@ -171,7 +171,8 @@ struct BenchScaleCommand: AsyncParsableCommand {
         try Self.bridgeConfig(
             gateways: simulators.prefix(meters / metersPerGateway).map { $0.port! },
             metersPerGateway: metersPerGateway,
-            brokerPort: brokerPort
+            brokerPort: brokerPort,
+            outbox: work.appendingPathComponent("outbox.sqlite").path
         ).write(to: config, atomically: true, encoding: .utf8)
         let client = try MQTTClient(
             configuration: MQTTClientConfiguration(port: brokerPort, clientID: "bench-scale-counter"),
@@ -206,9 +207,12 @@ struct BenchScaleCommand: AsyncParsableCommand {
         }
     }
 
-    static func bridgeConfig(gateways ports: [Int], metersPerGateway: Int, brokerPort: Int) -> String {
+    /// The bridge's config: every meter of `ports`' gateways, the outbox in the run's own `outbox` file
+    /// (the default file would carry one step's unsent readings into the next step, and into other runs).
+    static func bridgeConfig(gateways ports: [Int], metersPerGateway: Int, brokerPort: Int, outbox: String) -> String {
         var lines = [
             "mqtt: {host: 127.0.0.1, port: \(brokerPort), client_id: bench-scale, base_topic: scale, qos: 0}",
+            "outbox: {path: \(outbox)}",
             "homeassistant: {enabled: false}",
             "buses:",
         ]

@@ -41,6 +41,31 @@ import Testing
         #expect(tenths.count == 10 && tenths.values.allSatisfy { $0 < 200 }, "\(tenths)")
     }
 
+    /// A large fleet's first polls are spread too: each meter's first at `phase` of the start spread (at most its
+    /// interval), and its cadence after that the same as without the spread.
+    @Test func firstPollComesAtItsPhaseOfTheStartSpread() {
+        let groups: [PollGroup: Duration] = [.instantaneous: .seconds(10), .identity: .seconds(3600)]
+        var schedule = PollSchedule(intervals: groups, start: start, phase: 0.25, startSpread: .seconds(4))
+        #expect(schedule.dueGroups(at: start).isEmpty)
+        #expect(schedule.nextWake == at(1))
+        #expect(schedule.dueGroups(at: at(1)) == [.instantaneous, .identity])
+        schedule.polled([.instantaneous, .identity], answered: true, finished: at(1.1))
+        #expect(schedule.nextWake == at(12.5))
+        schedule.polled([.instantaneous], answered: true, finished: at(12.6))
+        #expect(schedule.nextWake == at(22.5))
+        // A spread longer than the interval spreads within the interval.
+        let short = PollSchedule(
+            intervals: [.instantaneous: .seconds(2)],
+            start: start,
+            phase: 0.5,
+            startSpread: .seconds(10)
+        )
+        #expect(short.nextWake == at(1))
+        // 10 ms a meter: 1000 meters start within 10 s, one within 10 ms.
+        #expect(PollSchedule.startSpread(meters: 1000) == .seconds(10))
+        #expect(PollSchedule.startSpread(meters: 1) == .milliseconds(10))
+    }
+
     @Test func silentMeterBacksOffAndAnAnswerEndsTheBackOff() {
         var schedule = PollSchedule(intervals: [.instantaneous: .milliseconds(100)], start: start)
         // The first unanswered poll costs nothing extra: a single lost reply is retried at the next slot.

@@ -28,6 +28,10 @@ package final class MeterLedger: Sendable {
     ]
 
     private let entries = Mutex<[String: Entry]>([:])
+    /// The distinct `units` dictionaries recorded so far: meters of one kind publish the same keys with the same
+    /// units, so they share one dictionary's storage instead of a copy each (about 4 KiB a meter at 70 keys;
+    /// docs/performance.md, the 1000-meter section). Taken only inside `entries`' lock.
+    private let distinctUnits = Mutex<[[String: String?]]>([])
     private let signal: AsyncStream<Void>.Continuation
     /// Yields once after one or more changes that discovery must look at (buffer of one: changes coalesce).
     package let changes: AsyncStream<Void>
@@ -51,10 +55,22 @@ package final class MeterLedger: Sendable {
                     changed = true
                 }
             }
+            if changed { entry.units = shared(entry.units) }
             all[meter] = entry
             return changed
         }
         if changed { signal.yield() }
+    }
+
+    /// An equal dictionary already recorded for another meter (sharing its storage), else `units`, now recorded.
+    /// Called when a meter gains a key, so a few times a meter; the 16 latest distinct dictionaries are kept.
+    private func shared(_ units: [String: String?]) -> [String: String?] {
+        distinctUnits.withLock { known in
+            if let equal = known.first(where: { $0 == units }) { return equal }
+            if known.count == 16 { known.removeFirst() }
+            known.append(units)
+            return units
+        }
     }
 
     /// Records the availability published for `meter`.

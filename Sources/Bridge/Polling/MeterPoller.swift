@@ -13,6 +13,8 @@ package struct MeterPoller: Sendable {
     package let offlineAfter: Int
     package let publisher: Publisher
     package let logger: Logger
+    /// How far apart the fleet's first polls are spread (`PollSchedule.startSpread(meters:)`).
+    package let startSpread: Duration
     private let table = RegisterTable.pro380
 
     package init(
@@ -21,7 +23,8 @@ package struct MeterPoller: Sendable {
         intervals: [PollGroup: Duration],
         offlineAfter: Int,
         publisher: Publisher,
-        logger: Logger
+        logger: Logger,
+        startSpread: Duration = .zero
     ) {
         self.meter = meter
         self.driver = driver
@@ -29,14 +32,20 @@ package struct MeterPoller: Sendable {
         self.offlineAfter = offlineAfter
         self.publisher = publisher
         self.logger = logger
+        self.startSpread = startSpread
     }
 
-    /// Polls until the task is cancelled. Every group is read at start (identity included), then at its interval,
-    /// each meter at its own place in the interval; a meter that stops answering is polled less often while it stays
+    /// Polls until the task is cancelled. Every group is read at start (identity included; in a large fleet within
+    /// `startSpread`), then at its interval, each meter at its own place in the interval; a meter that stops answering is polled less often while it stays
     /// silent (`PollSchedule`).
     package func run() async {
         let clock = ContinuousClock()
-        var schedule = PollSchedule(intervals: intervals, start: clock.now, phase: PollSchedule.phase(of: meter))
+        var schedule = PollSchedule(
+            intervals: intervals,
+            start: clock.now,
+            phase: PollSchedule.phase(of: meter),
+            startSpread: startSpread
+        )
         var state = PollerState(offlineAfter: offlineAfter)
         while !Task.isCancelled {
             let now = clock.now

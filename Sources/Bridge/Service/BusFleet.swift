@@ -27,8 +27,14 @@ actor BusFleet {
         self.publisher = publisher
         self.status = status
         self.logger = logger
+        let spread = Self.startSpread(configuration)
         for session in sessions {
-            runners[session.name] = BusRunner(session: session, publisher: publisher, logger: logger)
+            runners[session.name] = BusRunner(
+                session: session,
+                publisher: publisher,
+                logger: logger,
+                startSpread: spread
+            )
         }
         roster.replace(sessions)
     }
@@ -94,7 +100,12 @@ actor BusFleet {
             // Shutdown may have begun meanwhile: it stops the runners it found; none is added after it.
             guard !stopped else { return .notRunning }
             if let session = sessions[bus.name] {
-                let runner = BusRunner(session: session, publisher: publisher, logger: logger)
+                let runner = BusRunner(
+                    session: session,
+                    publisher: publisher,
+                    logger: logger,
+                    startSpread: Self.startSpread(new)
+                )
                 runners[bus.name] = runner
                 await runner.start()
             } else if let runner = runners[bus.name] {
@@ -107,6 +118,11 @@ actor BusFleet {
         roster.replace(running)
         status.meters = new.meters.map(\.meter.name)
         return .applied(change)
+    }
+
+    /// The spread of the first polls for `configuration`'s meters (buses a reload adds spread theirs alike).
+    private static func startSpread(_ configuration: BridgeConfiguration) -> Duration {
+        PollSchedule.startSpread(meters: configuration.meters.count)
     }
 }
 

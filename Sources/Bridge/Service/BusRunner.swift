@@ -15,12 +15,15 @@ actor BusRunner {
     private var busTask: Task<Void, Never>?
     private let publisher: Publisher
     private let logger: Logger
+    /// How far apart the first polls are spread: the whole fleet's (`PollSchedule.startSpread(meters:)`).
+    private let startSpread: Duration
     private var stopped = false
 
-    init(session: BusSession, publisher: Publisher, logger: Logger) {
+    init(session: BusSession, publisher: Publisher, logger: Logger, startSpread: Duration = .zero) {
         self.session = session
         self.publisher = publisher
         self.logger = logger
+        self.startSpread = startSpread
     }
 
     /// Starts the session's `run()` and a poller for every meter of the session.
@@ -75,7 +78,8 @@ actor BusRunner {
             intervals: meter.configuration.intervals,
             offlineAfter: meter.configuration.offlineAfter,
             publisher: publisher,
-            logger: meterLogger
+            logger: meterLogger,
+            startSpread: startSpread
         )
         pollers[name] = Task { await poller.run() }
     }

@@ -38,6 +38,9 @@ actor ModbusMeterDriver: MeterDriver {
     /// The register map the meter answers; `nil` until the first contact tells (`checkRegisterMap`).
     var registerMap: RegisterMap?
 
+    /// The spans of `rowsBySpan`, sorted once: every driver's `ReadPlanState` shares this array's storage.
+    static let tableSpans = ModbusBlockDecoding.pro380.rowsBySpan.keys.sorted()
+
     /// Transactions one poll may spend while splitting blocks (a bound, never reached by a sane meter).
     static let transactionBudget = 48
 
@@ -50,7 +53,7 @@ actor ModbusMeterDriver: MeterDriver {
         self.logger = logger
         self.unit = UInt8(configuration.address ?? 1)
         self.rowsBySpan = ModbusBlockDecoding.pro380.rowsBySpan
-        self.plan = ReadPlanState(spans: Array(rowsBySpan.keys), maxRegisters: configuration.maxRegisters)
+        self.plan = ReadPlanState(spans: Self.tableSpans, maxRegisters: configuration.maxRegisters)
     }
 
     func poll(groups: Set<PollGroup>) async -> PollOutcome {
