@@ -1,4 +1,4 @@
-package import Foundation
+import Foundation
 package import PRO380
 
 /// The JSON payloads the bridge publishes for readings, written straight as UTF-8 bytes (what the outbox stores).
