@@ -11,11 +11,12 @@ extension DescriptorChannel {
     ///   on hang-up, on `EIO` (a pty whose other side is gone, an unplugged USB adapter) and on a reset connection.
     func read(maxCount: Int, timeout: Duration) async throws -> [UInt8] {
         let count = max(1, maxCount)
+        if let bytes = try performNow({ try $0.readAvailable(maxCount: count) }), let bytes { return bytes }
         return try await perform { operation in
             let deadline = ContinuousClock.now.advanced(by: timeout)
             var hungUp = false
             while true {
-                if let bytes = try operation.readAvailable(maxCount: count) { return bytes }
+                if let bytes = try operation.calls.readAvailable(maxCount: count) { return bytes }
                 if hungUp { throw TransportError.closed(endpoint: operation.endpoint) }
                 guard let events = try operation.wait(for: Int16(POLLIN), until: deadline) else {
                     throw TransportError.timeout(endpoint: operation.endpoint)
@@ -31,16 +32,27 @@ extension DescriptorChannel {
     ///   `TransportError.systemCall` for other failures.
     func write(_ bytes: [UInt8], drain: Bool) async throws {
         guard !bytes.isEmpty else { return }
-        try await perform { operation in
-            var offset = 0
+        let waitsForTransmission = drain && kind == .terminal
+        var offset = 0
+        if !waitsForTransmission {
+            let taken = try performNow { calls in
+                var written = 0
+                while written < bytes.count, let count = try calls.writeSome(bytes, from: written) { written += count }
+                return written
+            }
+            offset = taken ?? 0
+            if offset == bytes.count { return }
+        }
+        try await perform { [offset] operation in
+            var offset = offset
             while offset < bytes.count {
-                if let written = try operation.writeSome(bytes, from: offset) {
+                if let written = try operation.calls.writeSome(bytes, from: offset) {
                     offset += written
                 } else {
                     _ = try operation.wait(for: Int16(POLLOUT), until: nil)
                 }
             }
-            if drain, operation.channel.kind == .terminal {
+            if waitsForTransmission {
                 try syscall("tcdrain", endpoint: operation.endpoint) { tcdrain(operation.fd) }
             }
         }
@@ -49,20 +61,28 @@ extension DescriptorChannel {
     /// Drops every byte received and not yet read: `tcflush(TCIFLUSH)` on a terminal when `flush` is set, then
     /// reads and drops whatever is still readable without waiting. End of stream is left for the next `read`.
     func discardInput(flushTerminal flush: Bool) async throws {
-        try await perform { operation in
-            if flush, operation.channel.kind == .terminal {
-                try syscall("tcflush(TCIFLUSH)", endpoint: operation.endpoint) { tcflush(operation.fd, TCIFLUSH) }
+        let discard: @Sendable (NonBlockingCalls) throws -> Void = { calls in
+            if flush, calls.kind == .terminal {
+                try syscall("tcflush(TCIFLUSH)", endpoint: calls.endpoint) { tcflush(calls.fd, TCIFLUSH) }
             }
             do {
-                while let bytes = try operation.readAvailable(maxCount: 4096), !bytes.isEmpty {}
+                while let bytes = try calls.readAvailable(maxCount: 4096), !bytes.isEmpty {}
             } catch TransportError.closed {
                 return
             }
         }
+        if try performNow(discard) != nil { return }
+        try await perform { operation in try discard(operation.calls) }
     }
 }
 
-extension DescriptorChannel.Operation {
+/// The calls on a descriptor that never block: the only ones `DescriptorChannel.performNow` lets run on the caller's
+/// thread, and the building blocks of the operations that wait on the channel's queue.
+struct NonBlockingCalls {
+    let fd: Int32
+    let kind: DescriptorChannel.Kind
+    let endpoint: String
+
     /// One non-blocking `read`.
     /// - Returns: the bytes read, or `nil` when none are available now.
     /// - Throws: `TransportError.closed` at end of stream or when the other side is gone.
@@ -85,11 +105,11 @@ extension DescriptorChannel.Operation {
     /// - Returns: how many bytes the kernel took, or `nil` when it has no room now.
     func writeSome(_ bytes: [UInt8], from offset: Int) throws -> Int? {
         do {
-            return try nonBlockingSyscall(channel.kind == .socket ? "send" : "write", endpoint: endpoint) {
+            return try nonBlockingSyscall(kind == .socket ? "send" : "write", endpoint: endpoint) {
                 bytes.withUnsafeBytes { buffer in
                     let start = buffer.baseAddress! + offset
                     let count = buffer.count - offset
-                    switch channel.kind {
+                    switch kind {
                     case .socket: return send(fd, start, count, Int32(MSG_NOSIGNAL))
                     case .terminal: return systemWrite(fd, start, count)
                     }

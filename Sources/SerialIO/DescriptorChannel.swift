@@ -9,10 +9,15 @@ import Darwin
 
 /// One open, non-blocking file descriptor (a serial line, a pty side, a socket) and the thread its calls run on.
 ///
-/// Every call that touches the descriptor runs on the channel's own serial `DispatchQueue`, never on Swift's
-/// cooperative pool; `perform` bridges it to `async` with a continuation. Waiting is `poll` on two descriptors:
-/// the channel's and a wake-up pipe, so `close()` and task cancellation end a wait at once instead of after its
-/// timeout. Operations run one at a time in submission order, which matches a bus's one-transaction-at-a-time use.
+/// Every call that may block runs on the channel's own serial `DispatchQueue`, never on Swift's cooperative pool;
+/// `perform` bridges it to `async` with a continuation. Waiting is `poll` on two descriptors: the channel's and a
+/// wake-up pipe, so `close()` and task cancellation end a wait at once instead of after its timeout. Operations run
+/// one at a time in submission order, which matches a bus's one-transaction-at-a-time use.
+///
+/// Calls that never block (a `send` the kernel has room for, a `read` of what is already there, `tcflush`) run at
+/// once on the caller's thread through `performNow` when no queued operation is pending: each hop to the queue and
+/// back wakes two threads, and a Modbus TCP transaction used to make three of them (discard, write, read) where
+/// one (the wait for the reply) is needed (docs/performance.md, "Thread hand-offs").
 ///
 /// Closing: `close()` marks the channel closed and wakes a waiting operation (it throws `TransportError.closed`);
 /// the descriptor itself is closed on the queue after that operation, so no call ever sees a descriptor number
@@ -31,6 +36,8 @@ final class DescriptorChannel: Sendable {
         var descriptorsReleased = false
         var lastOperation: UInt64 = 0
         var cancelled: Set<UInt64> = []
+        /// Operations submitted to the queue and not yet finished: while any is, `performNow` defers to the queue.
+        var queuedOperations = 0
     }
 
     let endpoint: String
@@ -81,6 +88,7 @@ final class DescriptorChannel: Sendable {
     ) async throws -> Value {
         let id = state.withLock { state in
             state.lastOperation &+= 1
+            state.queuedOperations += 1
             return state.lastOperation
         }
         return try await withTaskCancellationHandler {
@@ -95,7 +103,10 @@ final class DescriptorChannel: Sendable {
                     if case .failure(TransportError.systemCall) = result, self.isClosed {
                         result = .failure(TransportError.closed(endpoint: self.endpoint))
                     }
-                    self.state.withLock { state in state.cancelled = state.cancelled.filter { $0 > id } }
+                    self.state.withLock { state in
+                        state.cancelled = state.cancelled.filter { $0 > id }
+                        state.queuedOperations -= 1
+                    }
                     continuation.resume(with: result)
                 }
             }
@@ -103,6 +114,28 @@ final class DescriptorChannel: Sendable {
             state.withLock { _ = $0.cancelled.insert(id) }
             wake()
         }
+    }
+
+    /// Runs `call` at once on the calling thread when the channel is open and no queued operation is pending.
+    ///
+    /// `call` must never block: it gets the descriptor's non-blocking calls only, and runs under the channel's lock
+    /// (which is what keeps the descriptor from being closed under it and keeps it out of a queued operation's way).
+    /// - Returns: `call`'s result, or `nil` when an operation is pending on the queue (use `perform` then).
+    /// - Throws: what `call` throws; `TransportError.closed` when the channel is closed; `CancellationError` when the
+    ///   calling task is cancelled.
+    func performNow<Value: Sendable>(_ call: (NonBlockingCalls) throws -> Value) throws -> Value? {
+        try Task.checkCancellation()
+        let calls = NonBlockingCalls(fd: fd, kind: kind, endpoint: endpoint)
+        let outcome: Result<Value, any Error>? = state.withLock { state in
+            if state.closed || state.descriptorsReleased { return .failure(TransportError.closed(endpoint: endpoint)) }
+            guard state.queuedOperations == 0 else { return nil }
+            return Result { try call(calls) }
+        }
+        // A call failing because closeSoon() shut the socket down right after it began is a close, not a failure.
+        if case .failure(TransportError.systemCall) = outcome, isClosed {
+            throw TransportError.closed(endpoint: endpoint)
+        }
+        return try outcome?.get()
     }
 
     /// Closes the channel: a waiting operation ends with `TransportError.closed`, later calls throw it too.
@@ -178,6 +211,8 @@ final class DescriptorChannel: Sendable {
 
         var fd: Int32 { channel.fd }
         var endpoint: String { channel.endpoint }
+        /// The descriptor's non-blocking calls.
+        var calls: NonBlockingCalls { NonBlockingCalls(fd: channel.fd, kind: channel.kind, endpoint: channel.endpoint) }
 
         /// Throws when the channel was closed or the operation's task cancelled.
         func checkInterrupted() throws {
