@@ -59,11 +59,17 @@ struct DemoCommand: AsyncParsableCommand {
             logger: quiet
         )
 
+        // The demo's own outbox, in a folder of its own removed when it stops: never the daemon's default file of
+        // the client id, so no run replays what an earlier demo (or the daemon) left unsent.
+        let work = FileManager.default.temporaryDirectory.appendingPathComponent("pro380-demo-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: work) }
         let config = DemoSetup.configuration(
             brokerHost: brokerHost,
             brokerPort: brokerPort,
             ptyPath: rtu.endpoint,
-            tcpPort: tcp.port!
+            tcpPort: tcp.port!,
+            outbox: work.appendingPathComponent("outbox.sqlite").path
         )
         Console.write(
             """
@@ -71,6 +77,7 @@ struct DemoCommand: AsyncParsableCommand {
               broker      \(brokerHost):\(brokerPort)\(local == nil ? "" : " (a local mosquitto started for the demo)")
               simulator   2 meters on \(rtu.endpoint) (Modbus RTU), 1 meter on 127.0.0.1:\(tcp.port!) (Modbus TCP)
               bridge      polling every 2 s, publishing to \(config.mqtt.baseTopic)/<meter>/<key>
+              outbox      \(config.outbox.summary) (the demo's own, removed when it stops)
 
             Watch the raw topics:   mosquitto_sub -h \(brokerHost) -p \(brokerPort) -t '\(config.mqtt.baseTopic)/#' -v
             Switch a tariff:        mosquitto_pub -h \(brokerHost) -p \(brokerPort) -t \(config.mqtt.baseTopic)/kitchen/tariff/set -m 2
@@ -115,10 +122,16 @@ struct TaskService: Service {
     }
 }
 
-/// The demo's bridge config: two RTU meters on the simulator's pty, one Modbus TCP meter.
+/// The demo's bridge config: two RTU meters on the simulator's pty, one Modbus TCP meter, the outbox file `outbox`
+/// (in the demo's own folder).
 enum DemoSetup {
-    static func configuration(brokerHost: String, brokerPort: Int, ptyPath: String, tcpPort: Int) -> BridgeConfiguration
-    {
+    static func configuration(
+        brokerHost: String,
+        brokerPort: Int,
+        ptyPath: String,
+        tcpPort: Int,
+        outbox: String
+    ) -> BridgeConfiguration {
         var mqtt = MQTTSettings()
         mqtt.host = brokerHost
         mqtt.port = brokerPort
@@ -137,6 +150,13 @@ enum DemoSetup {
             link: .modbusTCP(host: "127.0.0.1", port: tcpPort),
             meters: [MeterConfiguration(name: "pv", address: 1, intervals: fast)]
         )
-        return BridgeConfiguration(mqtt: mqtt, buses: [rtu, tcp], diagnosticsInterval: .seconds(10), source: "demo")
+        var configuration = BridgeConfiguration(
+            mqtt: mqtt,
+            buses: [rtu, tcp],
+            diagnosticsInterval: .seconds(10),
+            source: "demo"
+        )
+        configuration.outbox = OutboxSettings(storage: .file(outbox))
+        return configuration
     }
 }
