@@ -1,5 +1,6 @@
 import Benchmarking
 import Foundation
+import MQTT
 import Testing
 
 @testable import Bridge
@@ -81,12 +82,27 @@ import Testing
                 brokerPort: 1883,
                 outbox: "\(work)/outbox.sqlite"
             ),
-            BenchBridgeConfig.scale(gateways: [5020], metersPerGateway: 2, brokerPort: 1883, outbox: "\(work)/o.sqlite"),
-            BenchBridgeConfig.wire(protocolName: "modbus_rtu", device: "/dev/null", baud: 9600, meters: 2, brokerPort: 1),
+            BenchBridgeConfig.scale(
+                gateways: [5020],
+                metersPerGateway: 2,
+                brokerPort: 1883,
+                outbox: "\(work)/o.sqlite"
+            ),
+            BenchBridgeConfig.wire(
+                protocolName: "modbus_rtu",
+                device: "/dev/null",
+                baud: 9600,
+                meters: 2,
+                brokerPort: 1
+            ),
         ]
         let environment = ["HOME": "/home/op"]
         for yaml in configs {
-            let config = try BridgeConfiguration.parse(yaml: yaml, file: "\(work)/bridge.yaml", environment: environment)
+            let config = try BridgeConfiguration.parse(
+                yaml: yaml,
+                file: "\(work)/bridge.yaml",
+                environment: environment
+            )
             let defaultPath = OutboxSettings.defaultPath(clientID: config.mqtt.clientID, environment: environment)
             switch config.outbox.storage {
             case .file(let path):

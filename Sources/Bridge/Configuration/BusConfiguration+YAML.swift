@@ -41,7 +41,12 @@ extension BridgeConfiguration {
         }
         if let v = m["request_gap"], let gap = v.attempt({ try v.duration() }) { bus?.requestGap = gap }
         if let v = m["echo"], let echo = v.attempt({ try v.bool() }) { bus?.echo = echo }
-        var decoded = DecodedBus(node: node, name: name?.isEmpty == false ? name : nil, endpoint: link?.endpoint, meters: [])
+        var decoded = DecodedBus(
+            node: node,
+            name: name?.isEmpty == false ? name : nil,
+            endpoint: link?.endpoint,
+            meters: []
+        )
         guard let metersNode = m["meters"] else {
             node.problems.record(node.error("bus \(name ?? "") lists no meters"))
             return decoded

@@ -33,7 +33,9 @@ extension BridgeConfiguration {
                 if let (nameNode, name) = meter.name {
                     if let first = meterNames[name] {
                         nameNode.problems.record(
-                            nameNode.error("meter name \(name) is used twice (names are topic levels)\(Self.first(first))")
+                            nameNode.error(
+                                "meter name \(name) is used twice (names are topic levels)\(Self.first(first))"
+                            )
                         )
                     } else {
                         meterNames[name] = nameNode
