@@ -2,8 +2,9 @@
 # Installs what pro380-mqtt needs on a Debian machine that has the Swift toolchain:
 # libmosquitto (the C client the MQTT module wraps) and libssl-dev (OpenSSL's headers: the MQTT module reads a
 # failed TLS handshake's verification result), libsqlite3 (the outbox's SQLite, through GRDB), mosquitto (the
-# broker the demo and tests start), mosquitto-clients, socat, and the Python test peers (pymodbus, pyMeterBus, ...)
-# in a venv under .build/.
+# broker the demo and tests start), mosquitto-clients, socat, pkg-config and python3-venv through apt-get (as root
+# directly, otherwise through sudo), and with --with-test-peers (scripts/test.sh) the Python test peers of
+# scripts/test-peers.txt (pymodbus, pyMeterBus, ...) in a venv under .build/test-venv.
 # Idempotent: a second run installs nothing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
