@@ -83,6 +83,20 @@ import Testing
         #expect(found[4].message == "bus name a is used twice; first at line 2", "\(found)")
     }
 
+    /// Two entries without a usable address do not share "the same address": each gets its own error only.
+    @Test func twoMisspeltAddressesAreNoDuplicate() {
+        let yaml = """
+            buses:
+              - name: a
+                modbus_tcp: {host: 127.0.0.1, port: 502}
+                meters:
+                  - {name: m1, adress: 1}
+                  - {name: m2, adress: 2}
+            """
+        let found = problems(yaml)
+        #expect(found.map(\.key) == ["buses[0].meters[0].adress", "buses[0].meters[1].adress"], "\(found)")
+    }
+
     @Test func aMistypedParityIsQuotedBack() {
         let yaml = """
             buses:

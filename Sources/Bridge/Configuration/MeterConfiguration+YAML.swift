@@ -41,7 +41,11 @@ extension BridgeConfiguration {
         }
         let problemsBeforeAddress = node.problems.count
         node.attempt { try decodeAddress(m, node: node, meterProtocol: meterProtocol, into: &meter) }
-        if node.problems.count == problemsBeforeAddress {
+        // Only an address that decoded identifies the meter (an optical one may have none): a missing or misspelt
+        // `address` in two entries is not "the same address".
+        if node.problems.count == problemsBeforeAddress,
+            meter.address != nil || meter.secondaryAddress != nil || meterProtocol == .iec62056
+        {
             decoded.address = meter.address.map(String.init) ?? meter.secondaryAddress ?? meter.deviceAddress ?? ""
         }
         if let v = m["interval"], let interval = v.attempt({ try v.duration() }) {
