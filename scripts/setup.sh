@@ -18,6 +18,10 @@ for pkg in libmosquitto-dev libssl-dev libsqlite3-dev mosquitto mosquitto-client
 done
 if ! python3 -m venv --help >/dev/null 2>&1; then missing+=(python3-venv); fi
 if [ ${#missing[@]} -gt 0 ]; then
+    if [ -n "$SUDO" ] && ! command -v sudo >/dev/null 2>&1; then
+        echo "setup: ${missing[*]} must be installed with apt-get: run this as root, or install sudo" >&2
+        exit 1
+    fi
     echo "setup: installing ${missing[*]}"
     $SUDO apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
