@@ -95,8 +95,14 @@ struct BenchDeadMeterCommand: AsyncParsableCommand {
         try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: work) }
         let config = work.appendingPathComponent("bridge.yaml")
-        try bridgeConfig(device: simulator.endpoint, meters: meters + (dead ? 1 : 0), brokerPort: brokerPort)
-            .write(to: config, atomically: true, encoding: .utf8)
+        try BenchBridgeConfig.deadMeter(
+            device: simulator.endpoint,
+            baud: baud,
+            timeoutMilliseconds: timeoutMs,
+            meters: meters + (dead ? 1 : 0),
+            brokerPort: brokerPort,
+            outbox: work.appendingPathComponent("outbox.sqlite").path
+        ).write(to: config, atomically: true, encoding: .utf8)
         let bridge = try BenchChild(
             BenchSetup.executable,
             ["bench", "bridge", "--config", config.path, "--interval-ms", "0", "--all-groups"],
@@ -189,20 +195,6 @@ struct BenchDeadMeterCommand: AsyncParsableCommand {
             guard bridge.isRunning else { throw DemoError("the bridge ended: \(bridge.name)") }
             try await Task.sleep(for: .milliseconds(200))
         }
-    }
-
-    private func bridgeConfig(device: String, meters count: Int, brokerPort: Int) -> String {
-        var lines = [
-            "mqtt: {host: 127.0.0.1, port: \(brokerPort), client_id: bench-dead, base_topic: dead, qos: 0}",
-            "homeassistant: {enabled: false}",
-            "buses:",
-            "  - name: line",
-            "    modbus_rtu: {device: \(device), baud: \(baud), parity: even}",
-            "    timeout: \(timeoutMs)ms",
-            "    meters:",
-        ]
-        for n in 1...count { lines.append("      - {name: m\(n), address: \(n), interval: 1s}") }
-        return lines.joined(separator: "\n") + "\n"
     }
 }
 

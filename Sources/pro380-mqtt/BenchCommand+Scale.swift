@@ -168,7 +168,7 @@ struct BenchScaleCommand: AsyncParsableCommand {
         try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: work) }
         let config = work.appendingPathComponent("bridge.yaml")
-        try Self.bridgeConfig(
+        try BenchBridgeConfig.scale(
             gateways: simulators.prefix(meters / metersPerGateway).map { $0.port! },
             metersPerGateway: metersPerGateway,
             brokerPort: brokerPort,
@@ -205,26 +205,6 @@ struct BenchScaleCommand: AsyncParsableCommand {
             await client.shutdown()
             throw error
         }
-    }
-
-    /// The bridge's config: every meter of `ports`' gateways, the outbox in the run's own `outbox` file
-    /// (the default file would carry one step's unsent readings into the next step, and into other runs).
-    static func bridgeConfig(gateways ports: [Int], metersPerGateway: Int, brokerPort: Int, outbox: String) -> String {
-        var lines = [
-            "mqtt: {host: 127.0.0.1, port: \(brokerPort), client_id: bench-scale, base_topic: scale, qos: 0}",
-            "outbox: {path: \(outbox)}",
-            "homeassistant: {enabled: false}",
-            "buses:",
-        ]
-        for (g, port) in ports.enumerated() {
-            lines.append("  - name: gateway\(g + 1)")
-            lines.append("    modbus_tcp: {host: 127.0.0.1, port: \(port)}")
-            lines.append("    meters:")
-            for m in 1...metersPerGateway {
-                lines.append("      - {name: g\(g + 1)m\(m), address: \(m), interval: 10s}")
-            }
-        }
-        return lines.joined(separator: "\n") + "\n"
     }
 
     private static func sample(_ bridge: BenchChild) throws -> ProcessSample {

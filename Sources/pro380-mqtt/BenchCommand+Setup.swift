@@ -123,8 +123,13 @@ final class BenchSetup: Sendable {
             )
         case .bridge:
             let config = work.appendingPathComponent("bridge.yaml")
-            try bridgeConfig(brokerPort: broker.port, qos: qos, meters: meters)
-                .write(to: config, atomically: true, encoding: .utf8)
+            try BenchBridgeConfig.compare(
+                brokerPort: broker.port,
+                qos: qos,
+                meters: meters,
+                standinPorts: standinPorts,
+                outbox: work.appendingPathComponent("outbox-\(broker.port)-q\(qos)-\(meters).sqlite").path
+            ).write(to: config, atomically: true, encoding: .utf8)
             child = try BenchChild(
                 Self.executable,
                 ["bench", "bridge", "--config", config.path, "--interval-ms", "\(interval)"],
@@ -190,28 +195,6 @@ final class BenchSetup: Sendable {
         }
         let line = try await counter.line(startingWith: "count ", after: skip).text
         return (figures, Int(line.split(separator: " ")[2]) ?? 0)
-    }
-
-    /// One bus per meter, each a Modbus TCP gateway (the stand-in), Home Assistant discovery off (the floor has
-    /// none), diagnostics every 5 s (the subscriber reads `dropped_messages` from them), and a new outbox file per
-    /// run in the work folder (never a backlog left by an earlier run).
-    private func bridgeConfig(brokerPort: Int, qos: Int, meters: Int) -> String {
-        var lines = [
-            "mqtt: {host: 127.0.0.1, port: \(brokerPort), client_id: bench-bridge, base_topic: bench, qos: \(qos)}",
-            "outbox: {path: \(work.path)/outbox-\(brokerPort)-q\(qos)-\(meters).sqlite}",
-            "diagnostics_interval: 5s",
-            "homeassistant: {enabled: false}",
-            "buses:",
-        ]
-        for n in 1...meters {
-            lines += [
-                "  - name: g\(n)",
-                "    modbus_tcp: {host: 127.0.0.1, port: \(standinPorts[(n - 1) % standinPorts.count])}",
-                "    meters:",
-                "      - {name: m\(n), address: 1, groups: {instantaneous: 100ms, energy: 100ms, identity: 1h}}",
-            ]
-        }
-        return lines.joined(separator: "\n") + "\n"
     }
 
     /// Peak RSS of programs that do nothing: this binary idle (every library of the bridge loaded), and the

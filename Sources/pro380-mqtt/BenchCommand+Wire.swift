@@ -105,10 +105,10 @@ struct BenchWireCommand: AsyncParsableCommand {
         try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: work) }
         let config = work.appendingPathComponent("bridge.yaml")
-        try Self.bridgeConfig(
+        try BenchBridgeConfig.wire(
             protocolName: protocolName,
             device: protocolName == "mbus" ? simulator.mbus!.endpoint : simulator.endpoint,
-            line: line,
+            baud: line.baudRate,
             meters: count,
             brokerPort: brokerPort
         ).write(to: config, atomically: true, encoding: .utf8)
@@ -173,29 +173,6 @@ struct BenchWireCommand: AsyncParsableCommand {
             throw DemoError("the simulated PRO380-Mb did not answer REQ_UD2")
         }
         return reply.count
-    }
-
-    static func bridgeConfig(
-        protocolName: String,
-        device: String,
-        line: LineSettings,
-        meters: Int,
-        brokerPort: Int
-    ) -> String {
-        var lines = [
-            "mqtt: {host: 127.0.0.1, port: \(brokerPort), client_id: bench-wire, base_topic: wire, qos: 0}",
-            "outbox: {enabled: false}",
-            "homeassistant: {enabled: false}",
-            "buses:",
-            "  - name: line",
-            protocolName == "mbus"
-                ? "    mbus_serial: {device: \(device), baud: \(line.baudRate)}"
-                : "    modbus_rtu: {device: \(device), baud: \(line.baudRate), parity: even}",
-            "    timeout: 2s",
-            "    meters:",
-        ]
-        for n in 1...meters { lines.append("      - {name: m\(n), address: \(n), interval: 1s}") }
-        return lines.joined(separator: "\n") + "\n"
     }
 }
 

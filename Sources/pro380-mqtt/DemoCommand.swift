@@ -15,9 +15,11 @@ struct DemoCommand: AsyncParsableCommand {
         commandName: "demo",
         abstract: "Run a local mosquitto, simulated PRO380 meters and the bridge; show the values from the broker.",
         discussion: """
-            Starts mosquitto on a free loopback port (or uses --broker), two simulated meters on a pseudo-terminal
-            (Modbus RTU) and one on a TCP port (Modbus TCP), and the bridge polling them every 2 s. The values
-            are shown as they arrive back from the broker. Runs until Ctrl-C, or for --duration seconds.
+            Starts mosquitto on a free loopback port (or uses --broker), two simulated meters on a pseudo-terminal \
+            (Modbus RTU) and one on a TCP port (Modbus TCP), and the bridge polling them every 2 s. The values \
+            are shown as they arrive back from the broker. Runs until Ctrl-C, or for --duration seconds. The \
+            bridge's outbox is a file in a temporary folder of the demo's own, removed when it stops (never the \
+            daemon's outbox file).
             """
     )
 
@@ -59,11 +61,18 @@ struct DemoCommand: AsyncParsableCommand {
             logger: quiet
         )
 
+        // The demo's own outbox, in a folder of its own removed when it stops: never the daemon's default file of
+        // the client id, so no run replays what an earlier demo (or the daemon) left unsent.
+        let work = FileManager.default.temporaryDirectory.appendingPathComponent("pro380-demo-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: work) }
+        let outbox = work.appendingPathComponent("outbox.sqlite").path
         let config = DemoSetup.configuration(
             brokerHost: brokerHost,
             brokerPort: brokerPort,
             ptyPath: rtu.endpoint,
-            tcpPort: tcp.port!
+            tcpPort: tcp.port!,
+            outbox: outbox
         )
         Console.write(
             """
@@ -71,6 +80,7 @@ struct DemoCommand: AsyncParsableCommand {
               broker      \(brokerHost):\(brokerPort)\(local == nil ? "" : " (a local mosquitto started for the demo)")
               simulator   2 meters on \(rtu.endpoint) (Modbus RTU), 1 meter on 127.0.0.1:\(tcp.port!) (Modbus TCP)
               bridge      polling every 2 s, publishing to \(config.mqtt.baseTopic)/<meter>/<key>
+              outbox      \(outbox) (the demo's own, removed when it stops)
 
             Watch the raw topics:   mosquitto_sub -h \(brokerHost) -p \(brokerPort) -t '\(config.mqtt.baseTopic)/#' -v
             Switch a tariff:        mosquitto_pub -h \(brokerHost) -p \(brokerPort) -t \(config.mqtt.baseTopic)/kitchen/tariff/set -m 2
@@ -115,10 +125,16 @@ struct TaskService: Service {
     }
 }
 
-/// The demo's bridge config: two RTU meters on the simulator's pty, one Modbus TCP meter.
+/// The demo's bridge config: two RTU meters on the simulator's pty, one Modbus TCP meter, the outbox file `outbox`
+/// (in the demo's own folder).
 enum DemoSetup {
-    static func configuration(brokerHost: String, brokerPort: Int, ptyPath: String, tcpPort: Int) -> BridgeConfiguration
-    {
+    static func configuration(
+        brokerHost: String,
+        brokerPort: Int,
+        ptyPath: String,
+        tcpPort: Int,
+        outbox: String
+    ) -> BridgeConfiguration {
         var mqtt = MQTTSettings()
         mqtt.host = brokerHost
         mqtt.port = brokerPort
@@ -137,6 +153,13 @@ enum DemoSetup {
             link: .modbusTCP(host: "127.0.0.1", port: tcpPort),
             meters: [MeterConfiguration(name: "pv", address: 1, intervals: fast)]
         )
-        return BridgeConfiguration(mqtt: mqtt, buses: [rtu, tcp], diagnosticsInterval: .seconds(10), source: "demo")
+        var configuration = BridgeConfiguration(
+            mqtt: mqtt,
+            buses: [rtu, tcp],
+            diagnosticsInterval: .seconds(10),
+            source: "demo"
+        )
+        configuration.outbox = OutboxSettings(storage: .file(outbox))
+        return configuration
     }
 }

@@ -15,7 +15,7 @@ struct RunCommand: AsyncParsableCommand {
             SIGHUP (systemctl reload) reads and checks the config file again: added, removed and changed buses \
             and meters are started, stopped (removed meters published offline) and restarted, the others keep \
             polling; a file that does not check, or a change to mqtt, homeassistant, log_level, \
-            diagnostics_interval or command_max_age (which need a restart), is refused with the reasons logged \
+            diagnostics_interval, command_max_age or outbox (which need a restart), is refused with the reasons logged \
             and the running config stays. Under systemd (a Type=notify unit, config/pro380-mqtt.service) the \
             daemon reports READY=1 once every meter was polled once, its status (meters online, broker), \
             WATCHDOG=1 while no poll hangs, and RELOADING=1 then READY=1 around a reload, over $NOTIFY_SOCKET.

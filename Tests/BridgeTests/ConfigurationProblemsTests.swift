@@ -49,6 +49,54 @@ import Testing
         #expect(found[3].message.contains("did you mean address?"))
     }
 
+    /// A name or address used twice is reported also when that entry has another problem (both at once), on the
+    /// second entry's line and key, naming the first one's line.
+    @Test func aDuplicateIsReportedAlsoInAnEntryWithAnotherProblem() {
+        let yaml = """
+            buses:
+              - name: a
+                modbus_tcp: {host: 127.0.0.1, port: 502}
+                meters:
+                  - {name: main, address: 1}
+                  - {name: second, address: 1, interval: 5}
+              - name: b
+                modbus_tcp: {host: 127.0.0.1, port: 503}
+                meters:
+                  - name: main
+                    address: 300
+              - name: a
+                modbus_tcp: {host: 127.0.0.1, port: 99999}
+                meters: [{name: third, address: 1}]
+            """
+        let found = problems(yaml)
+        #expect(found.map(\.line) == [6, 6, 10, 11, 12, 13], "\(found)")
+        #expect(
+            found.map(\.key) == [
+                "buses[0].meters[1].interval", "buses[0].meters[1]", "buses[1].meters[0].name",
+                "buses[1].meters[0].address", "buses[2]", "buses[2].modbus_tcp.port",
+            ],
+            "\(found)"
+        )
+        #expect(found[1].message == "address 1 is used twice on bus a; first at line 5", "\(found)")
+        #expect(found[2].message == "meter name main is used twice (names are topic levels); first at line 5")
+        #expect(found[3].message == "300 is out of range 1...247", "\(found)")
+        #expect(found[4].message == "bus name a is used twice; first at line 2", "\(found)")
+    }
+
+    /// Two entries without a usable address do not share "the same address": each gets its own error only.
+    @Test func twoMisspeltAddressesAreNoDuplicate() {
+        let yaml = """
+            buses:
+              - name: a
+                modbus_tcp: {host: 127.0.0.1, port: 502}
+                meters:
+                  - {name: m1, adress: 1}
+                  - {name: m2, adress: 2}
+            """
+        let found = problems(yaml)
+        #expect(found.map(\.key) == ["buses[0].meters[0].adress", "buses[0].meters[1].adress"], "\(found)")
+    }
+
     @Test func aMistypedParityIsQuotedBack() {
         let yaml = """
             buses:

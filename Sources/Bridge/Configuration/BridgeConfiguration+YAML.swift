@@ -112,9 +112,9 @@ extension BridgeConfiguration {
             busesNode.problems.record(busesNode.error("list at least one bus with its meters"))
             return
         }
-        let decoded = busNodes.compactMap { node in decodeBus(node, files: files).map { (node, $0) } }
-        config.buses = decoded.map(\.1.bus)
-        checkUnique(decoded.map { ($0.0, $0.1.bus, $0.1.meterNodes) })
+        let decoded = busNodes.compactMap { node in decodeBus(node, files: files) }
+        config.buses = decoded.compactMap(\.bus)
+        checkUnique(decoded)
     }
 
     private static func decodeMQTT(

@@ -10,13 +10,19 @@ extension BridgeConfiguration {
     static let sendingKeys = ["timeout", "request_gap", "echo", "max_registers"]
     static let busKeys = ["name", "timeout", "request_gap", "echo", "meters"] + busKinds
 
-    /// A decoded bus and the nodes of its meters (for the uniqueness checks' lines).
+    /// A `buses[]` entry as far as it decoded: the bus when its name and link decoded (with the meters that have
+    /// no problem), its name and endpoint whenever those decoded, and every meter entry, so that the uniqueness
+    /// checks (`checkUnique`) also see entries with other problems.
     struct DecodedBus {
-        var bus: BusConfiguration
-        var meterNodes: [ConfigNode]
+        var node: ConfigNode
+        var name: String?
+        var endpoint: String?
+        var meters: [DecodedMeter]
+        var bus: BusConfiguration?
     }
 
-    /// Decodes one `buses[]` entry, recording every problem; `nil` when its name or link is unusable.
+    /// Decodes one `buses[]` entry, recording every problem; `nil` when it is not a mapping or names no single link
+    /// kind (its meters cannot be decoded without the protocol).
     static func decodeBus(_ node: ConfigNode, files: ConfigFiles) -> DecodedBus? {
         guard let m = node.attempt({ try node.mapping(allowed: busKeys) }) else { return nil }
         let name = m["name"].flatMap { v in v.attempt { try v.string() } }
@@ -35,20 +41,25 @@ extension BridgeConfiguration {
         }
         if let v = m["request_gap"], let gap = v.attempt({ try v.duration() }) { bus?.requestGap = gap }
         if let v = m["echo"], let echo = v.attempt({ try v.bool() }) { bus?.echo = echo }
+        var decoded = DecodedBus(
+            node: node,
+            name: name?.isEmpty == false ? name : nil,
+            endpoint: link?.endpoint,
+            meters: []
+        )
         guard let metersNode = m["meters"] else {
             node.problems.record(node.error("bus \(name ?? "") lists no meters"))
-            return nil
+            return decoded
         }
-        guard let meterNodes = metersNode.attempt({ try metersNode.sequence() }) else { return nil }
+        guard let meterNodes = metersNode.attempt({ try metersNode.sequence() }) else { return decoded }
         if meterNodes.isEmpty { metersNode.problems.record(metersNode.error("bus \(name ?? "") lists no meters")) }
         let meterProtocol = protocolOf(kind: kind)
-        let decoded = meterNodes.compactMap { meterNode in
-            decodeMeter(meterNode, meterProtocol: meterProtocol).map { (meterNode, $0) }
+        decoded.meters = meterNodes.map { decodeMeter($0, meterProtocol: meterProtocol) }
+        if var bus, decoded.name != nil {
+            bus.meters = decoded.meters.compactMap(\.meter)
+            decoded.bus = bus
         }
-        // With the meters that decoded: the uniqueness checks still see them (the file fails anyway otherwise).
-        guard var bus, let name, !name.isEmpty else { return nil }
-        bus.meters = decoded.map(\.1)
-        return DecodedBus(bus: bus, meterNodes: decoded.map(\.0))
+        return decoded
     }
 
     static func protocolOf(kind: String) -> BusLink.MeterProtocol {

@@ -54,6 +54,8 @@ final class ConfigurationProblems {
     private(set) var errors: [ConfigurationError] = []
     private(set) var omitted = 0
     private(set) var warnings: [ConfigurationError] = []
+    /// Every error recorded so far, reported or omitted: a decoder compares it before and after a step.
+    var count: Int { errors.count + omitted }
     /// The key paths an unknown key was taken for ("did you mean address?"): that key's absence is no news.
     var suggested: Set<String> = []
 

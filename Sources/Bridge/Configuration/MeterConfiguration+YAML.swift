@@ -6,10 +6,25 @@ extension BridgeConfiguration {
         "request_gap", "offline_after", "allow_commands",
     ]
 
-    /// Decodes one `meters[]` entry, recording every problem; `nil` when it has any.
-    static func decodeMeter(_ node: ConfigNode, meterProtocol: BusLink.MeterProtocol) -> MeterConfiguration? {
-        let problemsBefore = node.problems.errors.count + node.problems.omitted
-        guard let m = node.attempt({ try node.mapping(allowed: meterKeys) }) else { return nil }
+    /// A `meters[]` entry as far as it decoded: the meter when the entry has no problem, and its name and address
+    /// whenever those decoded, so that the uniqueness checks (`checkUnique`) also see an entry with other problems
+    /// and every problem of the file is reported at once.
+    struct DecodedMeter {
+        var node: ConfigNode
+        /// The `name` node and its value, when the name decoded.
+        var name: (node: ConfigNode, value: String)?
+        /// The address that identifies the meter on its bus (unit id, primary, secondary or device address; empty
+        /// for an optical meter without one), when it decoded.
+        var address: String?
+        /// The meter, `nil` when the entry has any problem.
+        var meter: MeterConfiguration?
+    }
+
+    /// Decodes one `meters[]` entry, recording every problem; its `meter` is `nil` when it has any.
+    static func decodeMeter(_ node: ConfigNode, meterProtocol: BusLink.MeterProtocol) -> DecodedMeter {
+        var decoded = DecodedMeter(node: node)
+        let problemsBefore = node.problems.count
+        guard let m = node.attempt({ try node.mapping(allowed: meterKeys) }) else { return decoded }
         var meter = MeterConfiguration(name: "", address: nil)
         if let nameNode = m["name"] {
             meter.name =
@@ -18,12 +33,21 @@ extension BridgeConfiguration {
                     guard !name.isEmpty, !name.contains(where: { "/+#".contains($0) }), name != "bridge" else {
                         throw nameNode.error("a meter name is one topic level: no /, + or #, and not \"bridge\"")
                     }
+                    decoded.name = (nameNode, name)
                     return name
                 } ?? ""
         } else if let error = node.missing("name", "every meter needs a name (its topic level)") {
             node.problems.record(error)
         }
+        let problemsBeforeAddress = node.problems.count
         node.attempt { try decodeAddress(m, node: node, meterProtocol: meterProtocol, into: &meter) }
+        // Only an address that decoded identifies the meter (an optical one may have none): a missing or misspelt
+        // `address` in two entries is not "the same address".
+        if node.problems.count == problemsBeforeAddress,
+            meter.address != nil || meter.secondaryAddress != nil || meterProtocol == .iec62056
+        {
+            decoded.address = meter.address.map(String.init) ?? meter.secondaryAddress ?? meter.deviceAddress ?? ""
+        }
         if let v = m["interval"], let interval = v.attempt({ try v.duration() }) {
             meter.intervals = MeterConfiguration.defaultIntervals(interval)
         }
@@ -54,7 +78,8 @@ extension BridgeConfiguration {
                 node.error("the \(group.rawValue) interval \(DurationText.format(interval)) is below 100ms")
             )
         }
-        return node.problems.errors.count + node.problems.omitted == problemsBefore ? meter : nil
+        if node.problems.count == problemsBefore { decoded.meter = meter }
+        return decoded
     }
 
     private static func checkAllowCommands(_ keys: [String], node: ConfigNode, meterProtocol: BusLink.MeterProtocol) {
@@ -141,41 +166,6 @@ extension BridgeConfiguration {
             }
             for key in ["address", "secondary_address"] where m[key] != nil {
                 node.problems.record(m[key]!.error("not used on an iec62056 bus (use device_address)"))
-            }
-        }
-    }
-
-    /// Bus names, bus endpoints and meter names are unique over the file; addresses unique on their bus.
-    static func checkUnique(_ buses: [(node: ConfigNode, bus: BusConfiguration, meterNodes: [ConfigNode])]) {
-        var busNames = Set<String>()
-        var meterNames = Set<String>()
-        for (index, entry) in buses.enumerated() {
-            let (node, bus, meterNodes) = entry
-            if !busNames.insert(bus.name).inserted {
-                node.problems.record(node.error("bus name \(bus.name) is used twice"))
-            }
-            if let earlier = buses[..<index].first(where: { $0.bus.link.endpoint == bus.link.endpoint }) {
-                node.problems.record(
-                    node.error(
-                        "\(bus.link.endpoint) is already bus \(earlier.bus.name): a bus has one owner; list all its meters there"
-                    )
-                )
-            }
-            var addresses = Set<String>()
-            for (meter, meterNode) in zip(bus.meters, meterNodes) {
-                if !meterNames.insert(meter.name).inserted {
-                    meterNode.problems.record(
-                        meterNode.error("meter name \(meter.name) is used twice (names are topic levels)")
-                    )
-                }
-                let address = meter.address.map(String.init) ?? meter.secondaryAddress ?? meter.deviceAddress ?? ""
-                if !addresses.insert(address).inserted {
-                    meterNode.problems.record(
-                        meterNode.error(
-                            "address \(address.isEmpty ? "(none)" : address) is used twice on bus \(bus.name)"
-                        )
-                    )
-                }
             }
         }
     }

@@ -24,7 +24,8 @@ package enum SampleConfiguration {
           enabled: true            # default true; false keeps them in memory only (lost at a restart)
           # path: /var/lib/pro380-mqtt/outbox-pro380-mqtt.sqlite   # default <state folder>/outbox-<client_id>.sqlite:
           #                        # the service's $STATE_DIRECTORY (/var/lib/pro380-mqtt), else $XDG_STATE_HOME/pro380-mqtt,
-          #                        # else ~/.local/state/pro380-mqtt; a relative path is relative to this file's folder
+          #                        # else ~/.local/state/pro380-mqtt; a relative path is relative to this file's folder.
+          #                        # The file is the client id's: a config reusing one sends what the last left unsent
           max_bytes: 256MiB        # the oldest readings are dropped (and counted) beyond this (default 256MiB; 16MiB in memory)
           max_age: 720h            # ... or when older than this (default 720h, 30 days)
           replay_rate: 100         # backlog messages per second after an outage; live readings are not paced (default 100)

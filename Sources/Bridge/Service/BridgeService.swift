@@ -167,7 +167,8 @@ package final class BridgeService: Service {
         return outcome
     }
 
-    /// Opens the outbox of the config; logs a damaged file moved aside and what waits from the last run.
+    /// Opens the outbox of the config; logs a damaged file moved aside, what waits from the last run and, when some
+    /// of it was published by another config with this client id, where it comes from (`OutboxOrigins`).
     /// - Throws: `OutboxError.cannotOpen` when the file cannot be created or opened (a folder without permission).
     private func openOutbox() throws -> Outbox {
         let outbox = try configuration.outbox.open()
@@ -179,6 +180,15 @@ package final class BridgeService: Service {
             )
         } else {
             logger.info("outbox \(outbox.path)")
+        }
+        let origins = OutboxOrigins(
+            waiting: outbox.newestAtOpen.keys,
+            topics: TopicLayout(base: configuration.mqtt.baseTopic, clientID: configuration.mqtt.clientID),
+            meters: Set(configuration.meters.map(\.meter.name)),
+            discoveryPrefix: configuration.homeAssistant.prefix
+        )
+        if let notice = origins.notice(path: outbox.path, clientID: configuration.mqtt.clientID) {
+            logger.notice("\(notice)")
         }
         return outbox
     }

@@ -58,6 +58,53 @@ import Testing
         }
     }
 
+    /// The daemon's default outbox file belongs to the client id (`<state folder>/outbox-<client_id>.sqlite`): a
+    /// config run with the client id of an earlier one whose meters differ finds that run's unsent readings in the
+    /// real file, says once where they come from, and sends them as stored (nothing lost) along with its own.
+    @Test func readingsLeftByAnotherConfigWithTheSameClientIDAreNamedAndSent() async throws {
+        let state = FileManager.default.temporaryDirectory.appendingPathComponent("outbox-owner-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: state) }
+        let path = state.appendingPathComponent("pro380-mqtt/outbox-shared-id.sqlite").path
+        try FileManager.default.createDirectory(
+            at: state.appendingPathComponent("pro380-mqtt"),
+            withIntermediateDirectories: true
+        )
+        let earlier = #"{"value": 229.5, "unit": "V", "time": "2026-11-29T12:00:00.000Z"}"#
+        let outbox = try Outbox(.file(path), limits: OutboxLimits(maxBytes: 1 << 20, maxAge: .seconds(3600)))
+        _ = try await outbox.append([
+            OutboxMessage(topic: "pro380/old-meter/voltage_l1", payload: Array(earlier.utf8), qos: 1, retain: true)
+        ])
+        await outbox.close()
+
+        let broker = try await MosquittoBroker()
+        let simulator = try RunningSimulator(SimulatorConfiguration())
+        let recorder = try await MessageLog(port: broker.port, filters: ["pro380/#"])
+        let config = state.appendingPathComponent("bridge.yaml").path
+        try """
+        mqtt: {port: \(broker.port), client_id: shared-id}
+        homeassistant: {enabled: false}
+        buses:
+          - {name: gateway, modbus_tcp: {host: 127.0.0.1, port: \(simulator.service.port!)}, meters: [{name: main, address: 1, interval: 200ms}]}
+        """.write(toFile: config, atomically: true, encoding: .utf8)
+        let bridge = try ChildProcess(
+            CLITests.binary,
+            ["run", "--config", config],
+            environment: ["XDG_STATE_HOME": state.path, "STATE_DIRECTORY": ""]
+        )
+        await eventually("the earlier run's reading sent") { recorder.last("pro380/old-meter/voltage_l1") == earlier }
+        await eventually("this config's readings published") { recorder.last("pro380/main/voltage_l1") != nil }
+        bridge.send(SIGTERM)
+        #expect(await bridge.waitForExit() == 0)
+        let notices = bridge.lines.filter { $0.contains("this config does not publish") }
+        #expect(notices.count == 1, "\(bridge.lines.prefix(20))")
+        #expect(notices.first?.contains("outbox \(path) also holds") == true, "\(notices)")
+        #expect(notices.first?.contains("client id shared-id: pro380/old-meter (1 topic)") == true, "\(notices)")
+        #expect(!(notices.first?.contains("pro380/main") ?? true), "\(notices)")
+        await recorder.shutdown()
+        await simulator.stop()
+        await broker.stopAndRemove()
+    }
+
     static func storeErrors(_ capture: LogCapture) -> [String] {
         capture.messages(atLeast: .error).filter { $0.contains("cannot store messages") }
     }

@@ -58,6 +58,29 @@ import Glibc
         #expect(output.contains("ok: 5 bus(es), 7 meter(s)"))
     }
 
+    /// `demo` keeps its outbox in a folder of its own, removed when it stops: never the daemon's default file of its
+    /// client id, so a second demo (other meters) replays nothing the first left unsent, and the daemon finds none.
+    @Test func demoUsesAnOutboxOfItsOwnNeverTheDefaultFile() async throws {
+        let state = FileManager.default.temporaryDirectory.appendingPathComponent("demo-state-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: state) }
+        let demo = try ChildProcess(
+            Self.binary,
+            ["demo", "--duration", "6"],
+            environment: ["XDG_STATE_HOME": state.path, "STATE_DIRECTORY": ""]
+        )
+        let status = await demo.waitForExit()
+        let output = demo.lines.joined(separator: "\n")
+        #expect(status == 0, "\(output)")
+        let line = try #require(demo.lines.first { $0.hasPrefix("  outbox ") }, "\(output)")
+        let path = try #require(line.split(separator: " ").dropFirst().first.map(String.init), "\(line)")
+        #expect(path.contains("/pro380-demo-") && path.hasSuffix("/outbox.sqlite"), "\(line)")
+        #expect(path != "\(state.path)/pro380-mqtt/outbox-pro380-mqtt-demo.sqlite")
+        #expect(!FileManager.default.fileExists(atPath: state.path), "the demo wrote into the state folder")
+        #expect(!FileManager.default.fileExists(atPath: path), "the demo's outbox outlived it")
+        let stopped = try #require(demo.lines.first { $0.hasPrefix("demo stopped: ") }, "\(output)")
+        #expect(!stopped.hasPrefix("demo stopped: 0 messages"), "\(stopped)")
+    }
+
     /// CRCs cross-checked with pymodbus's `FramerRTU.compute_CRC`.
     @Test(arguments: [
         (["tariff", "2"], "01 06 60 48 00 02 96 1D"),
