@@ -74,6 +74,16 @@ package struct ScaleGrowth: Sendable, Equatable, Codable {
         guard let first = samples.first, let last = samples.last, last.polls > first.polls else { return nil }
         return Double(last.residentKiB - first.residentKiB) / Double(last.polls - first.polls) * 1000
     }
+
+    /// RSS growth over the second half of the run (from the middle sample to the last), KiB per 1000 polls of a
+    /// meter: the settled rate, without the warm-up's rise (allocator pools, caches, the page cache's fault-around)
+    /// that `kibPerThousandPolls` includes; `nil` with fewer than three samples or no polls between them.
+    package var settledKiBPerThousandPolls: Double? {
+        guard samples.count >= 3, let last = samples.last else { return nil }
+        let middle = samples[(samples.count - 1) / 2]
+        guard last.polls > middle.polls else { return nil }
+        return Double(last.residentKiB - middle.residentKiB) / Double(last.polls - middle.polls) * 1000
+    }
 }
 
 /// The scale benchmark's figures.
@@ -141,7 +151,12 @@ package struct ScaleReport: Sendable, Equatable, Codable {
                 previous = sample
             }
             if let rate = growth.kibPerThousandPolls {
-                lines.append(String(format: "RSS growth: %.1f KiB per 1000 polls of each meter", rate))
+                lines.append(
+                    String(format: "RSS growth: %.1f KiB per 1000 polls of each meter (from the first sample)", rate)
+                )
+            }
+            if let settled = growth.settledKiBPerThousandPolls {
+                lines.append(String(format: "RSS growth over the second half: %.1f KiB per 1000 polls", settled))
             }
         }
         return lines.joined(separator: "\n")

@@ -57,7 +57,7 @@ import Testing
         #expect(figures.waitRatio == 0.98)
     }
 
-    @Test func scaleSlopeAndGrowth() {
+    @Test func scaleSlopeAndGrowth() throws {
         var report = ScaleReport(metersPerGateway: 10, intervalMilliseconds: 10_000)
         for (meters, kib) in [(100, 30_000), (1000, 48_000)] {
             report.steps.append(
@@ -86,5 +86,18 @@ import Testing
         #expect(report.growth?.kibPerThousandPolls == 100)
         #expect(report.table.contains("RSS slope: 20.0 KiB per meter"))
         #expect(report.table.contains("RSS growth: 100.0 KiB per 1000 polls"))
+        #expect(report.growth?.settledKiBPerThousandPolls == nil)
+
+        // A warm-up rise, then flat: the whole-run rate includes the rise, the second half's does not.
+        report.growth?.samples = [
+            .init(seconds: 50, polls: 500, residentKiB: 33_000, threads: 10, cpuSeconds: 10),
+            .init(seconds: 200, polls: 2000, residentKiB: 35_000, threads: 10, cpuSeconds: 40),
+            .init(seconds: 600, polls: 6000, residentKiB: 35_100, threads: 10, cpuSeconds: 120),
+            .init(seconds: 1000, polls: 10_000, residentKiB: 35_200, threads: 10, cpuSeconds: 200),
+        ]
+        // From the middle sample (2000 polls, 35,000 KiB) to the last: 200 KiB over 8000 polls.
+        let settled = try #require(report.growth?.settledKiBPerThousandPolls)
+        #expect(abs(settled - 25) < 1e-9)
+        #expect(report.table.contains("RSS growth over the second half: 25.0 KiB per 1000 polls"))
     }
 }

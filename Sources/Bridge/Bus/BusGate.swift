@@ -44,10 +44,17 @@ package final class BusGate: Sendable {
     }
 
     private func acquire(_ priority: Priority) async throws {
-        let id = state.withLock { s -> UInt64 in
+        // A free line is taken at once, without suspending (a continuation resumed at once still costs a trip
+        // through the executor).
+        let id: UInt64? = state.withLock { s in
+            if !s.busy, s.waiters.isEmpty {
+                s.busy = true
+                return nil
+            }
             s.nextID += 1
             return s.nextID
         }
+        guard let id else { return }
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
                 let grantNow = state.withLock { s -> Bool in

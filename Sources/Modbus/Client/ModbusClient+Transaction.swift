@@ -6,7 +6,14 @@ extension ModbusClient {
     func transact(unit: UnitID, request: ModbusRequest, timeout: Duration, gap: Duration) async throws -> ModbusResponse
     {
         let clock = ContinuousClock()
-        try await clock.sleep(until: lastActivity + InterFrameTiming.silence(for: lineSettings) + gap)
+        let quietUntil = lastActivity + InterFrameTiming.silence(for: lineSettings) + gap
+        // A sleep suspends even when its deadline has passed (a timer job and a thread hand-off per transaction);
+        // over TCP without a gap the line is always quiet long enough.
+        if quietUntil > clock.now {
+            try await clock.sleep(until: quietUntil)
+        } else {
+            try Task.checkCancellation()
+        }
         try await transport.discardInput()
 
         let transactionID: UInt16? = framing == .tcp ? nextTransactionID : nil
