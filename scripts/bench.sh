@@ -9,6 +9,26 @@
 # `bench scale` (100 to 1000 meters behind Modbus TCP gateways and a growth run, about 10 minutes).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+for argument in "$@"; do
+    case "$argument" in
+        -h | --help)
+            cat <<'USAGE'
+usage: scripts/bench.sh [--quick] [--deadmeter] [--scale] [--json] [bench compare options]
+
+Builds the release binary, the C floor, the libmodbus stand-in and the counting subscriber (installing what is
+missing), then runs `pro380-mqtt bench compare` (the bridge against the C floor) and `pro380-mqtt bench wire`
+(bus-busy time on paced lines). About 8 minutes; --quick about 4.
+  --quick       short windows, one round, a sweep of 1, 2, 5 and 10 meters
+  --deadmeter   also `bench deadmeter` (a dead meter among 7 on a paced line, about 4 minutes)
+  --scale       also `bench scale` (100 to 1000 meters behind Modbus TCP gateways and a growth run, about 10 minutes)
+  --json        every report as JSON, for tracking
+Any other option goes to `bench compare` (`pro380-mqtt bench compare --help` lists them). docs/performance.md
+explains the figures.
+USAGE
+            exit 0
+            ;;
+    esac
+done
 scripts/setup.sh
 
 SUDO=""

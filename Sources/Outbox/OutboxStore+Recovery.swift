@@ -18,8 +18,10 @@ package struct OutboxRecovery: Sendable, Equatable, CustomStringConvertible {
 extension OutboxStore {
     /// Opens the store at `path`, creating its folder (mode 0700) if needed. A file SQLite finds damaged
     /// (`SQLITE_CORRUPT`, `SQLITE_NOTADB`, a failed `quick_check`: garbage, a truncated file) is renamed to
-    /// `<path>.corrupt-<UTC time>` with its `-wal` file, and a new store is created in its place.
-    /// - Throws: `OutboxError.cannotOpen` when the folder or the file cannot be created or opened.
+    /// `<path>.corrupt-<UTC time>` with its `-wal` file, and a new store is created in its place. The store's
+    /// `OutboxFileLock` is taken first: a file another running bridge uses is never opened, let alone moved aside.
+    /// - Throws: `OutboxError.cannotOpen` when the folder or the file cannot be created or opened, or when another
+    ///   process holds the file's lock.
     static func openRecovering(
         path: String,
         synchronous: OutboxSynchronous,
@@ -36,8 +38,9 @@ extension OutboxStore {
         } catch {
             throw .cannotOpen(path: path, reason: "cannot create the folder \(folder): \(Self.describe(error))")
         }
+        let lock = try OutboxFileLock(storePath: path)
         do {
-            return (try OutboxStore(path: path, synchronous: synchronous, maxPageCount: maxPageCount), nil)
+            return (try OutboxStore(path: path, synchronous: synchronous, maxPageCount: maxPageCount, lock: lock), nil)
         } catch let error as DatabaseError where Self.isDamage(error) {
             let aside = "\(path).corrupt-\(Self.stamp(now))"
             do {
@@ -49,7 +52,7 @@ extension OutboxStore {
                         try FileManager.default.removeItem(atPath: path + suffix)
                     }
                 }
-                let store = try OutboxStore(path: path, synchronous: synchronous, maxPageCount: maxPageCount)
+                let store = try OutboxStore(path: path, synchronous: synchronous, maxPageCount: maxPageCount, lock: lock)
                 return (store, OutboxRecovery(path: path, movedTo: aside, reason: Self.describe(error)))
             } catch {
                 throw .cannotOpen(path: path, reason: "damaged, and cannot be moved aside: \(Self.describe(error))")

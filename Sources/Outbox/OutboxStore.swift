@@ -16,12 +16,20 @@ struct OutboxStore: Sendable {
     let database: DatabaseQueue
     /// The file, or `:memory:`, for messages.
     let path: String
+    /// The file's lock, held while the store is open (`nil` in memory).
+    let lock: OutboxFileLock?
 
     /// Opens (or creates) the store: WAL journal, `synchronous` as given, a 256 KiB page cache, the schema.
     /// - Parameter maxPageCount: SQLite's `max_page_count`, a hard cap on the file (tests use it to simulate a
     ///   full disk: SQLite reports `SQLITE_FULL` either way).
     /// - Throws: `DatabaseError` from SQLite (`SQLITE_NOTADB`, `SQLITE_CORRUPT` for a damaged file).
-    init(path: String?, synchronous: OutboxSynchronous, maxPageCount: Int? = nil) throws {
+    init(
+        path: String?,
+        synchronous: OutboxSynchronous,
+        maxPageCount: Int? = nil,
+        lock: OutboxFileLock? = nil
+    ) throws {
+        self.lock = lock
         var configuration = Configuration()
         configuration.label = "outbox"
         configuration.qos = .utility
@@ -77,7 +85,10 @@ struct OutboxStore: Sendable {
         return migrator
     }
 
-    func close() throws { try database.close() }
+    func close() throws {
+        defer { lock?.release() }
+        try database.close()
+    }
 }
 
 /// How hard SQLite makes a commit durable (`outbox.sync`).
