@@ -52,7 +52,12 @@ extension OutboxStore {
                         try FileManager.default.removeItem(atPath: path + suffix)
                     }
                 }
-                let store = try OutboxStore(path: path, synchronous: synchronous, maxPageCount: maxPageCount, lock: lock)
+                let store = try OutboxStore(
+                    path: path,
+                    synchronous: synchronous,
+                    maxPageCount: maxPageCount,
+                    lock: lock
+                )
                 return (store, OutboxRecovery(path: path, movedTo: aside, reason: Self.describe(error)))
             } catch {
                 throw .cannotOpen(path: path, reason: "damaged, and cannot be moved aside: \(Self.describe(error))")
