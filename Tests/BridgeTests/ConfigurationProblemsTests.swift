@@ -23,6 +23,18 @@ import Testing
         }
     }
 
+    /// A key given twice in one mapping: the file, the first one's line and the key, without the file quoted.
+    @Test func aKeyGivenTwiceNamesItsLineAndKey() {
+        let yaml = "mqtt: {host: 127.0.0.1}\n" + bus + "      - {name: n, address: 2, interval: 2s, interval: 3s}\n"
+        let found = problems(yaml)
+        #expect(found.count == 1, "\(found)")
+        #expect(found.first?.line == 7)
+        #expect(found.first?.key == "interval")
+        let text = found.first?.description ?? ""
+        #expect(text.hasPrefix("c.yaml:7: interval: given twice in one mapping"), "\(text)")
+        #expect(!text.contains("modbus_tcp"), "the file's text is not quoted: \(text)")
+    }
+
     @Test func everyMistakeOfTheFileIsReportedWithLineAndKey() {
         let yaml = """
             mqtt: {host: 127.0.0.1, keepalive: 30}

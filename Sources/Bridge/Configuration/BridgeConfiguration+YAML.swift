@@ -38,6 +38,17 @@ extension BridgeConfiguration {
         let rootNode: Node?
         do {
             rootNode = try Yams.compose(yaml: yaml)
+        } catch YamlError.duplicatedKeysInMapping(let duplicates, let context) {
+            // Yams's own text quotes the whole file; the key and the line say it all.
+            throw ConfigurationErrors([
+                ConfigurationError(
+                    file: file,
+                    line: context.mark.line,
+                    key: duplicates.joined(separator: ", "),
+                    message: "given twice in one mapping (first here, at column \(context.mark.column)); "
+                        + "YAML allows each key once: keep one"
+                )
+            ])
         } catch let error as YamlError {
             let line = YAMLErrorLine.line(of: error)
             throw ConfigurationErrors([
