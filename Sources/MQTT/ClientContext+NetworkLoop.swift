@@ -59,8 +59,6 @@ extension ClientContext {
         }
     }
 
-    /// Starts a connection attempt (`mosquitto_connect_async` the first time, then `mosquitto_reconnect_async`).
-    ///
     /// Asks the kernel to acknowledge what the broker sends at once (`TCP_QUICKACK`, tcp(7)), after every pass.
     ///
     /// Why: a broker with Nagle's algorithm on (mosquitto's default, `set_tcp_nodelay false`) holds its next PUBACK
@@ -75,6 +73,8 @@ extension ClientContext {
         _ = setsockopt(socket, Int32(IPPROTO_TCP), TCP_QUICKACK, &on, socklen_t(MemoryLayout<Int32>.size))
     }
 
+    /// Starts a connection attempt (`mosquitto_connect_async` the first time, then `mosquitto_reconnect_async`).
+    ///
     /// A TLS handshake normally completes in `mosquitto_loop`, where a refused certificate leaves libmosquitto's
     /// `SSL` in place to read the verification result from. When the broker answers before the connect call
     /// returns (the thread was preempted after the ClientHello), the handshake fails inside that call and

@@ -26,7 +26,7 @@ final class OutboxFileLock: Sendable {
         path = storePath + ".lock"
         let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         guard fd >= 0 else {
-            throw .cannotOpen(path: storePath, reason: "cannot create the lock file \(path): \(Self.errorText())")
+            throw .cannotOpen(path: storePath, reason: "cannot create the lock file \(path): \(Self.text(of: errno))")
         }
         if flock(fd, LOCK_EX | LOCK_NB) != 0 {
             let code = errno
@@ -38,8 +38,7 @@ final class OutboxFileLock: Sendable {
                         + "give each instance its own client_id"
                 )
             }
-            errno = code
-            throw .cannotOpen(path: storePath, reason: "cannot lock \(path): \(Self.errorText())")
+            throw .cannotOpen(path: storePath, reason: "cannot lock \(path): \(Self.text(of: code))")
         }
         self.fd = Mutex(fd)
     }
@@ -56,5 +55,5 @@ final class OutboxFileLock: Sendable {
         release()
     }
 
-    private static func errorText() -> String { String(cString: strerror(errno)) }
+    private static func text(of code: Int32) -> String { String(cString: strerror(code)) }
 }

@@ -19,9 +19,11 @@ package struct TopicLayout: Sendable, Equatable {
     /// `<base>/<meter>/diagnostics`: the meter's counters, retained.
     package func diagnostics(meter: String) -> String { "\(base)/\(meter)/diagnostics" }
     /// `<base>/bridge/<client_id>/state`: `online`/`offline`, retained, the client's will.
-    package var bridgeState: String { "\(base)/bridge/\(clientID)/state" }
+    /// `<base>/bridge/<client_id>`: the level under which this instance publishes about itself.
+    package var bridgeLevel: String { "\(base)/bridge/\(clientID)" }
+    package var bridgeState: String { "\(bridgeLevel)/state" }
     /// `<base>/bridge/<client_id>/diagnostics`: per-bus counters, retained.
-    package var bridgeDiagnostics: String { "\(base)/bridge/\(clientID)/diagnostics" }
+    package var bridgeDiagnostics: String { "\(bridgeLevel)/diagnostics" }
     /// `<base>/<meter>/<key>/set`: a command.
     package func commandSet(meter: String, key: String) -> String { "\(base)/\(meter)/\(key)/set" }
     /// `<base>/<meter>/<key>/set/result`: the answer to a command, not retained.

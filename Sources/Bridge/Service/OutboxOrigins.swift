@@ -25,7 +25,7 @@ package struct OutboxOrigins: Sendable, Equatable {
     package init(waiting: some Sequence<String>, topics: TopicLayout, meters: Set<String>, discoveryPrefix: String) {
         var counts: [String: Int] = [:]
         let base = topics.base + "/"
-        let ownBridge = topics.bridgeState.split(separator: "/").dropLast().joined(separator: "/") + "/"
+        let ownBridge = topics.bridgeLevel + "/"
         for topic in waiting {
             if topic.hasPrefix(discoveryPrefix + "/") || topic.hasPrefix(ownBridge) { continue }
             if topic.hasPrefix(base), let meter = topic.dropFirst(base.count).split(separator: "/").first,
