@@ -30,10 +30,14 @@ package struct Comparison: Sendable, Equatable, Codable {
         median(zip(bridge, floor).map { $0.cpuPerThousandValues / $1.cpuPerThousandValues })
     }
 
-    /// Peak RSS, median, KiB.
+    /// RSS at the end of the measuring window (`VmRSS`, what the subject keeps resident while it runs), median, KiB.
+    package var floorResidentKiB: Double { median(floor.map { Double($0.residentKiB) }) }
+    package var bridgeResidentKiB: Double { median(bridge.map { Double($0.residentKiB) }) }
+    package var rssRatio: Double { floorResidentKiB > 0 ? bridgeResidentKiB / floorResidentKiB : 0 }
+
+    /// Peak RSS (`VmHWM`, start-up included), median, KiB.
     package var floorPeakKiB: Double { median(floor.map { Double($0.peakResidentKiB) }) }
     package var bridgePeakKiB: Double { median(bridge.map { Double($0.peakResidentKiB) }) }
-    package var rssRatio: Double { floorPeakKiB > 0 ? bridgePeakKiB / floorPeakKiB : 0 }
 
     package var floorRate: Double { median(floor.map(\.valuesPerSecond)) }
     package var bridgeRate: Double { median(bridge.map(\.valuesPerSecond)) }

@@ -2,20 +2,21 @@ import Foundation
 
 /// The benchmark's figures as text tables, side by side, for a terminal.
 package enum ReportTable {
-    /// One line per scenario: values/s, CPU per 1000 values, peak RSS of floor and bridge, and the ratios.
+    /// One line per scenario: values/s, CPU per 1000 values, RSS at the end of the window of floor and bridge, the
+    /// ratios, and the bridge's peak RSS (start-up included).
     package static func scenarios(_ comparisons: [Comparison]) -> String {
         var lines = [
             pad("scenario", 34) + pad("values/s floor", 15, right: true) + pad("bridge", 9, right: true)
                 + pad("cpu ms/1000 floor", 19, right: true) + pad("bridge", 9, right: true)
                 + pad("ratio", 8, right: true) + pad("RSS MiB floor", 15, right: true)
-                + pad("bridge", 9, right: true) + pad("ratio", 8, right: true) + "  lost"
+                + pad("bridge", 9, right: true) + pad("ratio", 8, right: true) + pad("peak", 8, right: true) + "  lost"
         ]
         for c in comparisons {
             lines.append(
                 pad(c.label, 34) + number(c.floorRate, 15, 0) + number(c.bridgeRate, 9, 0)
                     + number(c.floorCPU, 19, 2) + number(c.bridgeCPU, 9, 2) + number(c.cpuRatio, 7, 2) + "x"
-                    + number(c.floorPeakKiB / 1024, 15, 1) + number(c.bridgePeakKiB / 1024, 9, 1)
-                    + number(c.rssRatio, 7, 1) + "x" + "  " + lost(c)
+                    + number(c.floorResidentKiB / 1024, 15, 1) + number(c.bridgeResidentKiB / 1024, 9, 1)
+                    + number(c.rssRatio, 7, 1) + "x" + number(c.bridgePeakKiB / 1024, 8, 1) + "  " + lost(c)
             )
         }
         return lines.joined(separator: "\n")

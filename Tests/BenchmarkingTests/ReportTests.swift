@@ -4,7 +4,14 @@ import Testing
 
 /// Figures, ratios, tables and the plot of `bench compare`.
 @Suite struct ReportTests {
-    func run(_ subject: String, cpu: Double, values: Int, peak: Int = 4096, received: Int = 100) -> RunFigures {
+    func run(
+        _ subject: String,
+        cpu: Double,
+        values: Int,
+        resident: Int = 4096,
+        peak: Int = 4096,
+        received: Int = 100
+    ) -> RunFigures {
         RunFigures(
             subject: subject,
             qos: 0,
@@ -14,7 +21,7 @@ import Testing
             values: values,
             valuesPerPoll: 62,
             cpuMilliseconds: cpu,
-            residentKiB: peak,
+            residentKiB: resident,
             peakResidentKiB: peak,
             published: 100,
             received: received,
@@ -40,18 +47,21 @@ import Testing
             meters: 1,
             floor: [run("floor", cpu: 10, values: 1000), run("floor", cpu: 20, values: 1000)],
             bridge: [
-                run("bridge", cpu: 60, values: 1000, peak: 32768), run("bridge", cpu: 100, values: 1000, peak: 32768),
+                run("bridge", cpu: 60, values: 1000, resident: 32768, peak: 40960),
+                run("bridge", cpu: 100, values: 1000, resident: 32768, peak: 40960),
             ]
         )
         #expect(comparison.floorCPU == 15)
         #expect(comparison.bridgeCPU == 80)
         #expect(comparison.cpuRatio == 5.5)  // pairs: 6x and 5x
-        #expect(comparison.rssRatio == 8)
+        #expect(comparison.rssRatio == 8)  // from the RSS at the end of the window, not the peak
+        #expect(comparison.bridgePeakKiB == 40960)
         #expect(comparison.label == "QoS 0, flat out, 1 meter")
         let table = ReportTable.scenarios([comparison])
         #expect(table.contains("QoS 0, flat out, 1 meter"))
         #expect(table.contains("5.50x"))
         #expect(table.contains("8.0x"))
+        #expect(table.contains("40.0"))
         #expect(table.contains("none"))
     }
 

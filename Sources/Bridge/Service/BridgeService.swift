@@ -123,6 +123,7 @@ package final class BridgeService: Service {
                 BridgePart("commands", body: { await commands.run() }),
                 BridgePart("discovery", body: { await discovery.run() }),
                 BridgePart("diagnostics", body: { await diagnostics.run() }),
+                BridgePart("memory", body: { await self.releaseStartupPages() }),
                 BridgePart(
                     "buses",
                     body: {
@@ -164,7 +165,39 @@ package final class BridgeService: Service {
         }
         let note = ReloadLog(logger: logger).log(outcome)
         notifier?.reloaded(note: note)
+        logStartupPageRelease(StartupPageRelease.release(), after: "the reload")
         return outcome
+    }
+
+    /// Once start-up is over (every meter polled once, or `ServiceNotifications`' 30 s at the latest, and the
+    /// first connect and discovery given `startupSettling` more), gives back the pages only start-up used
+    /// (`StartupPageRelease`), so the resident set is what the bridge keeps using.
+    private func releaseStartupPages() async {
+        let started = ContinuousClock.now
+        let readyAfter = ServiceNotifications(watchdogTimeout: nil).readyAfter
+        while !Task.isCancelled {
+            let snapshot = status.snapshot()
+            if snapshot.polledOnce >= snapshot.meters || .now - started >= readyAfter { break }
+            try? await Task.sleep(for: .milliseconds(250))
+        }
+        try? await Task.sleep(for: Self.startupSettling)
+        guard !Task.isCancelled else { return }
+        logStartupPageRelease(StartupPageRelease.release(), after: "start-up")
+    }
+
+    /// How long after the first poll of every meter start-up counts as over.
+    static let startupSettling = Duration.seconds(5)
+
+    private func logStartupPageRelease(_ outcome: StartupPageRelease.Outcome?, after phase: String) {
+        guard let outcome else { return }
+        logger.info(
+            "gave back the code pages only \(phase) used",
+            metadata: [
+                "released_kib": "\(outcome.releasedKiB)", "mappings": "\(outcome.mappings)",
+                "resident_kib_before": "\(outcome.residentBeforeKiB)",
+                "resident_kib_after": "\(outcome.residentAfterKiB)",
+            ]
+        )
     }
 
     /// Opens the outbox of the config; logs a damaged file moved aside, what waits from the last run and, when some

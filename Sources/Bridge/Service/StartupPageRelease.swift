@@ -1,0 +1,133 @@
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Gives back the resident pages of code and read-only data the process touched only while starting (argument
+/// parsing, the YAML parser, config checks, the first connect), so that its resident set is what it keeps using.
+///
+/// Why: the static release binary holds the Swift runtime, Foundation and every dependency; start-up alone makes
+/// about 10 MiB of it resident, and the kernel's fault-around maps 64 KiB around every page touched. Those pages are
+/// clean copies of the file: dropping them from the page table (`madvise(MADV_DONTNEED)`, madvise(2)) costs
+/// nothing, and a page needed again comes back from the page cache in a minor fault. docs/performance.md
+/// ("Where the memory goes") has the figures.
+///
+/// Only mappings that are safe to drop are touched: backed by a file, private, not writable, and with no
+/// copy-on-write page (`Anonymous: 0 kB` in `/proc/self/smaps`, proc(5)). A relocated read-only segment
+/// (`PT_GNU_RELRO`) holds written pages, so it is left alone; so is every writable or shared mapping.
+package enum StartupPageRelease {
+    /// One mapping `/proc/self/smaps` lists that may be dropped: its address range and resident KiB.
+    package struct Mapping: Equatable, Sendable {
+        package var start: UInt
+        package var end: UInt
+        package var residentKiB: Int
+        package var path: String
+    }
+
+    /// What one release did.
+    package struct Outcome: Sendable {
+        /// The mappings advised.
+        package var mappings: Int
+        /// Their resident KiB before the release.
+        package var releasedKiB: Int
+        /// The process's resident KiB (`/proc/self/statm`) before and after.
+        package var residentBeforeKiB: Int
+        package var residentAfterKiB: Int
+    }
+
+    /// The mappings of `smaps` (the text of `/proc/self/smaps`) that can be dropped and hold resident pages: file
+    /// backed (an absolute path, not `[vdso]` or a deleted file), permissions `r--p` or `r-xp`, `Anonymous: 0 kB`.
+    package static func releasableMappings(smaps: String) -> [Mapping] {
+        var found: [Mapping] = []
+        var current: Mapping?
+        var currentAllowed = false
+        var resident = 0
+        var anonymous = -1
+        func finish() {
+            if var mapping = current, currentAllowed, anonymous == 0, resident > 0 {
+                mapping.residentKiB = resident
+                found.append(mapping)
+            }
+        }
+        for line in smaps.split(separator: "\n", omittingEmptySubsequences: true) {
+            if let header = header(line) {
+                finish()
+                current = header.mapping
+                currentAllowed = header.allowed
+                resident = 0
+                anonymous = -1
+            } else if line.hasPrefix("Rss:") {
+                resident = kibibytes(line) ?? 0
+            } else if line.hasPrefix("Anonymous:") {
+                anonymous = kibibytes(line) ?? -1
+            }
+        }
+        finish()
+        return found
+    }
+
+    /// Drops the resident pages of every releasable mapping of this process (`releasableMappings`).
+    /// - Returns: what was done, or `nil` where `/proc/self/smaps` cannot be read (not Linux, or no procfs).
+    package static func release() -> Outcome? {
+        guard let smaps = procFile("/proc/self/smaps") else { return nil }
+        let before = residentKiB()
+        var outcome = Outcome(mappings: 0, releasedKiB: 0, residentBeforeKiB: before, residentAfterKiB: before)
+        for mapping in releasableMappings(smaps: smaps) {
+            guard let address = UnsafeMutableRawPointer(bitPattern: mapping.start) else { continue }
+            if madvise(address, Int(mapping.end - mapping.start), MADV_DONTNEED) == 0 {
+                outcome.mappings += 1
+                outcome.releasedKiB += mapping.residentKiB
+            }
+        }
+        outcome.residentAfterKiB = residentKiB()
+        return outcome
+    }
+
+    /// The resident set size of this process in KiB (`/proc/self/statm`'s second field, in pages); 0 if unknown.
+    package static func residentKiB() -> Int {
+        guard let statm = procFile("/proc/self/statm") else { return 0 }
+        let fields = statm.split(separator: " ")
+        guard fields.count > 1, let pages = Int(fields[1]) else { return 0 }
+        return pages * sysconf(Int32(_SC_PAGESIZE)) / 1024
+    }
+
+    /// The whole text of a procfs file. Foundation's `String(contentsOfFile:)` trusts the size `stat` gives, which
+    /// procfs does not know, and returns the first few KiB of a long file such as `/proc/self/smaps`: this reads to
+    /// the end. `nil` when the file cannot be opened.
+    package static func procFile(_ path: String) -> String? {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { return nil }
+        defer { close(descriptor) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 64 * 1024)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+            if count > 0 {
+                bytes.append(contentsOf: chunk[..<count])
+            } else if count == 0 || errno != EINTR {
+                break
+            }
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// A mapping's header line (`start-end perms offset dev inode [path]`), and whether its kind may be dropped.
+    private static func header(_ line: Substring) -> (mapping: Mapping, allowed: Bool)? {
+        let fields = line.split(separator: " ", maxSplits: 5, omittingEmptySubsequences: true)
+        guard fields.count >= 5, let dash = fields[0].firstIndex(of: "-"),
+            let start = UInt(fields[0][..<dash], radix: 16),
+            let end = UInt(fields[0][fields[0].index(after: dash)...], radix: 16)
+        else { return nil }
+        let path = fields.count > 5 ? String(fields[5].trimmingCharacters(in: .whitespaces)) : ""
+        let permissions = fields[1]
+        let allowed =
+            (permissions == "r--p" || permissions == "r-xp") && path.hasPrefix("/") && !path.hasSuffix("(deleted)")
+        return (Mapping(start: start, end: end, residentKiB: 0, path: path), allowed)
+    }
+
+    /// The number of a `Name:   123 kB` line.
+    private static func kibibytes(_ line: Substring) -> Int? {
+        line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first.flatMap { Int($0) }
+    }
+}
