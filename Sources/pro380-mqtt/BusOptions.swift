@@ -117,7 +117,12 @@ struct BusOptions: ParsableArguments {
 
 /// Which meter on the bus: `--address`, `--secondary-address` or `--device-address`.
 struct MeterAddressOptions: ParsableArguments {
-    @Option(help: "Modbus unit id (1-247) or M-Bus primary address (0-250, 254 for a lone meter).")
+    @Option(
+        help: """
+            Modbus unit id (1-247, required for Modbus) or M-Bus primary address (0-250, 254 for a lone meter; \
+            M-Bus takes this or --secondary-address).
+            """
+    )
     var address: Int?
 
     @Option(help: "M-Bus secondary address (8 digits).")
@@ -132,8 +137,13 @@ struct MeterAddressOptions: ParsableArguments {
     func meter(for link: BusLink, name: String = "meter") throws -> MeterConfiguration {
         switch link.protocol {
         case .modbus, .modbusListen:
-            guard let address, (1...247).contains(address) else {
-                throw ValidationError("--address must be a Modbus unit id 1 to 247")
+            guard let address else {
+                throw ValidationError(
+                    "a Modbus meter needs --address: its unit id, 1 to 247 (pro380-mqtt scan finds the meters of a bus)"
+                )
+            }
+            guard (1...247).contains(address) else {
+                throw ValidationError("--address must be a Modbus unit id 1 to 247, not \(address)")
             }
             return MeterConfiguration(name: name, address: address, maxRegisters: maxRegisters, allowCommands: [])
         case .mbus:

@@ -149,4 +149,25 @@ import Glibc
         simulator.send(SIGKILL)
         _ = await simulator.waitForExit()
     }
+
+    /// `read` needs an address for Modbus (no default: a unit id cannot be guessed) and the README's reference says
+    /// so; IEC 62056-21 needs none. A missing address is told as missing, not as out of range.
+    @Test func readWithoutAnAddressSaysWhatItNeedsAsTheReadmeDoes() async throws {
+        let (status, output) = try await run(["read", "--modbus-tcp", "127.0.0.1:1"])
+        #expect(status == 64, "\(output)")
+        #expect(output.contains("a Modbus meter needs --address: its unit id, 1 to 247"), "\(output)")
+        let (outOfRange, rangeOutput) = try await run(["read", "--modbus-tcp", "127.0.0.1:1", "--address", "300"])
+        #expect(outOfRange == 64 && rangeOutput.contains("--address must be a Modbus unit id 1 to 247, not 300"))
+        let (mbus, mbusOutput) = try await run(["read", "--mbus-tcp", "127.0.0.1:1"])
+        #expect(mbus == 64 && mbusOutput.contains("give --address (primary) or --secondary-address"), "\(mbusOutput)")
+        let readme = try String(
+            contentsOf: TestEnvironment.packageRoot.appendingPathComponent("README.md"),
+            encoding: .utf8
+        )
+        let row = try #require(readme.split(separator: "\n").first { $0.hasPrefix("| `read <bus>") })
+        #expect(row.contains("`read <bus> <address> [--json]`"), "\(row)")
+        #expect(row.contains("(Modbus: required"), "\(row)")
+        let (_, help) = try await run(["read", "--help"])
+        #expect(help.contains("required for Modbus"), "\(help)")
+    }
 }
