@@ -64,9 +64,12 @@ struct BusOptions: ParsableArguments {
         if let timeout, DurationText.parse(timeout) == nil {
             throw ValidationError("--timeout must look like 500ms or 2s")
         }
-        for endpoint in [modbusTCP, modbusRTUOverTCP, mbusTCP, iec62056TCP].compactMap({ $0 })
-        where Self.hostPort(endpoint) == nil {
-            throw ValidationError("\(endpoint) is not host:port")
+        let endpoints = [
+            ("--modbus-tcp", modbusTCP), ("--modbus-rtu-over-tcp", modbusRTUOverTCP), ("--mbus-tcp", mbusTCP),
+            ("--iec62056-tcp", iec62056TCP),
+        ]
+        for case (let option, let endpoint?) in endpoints {
+            if let problem = Self.hostPortProblem(endpoint, option: option) { throw ValidationError(problem) }
         }
     }
 
@@ -112,6 +115,20 @@ struct BusOptions: ParsableArguments {
         var host = String(text[..<colon])
         if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
         return host.isEmpty ? nil : (host, port)
+    }
+
+    /// What is wrong with `text` as `host:port` for the option `option`, or nil when `hostPort` takes it: a port out
+    /// of range is told as such (`127.0.0.1:99999` is host:port, with a port no TCP socket has).
+    static func hostPortProblem(_ text: String, option: String, allowingAnyPort: Bool = false) -> String? {
+        guard hostPort(text, allowingAnyPort: allowingAnyPort) == nil else { return nil }
+        let range = allowingAnyPort ? "0-65535 (0 picks a free one)" : "1-65535"
+        if let colon = text.lastIndex(of: ":"), colon != text.startIndex {
+            let port = text[text.index(after: colon)...]
+            if !port.isEmpty, port.allSatisfy(\.isASCII), port.allSatisfy(\.isNumber) {
+                return "\(option) \(text): the port must be \(range), not \(port)"
+            }
+        }
+        return "\(option) \(text) is not host:port (the port \(range))"
     }
 }
 
