@@ -185,7 +185,10 @@ import Glibc
                 "--modbus-tcp 127.0.0.1:70000: the port must be 0-65535 (0 picks a free one), not 70000"
             ),
             (["demo", "--broker", "localhost:99999"], "--broker localhost:99999: the port must be 1-65535, not 99999"),
-            (["run", "--config", "/nonexistent.yaml", "--broker-port", "99999"], "the port must be 1-65535, not 99999"),
+            (
+                ["run", "--config", "/nonexistent.yaml", "--broker-port", "99999"],
+                "the port must be 1-65535, not 99999"
+            ),
             (["read", "--modbus-tcp", "gateway", "--address", "1"], "--modbus-tcp gateway is not host:port"),
         ]
         for (arguments, expected) in cases {
@@ -200,6 +203,9 @@ import Glibc
         defer { try? FileManager.default.removeItem(at: file) }
         let (status, output) = try await run(["check-config", file.path])
         #expect(status == 2)
-        #expect(output.contains("\(file.path):3: buses[0].modbus_tcp.port: 99999 is out of range 1...65535"), "\(output)")
+        #expect(
+            output.contains("\(file.path):3: buses[0].modbus_tcp.port: 99999 is out of range 1...65535"),
+            "\(output)"
+        )
     }
 }
