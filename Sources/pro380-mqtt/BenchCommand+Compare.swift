@@ -61,6 +61,11 @@ struct BenchCompareCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        try await withBenchInterruption { try await benchmark() }
+    }
+
+    /// The benchmark itself; `run` stops it, its children and the process on SIGINT/SIGTERM.
+    private func benchmark() async throws {
         _ = global.bootstrapLogging()
         let bench = try await BenchSetup(
             tools: URL(fileURLWithPath: tools),

@@ -64,6 +64,11 @@ struct BenchDeadMeterCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        try await withBenchInterruption { try await benchmark() }
+    }
+
+    /// The benchmark itself; `run` stops it, its children and the process on SIGINT/SIGTERM.
+    private func benchmark() async throws {
         _ = global.bootstrapLogging()
         let figures = try await BenchBroker.withBroker { port in
             var figures: [DeadMeterFigures] = []

@@ -25,6 +25,11 @@ struct BenchPlanCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        try await withBenchInterruption { try await benchmark() }
+    }
+
+    /// The benchmark itself; `run` stops it, its children and the process on SIGINT/SIGTERM.
+    private func benchmark() async throws {
         let logger = global.bootstrapLogging()
         let quiet = Logger(label: "bench", factory: { _ in SwiftLogNoOpLogHandler() })
         let pty = try SimulatorService(configuration: SimulatorConfiguration(endpoint: .pseudoTerminal), logger: quiet)

@@ -3,10 +3,14 @@ import SerialIO
 import Synchronization
 
 /// A child process of the benchmark whose standard output is kept line by line (the C programs answer on it).
+///
+/// Started by `ChildSpawn` (every signal unblocked and at its default action, so SIGTERM stops it) and listed in
+/// `BenchChildren` until it is reaped, so an interrupted benchmark stops every child still running.
 final class BenchChild: Sendable {
     let name: String
-    private let process: Process
+    let pid: Int32
     private let output = LineBuffer()
+    private let status = Mutex<Int32?>(nil)
 
     /// Starts `executable` with `arguments`; standard error goes to `log` (or nowhere).
     /// - Throws: `DemoError` when the program is missing or cannot start.
@@ -15,30 +19,47 @@ final class BenchChild: Sendable {
             throw DemoError("\(executable) is missing: run scripts/bench.sh, which builds the benchmark's programs")
         }
         self.name = name
-        process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        if let log {
-            _ = FileManager.default.createFile(atPath: log.path, contents: nil)
-            process.standardError = try FileHandle(forWritingTo: log)
-        } else {
-            process.standardError = FileHandle.nullDevice
+        var fds: [Int32] = [-1, -1]
+        guard pipe(&fds) == 0 else { throw DemoError("\(name): pipe: \(String(cString: strerror(errno)))") }
+        for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }  // children started meanwhile must not hold it
+        let logFD = log.map { open($0.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644) }
+        defer {
+            close(fds[1])
+            if let logFD, logFD >= 0 { close(logFD) }
         }
-        pipe.fileHandleForReading.readabilityHandler = { [output] handle in
-            let data = handle.availableData
-            guard !data.isEmpty else {
-                handle.readabilityHandler = nil
-                return
+        do {
+            pid = try BenchChildren.spawn(
+                executable,
+                arguments,
+                name: name,
+                standardOutput: fds[1],
+                standardError: logFD.flatMap { $0 >= 0 ? $0 : nil }
+            )
+        } catch {
+            close(fds[0])
+            throw DemoError(error.description)
+        }
+        let (pid, readEnd) = (pid, fds[0])
+        // Read to the end, then reap, on a thread of its own: every line is in before the exit status is.
+        Thread.detachNewThread { [self] in
+            var buffer = [UInt8](repeating: 0, count: 4096)
+            while true {
+                let count = buffer.withUnsafeMutableBytes { read(readEnd, $0.baseAddress, $0.count) }
+                if count < 0 && errno == EINTR { continue }
+                if count <= 0 { break }
+                output.append(Data(buffer[0..<count]))
             }
-            output.append(data)
+            close(readEnd)
+            let code = ChildSpawn.waitForExit(pid)
+            status.withLock { $0 = code }
+            BenchChildren.reaped(pid)
         }
-        try process.run()
     }
 
-    var pid: Int32 { process.processIdentifier }
-    var isRunning: Bool { process.isRunning }
+    var isRunning: Bool { status.withLock { $0 == nil } }
+
+    /// The exit status (128 + signal when a signal ended it) once the process ended.
+    var terminationStatus: Int32? { status.withLock { $0 } }
 
     /// The first line (after `skipping` earlier ones) that starts with `prefix`, waiting up to `timeout`.
     /// - Throws: `DemoError` when it does not come or the process ended.
@@ -56,8 +77,8 @@ final class BenchChild: Sendable {
                     .map { (state.lines[$0], $0) }
             }
             if let found { return (found.0, found.1) }
-            if !process.isRunning, output.state.withLock({ $0.lines.count }) <= skipping {
-                throw DemoError("\(name) ended (status \(process.terminationStatus)) before printing \(prefix)")
+            if let ended = terminationStatus, output.state.withLock({ $0.lines.count }) <= skipping {
+                throw DemoError("\(name) ended (status \(ended)) before printing \(prefix)")
             }
             try await Task.sleep(for: .milliseconds(5))
         }
@@ -69,16 +90,27 @@ final class BenchChild: Sendable {
     /// Every complete line printed so far.
     var lines: [String] { output.state.withLock { $0.lines } }
 
-    func signal(_ number: Int32) { if process.isRunning { kill(process.processIdentifier, number) } }
+    func signal(_ number: Int32) { if isRunning { kill(pid, number) } }
 
-    /// SIGTERM, then SIGKILL after `grace`; returns once the process has ended.
+    /// SIGTERM, then SIGKILL after `grace`; returns once the process has ended. Waits in a task of its own, so a
+    /// caller cancelled by Ctrl-C still waits for the child to end instead of leaving it behind.
     func stop(grace: Duration = .seconds(10)) async {
+        await Task {
+            signal(SIGTERM)
+            let deadline = ContinuousClock.now + grace
+            while isRunning, ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(10)) }
+            signal(SIGKILL)
+            while isRunning { try? await Task.sleep(for: .milliseconds(10)) }
+        }.value
+    }
+
+    /// `stop` for a synchronous caller (a `defer`): blocks the calling thread until the process ended.
+    func stopNow(grace: Duration = .seconds(2)) {
         signal(SIGTERM)
         let deadline = ContinuousClock.now + grace
-        while process.isRunning, ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(10)) }
+        while isRunning, ContinuousClock.now < deadline { usleep(10_000) }
         signal(SIGKILL)
-        while process.isRunning { try? await Task.sleep(for: .milliseconds(10)) }
-        try? await Task.sleep(for: .milliseconds(20))  // the last output lines
+        while isRunning { usleep(10_000) }
     }
 }
 

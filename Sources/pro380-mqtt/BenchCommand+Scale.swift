@@ -71,6 +71,11 @@ struct BenchScaleCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        try await withBenchInterruption { try await benchmark() }
+    }
+
+    /// The benchmark itself; `run` stops it, its children and the process on SIGINT/SIGTERM.
+    private func benchmark() async throws {
         _ = global.bootstrapLogging()
         let quiet = Logger(label: "bench", factory: { _ in SwiftLogNoOpLogHandler() })
         let counts = BenchCompareCommand.integers(steps)

@@ -54,6 +54,11 @@ struct BenchWireCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        try await withBenchInterruption { try await benchmark() }
+    }
+
+    /// The benchmark itself; `run` stops it, its children and the process on SIGINT/SIGTERM.
+    private func benchmark() async throws {
         _ = global.bootstrapLogging()
         let figures = try await BenchBroker.withBroker { port in
             var figures: [WireFigures] = []
@@ -127,11 +132,17 @@ struct BenchWireCommand: AsyncParsableCommand {
             silenceBeforeRequest: silence
         )
         let patience = minimum * ((cycles + 3) * 4) + .seconds(30)
-        try await Self.waitFor(transactions: 2 * perCycle, in: recorder, within: patience, bridge: bridge)
-        recorder.reset()
-        try await Self.waitFor(transactions: cycles * perCycle + 1, in: recorder, within: patience, bridge: bridge)
-        let transactions = recorder.transactions
-        await bridge.stop()
+        let transactions: [PacedTransaction]
+        do {
+            try await Self.waitFor(transactions: 2 * perCycle, in: recorder, within: patience, bridge: bridge)
+            recorder.reset()
+            try await Self.waitFor(transactions: cycles * perCycle + 1, in: recorder, within: patience, bridge: bridge)
+            transactions = recorder.transactions
+            await bridge.stop()
+        } catch {
+            await bridge.stop()
+            throw error
+        }
         guard let measured = WireTime.measuredCycle(transactions, perCycle: perCycle) else {
             throw DemoError("not one whole cycle recorded")
         }

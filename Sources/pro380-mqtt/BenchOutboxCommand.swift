@@ -36,6 +36,11 @@ struct BenchOutboxCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        try await withBenchInterruption { try await benchmark() }
+    }
+
+    /// The benchmark itself; `run` stops it, its children and the process on SIGINT/SIGTERM.
+    private func benchmark() async throws {
         let base = URL(fileURLWithPath: folder ?? NSTemporaryDirectory())
             .appendingPathComponent("pro380-outbox-bench-\(getpid())")
         try FileManager.default.createDirectory(at: base, withIntermediateDirectories: true)

@@ -64,9 +64,12 @@ struct BusOptions: ParsableArguments {
         if let timeout, DurationText.parse(timeout) == nil {
             throw ValidationError("--timeout must look like 500ms or 2s")
         }
-        for endpoint in [modbusTCP, modbusRTUOverTCP, mbusTCP, iec62056TCP].compactMap({ $0 })
-        where Self.hostPort(endpoint) == nil {
-            throw ValidationError("\(endpoint) is not host:port")
+        let endpoints = [
+            ("--modbus-tcp", modbusTCP), ("--modbus-rtu-over-tcp", modbusRTUOverTCP), ("--mbus-tcp", mbusTCP),
+            ("--iec62056-tcp", iec62056TCP),
+        ]
+        for case (let option, let endpoint?) in endpoints {
+            if let problem = Self.hostPortProblem(endpoint, option: option) { throw ValidationError(problem) }
         }
     }
 
@@ -113,11 +116,30 @@ struct BusOptions: ParsableArguments {
         if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
         return host.isEmpty ? nil : (host, port)
     }
+
+    /// What is wrong with `text` as `host:port` for the option `option`, or nil when `hostPort` takes it: a port out
+    /// of range is told as such (`127.0.0.1:99999` is host:port, with a port no TCP socket has).
+    static func hostPortProblem(_ text: String, option: String, allowingAnyPort: Bool = false) -> String? {
+        guard hostPort(text, allowingAnyPort: allowingAnyPort) == nil else { return nil }
+        let range = allowingAnyPort ? "0-65535 (0 picks a free one)" : "1-65535"
+        if let colon = text.lastIndex(of: ":"), colon != text.startIndex {
+            let port = text[text.index(after: colon)...]
+            if !port.isEmpty, port.allSatisfy(\.isASCII), port.allSatisfy(\.isNumber) {
+                return "\(option) \(text): the port must be \(range), not \(port)"
+            }
+        }
+        return "\(option) \(text) is not host:port (the port \(range))"
+    }
 }
 
 /// Which meter on the bus: `--address`, `--secondary-address` or `--device-address`.
 struct MeterAddressOptions: ParsableArguments {
-    @Option(help: "Modbus unit id (1-247) or M-Bus primary address (0-250, 254 for a lone meter).")
+    @Option(
+        help: """
+            Modbus unit id (1-247, required for Modbus) or M-Bus primary address (0-250, 254 for a lone meter; \
+            M-Bus takes this or --secondary-address).
+            """
+    )
     var address: Int?
 
     @Option(help: "M-Bus secondary address (8 digits).")
@@ -132,8 +154,13 @@ struct MeterAddressOptions: ParsableArguments {
     func meter(for link: BusLink, name: String = "meter") throws -> MeterConfiguration {
         switch link.protocol {
         case .modbus, .modbusListen:
-            guard let address, (1...247).contains(address) else {
-                throw ValidationError("--address must be a Modbus unit id 1 to 247")
+            guard let address else {
+                throw ValidationError(
+                    "a Modbus meter needs --address: its unit id, 1 to 247 (pro380-mqtt scan finds the meters of a bus)"
+                )
+            }
+            guard (1...247).contains(address) else {
+                throw ValidationError("--address must be a Modbus unit id 1 to 247, not \(address)")
             }
             return MeterConfiguration(name: name, address: address, maxRegisters: maxRegisters, allowCommands: [])
         case .mbus:

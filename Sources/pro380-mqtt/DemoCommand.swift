@@ -32,7 +32,9 @@ struct DemoCommand: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     func validate() throws {
-        if let broker, BusOptions.hostPort(broker) == nil { throw ValidationError("--broker must be host:port") }
+        if let broker, let problem = BusOptions.hostPortProblem(broker, option: "--broker") {
+            throw ValidationError(problem)
+        }
     }
 
     func run() async throws {

@@ -5,7 +5,7 @@ import SerialIO
 /// persistence; stopped when the demo ends.
 final class LocalBroker: Sendable {
     let port: Int
-    private let process: Process
+    private let child: BenchChild
     private let folder: URL
 
     /// Starts mosquitto and returns once it accepts connections.
@@ -34,12 +34,7 @@ final class LocalBroker: Sendable {
         log_dest none
 
         """.write(to: config, atomically: true, encoding: .utf8)
-        process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = ["-c", config.path]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
+        child = try BenchChild(executable, ["-c", config.path], name: "mosquitto")
         let deadline = ContinuousClock.now + .seconds(10)
         while true {
             if let transport = try? await TCPTransport.connect(
@@ -50,7 +45,7 @@ final class LocalBroker: Sendable {
                 await transport.close()
                 return
             }
-            guard process.isRunning, ContinuousClock.now < deadline else {
+            guard child.isRunning, ContinuousClock.now < deadline else {
                 stop()
                 throw DemoError("mosquitto did not start listening on 127.0.0.1:\(port)")
             }
@@ -58,13 +53,10 @@ final class LocalBroker: Sendable {
         }
     }
 
-    /// Stops the broker. SIGKILL: it holds nothing worth keeping, and a child of a process that traps SIGTERM may
-    /// have inherited SIGTERM blocked.
+    /// Stops the broker (SIGTERM, which it obeys: `BenchChild` starts it with every signal at its default) and
+    /// removes its folder.
     func stop() {
-        if process.isRunning {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-        }
+        child.stopNow()
         try? FileManager.default.removeItem(at: folder)
     }
 }

@@ -33,6 +33,12 @@ struct RunCommand: AsyncParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
+    func validate() throws {
+        if let brokerPort, !(1...65535).contains(brokerPort) {
+            throw ValidationError("--broker-port: the port must be 1-65535, not \(brokerPort)")
+        }
+    }
+
     func run() async throws {
         let configuration: BridgeConfiguration
         do {

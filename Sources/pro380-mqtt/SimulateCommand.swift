@@ -124,9 +124,14 @@ struct SimulateCommand: AsyncParsableCommand {
         }
         if opticalPTY && opticalTCP != nil { throw ValidationError("give --iec62056 or --iec62056-tcp, not both") }
         if mbusPTY && mbusTCP != nil { throw ValidationError("give --mbus or --mbus-tcp, not both") }
-        for endpoint in [modbusTCP, modbusRTUOverTCP, opticalTCP, mbusTCP].compactMap({ $0 })
-        where BusOptions.hostPort(endpoint, allowingAnyPort: true) == nil {
-            throw ValidationError("\(endpoint) is not host:port (port 0 picks a free one)")
+        let endpoints = [
+            ("--modbus-tcp", modbusTCP), ("--modbus-rtu-over-tcp", modbusRTUOverTCP), ("--iec62056-tcp", opticalTCP),
+            ("--mbus-tcp", mbusTCP),
+        ]
+        for case (let option, let endpoint?) in endpoints {
+            if let problem = BusOptions.hostPortProblem(endpoint, option: option, allowingAnyPort: true) {
+                throw ValidationError(problem)
+            }
         }
     }
 

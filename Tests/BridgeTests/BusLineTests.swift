@@ -137,4 +137,33 @@ import Testing
             }
         }
     }
+
+    /// The open failure's log line gives a real delay: the first failure (logged once, at error) retries with the
+    /// next transaction and says so instead of `retry_in=0.0 seconds`; a later one (debug) says how long it waits.
+    @Test func theOpenFailureLineSaysWhenItRetries() async throws {
+        let capture = LogCapture()
+        let line = BusLine<ModbusClient>(
+            endpoint: "nowhere",
+            settings: nil,
+            configuration: Self.configuration,
+            logger: capture.logger(label: "bus-line-test", level: .debug),
+            open: { _ in throw TransportError.connectFailed(endpoint: "nowhere", reason: "refused") }
+        )
+        for _ in 0..<2 {
+            await #expect(throws: TransportError.self) {
+                try await line.transaction(priority: .poll) { client in
+                    try await client.readHoldingRegisters(unit: 1, address: 0x4000, count: 2)
+                }
+            }
+        }
+        await line.close()
+        let failures = capture.entries.filter { $0.message == "cannot open the bus's transport" }
+        try #require(failures.count == 2, "\(capture.entries)")
+        #expect(failures[0].level == .error)
+        #expect(failures[0].metadata["retry_in"] == nil, "\(failures[0].metadata)")
+        #expect(failures[0].metadata["retry"] == "with the next transaction, then after 1 s, 2 s ... 30 s")
+        #expect(failures[1].level == .debug)
+        #expect(failures[1].metadata["retry_in"] == "\(Duration.seconds(1))", "\(failures[1].metadata)")
+        #expect(capture.entries.allSatisfy { $0.metadata["retry_in"] != "\(Duration.zero)" })
+    }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import SerialIO
 import Synchronization
 
 /// A process started by a test, with its stdout and stderr collected as lines by a dedicated reader thread.
@@ -38,7 +39,7 @@ package final class ChildProcess: Sendable {
     /// Starts `executable` with `arguments`; stdin is /dev/null, stdout and stderr go to one pipe (`lines`), or,
     /// with `separateStandardError`, stderr to its own (`errorLines`).
     ///
-    /// Spawned with `posix_spawn` rather than Foundation's `Process`: the child gets an empty signal mask and default
+    /// Spawned with `ChildSpawn` rather than Foundation's `Process`: the child gets an empty signal mask and default
     /// handlers (Dispatch's threads block SIGTERM, and a broker inheriting that mask ignores `stop()`), and none of
     /// the test process's other descriptors (an inherited MQTT socket would keep a "cut" connection alive).
     /// - Parameter environment: variables added to (or replacing those of) this process's environment.
@@ -50,46 +51,29 @@ package final class ChildProcess: Sendable {
     ) throws {
         let (readEnd, writeEnd) = try Self.makePipe(executable)
         let errorPipe = separateStandardError ? try Self.makePipe(executable) : nil
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_adddup2(&actions, writeEnd, 1)
-        posix_spawn_file_actions_adddup2(&actions, errorPipe?.1 ?? writeEnd, 2)
-        for fd in Self.openDescriptors() where fd > 2 {
-            posix_spawn_file_actions_addclose(&actions, fd)
-        }
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var mask = sigset_t()
-        sigemptyset(&mask)
-        posix_spawnattr_setsigmask(&attributes, &mask)
-        var defaults = sigset_t()
-        sigemptyset(&defaults)
-        for signal in [SIGTERM, SIGINT, SIGHUP, SIGPIPE, SIGCHLD, SIGUSR1, SIGUSR2, SIGALRM] {
-            sigaddset(&defaults, signal)
-        }
-        posix_spawnattr_setsigdefault(&attributes, &defaults)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
         var variables = ProcessInfo.processInfo.environment
         variables["STATE_DIRECTORY"] = variables["STATE_DIRECTORY"] ?? Self.testStateDirectory
         variables.merge(environment) { $1 }
-        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
-        let envp = variables.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer {
-            argv.forEach { free($0) }
-            envp.forEach { free($0) }
+        let spawned: pid_t
+        do {
+            spawned = try ChildSpawn.spawn(
+                executable,
+                arguments,
+                environment: variables.map { "\($0.key)=\($0.value)" },
+                standardOutput: writeEnd,
+                standardError: errorPipe?.1 ?? writeEnd
+            )
+        } catch {
+            close(writeEnd)
+            close(readEnd)
+            if let errorPipe {
+                close(errorPipe.0)
+                close(errorPipe.1)
+            }
+            throw ChildProcessError(spawning: executable, error.code)
         }
-        var spawned: pid_t = 0
-        let rc = posix_spawn(&spawned, executable, &actions, &attributes, argv, envp)
         close(writeEnd)
         if let errorPipe { close(errorPipe.1) }
-        guard rc == 0 else {
-            close(readEnd)
-            if let errorPipe { close(errorPipe.0) }
-            throw ChildProcessError(spawning: executable, rc)
-        }
         let pid = spawned
         self.pid = pid
         self.commandLine = ([executable] + arguments).joined(separator: " ")
@@ -109,10 +93,8 @@ package final class ChildProcess: Sendable {
         Thread.detachNewThread {
             Self.readLines(readEnd) { line in box.mutex.withLock { $0.lines.append(line) } }
             errorDone.wait()
-            var status: Int32 = 0
-            while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+            let exitStatus = ChildSpawn.waitForExit(pid)
             let exitedAt = ContinuousClock.now
-            let exitStatus = status & 0x7F == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
             box.mutex.withLock { output in
                 output.exitStatus = exitStatus
                 output.exitedAt = exitedAt
@@ -147,11 +129,6 @@ package final class ChildProcess: Sendable {
         }
         close(fd)
         if !pending.isEmpty { line(String(decoding: pending, as: UTF8.self)) }
-    }
-
-    /// The descriptors open in this process right now (/proc/self/fd), so the child can close them.
-    private static func openDescriptors() -> [Int32] {
-        ((try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []).compactMap { Int32($0) }
     }
 
     /// Every line printed so far (stdout and stderr interleaved, unless stderr was asked separately).

@@ -176,11 +176,19 @@ package actor BusLine<Client: BusClient> {
         } catch {
             openFailures += 1
             let wait = backOff.failed(at: now)
-            // Once per outage (the retries at debug); the meters' pollers log their failed polls once each.
+            // Once per outage (the retries at debug); the meters' pollers log their failed polls once each. The
+            // first failure waits for nothing but the next transaction: no `retry_in` of zero seconds then.
+            var metadata: Logger.Metadata = ["endpoint": "\(endpoint)", "error": "\(error)"]
+            if wait > .zero {
+                metadata["retry_in"] = "\(wait)"
+            } else {
+                let longest = backOff.longest.components.seconds
+                metadata["retry"] = "with the next transaction, then after 1 s, 2 s ... \(longest) s"
+            }
             logger.log(
                 level: openFailureLogged ? .debug : .error,
                 "cannot open the bus's transport",
-                metadata: ["endpoint": "\(endpoint)", "error": "\(error)", "retry_in": "\(wait)"]
+                metadata: metadata
             )
             openFailureLogged = true
             throw error

@@ -89,13 +89,21 @@ package struct MeterPoller: Sendable {
         }
     }
 
-    /// Publishes the readings that pass the counter guard.
+    /// Publishes the readings that pass the counter guard; logs held-back counters once per episode
+    /// (`CounterFallLog`), each one at debug.
     private func publish(_ readings: [Reading], state: inout PollerState) async {
         var accepted: [Reading] = []
+        var falls: [CounterFallLog.Fall] = []
+        var counters = 0
         for reading in readings {
-            if let quantity = table[reading.key]?.quantity, let last = state.counters.check(reading, quantity: quantity)
-            {
-                logger.warning(
+            guard let quantity = table[reading.key]?.quantity else {
+                accepted.append(reading)
+                continue
+            }
+            if quantity.isMonotonic { counters += 1 }
+            if let last = state.counters.check(reading, quantity: quantity) {
+                falls.append(CounterFallLog.Fall(key: reading.key, read: reading.value, last: last))
+                logger.debug(
                     "energy counter fell: not published",
                     metadata: [
                         "meter": "\(meter)", "key": "\(reading.key)", "read": "\(reading.value)", "last": "\(last)",
@@ -105,6 +113,22 @@ package struct MeterPoller: Sendable {
             }
             accepted.append(reading)
         }
+        switch state.counterFalls.poll(falls: falls, counters: counters) {
+        case .began(let first, let fell):
+            logger.warning(
+                "energy counter fell: not published until it passes its last published value again",
+                metadata: [
+                    "meter": "\(meter)", "key": "\(first.key)", "read": "\(first.read)", "last": "\(first.last)",
+                    "counters_fell": "\(fell)",
+                ]
+            )
+        case .ended(let heldBack):
+            logger.notice(
+                "energy counters published again",
+                metadata: ["meter": "\(meter)", "held_back": "\(heldBack)"]
+            )
+        case nil: break
+        }
         if !accepted.isEmpty { await publisher.publish(meter: meter, readings: accepted) }
     }
 }
@@ -113,6 +137,7 @@ package struct MeterPoller: Sendable {
 package struct PollerState: Sendable {
     package var availability: MeterAvailability
     package var counters = CounterGuard()
+    package var counterFalls = CounterFallLog()
     package var failures = FailureLog()
 
     package init(offlineAfter: Int) { availability = MeterAvailability(offlineAfter: offlineAfter) }

@@ -71,12 +71,7 @@ extension Publisher {
         case .connection(.connected):
             guard !plan.connected else { return }
             plan.connect()
-            let statistics = await outbox.statistics
-            if statistics.count > 0 {
-                logger.notice(
-                    "outbox: replaying \(statistics.count) stored messages at \(plan.replayRate) messages/s; live readings go at once meanwhile"
-                )
-            }
+            await reportReplay()
         case .connection:
             if plan.connected { plan.disconnect() }
         case .sent(let outcomes):
@@ -91,6 +86,19 @@ extension Publisher {
                 logger.error("outbox: cannot drop expired messages: \(error)")
             }
         }
+    }
+
+    /// Logs what the replay lane is about to send, as a backlog only when it is one (`BacklogReport`).
+    private func reportReplay() async {
+        let report = BacklogReport(
+            firstConnection: !connectedOnce,
+            stored: await outbox.statistics.count,
+            storedAtOpen: outbox.statisticsAtOpen.count,
+            droppedSinceOpen: await outbox.drops,
+            replayRate: plan.replayRate
+        )
+        connectedOnce = true
+        if let line = report.line { logger.log(level: report.level, "\(line)") }
     }
 
     func finish(_ id: Int64, _ outcome: DrainPlan.Outcome) {

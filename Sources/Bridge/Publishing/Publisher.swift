@@ -49,6 +49,9 @@ package actor Publisher {
     /// Set once shutdown asked the loop to end (`finish(by:)`): it ends when the live messages are acknowledged, the
     /// connection is gone, or this instant passed.
     var finishBy: ContinuousClock.Instant?
+    /// Whether the client was connected at least once in this run (the first connection replays only what was
+    /// stored before the start as a backlog, see `reportReplay`).
+    var connectedOnce = false
     /// Whether `run()`, asked to finish, ended with every live message acknowledged (false: the deadline passed or
     /// the connection was gone; those messages stay stored).
     package internal(set) var finishedAcknowledged = false

@@ -94,7 +94,8 @@ struct BridgeResilienceTests {
     }
 
     /// An energy counter that reads lower than its last published value is held back (Home Assistant would count
-    /// the whole counter again); the other values keep flowing.
+    /// the whole counter again); the other values keep flowing. The fall is logged once for the meter (not once per
+    /// key and poll), and so is the end of it, once the counters passed their last published values again.
     @Test func fallingEnergyCounterIsHeldBack() async throws {
         try await BridgeHarness.run { harness in
             let clock = SimulatedClock()
@@ -102,8 +103,10 @@ struct BridgeResilienceTests {
             harness.onFinish { await first.stop() }
             let port = first.service.port!
             clock.advance(by: 36_000)
+            let capture = LogCapture()
             harness.startBridge(
-                harness.configuration(buses: [testBus("gateway", link: first.tcpLink, meters: [("main", 1)])])
+                harness.configuration(buses: [testBus("gateway", link: first.tcpLink, meters: [("main", 1)])]),
+                logger: capture.logger(label: "bridge", level: .info)
             )
             let topic = harness.topic("main", "forward_active_energy_total")
             await eventually("energy published") { harness.log.last(topic) != nil }
@@ -113,19 +116,43 @@ struct BridgeResilienceTests {
             #expect(high > 0)
             await first.stop()
 
-            // A meter with fresh counters behind the same address and port (a swapped meter, or a corrupt read).
+            // A meter with fresh counters behind the same address and port (a swapped meter, or a corrupt read), with
+            // the first one's load profile (the same seed): counting on, it passes every last published value.
+            var swapped = SimulatorConfiguration.meters(count: 1)
+            swapped[0].serialNumber = "13070999"
             let second = try harness.simulator(
-                SimulatorConfiguration(endpoint: .tcp(host: "127.0.0.1", port: port), seed: 7)
+                SimulatorConfiguration(endpoint: .tcp(host: "127.0.0.1", port: port), meters: swapped)
             )
-            let voltage = try second.meter().value("voltage_l1", at: second.clock.now).jsonFragment
+            let serialTopic = harness.topic("main", "serial_number")
             let voltageTopic = harness.topic("main", "voltage_l1")
-            await eventually("readings of the second meter") {
-                harness.log.on(voltageTopic).filter { PublishedReading($0.payload)?.valueText == voltage }.count >= 3
+            await eventually("the second meter's identity") {
+                harness.log.last(serialTopic).flatMap(PublishedReading.init)?.valueText == "\"13070999\""
             }
+            let swappedAt = harness.log.on(voltageTopic).count
+            await eventually("readings of the second meter") { harness.log.on(voltageTopic).count >= swappedAt + 3 }
             let published = harness.log.payloads(topic).compactMap {
                 PublishedReading($0).flatMap { Double($0.valueText) }
             }
             #expect(published.allSatisfy { $0 >= high }, "a fallen counter was published: \(published)")
+            let falls = capture.entries.filter { $0.message.hasPrefix("energy counter fell") }
+            #expect(falls.count == 1, "once per meter and episode: \(falls.map(\.message))")
+            #expect(falls.first?.level == .warning)
+            #expect(falls.first?.metadata["meter"] == "main")
+            #expect(falls.first.flatMap { Int($0.metadata["counters_fell"] ?? "") }.map { $0 > 1 } == true)
+            #expect(falls.first?.metadata["key"] != nil && falls.first?.metadata["last"] != nil)
+
+            // The swapped meter counts on past every last published value: its counters are published again.
+            second.clock.advance(by: 72_000)
+            await eventually("the counters published again", timeout: .seconds(20)) {
+                capture.entries.contains { $0.message == "energy counters published again" }
+            }
+            let ended = capture.entries.filter { $0.message == "energy counters published again" }
+            #expect(ended.count == 1 && ended.first?.level == .notice, "\(ended)")
+            #expect(ended.first.flatMap { Int($0.metadata["held_back"] ?? "") }.map { $0 > 1 } == true)
+            await eventually("a counter above the old one published") {
+                harness.log.last(topic).flatMap(PublishedReading.init).flatMap { Double($0.valueText) }
+                    .map { $0 > high } == true
+            }
         }
     }
 

@@ -105,6 +105,72 @@ import Testing
         await broker.stopAndRemove()
     }
 
+    /// The replay line tells a backlog only when there is one: a new, empty outbox logs none (its start-up messages,
+    /// stored while connecting, were once counted as "replaying 4 stored messages"), and a reconnect after an outage
+    /// replays what was stored meanwhile; a file with three messages from an earlier run says three.
+    @Test(arguments: [0, 3])
+    func theReplayLineCountsOnlyARealBacklog(earlier: Int) async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("outbox-replay-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("outbox.sqlite").path
+        let outbox = try Outbox(.file(path), limits: OutboxLimits(maxBytes: 1 << 20, maxAge: .seconds(3600)))
+        let payload = Array(#"{"value": 229.5, "unit": "V", "time": "2026-11-29T12:00:00.000Z"}"#.utf8)
+        for phase in 0..<earlier {
+            _ = try await outbox.append([
+                OutboxMessage(topic: "pro380/earlier/voltage_l\(phase + 1)", payload: payload, qos: 1, retain: true)
+            ])
+        }
+        await outbox.close()
+        try await BridgeHarness.run { try await Self.replayScenario($0, path: path, earlier: earlier) }
+    }
+
+    /// The bridge on the outbox at `path`: its start, an outage and the reconnect.
+    static func replayScenario(_ harness: BridgeHarness, path: String, earlier: Int) async throws {
+        let simulator = try harness.simulator(SimulatorConfiguration())
+        var configuration = harness.configuration(
+            buses: [
+                testBus(
+                    "gateway",
+                    link: .modbusTCP(host: "127.0.0.1", port: simulator.service.port!),
+                    meters: [("main", 1)],
+                    interval: .milliseconds(200)
+                )
+            ],
+            diagnosticsInterval: .milliseconds(300)
+        )
+        configuration.outbox = OutboxSettings(storage: .file(path))
+        let capture = LogCapture()
+        harness.startBridge(configuration, logger: capture.logger(label: "bridge", level: .info))
+        let topic = harness.topic("main", "voltage_l1")
+        try #require(await eventually("readings") { harness.log.last(topic) != nil })
+        Self.expectStartLine(Self.replays(capture), earlier: earlier)
+        await harness.broker.stop()
+        let last = harness.log.on(topic).count
+        await eventually("the outage noticed") {
+            capture.messages(atLeast: .warning).contains { $0.contains("connection lost") }
+        }
+        try await harness.broker.restart()
+        await eventually("the outage's backlog replayed", timeout: .seconds(30)) {
+            capture.messages(atLeast: .notice).contains { $0.contains(" stored messages at ") }
+        }
+        await eventually("readings flow again") { harness.log.on(topic).count > last + 3 }
+    }
+
+    /// A new outbox replays nothing at start; one with `earlier` messages from before says that many.
+    static func expectStartLine(_ lines: [String], earlier: Int) {
+        if earlier == 0 {
+            #expect(lines.isEmpty, "a new outbox replays nothing: \(lines)")
+        } else {
+            #expect(lines.count == 1, "\(lines)")
+            #expect(lines.first?.hasPrefix("outbox: replaying \(earlier) messages stored before this start") == true)
+        }
+    }
+
+    static func replays(_ capture: LogCapture) -> [String] {
+        capture.messages(atLeast: .info).filter { $0.contains("replaying") }
+    }
+
     static func storeErrors(_ capture: LogCapture) -> [String] {
         capture.messages(atLeast: .error).filter { $0.contains("cannot store messages") }
     }

@@ -149,4 +149,63 @@ import Glibc
         simulator.send(SIGKILL)
         _ = await simulator.waitForExit()
     }
+
+    /// `read` needs an address for Modbus (no default: a unit id cannot be guessed) and the README's reference says
+    /// so; IEC 62056-21 needs none. A missing address is told as missing, not as out of range.
+    @Test func readWithoutAnAddressSaysWhatItNeedsAsTheReadmeDoes() async throws {
+        let (status, output) = try await run(["read", "--modbus-tcp", "127.0.0.1:1"])
+        #expect(status == 64, "\(output)")
+        #expect(output.contains("a Modbus meter needs --address: its unit id, 1 to 247"), "\(output)")
+        let (outOfRange, rangeOutput) = try await run(["read", "--modbus-tcp", "127.0.0.1:1", "--address", "300"])
+        #expect(outOfRange == 64 && rangeOutput.contains("--address must be a Modbus unit id 1 to 247, not 300"))
+        let (mbus, mbusOutput) = try await run(["read", "--mbus-tcp", "127.0.0.1:1"])
+        #expect(mbus == 64 && mbusOutput.contains("give --address (primary) or --secondary-address"), "\(mbusOutput)")
+        let readme = try String(
+            contentsOf: TestEnvironment.packageRoot.appendingPathComponent("README.md"),
+            encoding: .utf8
+        )
+        let row = try #require(readme.split(separator: "\n").first { $0.hasPrefix("| `read <bus>") })
+        #expect(row.contains("`read <bus> <address> [--json]`"), "\(row)")
+        #expect(row.contains("(Modbus: required"), "\(row)")
+        let (_, help) = try await run(["read", "--help"])
+        #expect(help.contains("required for Modbus"), "\(help)")
+    }
+
+    /// A port out of range is told as a port out of range (it was "not host:port"), in every command that takes one
+    /// and in the config; something that is not host:port at all still says so.
+    @Test func aPortOutOfRangeIsToldAsSuch() async throws {
+        let cases: [([String], String)] = [
+            (
+                ["read", "--modbus-tcp", "127.0.0.1:99999", "--address", "1"],
+                "--modbus-tcp 127.0.0.1:99999: the port must be 1-65535, not 99999"
+            ),
+            (["read", "--mbus-tcp", "gateway:0", "--address", "1"], "--mbus-tcp gateway:0: the port must be 1-65535"),
+            (
+                ["simulate", "--modbus-tcp", "127.0.0.1:70000"],
+                "--modbus-tcp 127.0.0.1:70000: the port must be 0-65535 (0 picks a free one), not 70000"
+            ),
+            (["demo", "--broker", "localhost:99999"], "--broker localhost:99999: the port must be 1-65535, not 99999"),
+            (
+                ["run", "--config", "/nonexistent.yaml", "--broker-port", "99999"],
+                "the port must be 1-65535, not 99999"
+            ),
+            (["read", "--modbus-tcp", "gateway", "--address", "1"], "--modbus-tcp gateway is not host:port"),
+        ]
+        for (arguments, expected) in cases {
+            let (status, output) = try await run(arguments)
+            #expect(status == 64, "\(arguments): \(output)")
+            #expect(output.contains(expected), "\(arguments): \(output)")
+            #expect(!output.contains("99999 is not host:port"), "\(arguments): \(output)")
+        }
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("cli-\(UUID().uuidString).yaml")
+        try "buses:\n  - name: a\n    modbus_tcp: {host: 127.0.0.1, port: 99999}\n    meters: [{name: m, address: 1}]\n"
+            .write(to: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let (status, output) = try await run(["check-config", file.path])
+        #expect(status == 2)
+        #expect(
+            output.contains("\(file.path):3: buses[0].modbus_tcp.port: 99999 is out of range 1...65535"),
+            "\(output)"
+        )
+    }
 }

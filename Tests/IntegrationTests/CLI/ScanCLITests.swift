@@ -48,6 +48,8 @@ import Testing
         #expect(stderr.contains { $0.contains("about") && $0.contains("s left") }, "\(stderr)")
         for serial in ["13070001", "13070002", "13070003"] {
             #expect(stdout.contains { $0.contains(serial) }, "\(serial) in \(stdout)")
+            // One style of suggested name and entry on every protocol (M-Bus once said `name: pro380_<serial>`).
+            #expect(stdout.contains { $0.hasPrefix("      - {name: meter-\(serial), ") }, "\(stdout)")
             #expect(stderr.contains { $0.hasPrefix("found: ") && $0.contains(serial) }, "\(serial) in \(stderr)")
         }
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("scan-\(UUID().uuidString).yaml")
@@ -114,7 +116,10 @@ import Testing
             #expect(status == 0, "\(stderr)")
             #expect(stderr.contains { $0.hasPrefix("searching secondary addresses") }, "\(stderr)")
             // Its primary address 1 is outside the scanned range: the secondary search finds it.
-            #expect(stdout.contains { $0.contains("secondary_address: \"13070001\"") }, "\(stdout)")
+            #expect(
+                stdout.contains { $0.hasPrefix("      - {name: meter-13070001, secondary_address: \"13070001\"}") },
+                "\(stdout)"
+            )
             #expect(stderr.contains { $0 == "found: secondary address 13070001" }, "\(stderr)")
         }
     }

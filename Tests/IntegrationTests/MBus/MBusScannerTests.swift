@@ -39,7 +39,7 @@ import Testing
         )
         #expect(yaml.contains("    mbus_serial: {device: /dev/ttyUSB0, baud: 2400}"))
         for serial in serials {
-            #expect(yaml.contains("      - name: pro380_\(serial)\n        secondary_address: \"\(serial)\""))
+            #expect(yaml.contains("      - {name: meter-\(serial), secondary_address: \"\(serial)\"}  "))
         }
     }
 
@@ -81,6 +81,6 @@ import Testing
         #expect(result.collidingPrimaryAddresses.isEmpty)
         let yaml = MBusScanner.configurationYAML(result.meters, link: .mbusTCP(host: "10.0.0.9", port: 10001))
         #expect(yaml.hasPrefix("buses:\n  - name: mbus\n    mbus_tcp: {host: 10.0.0.9, port: 10001}\n    meters:\n"))
-        #expect(yaml.contains("      - name: pro380_13070003\n        address: 3 "))
+        #expect(yaml.contains("      - {name: meter-13070003, address: 3}  "))
     }
 }

@@ -5,15 +5,15 @@ extension MBusScanner {
     /// The ready-to-paste `buses:` block for the meters found on `link`.
     ///
     /// A meter found alone at a primary address gets `address: N`; any other (several meters sharing a primary
-    /// address, typically the default 0) gets `secondary_address: "NNNNNNNN"`. Names are `pro380_<serial>`.
-    /// Example:
+    /// address, typically the default 0) gets `secondary_address: "NNNNNNNN"`. Names are `meter-<serial>`, as the
+    /// Modbus scan suggests them (`ScannedMeterName`), and the entries have the same form. Example:
     /// ```yaml
     /// buses:
     ///   - name: mbus
     ///     mbus_serial: {device: /dev/ttyUSB0, baud: 2400}
     ///     meters:
-    ///       - name: pro380_13070042
-    ///         address: 5                        # serial 13070042, INM version 1
+    ///       - {name: meter-13070042, address: 5}                       # serial 13070042, INM version 1
+    ///       - {name: meter-13070043, secondary_address: "13070043"}    # serial 13070043, INM version 1
     /// ```
     package static func configurationYAML(_ meters: [FoundMeter], link: BusLink, busName: String = "mbus") -> String {
         var lines = ["buses:", "  - name: \(busName)"]
@@ -31,15 +31,18 @@ extension MBusScanner {
         }
         lines.append("    meters:")
         for meter in meters {
-            lines.append("      - name: pro380_\(meter.serialNumber)")
+            let name = ScannedMeterName.suggested(
+                serialNumber: meter.serialNumber,
+                address: meter.primaryAddress.map(Int.init) ?? 0
+            )
             let comment = "# serial \(meter.serialNumber), \(meter.manufacturer) version \(meter.version)"
             let entry: String
             if let primary = meter.primaryAddress {
-                entry = "address: \(primary)"
+                entry = "- {name: \(name), address: \(primary)}"
             } else {
-                entry = "secondary_address: \"\(meter.serialNumber)\""
+                entry = "- {name: \(name), secondary_address: \"\(meter.serialNumber)\"}"
             }
-            lines.append("        " + entry.padding(toLength: 34, withPad: " ", startingAt: 0) + comment)
+            lines.append("      " + entry.padding(toLength: 60, withPad: " ", startingAt: 0) + " " + comment)
         }
         return lines.joined(separator: "\n") + "\n"
     }

@@ -116,9 +116,8 @@ package enum ModbusScanner {
                     "      # unit \(meter.address) answers the old (V1.14) register map: the bridge cannot read it"
                 )
             }
-            lines.append(
-                "      - {name: meter-\(meter.serialNumber == "?" ? String(meter.address) : meter.serialNumber), address: \(meter.address)}"
-            )
+            let name = ScannedMeterName.suggested(serialNumber: meter.serialNumber, address: meter.address)
+            lines.append("      - {name: \(name), address: \(meter.address)}")
         }
         return lines.joined(separator: "\n")
     }

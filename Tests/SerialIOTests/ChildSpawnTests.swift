@@ -1,0 +1,70 @@
+import Foundation
+import SerialIO
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A child started by `ChildSpawn` from a thread that blocks every signal (as libdispatch's worker threads do)
+/// starts with nothing blocked and nothing ignored, holds none of this process's descriptors, and obeys SIGTERM:
+/// a real `/bin/sleep`, its state read from `/proc`.
+@Suite struct ChildSpawnTests {
+    /// A `SigBlk:`/`SigIgn:` field of `/proc/<pid>/status`, as a number.
+    static func signalField(_ field: String, of pid: Int32) throws -> UInt64 {
+        let status = try String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)
+        let line = try #require(status.split(separator: "\n").first { $0.hasPrefix("\(field):") })
+        return try #require(UInt64(line.dropFirst(field.count + 1).trimmingCharacters(in: .whitespaces), radix: 16))
+    }
+
+    /// `ChildSpawn.spawn` on a new thread whose signal mask blocks every signal.
+    static func spawnFromBlockingThread(_ arguments: [String]) async throws -> Int32 {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread.detachNewThread {
+                var all = sigset_t()
+                sigfillset(&all)
+                pthread_sigmask(SIG_SETMASK, &all, nil)
+                continuation.resume(with: Result { try ChildSpawn.spawn("/bin/sleep", arguments) })
+            }
+        }
+    }
+
+    @Test func theChildStartsWithNoSignalBlockedOrIgnoredAndEndsOnSigterm() async throws {
+        var leaked: [Int32] = [-1, -1]
+        #expect(pipe(&leaked) == 0)  // not close-on-exec: the child must not get it anyway
+        defer { leaked.forEach { close($0) } }
+        let pid = try await Self.spawnFromBlockingThread(["30"])
+        let exited = Task.detached { ChildSpawn.waitForExit(pid) }
+        // The child has exec'd once /proc shows sleep (before, it is still a copy of this process).
+        let deadline = ContinuousClock.now + .seconds(10)
+        while (try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8)) != "sleep\n",
+            ContinuousClock.now < deadline
+        {
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        #expect(try Self.signalField("SigBlk", of: pid) == 0)
+        // Signals 1-31; glibc's posix_spawn sets its own two internal real-time signals (32, 33) to SIG_IGN.
+        let ignored = try Self.signalField("SigIgn", of: pid) & 0x7FFF_FFFF
+        #expect(ignored == 0, "ignored signals: \(String(ignored, radix: 16))")
+        let descriptors = try FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd").compactMap { Int($0) }
+        #expect(descriptors.sorted() == [0, 1, 2])
+        kill(pid, SIGTERM)
+        #expect(await exited.value == 128 + SIGTERM)
+    }
+
+    @Test func aMissingProgramIsReportedByName() async throws {
+        #expect(throws: ChildSpawn.Failure.self) {
+            try ChildSpawn.spawn("/nonexistent/program", [])
+        }
+        do {
+            _ = try ChildSpawn.spawn("/nonexistent/program", [])
+        } catch {
+            #expect(error.description.hasPrefix("/nonexistent/program: cannot start: "))
+        }
+    }
+
+    @Test func theExitStatusReadsAsAShellReportsIt() async throws {
+        let pid = try ChildSpawn.spawn("/bin/sh", ["-c", "exit 3"])
+        #expect(await Task.detached { ChildSpawn.waitForExit(pid) }.value == 3)
+    }
+}
