@@ -21,6 +21,7 @@ import Testing
         let yaml = """
             mqtt: {port: \(broker.port), client_id: credentials, username: bridge\
             \(source == .file ? ", password_file: password" : "")}
+            outbox: {path: \(folder.appendingPathComponent("outbox.sqlite").path)}
             buses:
               - name: gateway
                 modbus_tcp: {host: 127.0.0.1, port: \(simulator.service.port!)}
