@@ -4,7 +4,7 @@
 # libmodbus-dev, next to what scripts/setup.sh installs), plus two empty Swift programs for the memory baseline
 # (static runtime, like the release binary); then runs `pro380-mqtt bench compare` (the bridge against the floor; the
 # plot goes to .build/bench/meters.svg) and `pro380-mqtt bench wire` (bus-busy time on paced lines). Arguments go to
-# `bench compare` (--quick for a short run, --json for tracking). About 8 minutes here.
+# `bench compare` (--quick for a short run, --json for tracking). About 10 minutes here.
 # --deadmeter adds `bench deadmeter` (a dead meter among 7 on a paced line, about 4 minutes), --scale adds
 # `bench scale` (100 to 1000 meters behind Modbus TCP gateways and a growth run, about 10 minutes).
 set -euo pipefail
@@ -17,7 +17,7 @@ usage: scripts/bench.sh [--quick] [--deadmeter] [--scale] [--json] [bench compar
 
 Builds the release binary, the C floor, the libmodbus stand-in and the counting subscriber (installing what is
 missing), then runs `pro380-mqtt bench compare` (the bridge against the C floor) and `pro380-mqtt bench wire`
-(bus-busy time on paced lines). About 8 minutes; --quick about 4.
+(bus-busy time on paced lines). About 10 minutes; --quick about 5.
   --quick       short windows, one round, a sweep of 1, 2, 5 and 10 meters
   --deadmeter   also `bench deadmeter` (a dead meter among 7 on a paced line, about 4 minutes)
   --scale       also `bench scale` (100 to 1000 meters behind Modbus TCP gateways and a growth run, about 10 minutes)
@@ -60,7 +60,7 @@ scale=false
 args=()
 for argument in "$@"; do
     case "$argument" in
-        --quick) quick=(--warmup 2 --window 4 --rounds 1 --sweep 1,2,5,10) ;;
+        --quick) quick=(--warmup 7 --window 4 --rounds 1 --sweep 1,2,5,10) ;;
         --deadmeter) deadmeter=true ;;
         --scale) scale=true ;;
         *) args+=("$argument") ;;

@@ -22,8 +22,13 @@ struct BenchCompareCommand: AsyncParsableCommand {
     @Option(help: "Folder of the programs scripts/bench.sh builds (floor, standin, counter, empty-*).")
     var tools: String = ".build/bench"
 
-    @Option(help: "Seconds of warm-up before each measuring window.")
-    var warmup: Double = 3
+    @Option(
+        help: """
+            Seconds of warm-up before each measuring window: start-up is over by then (the bridge gives back the \
+            pages only start-up used about 5 s after its first poll).
+            """
+    )
+    var warmup: Double = 8
 
     @Option(help: "Seconds of each measuring window.")
     var window: Double = 8
