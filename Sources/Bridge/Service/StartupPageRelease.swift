@@ -15,7 +15,10 @@ import Glibc
 ///
 /// Only mappings that are safe to drop are touched: backed by a file, private, not writable, and with no
 /// copy-on-write page (`Anonymous: 0 kB` in `/proc/self/smaps`, proc(5)). A relocated read-only segment
-/// (`PT_GNU_RELRO`) holds written pages, so it is left alone; so is every writable or shared mapping.
+/// (`PT_GNU_RELRO`) holds written pages, so it is left alone; so is every writable or shared mapping. A dropped page
+/// is read again from the file it maps, so a file rewritten in place while mapped would show through; the kernel
+/// refuses writes to a running executable (`ETXTBSY`), and package managers replace libraries by renaming a new
+/// file over the old (the mapping keeps the old one).
 package enum StartupPageRelease {
     /// One mapping `/proc/self/smaps` lists that may be dropped: its address range and resident KiB.
     package struct Mapping: Equatable, Sendable {
