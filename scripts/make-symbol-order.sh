@@ -8,8 +8,7 @@
 # How: (1) `perf record` samples the bridge polling one simulated meter (QoS 0 and 1, every 100 ms and flat out):
 # the sampled functions, hottest first; (2) rounds of: link with the order, run the bridge, record the page faults
 # in its code after its start-up release (`StartupPageRelease`) and append the functions they land in. Needs perf
-# (apt: linux-perf), mosquitto and about 15 minutes. The fault rounds watch 75 s, so code run once a minute (the
-# outbox's expiry, diagnostics) is in the order too. Run it after a change to the hot path and commit the result.
+# (apt: linux-perf), mosquitto and about 10 minutes. Run it after a change to the hot path and commit the result.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v perf >/dev/null || { echo "make-symbol-order: perf is needed (apt-get install linux-perf)" >&2; exit 1; }
@@ -79,7 +78,7 @@ for round in $(seq 1 "$ROUNDS"); do
     relink
     : >"$WORK/faulted.txt"
     for qos in 0 1; do
-        run_bridge "$qos" 100 75 -e page-faults -c 1 -d -o "$WORK/faults.data"
+        run_bridge "$qos" 100 45 -e page-faults -c 1 -d -o "$WORK/faults.data"
         python3 - "$WORK/faults.data" "$WORK/bridge" >>"$WORK/faulted.txt" <<'PY'
 import bisect, re, subprocess, sys
 data, binary = sys.argv[1:3]
