@@ -165,7 +165,7 @@ package final class BridgeService: Service {
         }
         let note = ReloadLog(logger: logger).log(outcome)
         notifier?.reloaded(note: note)
-        logStartupPageRelease(StartupPageRelease.release(), after: "the reload")
+        logPageRelease(StartupPageRelease.release(), "gave back the code pages only the reload used")
         return outcome
     }
 
@@ -182,16 +182,30 @@ package final class BridgeService: Service {
         }
         try? await Task.sleep(for: Self.startupSettling)
         guard !Task.isCancelled else { return }
-        logStartupPageRelease(StartupPageRelease.release(), after: "start-up")
+        logPageRelease(StartupPageRelease.release(), "gave back the code pages only start-up used")
+        // Rare paths (a reconnect and its outbox replay, commands, discovery) make pages resident again and leave
+        // freed heap behind: give them back now and then.
+        while !Task.isCancelled {
+            try? await Task.sleep(for: Self.periodicRelease)
+            guard !Task.isCancelled else { return }
+            logPageRelease(StartupPageRelease.release(), "gave back the pages used since the last release", level: .debug)
+        }
     }
 
     /// How long after the first poll of every meter start-up counts as over.
     static let startupSettling = Duration.seconds(5)
+    /// How often, after start-up, pages used since the last release (and the heap's free pages) are given back.
+    static let periodicRelease = Duration.seconds(600)
 
-    private func logStartupPageRelease(_ outcome: StartupPageRelease.Outcome?, after phase: String) {
+    private func logPageRelease(
+        _ outcome: StartupPageRelease.Outcome?,
+        _ message: Logger.Message,
+        level: Logger.Level = .info
+    ) {
         guard let outcome else { return }
-        logger.info(
-            "gave back the code pages only \(phase) used",
+        logger.log(
+            level: level,
+            message,
             metadata: [
                 "released_kib": "\(outcome.releasedKiB)", "mappings": "\(outcome.mappings)",
                 "resident_kib_before": "\(outcome.residentBeforeKiB)",
