@@ -188,7 +188,8 @@ package final class BridgeService: Service {
         while !Task.isCancelled {
             try? await Task.sleep(for: Self.periodicRelease)
             guard !Task.isCancelled else { return }
-            logPageRelease(StartupPageRelease.release(), "gave back the pages used since the last release", level: .debug)
+            let outcome = StartupPageRelease.release()
+            logPageRelease(outcome, "gave back the pages used since the last release", level: .debug)
         }
     }
 
