@@ -7,7 +7,7 @@
 #
 # How: (1) `perf record` samples the bridge polling one simulated meter (QoS 0 and 1, every 100 ms and flat out):
 # the sampled functions, hottest first; (2) rounds of: link with the order, run the bridge, record the page faults
-# in its code after its start-up release (`StartupPageRelease`) and append the functions they land in. Needs perf
+# in its code after its start-up release (`ResidentPageRelease`) and append the functions they land in. Needs perf
 # (apt: linux-perf), mosquitto and about 10 minutes. Run it after a change to the hot path and commit the result.
 set -euo pipefail
 cd "$(dirname "$0")/.."

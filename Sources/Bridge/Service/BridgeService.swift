@@ -123,7 +123,7 @@ package final class BridgeService: Service {
                 BridgePart("commands", body: { await commands.run() }),
                 BridgePart("discovery", body: { await discovery.run() }),
                 BridgePart("diagnostics", body: { await diagnostics.run() }),
-                BridgePart("memory", body: { await self.releaseStartupPages() }),
+                BridgePart("memory", body: { await self.releasePagesAfterStartup() }),
                 BridgePart(
                     "buses",
                     body: {
@@ -165,30 +165,28 @@ package final class BridgeService: Service {
         }
         let note = ReloadLog(logger: logger).log(outcome)
         notifier?.reloaded(note: note)
-        logPageRelease(StartupPageRelease.release(), "gave back the code pages only the reload used")
+        logPageRelease(ResidentPageRelease.release(), "gave back the code pages only the reload used")
         return outcome
     }
 
-    /// Once start-up is over (every meter polled once, or `ServiceNotifications`' 30 s at the latest, and the
-    /// first connect and discovery given `startupSettling` more), gives back the pages only start-up used
-    /// (`StartupPageRelease`), so the resident set is what the bridge keeps using.
-    private func releaseStartupPages() async {
+    /// Once start-up is over (`ServiceNotifications.startupIsOver`: every meter polled once, or 30 s at the latest;
+    /// then `startupSettling` more for the first connect and discovery), gives back the pages only start-up used
+    /// (`ResidentPageRelease`), then every `periodicRelease` those used since, so the resident set is what the bridge
+    /// keeps using.
+    private func releasePagesAfterStartup() async {
         let started = ContinuousClock.now
-        let readyAfter = ServiceNotifications(watchdogTimeout: nil).readyAfter
-        while !Task.isCancelled {
-            let snapshot = status.snapshot()
-            if snapshot.polledOnce >= snapshot.meters || .now - started >= readyAfter { break }
+        while !Task.isCancelled, !ServiceNotifications.startupIsOver(status.snapshot(), after: .now - started) {
             try? await Task.sleep(for: .milliseconds(250))
         }
         try? await Task.sleep(for: Self.startupSettling)
         guard !Task.isCancelled else { return }
-        logPageRelease(StartupPageRelease.release(), "gave back the code pages only start-up used")
+        logPageRelease(ResidentPageRelease.release(), "gave back the code pages only start-up used")
         // Rare paths (a reconnect and its outbox replay, commands, discovery) make pages resident again and leave
         // freed heap behind: give them back now and then.
         while !Task.isCancelled {
             try? await Task.sleep(for: Self.periodicRelease)
             guard !Task.isCancelled else { return }
-            let outcome = StartupPageRelease.release()
+            let outcome = ResidentPageRelease.release()
             logPageRelease(outcome, "gave back the pages used since the last release", level: .debug)
         }
     }
@@ -199,7 +197,7 @@ package final class BridgeService: Service {
     static let periodicRelease = Duration.seconds(600)
 
     private func logPageRelease(
-        _ outcome: StartupPageRelease.Outcome?,
+        _ outcome: ResidentPageRelease.Outcome?,
         _ message: Logger.Message,
         level: Logger.Level = .info
     ) {

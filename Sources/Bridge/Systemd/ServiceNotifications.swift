@@ -19,6 +19,8 @@ package struct ServiceNotifications: Sendable {
     package let watchdogTimeout: Duration?
     /// The longest wait for the first poll of every meter before `READY=1`.
     package let readyAfter: Duration
+    /// `readyAfter` unless a test sets another.
+    package static let defaultReadyAfter = Duration.seconds(30)
     private let started: ContinuousClock.Instant
     package private(set) var ready = false
     private var lastStatus: String?
@@ -26,7 +28,7 @@ package struct ServiceNotifications: Sendable {
 
     package init(
         watchdogTimeout: Duration?,
-        readyAfter: Duration = .seconds(30),
+        readyAfter: Duration = Self.defaultReadyAfter,
         started: ContinuousClock.Instant = .now
     ) {
         self.watchdogTimeout = watchdogTimeout
@@ -44,10 +46,20 @@ package struct ServiceNotifications: Sendable {
         return .microseconds(microseconds)
     }
 
+    /// Whether start-up is over: every configured meter finished its first poll, or `readyAfter` passed since the
+    /// start (`elapsed`). `READY=1` goes out then, and the pages only start-up used are given back.
+    package static func startupIsOver(
+        _ snapshot: BridgeStatusSnapshot,
+        after elapsed: Duration,
+        readyAfter: Duration = defaultReadyAfter
+    ) -> Bool {
+        snapshot.polledOnce >= snapshot.meters || elapsed >= readyAfter
+    }
+
     /// The notifications due at `now` for the bridge's state.
     package mutating func tick(_ snapshot: BridgeStatusSnapshot, now: ContinuousClock.Instant = .now) -> [String] {
         var out: [String] = []
-        if !ready, snapshot.polledOnce >= snapshot.meters || now - started >= readyAfter {
+        if !ready, Self.startupIsOver(snapshot, after: now - started, readyAfter: readyAfter) {
             ready = true
             out.append("READY=1")
         }

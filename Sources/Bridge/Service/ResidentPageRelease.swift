@@ -5,7 +5,8 @@ import Glibc
 #endif
 
 /// Gives back the resident pages of code and read-only data the process touched only while starting (argument
-/// parsing, the YAML parser, config checks, the first connect), so that its resident set is what it keeps using.
+/// parsing, the YAML parser, config checks, the first connect), or since the last release (a reconnect and its
+/// outbox replay, a reload), and the heap's free pages, so that its resident set is what it keeps using.
 ///
 /// Why: the static release binary holds the Swift runtime, Foundation and every dependency; start-up alone makes
 /// about 10 MiB of it resident, and the kernel's fault-around maps 64 KiB around every page touched. Those pages are
@@ -19,7 +20,7 @@ import Glibc
 /// is read again from the file it maps, so a file rewritten in place while mapped would show through; the kernel
 /// refuses writes to a running executable (`ETXTBSY`), and package managers replace libraries by renaming a new
 /// file over the old (the mapping keeps the old one).
-package enum StartupPageRelease {
+package enum ResidentPageRelease {
     /// One mapping `/proc/self/smaps` lists that may be dropped: its address range and resident KiB.
     package struct Mapping: Equatable, Sendable {
         package var start: UInt

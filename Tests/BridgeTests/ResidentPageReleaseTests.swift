@@ -7,10 +7,10 @@ import Testing
 import Glibc
 #endif
 
-/// `StartupPageRelease`: which mappings of `/proc/self/smaps` it may drop (a golden excerpt), and on real mappings
+/// `ResidentPageRelease`: which mappings of `/proc/self/smaps` it may drop (a golden excerpt), and on real mappings
 /// of this process that a clean file mapping loses its resident pages and still reads the same, while a mapping
 /// with written (copy-on-write) pages keeps them.
-@Suite struct StartupPageReleaseTests {
+@Suite struct ResidentPageReleaseTests {
     /// An excerpt of a real `/proc/PID/smaps` of the release binary (fields trimmed to those read).
     static let smaps = """
         55d0a0000000-55d0a069d000 r--p 00000000 fe:00 6234148                    /usr/local/bin/pro380-mqtt
@@ -61,7 +61,7 @@ import Glibc
         """
 
     @Test func onlyCleanReadOnlyFileMappingsWithResidentPagesAreReleasable() {
-        let found = StartupPageRelease.releasableMappings(smaps: Self.smaps)
+        let found = ResidentPageRelease.releasableMappings(smaps: Self.smaps)
         #expect(
             found == [
                 .init(
@@ -91,7 +91,7 @@ import Glibc
             55d0a069d000-55d0a1bd5000 r-xp 0069c000 fe:00 6234148                    /usr/local/bin/pro380-mqtt
             Rss:               15740 kB
             """
-        #expect(StartupPageRelease.releasableMappings(smaps: text).isEmpty)
+        #expect(ResidentPageRelease.releasableMappings(smaps: text).isEmpty)
     }
 
     /// A clean private mapping of a real file is dropped from the resident set and reads the same afterwards; a
@@ -127,7 +127,7 @@ import Glibc
         #expect(mprotect(written, length, PROT_READ) == 0)
         #expect(try residentKiB(of: clean) == length / 1024)
 
-        let outcome = try #require(StartupPageRelease.release())
+        let outcome = try #require(ResidentPageRelease.release())
 
         #expect(outcome.mappings >= 1)
         #expect(outcome.releasedKiB >= length / 1024)
@@ -151,7 +151,7 @@ import Glibc
         defer { for block in blocks { free(block) } }
         let before = try anonymousKiB()
 
-        _ = try #require(StartupPageRelease.release())
+        _ = try #require(ResidentPageRelease.release())
 
         // 60 MiB were freed between the live blocks; most of it must leave the anonymous resident set (the file
         // pages the release drops are not counted there).
@@ -161,21 +161,21 @@ import Glibc
 
     /// `/proc/self/smaps` is read whole, though procfs reports its size as 0 (Foundation read only its start).
     @Test func procFilesAreReadToTheEnd() throws {
-        let smaps = try #require(StartupPageRelease.procFile("/proc/self/smaps"))
+        let smaps = try #require(ResidentPageRelease.procFile("/proc/self/smaps"))
         #expect(smaps.utf8.count > 16 * 1024)
         #expect(smaps.contains("[stack]"))
     }
 
     /// `RssAnon` of `/proc/self/status`, KiB.
     private func anonymousKiB() throws -> Int {
-        let status = try #require(StartupPageRelease.procFile("/proc/self/status"))
+        let status = try #require(ResidentPageRelease.procFile("/proc/self/status"))
         let line = try #require(status.split(separator: "\n").first { $0.hasPrefix("RssAnon:") })
         return try #require(Int(line.split(separator: " ", omittingEmptySubsequences: true)[1]))
     }
 
     /// The resident KiB of the mapping that starts at `address`, from `/proc/self/smaps`.
     private func residentKiB(of address: UnsafeMutableRawPointer) throws -> Int {
-        let smaps = try #require(StartupPageRelease.procFile("/proc/self/smaps"))
+        let smaps = try #require(ResidentPageRelease.procFile("/proc/self/smaps"))
         let start = String(UInt(bitPattern: address), radix: 16)
         var inMapping = false
         for line in smaps.split(separator: "\n") {
