@@ -35,6 +35,21 @@ import Testing
         #expect(!text.contains("modbus_tcp"), "the file's text is not quoted: \(text)")
     }
 
+    /// Broken YAML: the line Yams points at, no key, the problem on one line (what the log says) and Yams's quote of
+    /// the line with its caret after it (what `check-config` prints).
+    @Test func brokenYAMLIsOneLineWithTheQuoteApart() {
+        let found = problems("mqtt: {host: 127.0.0.1}\nbuses:\n  - name a\n    modbus_tcp: {host: 127.0.0.1}\n")
+        #expect(found.count == 1, "\(found)")
+        let problem = try? #require(found.first)
+        #expect(problem?.line == 3 && problem?.key == "", "\(found)")
+        let summary = problem?.summary ?? ""
+        #expect(summary.hasPrefix("c.yaml:3: not valid YAML: "), "\(summary)")
+        #expect(summary.contains("could not find expected ':'") && !summary.contains("\n"), "\(summary)")
+        #expect(problem?.excerpt?.split(separator: "\n").last?.hasSuffix("^") == true, "\(found)")
+        #expect(problem?.description == "\(summary)\n\(problem?.excerpt ?? "")")
+        #expect(problem?.logMetadata == ["file": "c.yaml", "line": "3"])
+    }
+
     @Test func everyMistakeOfTheFileIsReportedWithLineAndKey() {
         let yaml = """
             mqtt: {host: 127.0.0.1, keepalive: 30}
