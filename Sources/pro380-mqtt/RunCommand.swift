@@ -3,6 +3,7 @@ import Bridge
 import Foundation
 import Logging
 import MQTT
+import SerialIO
 import ServiceLifecycle
 import UnixSignals
 
@@ -34,8 +35,8 @@ struct RunCommand: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     func validate() throws {
-        if let brokerPort, !(1...65535).contains(brokerPort) {
-            throw ValidationError("--broker-port: the port must be 1-65535, not \(brokerPort)")
+        if let brokerPort, let problem = TCPPort.problem(brokerPort) {
+            throw ValidationError("--broker-port: \(problem)")
         }
     }
 

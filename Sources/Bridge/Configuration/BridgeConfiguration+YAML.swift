@@ -156,7 +156,7 @@ extension BridgeConfiguration {
             })
         else { return s }
         if let v = m["host"] { s.host = v.attempt { try v.string() } ?? s.host }
-        if let v = m["port"] { s.port = v.attempt { try v.int(in: 1...65535) } ?? s.port }
+        if let v = m["port"] { s.port = v.attempt { try v.port() } ?? s.port }
         if let v = m["client_id"] {
             s.clientID =
                 v.attempt {
@@ -254,7 +254,8 @@ struct YAMLErrorText {
 
     init(_ error: YamlError) {
         switch error {
-        case .scanner(let context, let problem, let mark, let yaml), .parser(let context, let problem, let mark, let yaml),
+        case .scanner(let context, let problem, let mark, let yaml),
+            .parser(let context, let problem, let mark, let yaml),
             .composer(let context, let problem, let mark, let yaml):
             line = mark.line
             let during = context.map { "\($0.text) in line \($0.mark.line), column \($0.mark.column): " } ?? ""
