@@ -51,6 +51,9 @@ let package = Package(
             dependencies: [.product(name: "Logging", package: "swift-log")],
             swiftSettings: upcomingFeatures
         ),
+        // Child processes started with a clean signal state (`ChildSpawn`): the benchmarks' and the tests'
+        // mosquitto and bridges. No dependencies.
+        .target(name: "ProcessSpawn", swiftSettings: upcomingFeatures),
         .target(
             name: "Modbus",
             dependencies: ["CodecSupport", "SerialIO", .product(name: "Logging", package: "swift-log")],
@@ -102,7 +105,7 @@ let package = Package(
             name: "pro380-mqtt",
             dependencies: [
                 "Bridge", "Simulator", "Benchmarking", "PRO380", "MQTT", "Modbus", "MBus", "IEC62056", "SerialIO",
-                "Outbox",
+                "Outbox", "ProcessSpawn",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -112,7 +115,9 @@ let package = Package(
         ),
         .target(
             name: "TestSupport",
-            dependencies: ["CodecSupport", "SerialIO", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "CodecSupport", "SerialIO", "ProcessSpawn", .product(name: "Logging", package: "swift-log"),
+            ],
             path: "Tests/TestSupport",
             swiftSettings: upcomingFeatures
         ),
@@ -133,6 +138,7 @@ let package = Package(
             swiftSettings: upcomingFeatures
         ),
         .testTarget(name: "SerialIOTests", dependencies: ["SerialIO", "TestSupport"], swiftSettings: upcomingFeatures),
+        .testTarget(name: "ProcessSpawnTests", dependencies: ["ProcessSpawn"], swiftSettings: upcomingFeatures),
         .testTarget(
             name: "BridgeTests",
             dependencies: [

@@ -17,7 +17,7 @@ usage: scripts/bench.sh [--quick] [--deadmeter] [--scale] [--json] [bench compar
 
 Builds the release binary, the C floor, the libmodbus stand-in and the counting subscriber (installing what is
 missing), then runs `pro380-mqtt bench compare` (the bridge against the C floor) and `pro380-mqtt bench wire`
-(bus-busy time on paced lines). About 10 minutes; --quick about 5.
+(bus-busy time on paced lines). About 10 minutes; --quick about 4.
   --quick       short windows, one round, a sweep of 1, 2, 5 and 10 meters
   --deadmeter   also `bench deadmeter` (a dead meter among 7 on a paced line, about 4 minutes)
   --scale       also `bench scale` (100 to 1000 meters behind Modbus TCP gateways and a growth run, about 10 minutes)

@@ -46,8 +46,8 @@ extension TCPTransport {
         endpoint: String,
         timeout: Duration
     ) throws(TransportError) -> Int32 {
-        guard (1...65535).contains(port) else {
-            throw .connectFailed(endpoint: endpoint, reason: "port \(port) is outside 1...65535")
+        if let problem = TCPPort.problem(port) {
+            throw .connectFailed(endpoint: endpoint, reason: problem)
         }
         let deadline = ContinuousClock.now.advanced(by: timeout)
         let addresses: [SocketAddress]

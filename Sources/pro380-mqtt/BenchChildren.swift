@@ -1,5 +1,5 @@
 import Foundation
-import SerialIO
+import ProcessSpawn
 import Synchronization
 
 /// Every child process this program started and has not reaped yet (`BenchChild`), so an interrupted benchmark or

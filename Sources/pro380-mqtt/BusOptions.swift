@@ -108,7 +108,7 @@ struct BusOptions: ParsableArguments {
     /// `allowingAnyPort`, for listening sockets.
     static func hostPort(_ text: String, allowingAnyPort: Bool = false) -> (String, Int)? {
         guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]),
-            ((allowingAnyPort ? 0 : 1)...65535).contains(port)
+            (allowingAnyPort ? TCPPort.listenable : TCPPort.connectable).contains(port)
         else {
             return nil
         }
@@ -121,14 +121,15 @@ struct BusOptions: ParsableArguments {
     /// of range is told as such (`127.0.0.1:99999` is host:port, with a port no TCP socket has).
     static func hostPortProblem(_ text: String, option: String, allowingAnyPort: Bool = false) -> String? {
         guard hostPort(text, allowingAnyPort: allowingAnyPort) == nil else { return nil }
-        let range = allowingAnyPort ? "0-65535 (0 picks a free one)" : "1-65535"
         if let colon = text.lastIndex(of: ":"), colon != text.startIndex {
             let port = text[text.index(after: colon)...]
-            if !port.isEmpty, port.allSatisfy(\.isASCII), port.allSatisfy(\.isNumber) {
-                return "\(option) \(text): the port must be \(range), not \(port)"
+            if !port.isEmpty, port.allSatisfy(\.isASCII), port.allSatisfy(\.isNumber),
+                let problem = TCPPort.problem(port, allowingAnyPort: allowingAnyPort)
+            {
+                return "\(option) \(text): \(problem)"
             }
         }
-        return "\(option) \(text) is not host:port (the port \(range))"
+        return "\(option) \(text) is not host:port (the port \(TCPPort.rangeText(allowingAnyPort: allowingAnyPort)))"
     }
 }
 

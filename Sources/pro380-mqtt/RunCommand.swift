@@ -3,6 +3,7 @@ import Bridge
 import Foundation
 import Logging
 import MQTT
+import SerialIO
 import ServiceLifecycle
 import UnixSignals
 
@@ -34,8 +35,8 @@ struct RunCommand: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     func validate() throws {
-        if let brokerPort, !(1...65535).contains(brokerPort) {
-            throw ValidationError("--broker-port: the port must be 1-65535, not \(brokerPort)")
+        if let brokerPort, let problem = TCPPort.problem(brokerPort) {
+            throw ValidationError("--broker-port: \(problem)")
         }
     }
 
@@ -45,12 +46,12 @@ struct RunCommand: AsyncParsableCommand {
             configuration = try loadConfiguration()
         } catch let errors as ConfigurationErrors {
             let logger = global.bootstrapLogging()
-            for error in errors.errors { logger.critical("\(error.description)") }
+            for error in errors.errors { logger.critical("\(error.summary)", metadata: error.logMetadata) }
             if errors.omitted > 0 { logger.critical("... and \(errors.omitted) more problems in \(config)") }
             throw ExitCode(2)
         }
         let logger = global.bootstrapLogging(configured: configuration.logLevel)
-        for warning in configuration.warnings { logger.warning("\(warning.description)") }
+        for warning in configuration.warnings { logger.warning("\(warning.summary)", metadata: warning.logMetadata) }
         // Under systemd (Type=notify) the bridge tells READY, STATUS, WATCHDOG and STOPPING over $NOTIFY_SOCKET.
         let bridge = BridgeService(
             configuration: configuration,
@@ -80,15 +81,26 @@ struct RunCommand: AsyncParsableCommand {
     }
 }
 
-/// Reloads the bridge's config on each SIGHUP (`systemctl reload`), one reload at a time, until graceful shutdown.
+/// Reloads the bridge's config on SIGHUP (`systemctl reload`), one reload at a time, until graceful shutdown.
+/// SIGHUPs arriving while a reload runs or is pending are merged into one pending reload, which reads the file as it
+/// is then.
 struct ReloadOnHangup: Service {
     let bridge: BridgeService
     let signals: UnixSignalsSequence
     let load: @Sendable () throws -> BridgeConfiguration
 
     func run() async {
+        // The signal sequence buffers every SIGHUP; this stream keeps at most one waiting while a reload runs.
+        let (pending, requests) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         await cancelWhenGracefulShutdown {
-            for await _ in signals { await bridge.reload(load) }
+            await withDiscardingTaskGroup { group in
+                group.addTask {
+                    for await _ in signals { requests.yield() }
+                    requests.finish()
+                }
+                for await _ in pending { await bridge.reload(load) }
+                group.cancelAll()
+            }
         }
     }
 }

@@ -34,6 +34,12 @@ struct WriteCommand: AsyncParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
+    /// The meter's address checked against the bus kind here, not in `run`: a `ValidationError` from `validate`
+    /// comes with this subcommand's usage (from `run`, argument-parser shows the top-level one).
+    func validate() throws {
+        _ = try meter.meter(for: bus.link())
+    }
+
     func run() async throws {
         let logger = global.bootstrapLogging()
         let link = bus.link()

@@ -35,6 +35,27 @@ import Testing
         #expect(!text.contains("modbus_tcp"), "the file's text is not quoted: \(text)")
     }
 
+    /// Broken YAML: the line Yams points at, no key, the problem on one line (what the log says) and Yams's quote of
+    /// the line with its caret after it (what `check-config` prints).
+    @Test func brokenYAMLIsOneLineWithTheQuoteApart() throws {
+        let found = problems("mqtt: {host: 127.0.0.1}\nbuses\ndiagnostics_interval: 1s\n")
+        #expect(found.count == 1, "\(found)")
+        let problem = try #require(found.first)
+        #expect(problem.line == 3 && problem.key == "", "\(problem)")
+        #expect(problem.summary.hasPrefix("c.yaml:3: not valid YAML: "), "\(problem.summary)")
+        #expect(
+            problem.summary.hasSuffix(
+                "while scanning a simple key in line 2, column 1: could not find expected ':' (column 1)"
+            ),
+            "\(problem.summary)"
+        )
+        #expect(!problem.summary.contains("\n"), "\(problem.summary)")
+        let excerpt = try #require(problem.excerpt)
+        #expect(excerpt.split(separator: "\n") == ["diagnostics_interval: 1s", "^"], "\(excerpt)")
+        #expect(problem.description == "\(problem.summary)\n\(excerpt)")
+        #expect(problem.logMetadata == ["file": "c.yaml", "line": "3"])
+    }
+
     @Test func everyMistakeOfTheFileIsReportedWithLineAndKey() {
         let yaml = """
             mqtt: {host: 127.0.0.1, keepalive: 30}

@@ -122,6 +122,23 @@ import Testing
         }
     }
 
+    /// A port no TCP socket has: refused before any socket, worded as the command line and the config word it.
+    @Test func connectingToAPortOutOfRangeSaysTheRange() async throws {
+        for port in [0, 70000] {
+            await #expect {
+                try await TCPTransport.connect(host: "127.0.0.1", port: port, timeout: .seconds(5))
+            } throws: { error in
+                guard case TransportError.connectFailed(_, let reason) = error else { return false }
+                return reason == "the port must be 1-65535, not \(port)" && reason == TCPPort.problem(port)
+            }
+        }
+        #expect(TCPPort.problem("99999999999999999999") == "the port must be 1-65535, not 99999999999999999999")
+        #expect(TCPPort.problem(0, allowingAnyPort: true) == nil && TCPPort.problem(65535) == nil)
+        #expect(
+            TCPPort.problem(65536, allowingAnyPort: true) == "the port must be 0-65535 (0 picks a free one), not 65536"
+        )
+    }
+
     @Test func discardInputDropsStaleBytes() async throws {
         let (listener, client, server) = try await connectedPair()
         defer { listener.close() }

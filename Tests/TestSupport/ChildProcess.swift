@@ -1,5 +1,5 @@
 import Foundation
-import SerialIO
+import ProcessSpawn
 import Synchronization
 
 /// A process started by a test, with its stdout and stderr collected as lines by a dedicated reader thread.

@@ -50,9 +50,15 @@ extension BridgeConfiguration {
                 )
             ])
         } catch let error as YamlError {
-            let line = YAMLErrorLine.line(of: error)
+            let text = YAMLErrorText(error)
             throw ConfigurationErrors([
-                ConfigurationError(file: file, line: line, key: "", message: "not valid YAML: \(error)")
+                ConfigurationError(
+                    file: file,
+                    line: text.line,
+                    key: "",
+                    message: "not valid YAML: \(text.problem)",
+                    excerpt: text.excerpt
+                )
             ])
         }
         guard let rootNode else {
@@ -150,7 +156,7 @@ extension BridgeConfiguration {
             })
         else { return s }
         if let v = m["host"] { s.host = v.attempt { try v.string() } ?? s.host }
-        if let v = m["port"] { s.port = v.attempt { try v.int(in: 1...65535) } ?? s.port }
+        if let v = m["port"] { s.port = v.attempt { try v.port() } ?? s.port }
         if let v = m["client_id"] {
             s.clientID =
                 v.attempt {
@@ -236,12 +242,29 @@ extension BridgeConfiguration {
     }
 }
 
-/// The line a Yams parse error points at.
-enum YAMLErrorLine {
-    static func line(of error: YamlError) -> Int? {
+/// A Yams parse error taken apart: the line it points at, the problem on one line, and Yams's quote of the
+/// offending line with a `^` under the column (Yams's own `description` runs these together over several lines).
+struct YAMLErrorText {
+    /// The 1-based line the error points at, when Yams says.
+    var line: Int?
+    /// `while scanning a simple key in line 3, column 1: could not find expected ':' (column 5)`.
+    var problem: String
+    /// The offending line and the `^` line under it.
+    var excerpt: String?
+
+    init(_ error: YamlError) {
         switch error {
-        case .scanner(_, _, let mark, _), .parser(_, _, let mark, _), .composer(_, _, let mark, _): return mark.line
-        default: return nil
+        case .scanner(let context, let problem, let mark, let yaml),
+            .parser(let context, let problem, let mark, let yaml),
+            .composer(let context, let problem, let mark, let yaml):
+            line = mark.line
+            let during = context.map { "\($0.text) in line \($0.mark.line), column \($0.mark.column): " } ?? ""
+            self.problem = "\(during)\(problem) (column \(mark.column))"
+            excerpt = mark.snippet(from: yaml)
+        default:
+            line = nil
+            problem = "\(error)".split(whereSeparator: \.isNewline).joined(separator: " ")
+            excerpt = nil
         }
     }
 }

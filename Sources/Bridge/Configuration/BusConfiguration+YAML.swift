@@ -129,7 +129,7 @@ extension BridgeConfiguration {
             }
             if let host = try l["host"]?.string() {
                 guard l["device"] == nil else { throw node.error("give device or host, not both") }
-                guard let port = try l["port"]?.int(in: 1...65535) else {
+                guard let port = try l["port"]?.port() else {
                     throw node.error("iec62056 over TCP needs port")
                 }
                 return .iec62056TCP(host: host, port: port)
@@ -150,7 +150,7 @@ extension BridgeConfiguration {
         default:
             let l = try node.mapping(allowed: ["host", "port"])
             guard let host = try l["host"]?.string() else { throw node.error("\(kind) needs host") }
-            guard let port = try l["port"]?.int(in: 1...65535) ?? (kind == "mbus_tcp" ? nil : 502) else {
+            guard let port = try l["port"]?.port() ?? (kind == "mbus_tcp" ? nil : 502) else {
                 throw node.error("\(kind) needs port")
             }
             switch kind {

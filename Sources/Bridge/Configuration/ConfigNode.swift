@@ -1,4 +1,5 @@
 import Foundation
+import SerialIO
 import Yams
 
 /// A YAML node with its key path and line, so that every decoding error names file, line and key.
@@ -92,6 +93,13 @@ struct ConfigNode {
         if let range, !range.contains(value) {
             throw error("\(value) is out of range \(range.lowerBound)...\(range.upperBound)")
         }
+        return value
+    }
+
+    /// A TCP port, 1-65535; one outside is worded as the command line words it (`TCPPort.problem`).
+    func port() throws -> Int {
+        let value = try int()
+        if let problem = TCPPort.problem(value) { throw error(problem) }
         return value
     }
 

@@ -1,25 +1,48 @@
+import Foundation
+package import Logging
+
 /// One problem of a config file, with the file, line and key that are wrong.
 package struct ConfigurationError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The config file's path.
     package var file: String
     /// The 1-based line of the offending node, when known.
     package var line: Int?
-    /// The key path: `buses[0].meters[1].address`.
+    /// The key path: `buses[0].meters[1].address`; empty when the problem is not one key's (YAML syntax).
     package var key: String
-    /// What is wrong and what is allowed.
+    /// What is wrong and what is allowed, on one line.
     package var message: String
+    /// The lines of the file the problem is in, for people reading `check-config`: the YAML parser's quote of the
+    /// offending line with a `^` under the column. Not logged: a log line is one line.
+    package var excerpt: String?
 
-    package init(file: String, line: Int?, key: String, message: String) {
+    package init(file: String, line: Int?, key: String, message: String, excerpt: String? = nil) {
         self.file = file
         self.line = line
         self.key = key
         self.message = message
+        self.excerpt = excerpt
     }
 
-    /// `config.yaml:12: buses[0].meters[1].adress: unknown key (did you mean address?)`.
+    /// `config.yaml:12: buses[0].meters[1].adress: unknown key (did you mean address?)`, then the excerpt's lines.
     package var description: String {
+        excerpt.map { "\(summary)\n\($0)" } ?? summary
+    }
+
+    /// `config.yaml:12: buses[0].meters[1].adress: unknown key (did you mean address?)` on one line (line breaks in
+    /// the message become spaces): what the log says.
+    package var summary: String {
         let location = line.map { "\(file):\($0)" } ?? file
-        return key.isEmpty ? "\(location): \(message)" : "\(location): \(key): \(message)"
+        let text = key.isEmpty ? "\(location): \(message)" : "\(location): \(key): \(message)"
+        return text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
+            .filter { !$0.isEmpty }.joined(separator: " ")
+    }
+
+    /// The log metadata naming where the problem is: `file`, and `line` and `key` when known.
+    package var logMetadata: Logger.Metadata {
+        var metadata: Logger.Metadata = ["file": "\(file)"]
+        if let line { metadata["line"] = "\(line)" }
+        if !key.isEmpty { metadata["key"] = "\(key)" }
+        return metadata
     }
 }
 

@@ -156,7 +156,7 @@ package final class BridgeService: Service {
         let outcome: ReloadOutcome
         do {
             let new = try load()
-            for warning in new.warnings { logger.warning("\(warning.description)") }
+            for warning in new.warnings { logger.warning("\(warning.summary)", metadata: warning.logMetadata) }
             outcome = await fleet.apply(new)
         } catch let errors as ConfigurationErrors {
             outcome = .invalid(errors)

@@ -1,7 +1,7 @@
 import Logging
 
-/// How a reload's outcome is told: the log lines (each configuration error on its own line with file, line and
-/// key) and the short note for the service manager's `STATUS=`.
+/// How a reload's outcome is told: the log lines (each configuration error on one line, with `file`, and `line` and
+/// `key` when known, as metadata) and the short note for the service manager's `STATUS=`.
 struct ReloadLog {
     let logger: Logger
 
@@ -16,14 +16,7 @@ struct ReloadLog {
             logger.notice("config reloaded: no change to the buses or meters")
             return "config reloaded (no change)"
         case .invalid(let errors):
-            for error in errors.errors {
-                logger.error(
-                    "\(error.description)",
-                    metadata: [
-                        "file": "\(error.file)", "line": "\(error.line.map(String.init) ?? "")", "key": "\(error.key)",
-                    ]
-                )
-            }
+            for error in errors.errors { logger.error("\(error.summary)", metadata: error.logMetadata) }
             let count = errors.errors.count + errors.omitted
             if errors.omitted > 0 { logger.error("... and \(errors.omitted) more problems") }
             logger.error("config not reloaded: \(count) problem(s) in the file; \(stays)")

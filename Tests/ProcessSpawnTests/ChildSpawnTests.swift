@@ -1,5 +1,5 @@
 import Foundation
-import SerialIO
+import ProcessSpawn
 import Testing
 
 #if canImport(Glibc)
@@ -15,6 +15,14 @@ import Glibc
         let status = try String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)
         let line = try #require(status.split(separator: "\n").first { $0.hasPrefix("\(field):") })
         return try #require(UInt64(line.dropFirst(field.count + 1).trimmingCharacters(in: .whitespaces), radix: 16))
+    }
+
+    /// The open descriptors of process `pid`, in order, with what each one is (`/dev/null`, `pipe:[...]`).
+    static func descriptors(of pid: Int32) throws -> [(fd: Int, target: String)] {
+        let folder = "/proc/\(pid)/fd"
+        return try FileManager.default.contentsOfDirectory(atPath: folder).compactMap(Int.init).sorted().map { fd in
+            (fd, (try? FileManager.default.destinationOfSymbolicLink(atPath: "\(folder)/\(fd)")) ?? "?")
+        }
     }
 
     /// `ChildSpawn.spawn` on a new thread whose signal mask blocks every signal.
@@ -46,8 +54,14 @@ import Glibc
         // Signals 1-31; glibc's posix_spawn sets its own two internal real-time signals (32, 33) to SIG_IGN.
         let ignored = try Self.signalField("SigIgn", of: pid) & 0x7FFF_FFFF
         #expect(ignored == 0, "ignored signals: \(String(ignored, radix: 16))")
-        let descriptors = try FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd").compactMap { Int($0) }
-        #expect(descriptors.sorted() == [0, 1, 2])
+        // Only 0, 1 and 2. `sleep` opens its locale's files for a moment as it starts (setlocale), so the listing
+        // is read until it has only those or the deadline passes; an inherited descriptor would stay open.
+        var descriptors = try Self.descriptors(of: pid)
+        while descriptors.map(\.fd) != [0, 1, 2], ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(10))
+            descriptors = try Self.descriptors(of: pid)
+        }
+        #expect(descriptors.map(\.fd) == [0, 1, 2], "\(descriptors)")
         kill(pid, SIGTERM)
         #expect(await exited.value == 128 + SIGTERM)
     }
