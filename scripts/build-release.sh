@@ -13,15 +13,20 @@
 #                                the running bridge uses, packed together, so that the code pages it keeps resident
 #                                hold little else (the kernel maps 64 KiB around every page touched); with the
 #                                start-up page release about 15 MiB less RSS (docs/performance.md)
+#   scripts/rodata-split.ld      a linker script that keeps .rodata read-only: the Swift compiler marks some of its
+#                                .rodata inputs writable, which made all 36 MiB of it one writable mapping that the
+#                                page release must leave alone; about 1 MiB less RSS (docs/performance.md)
 # Extra arguments go to `swift build` (e.g. --scratch-path). The binary is .build/release/pro380-mqtt.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 order="$PWD/Benchmarks/symbol-order.txt"
-# SwiftPM does not relink when only the order file changed: drop the binary so that it does.
-stamp=.build/symbol-order.sha256
+split="$PWD/scripts/rodata-split.ld"
+# SwiftPM does not relink when only the order file or the linker script changed: drop the binary so that it does.
+stamp=.build/link-inputs.sha256
 if ! sha256sum --status -c "$stamp" 2>/dev/null; then rm -f .build/release/pro380-mqtt; fi
 swift build -c release --product pro380-mqtt --static-swift-stdlib \
     -Xswiftc -Xfrontend -Xswiftc -function-sections \
     -Xswiftc -use-ld=lld -Xlinker -z -Xlinker pack-relative-relocs \
-    -Xlinker --symbol-ordering-file="$order" -Xlinker --no-warn-symbol-ordering "$@"
-sha256sum "$order" >"$stamp"
+    -Xlinker --symbol-ordering-file="$order" -Xlinker --no-warn-symbol-ordering \
+    -Xlinker -T -Xlinker "$split" "$@"
+sha256sum "$order" "$split" >"$stamp"
