@@ -91,8 +91,10 @@ extension ClientContext {
         return rc
     }
 
-    /// How often a TLS attempt whose handshake failed inside the connect call is repeated at once (`startAttempt`).
-    static let lostCauseRetries = 3
+    /// How often a TLS attempt whose handshake failed inside the connect call is repeated at once (`startAttempt`):
+    /// on a loaded machine three were seen to lose the cause every time (a refused CA reported only as "certificate
+    /// verify failed"); each repeat is one more handshake with the broker, only when the cause was lost.
+    static let lostCauseRetries = 10
 
     /// The attempt failed or the connection ended: records it in the state machine and tells the first `connect`
     /// or the log (a lost connection, and the first failed reconnect of an outage) and the state streams.
