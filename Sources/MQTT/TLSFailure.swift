@@ -32,6 +32,12 @@ enum TLSFailure {
         case X509_V_ERR_CERT_NOT_YET_VALID:
             return "TLS: the broker's certificate is not valid yet (OpenSSL: \(text))"
         case X509_V_OK, -1:
+            // The handshake's `SSL` was freed before its result could be read (it happens on a loaded machine even
+            // after the repeats of `startAttempt`): OpenSSL's line still says whether verification failed.
+            if errorLog.contains(where: { $0.contains("certificate verify failed") }) {
+                return "TLS: the broker's certificate failed verification with the CAs in \(caFile); the cause was "
+                    + "not reported (an unknown CA, an expired certificate or one not valid yet)\(openSSL)"
+            }
             return "TLS handshake failed\(openSSL)"
         default:
             return "TLS: the broker's certificate was refused (OpenSSL: \(text))\(openSSL)"

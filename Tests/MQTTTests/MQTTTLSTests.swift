@@ -39,7 +39,12 @@ struct MQTTTLSTests {
             }
             config.tls = .init(caFile: certificates.unrelatedCAFile)
             let reason = try await refusal(config)
-            #expect(reason.contains("unknown CA"), "\(reason)")
+            // The cause itself, or (when the handshake's result was freed before it could be read, as happens on a
+            // loaded machine) the failed verification against this CA file.
+            #expect(
+                reason.contains("TLS: unknown CA:") || reason.contains("failed verification with the CAs in"),
+                "\(reason)"
+            )
             #expect(reason.contains(certificates.unrelatedCAFile), "\(reason)")
             #expect(!reason.contains("hostname"), "\(reason)")
         }
