@@ -65,6 +65,20 @@ import Testing
         #expect(table.contains("none"))
     }
 
+    @Test func lostNamesEveryShortRunOfFloorAndBridge() {
+        let comparison = Comparison(
+            qos: 1,
+            intervalMilliseconds: 0,
+            meters: 1,
+            floor: [run("floor", cpu: 10, values: 1000, received: 90)],
+            bridge: [run("bridge", cpu: 20, values: 1000, received: 97)]
+        )
+        #expect(
+            ReportTable.lost(comparison)
+                == "floor: 10 of 100 not received, 0 dropped; bridge: 3 of 100 not received, 0 dropped"
+        )
+    }
+
     @Test func reportRoundTripsAsJSON() throws {
         let report = BenchReport(
             scenarios: [
