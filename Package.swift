@@ -73,6 +73,8 @@ let package = Package(
             name: "Outbox",
             dependencies: [
                 .product(name: "GRDB", package: "GRDB.swift"),
+                // SQLite's C API (GRDB's module of it), for binding the store's multi-row statements directly.
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "DequeModule", package: "swift-collections"),
             ],
             swiftSettings: upcomingFeatures

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import GRDBSQLite
 
 /// The store's figures at open: what the bounds and the drain start from.
 struct OutboxSnapshot: Sendable {
@@ -69,18 +70,16 @@ extension OutboxStore {
                     sql: "INSERT INTO message (topic, payload, qos, retain, created, size) VALUES "
                         + Self.placeholders(rows: chunk.count, columns: 6)
                 )
-                var values: [DatabaseValue] = []
-                values.reserveCapacity(chunk.count * 6)
+                var binding = StatementBinding(insert)
                 for message in chunk {
-                    values.append(message.topic.databaseValue)
-                    values.append(Data(message.payload).databaseValue)
-                    values.append(message.qos.databaseValue)
-                    values.append(message.retain.databaseValue)
-                    values.append(created.databaseValue)
-                    values.append(message.size.databaseValue)
+                    binding.bind(message.topic)
+                    binding.bind(message.payload)
+                    binding.bind(Int64(message.qos))
+                    binding.bind(Int64(message.retain ? 1 : 0))
+                    binding.bind(created)
+                    binding.bind(Int64(message.size))
                 }
-                insert.setUncheckedArguments(StatementArguments(values))
-                try insert.execute()
+                try binding.execute(in: db)
                 // One statement, one writer, AUTOINCREMENT: the rows got consecutive ids in VALUES order, the last
                 // one being the last inserted (https://www.sqlite.org/autoinc.html: each new rowid is one larger
                 // than the largest ever used).
@@ -91,21 +90,20 @@ extension OutboxStore {
                     id += 1
                 }
             }
-            var heads: [DatabaseValue] = []
-            heads.reserveCapacity(newest.count * 2)
-            for (topic, id) in newest {
-                heads.append(topic.databaseValue)
-                heads.append(id.databaseValue)
-            }
-            for start in stride(from: 0, to: heads.count, by: Self.rowsPerInsert * 2) {
-                let chunk = heads[start..<min(start + Self.rowsPerInsert * 2, heads.count)]
+            let heads = Array(newest)
+            for start in stride(from: 0, to: heads.count, by: Self.rowsPerInsert) {
+                let chunk = heads[start..<min(start + Self.rowsPerInsert, heads.count)]
                 let upsert = try db.cachedStatement(
                     sql: "INSERT INTO head (topic, newest) VALUES "
-                        + Self.placeholders(rows: chunk.count / 2, columns: 2)
+                        + Self.placeholders(rows: chunk.count, columns: 2)
                         + " ON CONFLICT(topic) DO UPDATE SET newest = excluded.newest"
                 )
-                upsert.setUncheckedArguments(StatementArguments(Array(chunk)))
-                try upsert.execute()
+                var binding = StatementBinding(upsert)
+                for (topic, id) in chunk {
+                    binding.bind(topic)
+                    binding.bind(id)
+                }
+                try binding.execute(in: db)
             }
             let trimmed = try trim.flatMap { try Self.trim(db, $0) }
             return OutboxAppendResult(
@@ -134,9 +132,11 @@ extension OutboxStore {
                 let delete = try db.cachedStatement(
                     sql: "DELETE FROM message WHERE id IN (\(placeholders)) RETURNING size"
                 )
-                for size in try Int.fetchAll(delete, arguments: StatementArguments(Array(chunk))) {
+                var binding = StatementBinding(delete)
+                for id in chunk { binding.bind(id) }
+                try binding.execute(in: db) { row in
                     count += 1
-                    bytes += size
+                    bytes += Int(sqlite3_column_int64(row, 0))
                 }
             }
             return (count, bytes, try Self.oldest(db))
