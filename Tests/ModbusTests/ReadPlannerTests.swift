@@ -45,6 +45,8 @@ struct MeterBehaviour {
 }
 
 /// Runs poll cycles until two in a row pass without a lesson on the same plan; returns the cycles and the plan.
+/// Within a cycle the parts of a split block are read next, and a failed timeout ends the cycle, as the Modbus driver
+/// does (`ModbusMeterDriver.read`).
 func learn(
     _ state: inout ReadPlanState,
     from meter: MeterBehaviour,
@@ -55,18 +57,23 @@ func learn(
     for cycle in 1...maxCycles {
         var clean = true
         let blocks = state.blocks(at: now)
-        for block in blocks {
+        var queue = blocks
+        while !queue.isEmpty {
+            let block = queue.removeFirst()
+            let decision: ReadPlanDecision
             switch meter.answer(block) {
-            case .values: state.recordSuccess(block)
-            case .exception02:
-                clean = false
-                _ = state.recordException02(block, at: now)
-            case .exception03:
-                clean = false
-                _ = state.recordException03(block, at: now)
-            case .timeout:
-                clean = false
-                _ = state.recordTimeout(block, at: now)
+            case .values:
+                state.recordSuccess(block)
+                continue
+            case .exception02: decision = state.recordException02(block, at: now)
+            case .exception03: decision = state.recordException03(block, at: now)
+            case .timeout: decision = state.recordTimeout(block, at: now)
+            }
+            clean = false
+            switch decision {
+            case .split(let parts), .shrunk(_, let parts): queue.insert(contentsOf: parts, at: 0)
+            case .refused: break
+            case .failed: queue.removeAll()
             }
         }
         if clean && previousCleanPlan == blocks { return (cycle, blocks) }
@@ -134,6 +141,37 @@ func learn(
         _ = learn(&offline, from: MeterBehaviour(offline: true), at: now, maxCycles: 5)
         #expect(offline.currentPlan.count == 3)
         #expect(!offline.hasLearnt)
+    }
+
+    @Test func aMeterThatFallsSilentMidPollIsNotReadPiecemeal() {
+        var state = ReadPlanState(spans: PRO380Spans.all)
+        let original = state.currentPlan
+        let blocks = state.blocks(at: now)
+        state.recordSuccess(blocks[0])
+        // The line goes silent: the next block and then its parts time out.
+        var decision = state.recordTimeout(blocks[1], at: now)
+        for _ in 1..<ReadPlanState.unansweredSplitLimit {
+            guard case .split(let parts) = decision else { break }
+            decision = state.recordTimeout(parts[0], at: now)
+        }
+        guard case .split(let parts) = decision else {
+            Issue.record("expected the splits the limit allows, got \(decision)")
+            return
+        }
+        #expect(state.recordTimeout(parts[0], at: now) == .failed)
+        // No answer confirmed the splits: the next cycle reads the blocks as before.
+        #expect(state.blocks(at: now) == original)
+
+        // An answer after a split keeps it.
+        var confirmed = ReadPlanState(spans: PRO380Spans.all)
+        let first = confirmed.blocks(at: now)
+        confirmed.recordSuccess(first[0])
+        guard case .split(let halves) = confirmed.recordTimeout(first[1], at: now) else {
+            Issue.record("a merged block's timeout after an answer splits it")
+            return
+        }
+        confirmed.recordSuccess(halves[0])
+        #expect(confirmed.blocks(at: now).count == original.count + 1)
     }
 
     @Test func singleSpanTimeoutIsARealFailure() {

@@ -6,7 +6,11 @@
 ///   is refused and never asked again (a PRO380 may refuse the PRO1-only rows 0x4015, 0x5000, 0x500A);
 /// - a timeout on a block of several spans while the meter answers other reads: split it the same way (some meters
 ///   stay silent on certain merged ranges yet answer the parts); a single span's timeout, or any timeout while the
-///   meter answers nothing, is a real failure and teaches nothing;
+///   meter answers nothing, is a real failure and teaches nothing. Such a split holds only once the meter answers
+///   again after it: a meter (or a whole line) that went silent in the middle of a poll would otherwise be taken
+///   for one that ignores merged reads and be read in ever smaller blocks until the re-probe. So after
+///   `unansweredSplitLimit` timeout splits with no answer since, the next timeout is a real failure, and the
+///   next cycle starts without the splits no answer confirmed;
 /// - exception 03 (quantity not allowed): halve the largest block size, never below the largest span;
 /// - after `reprobeInterval` from the first lesson, everything learnt is forgotten and the original plan is tried
 ///   again, so a meter that was offline, or got a firmware update, is not read piecemeal forever.
@@ -28,6 +32,11 @@ package struct ReadPlanState: Sendable {
     package private(set) var refused: Set<RegisterSpan> = []
     private var exceptionBreaks: Set<UInt16> = []
     private var timeoutBreaks: Set<UInt16> = []
+    /// Timeout splits made since the meter last answered: undone at the next cycle unless an answer confirms them.
+    private var unconfirmedTimeoutBreaks: [UInt16] = []
+    /// How many timeout splits may follow one another without an answer before a timeout is a real failure (two
+    /// allow a range the meter ignores inside another it ignores to be found in one poll).
+    package static let unansweredSplitLimit = 2
     private var learntSince: ContinuousClock.Instant?
     private var cycle = 0
     private var lastAnsweredCycle: Int?
@@ -52,6 +61,8 @@ package struct ReadPlanState: Sendable {
 
     /// The blocks to read in a new poll cycle at `now`; forgets every lesson first when the re-probe is due.
     package mutating func blocks(at now: ContinuousClock.Instant) -> [ReadBlock] {
+        for boundary in unconfirmedTimeoutBreaks { timeoutBreaks.remove(boundary) }
+        unconfirmedTimeoutBreaks = []
         if let learntSince, now - learntSince >= reprobeInterval {
             refused = []
             exceptionBreaks = []
@@ -80,12 +91,18 @@ package struct ReadPlanState: Sendable {
 
     /// The meter answered `block`: it is online, so later timeouts of merged blocks may be split.
     package mutating func recordSuccess(_ block: ReadBlock) {
+        answered()
+    }
+
+    /// The meter answered (values or an exception): the timeout splits made before it hold.
+    private mutating func answered() {
         lastAnsweredCycle = cycle
+        unconfirmedTimeoutBreaks = []
     }
 
     /// The meter answered exception 02 (illegal data address) to `block`.
     package mutating func recordException02(_ block: ReadBlock, at now: ContinuousClock.Instant) -> ReadPlanDecision {
-        lastAnsweredCycle = cycle
+        answered()
         lastException02Cycle = cycle
         learn(at: now)
         guard let boundary = Self.splitPoint(of: block) else {
@@ -99,17 +116,20 @@ package struct ReadPlanState: Sendable {
 
     /// `block` got no valid reply in time.
     package mutating func recordTimeout(_ block: ReadBlock, at now: ContinuousClock.Instant) -> ReadPlanDecision {
-        guard let answered = lastAnsweredCycle, answered >= cycle - 1, let boundary = Self.splitPoint(of: block) else {
+        guard let answered = lastAnsweredCycle, answered >= cycle - 1,
+            unconfirmedTimeoutBreaks.count < Self.unansweredSplitLimit,
+            let boundary = Self.splitPoint(of: block)
+        else {
             return .failed
         }
         learn(at: now)
-        timeoutBreaks.insert(boundary)
+        if timeoutBreaks.insert(boundary).inserted { unconfirmedTimeoutBreaks.append(boundary) }
         return .split(into: replan(block))
     }
 
     /// The meter answered exception 03 (illegal data value) to `block`: taken as "too many registers".
     package mutating func recordException03(_ block: ReadBlock, at now: ContinuousClock.Instant) -> ReadPlanDecision {
-        lastAnsweredCycle = cycle
+        answered()
         learn(at: now)
         let largestSpan = spans.map(\.count).max() ?? 1
         guard block.spans.count > 1, block.count > largestSpan else {
