@@ -51,6 +51,8 @@ package actor Outbox {
 
     /// The store's path (`:memory:` in memory).
     package nonisolated let path: String
+    /// Whether what the outbox holds outlives the process (a file, not memory).
+    package nonisolated var isPersistent: Bool { path != ":memory:" }
     /// Set when a damaged file was moved aside at open.
     package nonisolated let recovery: OutboxRecovery?
     /// The newest id per topic at open (messages still waiting), for `DrainPlan`.

@@ -134,6 +134,16 @@ import Testing
 
     /// SQLite says "database or disk full" when the file hits `max_page_count`, as it does on a full disk: the
     /// batch is refused and counted, and storing works again once room is made.
+    @Test func onlyAFileOutboxKeepsMessagesForTheNextStart() async throws {
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let file = try Outbox(.file(path), limits: limits)
+        let memory = try Outbox(.memory, limits: limits)
+        #expect(file.isPersistent)
+        #expect(!memory.isPersistent)
+        await file.close()
+        await memory.close()
+    }
+
     @Test func aFullStoreRefusesAndCountsThenRecovers() async throws {
         defer { try? FileManager.default.removeItem(at: folder) }
         let outbox = try Outbox(.file(path), limits: limits, maxPageCount: 20)

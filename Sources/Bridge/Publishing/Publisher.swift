@@ -150,6 +150,10 @@ package actor Publisher {
         get async { await outbox.statistics }
     }
 
+    /// Whether the outbox keeps its messages for the next start (on disk; `outbox.enabled: false` keeps them in
+    /// memory only).
+    package nonisolated var outboxIsPersistent: Bool { outbox.isPersistent }
+
     /// How many messages the outbox holds (stored, not yet acknowledged); the bounded shutdown counts what stays.
     package var queuedCount: Int {
         get async { await outbox.statistics.count }

@@ -261,8 +261,12 @@ package final class BridgeService: Service {
         }
         guard await !publisher.finishedAcknowledged || !offline.withLock({ $0 }) else { return }
         let stored = await publisher.queuedCount
+        let fate =
+            publisher.outboxIsPersistent
+            ? "stay stored in the outbox for the next start"
+            : "are lost (the outbox is in memory: outbox.enabled is false)"
         logger.warning(
-            "shutting down: the broker is gone or did not acknowledge within \(Self.shutdownFlushGrace); \(stored) message(s) stay stored in the outbox for the next start"
+            "shutting down: the broker is gone or did not acknowledge within \(Self.shutdownFlushGrace); \(stored) message(s) \(fate)"
         )
     }
 
