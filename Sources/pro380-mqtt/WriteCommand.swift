@@ -37,7 +37,9 @@ struct WriteCommand: AsyncParsableCommand {
     /// The meter's address checked against the bus kind here, not in `run`: a `ValidationError` from `validate`
     /// comes with this subcommand's usage (from `run`, argument-parser shows the top-level one).
     func validate() throws {
-        _ = try meter.meter(for: bus.link())
+        let link = bus.link()
+        _ = try meter.meter(for: link)
+        if dryRun, link.protocol != .modbus { throw ValidationError("--dry-run shows Modbus frames only") }
     }
 
     func run() async throws {
@@ -64,9 +66,8 @@ struct WriteCommand: AsyncParsableCommand {
             throw ExitCode(2)
         }
         if dryRun {
-            guard link.protocol == .modbus, let unit = meterConfiguration.address else {
-                throw ValidationError("--dry-run shows Modbus frames only")
-            }
+            // `validate` refused --dry-run for other protocols; a Modbus meter always has its address.
+            guard let unit = meterConfiguration.address else { throw ValidationError("a Modbus meter needs --address") }
             let frame = try CommandFrames.modbus(validated.command, unit: UInt8(unit), link: link)
             Console.write(
                 "would send to \(link.endpoint): " + frame.map { String(format: "%02X", $0) }.joined(separator: " ")

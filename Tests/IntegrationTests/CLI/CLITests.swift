@@ -163,6 +163,11 @@ import Glibc
         let (write, writeOutput) = try await run(["write", "--modbus-tcp", "127.0.0.1:1", "tariff", "2"])
         #expect(write == 64 && writeOutput.contains("a Modbus meter needs --address"), "\(writeOutput)")
         #expect(writeOutput.contains("Usage: pro380-mqtt write ") && !writeOutput.contains("<subcommand>"))
+        let (dryRun, dryRunOutput) = try await run([
+            "write", "--mbus-tcp", "127.0.0.1:1", "--address", "1", "tariff", "2", "--dry-run",
+        ])
+        #expect(dryRun == 64 && dryRunOutput.contains("--dry-run shows Modbus frames only"), "\(dryRunOutput)")
+        #expect(dryRunOutput.contains("Usage: pro380-mqtt write ") && !dryRunOutput.contains("<subcommand>"))
         let (outOfRange, rangeOutput) = try await run(["read", "--modbus-tcp", "127.0.0.1:1", "--address", "300"])
         #expect(outOfRange == 64 && rangeOutput.contains("--address must be a Modbus unit id 1 to 247, not 300"))
         let (mbus, mbusOutput) = try await run(["read", "--mbus-tcp", "127.0.0.1:1"])
