@@ -123,7 +123,8 @@ struct BusOptions: ParsableArguments {
         guard hostPort(text, allowingAnyPort: allowingAnyPort) == nil else { return nil }
         if let colon = text.lastIndex(of: ":"), colon != text.startIndex {
             let port = text[text.index(after: colon)...]
-            if !port.isEmpty, port.allSatisfy(\.isASCII), port.allSatisfy(\.isNumber),
+            let digits = port.hasPrefix("-") ? port.dropFirst() : port
+            if !digits.isEmpty, digits.allSatisfy(\.isASCII), digits.allSatisfy(\.isNumber),
                 let problem = TCPPort.problem(port, allowingAnyPort: allowingAnyPort)
             {
                 return "\(option) \(text): \(problem)"
@@ -155,6 +156,12 @@ struct MeterAddressOptions: ParsableArguments {
     func meter(for link: BusLink, name: String = "meter") throws -> MeterConfiguration {
         switch link.protocol {
         case .modbus, .modbusListen:
+            if secondaryAddress != nil || deviceAddress != nil {
+                throw ValidationError(
+                    "a Modbus meter is chosen by --address (its unit id); --secondary-address is for M-Bus and "
+                        + "--device-address for IEC 62056-21"
+                )
+            }
             guard let address else {
                 throw ValidationError(
                     "a Modbus meter needs --address: its unit id, 1 to 247 (pro380-mqtt scan finds the meters of a bus)"
@@ -165,6 +172,11 @@ struct MeterAddressOptions: ParsableArguments {
             }
             return MeterConfiguration(name: name, address: address, maxRegisters: maxRegisters, allowCommands: [])
         case .mbus:
+            if deviceAddress != nil {
+                throw ValidationError(
+                    "--device-address is for IEC 62056-21; an M-Bus meter takes --address or --secondary-address"
+                )
+            }
             guard (address == nil) != (secondaryAddress == nil) else {
                 throw ValidationError("give --address (primary) or --secondary-address for an M-Bus meter")
             }
@@ -175,6 +187,12 @@ struct MeterAddressOptions: ParsableArguments {
                 allowCommands: []
             )
         case .iec62056:
+            if address != nil || secondaryAddress != nil {
+                throw ValidationError(
+                    "an optical port reads the one meter in front of it: --address and --secondary-address are for "
+                        + "Modbus and M-Bus (IEC 62056-21 takes --device-address, optional)"
+                )
+            }
             return MeterConfiguration(name: name, address: nil, deviceAddress: deviceAddress, allowCommands: [])
         }
     }

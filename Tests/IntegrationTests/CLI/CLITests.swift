@@ -163,6 +163,14 @@ import Glibc
         let (write, writeOutput) = try await run(["write", "--modbus-tcp", "127.0.0.1:1", "tariff", "2"])
         #expect(write == 64 && writeOutput.contains("a Modbus meter needs --address"), "\(writeOutput)")
         #expect(writeOutput.contains("Usage: pro380-mqtt write ") && !writeOutput.contains("<subcommand>"))
+        let (ignored, ignoredOutput) = try await run([
+            "write", "--modbus-tcp", "127.0.0.1:1", "--address", "1", "--secondary-address", "13070001", "tariff", "2",
+        ])
+        #expect(ignored == 64 && ignoredOutput.contains("--secondary-address is for M-Bus"), "\(ignoredOutput)")
+        let (optical, opticalOutput) = try await run(["read", "--iec62056-tcp", "127.0.0.1:1", "--address", "3"])
+        #expect(optical == 64 && opticalOutput.contains("an optical port reads the one meter"), "\(opticalOutput)")
+        let (negative, negativeOutput) = try await run(["read", "--modbus-tcp", "127.0.0.1:-1", "--address", "1"])
+        #expect(negative == 64 && negativeOutput.contains("the port must be 1-65535, not -1"), "\(negativeOutput)")
         let (dryRun, dryRunOutput) = try await run([
             "write", "--mbus-tcp", "127.0.0.1:1", "--address", "1", "tariff", "2", "--dry-run",
         ])
