@@ -62,7 +62,8 @@ for run in "0 100 40" "1 100 40" "0 0 30" "1 0 30"; do
     # shellcheck disable=SC2086
     run_bridge $run -e cpu-clock -F 20000 -o "$WORK/samples.data"
     perf report -i "$WORK/samples.data" --no-children --no-demangle --sort dso,sym --stdio 2>/dev/null |
-        awk -v bin="bridge" '$2 == bin && $3 == "[.]" { sub("%", "", $1); print $1, $4 }' >>"$WORK/samples.txt"
+        awk -v bin="bridge" '$2 == bin && $3 == "[.]" && $4 !~ /^0x/ { sub("%", "", $1); print $1, $4 }' \
+            >>"$WORK/samples.txt"
 done
 python3 - "$WORK/samples.txt" >"$ORDER" <<'PY'
 import sys
