@@ -134,6 +134,29 @@ import Testing
 
     /// SQLite says "database or disk full" when the file hits `max_page_count`, as it does on a full disk: the
     /// batch is refused and counted, and storing works again once room is made.
+    @Test func everyColumnRoundTripsThroughTheStore() async throws {
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let messages = [
+            OutboxMessage(topic: "a/b", payload: [], qos: 0, retain: false),
+            OutboxMessage(topic: "a/\u{e9}t\u{e9}", payload: [0, 255, 1], qos: 1, retain: true),
+            OutboxMessage(topic: "a/b", payload: Array("{\"v\": 1}".utf8), qos: 0, retain: true),
+        ]
+        let outbox = try Outbox(.file(path), limits: limits)
+        _ = try await outbox.append(messages)
+        let bytes = messages.map(\.size).reduce(0, +)
+        #expect(await outbox.statistics.bytes == bytes)
+        await outbox.close()
+
+        let reopened = try Outbox(.file(path), limits: limits)
+        #expect(try await reopened.read(after: 0, limit: 10).map(\.message) == messages)
+        #expect(reopened.newestAtOpen == ["a/b": 3, "a/\u{e9}t\u{e9}": 2])
+        #expect(reopened.statisticsAtOpen.bytes == bytes)
+        try await reopened.delete([1, 2])
+        #expect(await reopened.statistics.count == 1)
+        #expect(await reopened.statistics.bytes == messages[2].size)
+        await reopened.close()
+    }
+
     @Test func onlyAFileOutboxKeepsMessagesForTheNextStart() async throws {
         defer { try? FileManager.default.removeItem(at: folder) }
         let file = try Outbox(.file(path), limits: limits)
