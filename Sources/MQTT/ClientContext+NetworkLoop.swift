@@ -91,10 +91,10 @@ extension ClientContext {
         return rc
     }
 
-    /// How often a TLS attempt whose handshake failed inside the connect call is repeated at once (`startAttempt`):
-    /// on a loaded machine three were seen to lose the cause every time (a refused CA reported only as "certificate
-    /// verify failed"); each repeat is one more handshake with the broker, only when the cause was lost.
-    static let lostCauseRetries = 10
+    /// How often a TLS attempt whose handshake failed inside the connect call is repeated at once (`startAttempt`).
+    /// More did not help where the cause is lost otherwise (a loaded machine lost it with 10 as with 3); then
+    /// `TLSFailure` still says verification failed against the CA file.
+    static let lostCauseRetries = 3
 
     /// The attempt failed or the connection ended: records it in the state machine and tells the first `connect`
     /// or the log (a lost connection, and the first failed reconnect of an outage) and the state streams.

@@ -15,6 +15,8 @@ import GRDBSQLite
 struct StatementBinding {
     private let statement: Statement
     private var parameter: Int32 = 1
+    /// The first bind SQLite refused (a parameter number past the statement's, a value too big), thrown by `execute`.
+    private var refusedBind: (parameter: Int32, code: Int32)?
 
     /// Starts binding `statement` afresh: resets it (an earlier failure included) and clears its bindings.
     init(_ statement: Statement) {
@@ -32,16 +34,18 @@ struct StatementBinding {
         text.withUTF8 { bytes in
             bytes.withMemoryRebound(to: CChar.self) { characters in
                 if let start = characters.baseAddress {
-                    _ = sqlite3_bind_text(
-                        statement.sqliteStatement,
-                        parameter,
-                        start,
-                        Int32(characters.count),
-                        Self.transient
+                    check(
+                        sqlite3_bind_text(
+                            statement.sqliteStatement,
+                            parameter,
+                            start,
+                            Int32(characters.count),
+                            Self.transient
+                        )
                     )
                 } else {
                     // An empty text has no buffer: TEXT '' from a literal, not NULL.
-                    _ = sqlite3_bind_text(statement.sqliteStatement, parameter, "", 0, Self.transient)
+                    check(sqlite3_bind_text(statement.sqliteStatement, parameter, "", 0, Self.transient))
                 }
             }
         }
@@ -51,15 +55,17 @@ struct StatementBinding {
     /// Binds `bytes` as a BLOB (an empty one too, never NULL).
     mutating func bind(_ bytes: [UInt8]) {
         if bytes.isEmpty {
-            sqlite3_bind_zeroblob(statement.sqliteStatement, parameter, 0)
+            check(sqlite3_bind_zeroblob(statement.sqliteStatement, parameter, 0))
         } else {
             bytes.withUnsafeBytes { buffer in
-                _ = sqlite3_bind_blob(
-                    statement.sqliteStatement,
-                    parameter,
-                    buffer.baseAddress,
-                    Int32(buffer.count),
-                    Self.transient
+                check(
+                    sqlite3_bind_blob(
+                        statement.sqliteStatement,
+                        parameter,
+                        buffer.baseAddress,
+                        Int32(buffer.count),
+                        Self.transient
+                    )
                 )
             }
         }
@@ -68,22 +74,44 @@ struct StatementBinding {
 
     /// Binds `value` as an INTEGER.
     mutating func bind(_ value: Int64) {
-        sqlite3_bind_int64(statement.sqliteStatement, parameter, value)
+        check(sqlite3_bind_int64(statement.sqliteStatement, parameter, value))
         parameter += 1
     }
 
     /// Binds `value` as a REAL.
     mutating func bind(_ value: Double) {
-        sqlite3_bind_double(statement.sqliteStatement, parameter, value)
+        check(sqlite3_bind_double(statement.sqliteStatement, parameter, value))
         parameter += 1
+    }
+
+    /// Keeps the first refused bind of the current parameter for `execute` to throw.
+    private mutating func check(_ code: Int32) {
+        if code != SQLITE_OK, refusedBind == nil { refusedBind = (parameter, code) }
     }
 
     /// Runs the statement to its end, handing each row it returns (`RETURNING`) to `eachRow` as SQLite's statement,
     /// to read its columns with `sqlite3_column_*` (numbered from 0).
-    /// - Throws: `DatabaseError` with SQLite's result code and message (disk full, constraint, ...); the statement
-    ///   is reset first, so its next use starts clean. The caller's transaction is rolled back by GRDB's `write`.
+    /// - Throws: `DatabaseError` with SQLite's result code and message: a refused bind (nothing runs: a parameter
+    ///   count that does not match the SQL is caught here, as GRDB's argument check would), or a failed step (disk
+    ///   full, constraint, ...; the statement is reset first, so its next use starts clean). The caller's
+    ///   transaction is rolled back by GRDB's `write`.
     func execute(in db: Database, eachRow: (SQLiteStatement) -> Void = { _ in }) throws {
         let raw = statement.sqliteStatement
+        if let refusedBind {
+            throw DatabaseError(
+                resultCode: ResultCode(rawValue: refusedBind.code),
+                message:
+                    "binding parameter \(refusedBind.parameter): \(String(cString: sqlite3_errstr(refusedBind.code)))",
+                sql: statement.sql
+            )
+        }
+        guard parameter - 1 == sqlite3_bind_parameter_count(raw) else {
+            throw DatabaseError(
+                resultCode: .SQLITE_RANGE,
+                message: "\(parameter - 1) values bound to \(sqlite3_bind_parameter_count(raw)) parameters",
+                sql: statement.sql
+            )
+        }
         while true {
             switch sqlite3_step(raw) {
             case SQLITE_DONE: return
