@@ -48,13 +48,20 @@ package enum ReportTable {
     }
 
     /// `none` or what went missing in every run that was short, the floor's and the bridge's:
-    /// `floor: 128 of 267964 not received, 0 dropped; bridge: 309 of 283912 not received, 0 dropped`.
+    /// `floor: 128 of 267964 not received, 0 dropped; bridge: 309 of 283912 not received, 0 dropped`; a run whose
+    /// last poll the stop cut says so when that is all it was short by (`none (bridge: 57 not read, the stop cut
+    /// its last poll)`), and counts it apart otherwise.
     package static func lost(_ c: Comparison) -> String {
-        let missing = (c.floor + c.bridge).filter { !$0.nothingLost }
-        guard !missing.isEmpty else { return "none" }
-        return missing.map {
-            "\($0.subject): \($0.published - $0.received) of \($0.published) not received, \($0.dropped) dropped"
-        }.joined(separator: "; ")
+        let runs = c.floor + c.bridge
+        let cuts = runs.filter { $0.cutByStop > 0 }.map {
+            "\($0.subject): \($0.cutByStop) not read, the stop cut its last poll"
+        }
+        let missing = runs.filter { !$0.nothingLost }.map {
+            "\($0.subject): \($0.lost) of \($0.published) not received, \($0.dropped) dropped"
+                + ($0.cutByStop > 0 ? " (and \($0.cutByStop) not read: the stop cut its last poll)" : "")
+        }
+        guard missing.isEmpty else { return missing.joined(separator: "; ") }
+        return cuts.isEmpty ? "none" : "none (" + cuts.joined(separator: "; ") + ")"
     }
 
     static func pad(_ text: String, _ width: Int, right: Bool = false) -> String {

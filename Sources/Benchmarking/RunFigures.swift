@@ -25,6 +25,11 @@ package struct RunFigures: Sendable, Equatable, Codable {
     package var received: Int
     /// Messages the subject itself dropped (the bridge's `dropped_messages`), 0 for the floor.
     package var dropped: Int
+    /// Readings of a meter's last poll that were never read because the subject was stopped between the poll's
+    /// transactions: its first blocks went out, its last ones were not read, so their topics are one short of the
+    /// rest. The bridge says so in its log at shutdown (`not_read`, `BridgeLogFigures`); the floor always ends its
+    /// poll, 0. Not a loss: nothing read was left unpublished.
+    package var cutByStop: Int
 
     package init(
         subject: String,
@@ -39,7 +44,8 @@ package struct RunFigures: Sendable, Equatable, Codable {
         peakResidentKiB: Int,
         published: Int,
         received: Int,
-        dropped: Int
+        dropped: Int,
+        cutByStop: Int = 0
     ) {
         self.subject = subject
         self.qos = qos
@@ -54,6 +60,7 @@ package struct RunFigures: Sendable, Equatable, Codable {
         self.published = published
         self.received = received
         self.dropped = dropped
+        self.cutByStop = cutByStop
     }
 
     /// Readings per second that reached the subscriber.
@@ -70,8 +77,11 @@ package struct RunFigures: Sendable, Equatable, Codable {
         values > 0 ? windowSeconds * 1000 * Double(meters * valuesPerPoll) / Double(values) : .infinity
     }
 
-    /// Whether every message the broker took from the subject reached the subscriber and none was dropped.
-    package var nothingLost: Bool { received >= published && dropped == 0 }
+    /// Readings that should have arrived and did not, less those the stop kept from being read (`cutByStop`).
+    package var lost: Int { max(0, published - received - cutByStop) }
+
+    /// Whether every reading the subject read reached the subscriber and none was dropped.
+    package var nothingLost: Bool { lost == 0 && dropped == 0 }
 }
 
 /// The median of `values` (the mean of the middle two for an even count); 0 for none.

@@ -157,6 +157,7 @@ struct BenchCompareCommand: AsyncParsableCommand {
                         + String(format: "%.2f", figures.cpuPerThousandValues) + " ms CPU per 1000, "
                         + String(format: "%.1f", Double(figures.peakResidentKiB) / 1024) + " MiB, received "
                         + "\(figures.received) of \(figures.published)"
+                        + (figures.cutByStop > 0 ? " (\(figures.cutByStop) not read: the stop cut the last poll)" : "")
                 )
                 if subject == .floor { comparison.floor.append(figures) } else { comparison.bridge.append(figures) }
             }

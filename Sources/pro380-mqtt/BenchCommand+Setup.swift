@@ -144,6 +144,9 @@ final class BenchSetup: Sendable {
         let (after, countAfter) = try await sample(child, counter)
         let elapsed = ContinuousClock.now - started
         await child.stop()
+        let cutByStop =
+            subject == .bridge
+            ? BridgeLogFigures.readingsCutByStop(log: (try? String(contentsOf: log, encoding: .utf8)) ?? "") : 0
         try await waitUntilDrained(counter)
         await counter.stop()
         let (finalLine, finalIndex) = try await counter.line(startingWith: "final ")
@@ -167,7 +170,8 @@ final class BenchSetup: Sendable {
             peakResidentKiB: after.peakResidentKiB,
             published: final[3],
             received: final[1],
-            dropped: max(final[2], 0)
+            dropped: max(final[2], 0),
+            cutByStop: cutByStop
         )
         return (figures, payloads)
     }

@@ -79,6 +79,50 @@ import Testing
         )
     }
 
+    /// A bridge run whose last poll the stop cut is short by exactly what was not read: no loss, and the table
+    /// says why the subscriber's count is short; a shortfall beyond the cut is still a loss.
+    @Test func lostTellsAPollCutByTheStopFromALoss() {
+        var cut = run("bridge", cpu: 20, values: 1000, received: 57)
+        cut.cutByStop = 43
+        #expect(cut.nothingLost && cut.lost == 0)
+        let comparison = Comparison(
+            qos: 0,
+            intervalMilliseconds: 0,
+            meters: 1,
+            floor: [run("floor", cpu: 10, values: 1000)],
+            bridge: [cut]
+        )
+        #expect(ReportTable.lost(comparison) == "none (bridge: 43 not read, the stop cut its last poll)")
+        var short = cut
+        short.received = 50
+        #expect(!short.nothingLost && short.lost == 7)
+        let shortComparison = Comparison(
+            qos: 0,
+            intervalMilliseconds: 0,
+            meters: 1,
+            floor: [run("floor", cpu: 10, values: 1000)],
+            bridge: [short]
+        )
+        #expect(
+            ReportTable.lost(shortComparison)
+                == "bridge: 7 of 100 not received, 0 dropped (and 43 not read: the stop cut its last poll)"
+        )
+    }
+
+    /// The bridge's text log line at shutdown, as `MeterPoller` writes it, summed over meters.
+    @Test func readingsCutByStopAreReadFromTheBridgesLog() {
+        let log = """
+            2026-12-05T00:14:39+0000 notice pro380-mqtt: [Bridge] shutting down: publishing offline
+            2026-12-05T00:14:39+0000 info pro380-mqtt: meter=m1 not_read=57 published=11 [Bridge] shutdown cut the \
+            poll short: 11 values published, 57 not read
+            2026-12-05T00:14:39+0000 info pro380-mqtt: meter=m2 not_read=6 published=62 [Bridge] shutdown cut the \
+            poll short: 62 values published, 6 not read
+            2026-12-05T00:14:39+0000 info pro380-mqtt: not_read=99 [Bridge] some other line
+            """
+        #expect(BridgeLogFigures.readingsCutByStop(log: log) == 63)
+        #expect(BridgeLogFigures.readingsCutByStop(log: "") == 0)
+    }
+
     @Test func reportRoundTripsAsJSON() throws {
         let report = BenchReport(
             scenarios: [

@@ -66,6 +66,38 @@ import Testing
         _ = try await (first.value, poll2.value, command.value)
         #expect(await order.entries == ["poll-1", "command", "poll-2"])
     }
+
+    /// A cancelled task starts no transaction, on a free bus too (a poll cut by shutdown stops at its next
+    /// transaction), and a waiter cancelled in the queue leaves it; the bus stays usable for the others.
+    @Test func gateRefusesCancelledTasksFreeOrWaiting() async throws {
+        let gate = BusGate()
+        let order = OrderLog()
+        let cancelledOnFreeBus = Task {
+            withUnsafeCurrentTask { $0?.cancel() }
+            try await gate.withTransaction(priority: .poll) { await order.append("cancelled-free") }
+        }
+        await #expect(throws: CancellationError.self) { try await cancelledOnFreeBus.value }
+
+        let holding = AsyncStream<Void>.makeStream()
+        let first = Task {
+            try await gate.withTransaction(priority: .poll) {
+                await order.append("holder")
+                for await _ in holding.stream { break }
+            }
+        }
+        while await order.count == 0 { await Task.yield() }
+        let waiting = Task {
+            try await gate.withTransaction(priority: .poll) { await order.append("cancelled-waiting") }
+        }
+        while gate.queueLength < 1 { await Task.yield() }
+        waiting.cancel()
+        await #expect(throws: CancellationError.self) { try await waiting.value }
+        #expect(gate.queueLength == 0)
+        holding.continuation.yield()
+        try await first.value
+        try await gate.withTransaction(priority: .command) { await order.append("after") }
+        #expect(await order.entries == ["holder", "after"])
+    }
 }
 
 actor OrderLog {

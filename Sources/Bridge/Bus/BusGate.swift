@@ -32,7 +32,8 @@ package final class BusGate: Sendable {
     package init() {}
 
     /// Runs `body` while holding the bus.
-    /// - Throws: `CancellationError` if the task is cancelled while waiting; whatever `body` throws.
+    /// - Throws: `CancellationError` if the task is cancelled before it holds the bus (already cancelled, or while
+    ///   waiting): a cancelled poll starts no further transaction, even on a free bus; whatever `body` throws.
     package func withTransaction<T>(
         priority: Priority,
         isolation: isolated (any Actor)? = #isolation,
@@ -44,6 +45,7 @@ package final class BusGate: Sendable {
     }
 
     private func acquire(_ priority: Priority) async throws {
+        try Task.checkCancellation()
         // A free line is taken at once, without suspending (a continuation resumed at once still costs a trip
         // through the executor).
         let id: UInt64? = state.withLock { s in
@@ -57,17 +59,25 @@ package final class BusGate: Sendable {
         guard let id else { return }
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-                let grantNow = state.withLock { s -> Bool in
+                // Cancelled after the check above and before the waiter is in the list: the cancellation handler
+                // found nothing to cancel, so this waiter must not go in. The flag is set before the handler runs,
+                // and the handler takes the lock: checked under the lock, no cancellation falls between the two.
+                let grant = state.withLock { s -> Result<Bool, CancellationError> in
+                    if Task.isCancelled { return .failure(CancellationError()) }
                     if !s.busy {
                         s.busy = true
-                        return true
+                        return .success(true)
                     }
                     // Insert after every waiter of the same or higher priority: priority first, then arrival order.
                     let index = s.waiters.firstIndex { $0.priority < priority } ?? s.waiters.endIndex
                     s.waiters.insert(Waiter(id: id, priority: priority, continuation: continuation), at: index)
-                    return false
+                    return .success(false)
                 }
-                if grantNow { continuation.resume() }
+                switch grant {
+                case .success(true): continuation.resume()
+                case .success(false): break
+                case .failure(let error): continuation.resume(throwing: error)
+                }
             }
         } onCancel: {
             let cancelled = state.withLock { s -> Waiter? in

@@ -86,8 +86,19 @@ package struct MeterPoller: Sendable {
         publisher.ledger.record(meter: meter, pollDuration: ContinuousClock.now - startedAt)
         if Task.isCancelled {
             // Shutdown cut the poll short: what arrived is published; what the cancellation cut is no failure of
-            // the meter (no log line, no availability change).
+            // the meter (no availability change). A poll cut between its transactions is said once, with how
+            // much of it went out, so that a subscriber counting complete polls knows why the last one is short
+            // (`bench` reads `not_read` from this line).
             await publish(outcome.readings, state: &state)
+            let notRead = outcome.failures.reduce(0) { $0 + $1.keys.count }
+            if !outcome.readings.isEmpty, notRead > 0 {
+                logger.info(
+                    "shutdown cut the poll short: \(outcome.readings.count) values published, \(notRead) not read",
+                    metadata: [
+                        "meter": "\(meter)", "published": "\(outcome.readings.count)", "not_read": "\(notRead)",
+                    ]
+                )
+            }
             return PollStep(state: state, answered: outcome.meterAnswered, cutShort: true)
         }
         await handle(outcome, state: &state)
