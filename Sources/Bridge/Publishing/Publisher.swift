@@ -114,17 +114,20 @@ package actor Publisher {
         admission.stored(messages.count)
     }
 
-    /// QoS 0 readings while the outbox holds nothing waiting (`DrainPlan.isIdle`) go straight to libmosquitto;
-    /// returns those that must be stored (all of them otherwise, and any libmosquitto did not take).
+    /// QoS 0 messages (readings at QoS 0, diagnostics) while the outbox holds nothing waiting (`DrainPlan.isIdle`)
+    /// go straight to libmosquitto; returns those that must be stored (all of them otherwise, and any libmosquitto
+    /// did not take).
     ///
     /// Why not store them first: at QoS 0 a message is deleted from the outbox as soon as libmosquitto took it,
     /// so storing it first protects only the instant between the commit and the hand-off, and costs a SQLite
     /// transaction and its delete per poll. Whatever libmosquitto did not take (no connection) is stored as
     /// before; while anything is stored, everything goes through the store, so no topic's messages change order.
     private func handWithoutStoring(_ messages: [OutboxMessage]) -> [OutboxMessage] {
-        guard qos == .atMostOnce, draining, finishBy == nil, plan.isIdle, client.state == .connected else {
-            return messages
-        }
+        // Not while the store refuses writes (a full disk): everything then goes to the store as before, so the
+        // first write it takes again ends the episode with its "storing again" line.
+        guard messages.allSatisfy({ $0.qos == QoS.atMostOnce.rawValue }), storeFailure == nil, draining,
+            finishBy == nil, plan.isIdle, client.state == .connected
+        else { return messages }
         let batch = client.publish(
             batch: messages.map {
                 MQTTMessageDraft(topic: $0.topic, payload: $0.payload, qos: .atMostOnce, retain: $0.retain)
@@ -160,9 +163,10 @@ package actor Publisher {
         ])
     }
 
-    /// Stores a retained JSON document for `topic` (diagnostics).
+    /// Stores a retained JSON document for `topic` (diagnostics), QoS 0: handed over without storing while nothing
+    /// is stored (`handWithoutStoring`), like QoS 0 readings.
     package func publishRetained(topic: String, json: String) async {
-        await store([OutboxMessage(topic: topic, payload: Array(json.utf8), qos: 0, retain: true)])
+        await store(handWithoutStoring([OutboxMessage(topic: topic, payload: Array(json.utf8), qos: 0, retain: true)]))
     }
 
     /// Publishes `offline` for the bridge, retained, straight to the broker at shutdown (after `run()` ended);
