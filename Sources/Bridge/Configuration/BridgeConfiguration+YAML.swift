@@ -39,7 +39,21 @@ extension BridgeConfiguration {
         do {
             rootNode = try Yams.compose(yaml: yaml)
         } catch YamlError.duplicatedKeysInMapping(let duplicates, let context) {
-            // Yams's own text quotes the whole file; the key and the line say it all.
+            // Yams's own text quotes the whole file; the key's path and both places say it all.
+            let located = DuplicateKeys.locate(yaml: yaml, key: duplicates.first ?? "", first: context.mark)
+            guard located.isEmpty else {
+                throw ConfigurationErrors(
+                    located.map { duplicate in
+                        ConfigurationError(
+                            file: file,
+                            line: duplicate.second.line,
+                            key: duplicate.path,
+                            message: "given twice in one mapping (first at line \(duplicate.first.line), column "
+                                + "\(duplicate.first.column)); YAML allows each key once: keep one"
+                        )
+                    }
+                )
+            }
             throw ConfigurationErrors([
                 ConfigurationError(
                     file: file,
