@@ -94,6 +94,50 @@ import Testing
         #expect(problem.logMetadata == ["file": "c.yaml", "line": "3"])
     }
 
+    /// An unclosed `{`: libyaml notices it on a later line, which is quoted as Yams points at it, and the problem
+    /// says where the `{` was opened, whose line is quoted too with its caret under the `{`.
+    @Test func anUnclosedFlowMappingSaysWhereItWasOpened() throws {
+        let found = problems("mqtt: {host: 127.0.0.1, port: 1883\nbuses:\n  - name: a\n")
+        let problem = try #require(found.first, "\(found)")
+        #expect(found.count == 1 && problem.line == 2 && problem.key == "", "\(found)")
+        #expect(
+            problem.summary
+                == "c.yaml:2: not valid YAML: did not find expected ',' or '}' (column 6): the flow mapping '{' opened "
+                + "at line 1, column 7 is not closed",
+            "\(problem.summary)"
+        )
+        let excerpt = try #require(problem.excerpt)
+        #expect(
+            excerpt.split(separator: "\n") == [
+                "buses:", "     ^", "mqtt: {host: 127.0.0.1, port: 1883", "      ^ opened here",
+            ],
+            "\(excerpt)"
+        )
+    }
+
+    /// At the end of the file libyaml's mark is past the last line: no line is quoted as the mistake (Yams quoted the
+    /// last line with a caret at column 1), the problem says "at the end of the file", and the line is the `[`'s.
+    @Test func anUnclosedFlowSequenceAtTheEndOfTheFileIsNotPinnedOnTheLastLine() throws {
+        let yaml = """
+            mqtt: {host: 127.0.0.1}
+            buses:
+              - name: a
+                modbus_tcp: {host: 127.0.0.1, port: 502}
+                meters: [{name: m, address: 1}
+
+            """
+        let found = problems(yaml)
+        let problem = try #require(found.first, "\(found)")
+        #expect(found.count == 1 && problem.line == 5, "\(found)")
+        #expect(
+            problem.message == "not valid YAML: did not find expected ',' or ']' at the end of the file: the flow "
+                + "sequence '[' opened at line 5, column 13 is not closed",
+            "\(problem.message)"
+        )
+        let excerpt = try #require(problem.excerpt)
+        #expect(excerpt.split(separator: "\n") == ["    meters: [{name: m, address: 1}", "            ^ opened here"])
+    }
+
     @Test func everyMistakeOfTheFileIsReportedWithLineAndKey() {
         let yaml = """
             mqtt: {host: 127.0.0.1, keepalive: 30}

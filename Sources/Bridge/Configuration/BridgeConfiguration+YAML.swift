@@ -255,30 +255,3 @@ extension BridgeConfiguration {
         }
     }
 }
-
-/// A Yams parse error taken apart: the line it points at, the problem on one line, and Yams's quote of the
-/// offending line with a `^` under the column (Yams's own `description` runs these together over several lines).
-struct YAMLErrorText {
-    /// The 1-based line the error points at, when Yams says.
-    var line: Int?
-    /// `while scanning a simple key in line 3, column 1: could not find expected ':' (column 5)`.
-    var problem: String
-    /// The offending line and the `^` line under it.
-    var excerpt: String?
-
-    init(_ error: YamlError) {
-        switch error {
-        case .scanner(let context, let problem, let mark, let yaml),
-            .parser(let context, let problem, let mark, let yaml),
-            .composer(let context, let problem, let mark, let yaml):
-            line = mark.line
-            let during = context.map { "\($0.text) in line \($0.mark.line), column \($0.mark.column): " } ?? ""
-            self.problem = "\(during)\(problem) (column \(mark.column))"
-            excerpt = mark.snippet(from: yaml)
-        default:
-            line = nil
-            problem = "\(error)".split(whereSeparator: \.isNewline).joined(separator: " ")
-            excerpt = nil
-        }
-    }
-}

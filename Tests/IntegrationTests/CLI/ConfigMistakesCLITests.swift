@@ -40,4 +40,33 @@ import Testing
             "\(lines)"
         )
     }
+
+    /// An unclosed `{` in the file: `check-config` quotes the line libyaml stopped at (the next one) with its caret,
+    /// and the line the `{` was opened on, with its caret under the `{`.
+    @Test func anUnclosedBraceIsShownWhereItWasOpened() async throws {
+        let (status, path, lines) = try await check(
+            """
+            mqtt:
+              host: 127.0.0.1
+            buses:
+              - name: a
+                modbus_tcp: {host: 127.0.0.1, port: 502
+                meters: [{name: m, address: 1}]
+
+            """
+        )
+        #expect(status == 2, "\(lines)")
+        let start = try #require(lines.firstIndex { $0.hasPrefix("\(path):") }, "\(lines)")
+        #expect(
+            Array(lines[start...].prefix(5)) == [
+                "\(path):6: not valid YAML: did not find expected ',' or '}' (column 11): the flow mapping '{' "
+                    + "opened at line 5, column 17 is not closed",
+                "    meters: [{name: m, address: 1}]",
+                "          ^",
+                "    modbus_tcp: {host: 127.0.0.1, port: 502",
+                "                ^ opened here",
+            ],
+            "\(lines)"
+        )
+    }
 }
