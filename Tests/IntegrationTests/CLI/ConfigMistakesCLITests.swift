@@ -69,4 +69,39 @@ import Testing
             "\(lines)"
         )
     }
+
+    /// Run from a shell, `check-config` shows the outbox in that user's state folder and, beside it, where the
+    /// installed service keeps it (its `$STATE_DIRECTORY`); under the service's environment it says one place.
+    @Test func theOutboxLineSaysWhereTheInstalledServiceKeepsIt() async throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("outbox-\(UUID().uuidString).yaml")
+        try "mqtt: {client_id: cellar}\nbuses:\n  - name: a\n    modbus_tcp: {host: 127.0.0.1, port: 502}\n"
+            .appending("    meters: [{name: m, address: 1}]\n")
+            .write(to: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let state = FileManager.default.temporaryDirectory.appendingPathComponent("state-\(UUID().uuidString)").path
+        let bounds = "max 256MiB, 720h, replay 100/s, sync full"
+        let shell = try ChildProcess(
+            CLITests.binary,
+            ["check-config", file.path],
+            environment: ["XDG_STATE_HOME": state, "STATE_DIRECTORY": ""]
+        )
+        #expect(await shell.waitForExit() == 0, "\(shell.lines)")
+        #expect(
+            shell.lines.contains(
+                "  outbox: \(state)/pro380-mqtt/outbox-cellar.sqlite (under the installed service: "
+                    + "/var/lib/pro380-mqtt/outbox-cellar.sqlite; \(bounds))"
+            ),
+            "\(shell.lines)"
+        )
+        let service = try ChildProcess(
+            CLITests.binary,
+            ["check-config", file.path],
+            environment: ["STATE_DIRECTORY": "/var/lib/pro380-mqtt"]
+        )
+        #expect(await service.waitForExit() == 0, "\(service.lines)")
+        #expect(
+            service.lines.contains("  outbox: /var/lib/pro380-mqtt/outbox-cellar.sqlite (\(bounds))"),
+            "\(service.lines)"
+        )
+    }
 }
