@@ -48,20 +48,33 @@ package enum ReportTable {
     }
 
     /// `none` or what went missing in every run that was short, the floor's and the bridge's:
-    /// `floor: 128 of 267964 not received, 0 dropped; bridge: 309 of 283912 not received, 0 dropped`; a run whose
-    /// last poll the stop cut says so when that is all it was short by (`none (bridge: 57 not read, the stop cut
-    /// its last poll)`), and counts it apart otherwise.
+    /// `floor: 128 of 267964 not received, 0 dropped; bridge: 309 of 283912 not received, 0 dropped`; a run short
+    /// only by what its stop cut or its outbox kept says so (`none (bridge: 57 not read (the stop cut its last
+    /// poll))`), and counts those apart otherwise.
     package static func lost(_ c: Comparison) -> String {
-        let runs = c.floor + c.bridge
-        let cuts = runs.filter { $0.cutByStop > 0 }.map {
-            "\($0.subject): \($0.cutByStop) not read, the stop cut its last poll"
+        var missing: [String] = []
+        var explained: [String] = []
+        for run in c.floor + c.bridge {
+            let parts = explanations(run)
+            if !run.nothingLost {
+                missing.append(
+                    "\(run.subject): \(run.lost) of \(run.published) not received, \(run.dropped) dropped"
+                        + (parts.isEmpty ? "" : " (and " + parts.joined(separator: ", ") + ")")
+                )
+            } else if !parts.isEmpty {
+                explained.append("\(run.subject): " + parts.joined(separator: ", "))
+            }
         }
-        let missing = runs.filter { !$0.nothingLost }.map {
-            "\($0.subject): \($0.lost) of \($0.published) not received, \($0.dropped) dropped"
-                + ($0.cutByStop > 0 ? " (and \($0.cutByStop) not read: the stop cut its last poll)" : "")
-        }
-        guard missing.isEmpty else { return missing.joined(separator: "; ") }
-        return cuts.isEmpty ? "none" : "none (" + cuts.joined(separator: "; ") + ")"
+        guard missing.isEmpty else { return (missing + explained).joined(separator: "; ") }
+        return explained.isEmpty ? "none" : "none (" + explained.joined(separator: "; ") + ")"
+    }
+
+    /// Why a run's subscriber count is short without a loss: the stop cut a poll, or readings wait in the outbox.
+    private static func explanations(_ run: RunFigures) -> [String] {
+        var parts: [String] = []
+        if run.cutByStop > 0 { parts.append("\(run.cutByStop) not read (the stop cut its last poll)") }
+        if run.keptInOutbox > 0 { parts.append("\(run.keptInOutbox) kept in its outbox for the next start") }
+        return parts
     }
 
     static func pad(_ text: String, _ width: Int, right: Bool = false) -> String {

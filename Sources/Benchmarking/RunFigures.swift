@@ -30,6 +30,10 @@ package struct RunFigures: Sendable, Equatable, Codable {
     /// rest. The bridge says so in its log at shutdown (`not_read`, `BridgeLogFigures`); the floor always ends its
     /// poll, 0. Not a loss: nothing read was left unpublished.
     package var cutByStop: Int
+    /// Readings still in the subject's outbox file when it ended (not acknowledged by its shutdown's deadline):
+    /// the next start sends them, so they are not lost either. Counted from the file after the run; 0 for the floor,
+    /// which keeps nothing.
+    package var keptInOutbox: Int
 
     package init(
         subject: String,
@@ -45,7 +49,8 @@ package struct RunFigures: Sendable, Equatable, Codable {
         published: Int,
         received: Int,
         dropped: Int,
-        cutByStop: Int = 0
+        cutByStop: Int = 0,
+        keptInOutbox: Int = 0
     ) {
         self.subject = subject
         self.qos = qos
@@ -61,6 +66,7 @@ package struct RunFigures: Sendable, Equatable, Codable {
         self.received = received
         self.dropped = dropped
         self.cutByStop = cutByStop
+        self.keptInOutbox = keptInOutbox
     }
 
     /// Readings per second that reached the subscriber.
@@ -77,8 +83,9 @@ package struct RunFigures: Sendable, Equatable, Codable {
         values > 0 ? windowSeconds * 1000 * Double(meters * valuesPerPoll) / Double(values) : .infinity
     }
 
-    /// Readings that should have arrived and did not, less those the stop kept from being read (`cutByStop`).
-    package var lost: Int { max(0, published - received - cutByStop) }
+    /// Readings that should have arrived and did not, less those the stop kept from being read (`cutByStop`) and
+    /// those waiting in the outbox for the next start (`keptInOutbox`).
+    package var lost: Int { max(0, published - received - cutByStop - keptInOutbox) }
 
     /// Whether every reading the subject read reached the subscriber and none was dropped.
     package var nothingLost: Bool { lost == 0 && dropped == 0 }

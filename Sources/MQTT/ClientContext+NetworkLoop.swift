@@ -24,17 +24,24 @@ extension ClientContext {
             let now = ContinuousClock.now
             switch state.withLock({ $0.link.nextAction(now: now) }) {
             case .startAttempt(let first):
-                let rc = startAttempt(handle, first: first)
+                let (rc, errnoAfterCall) = startAttempt(handle, first: first)
                 if rc == MOSQ_ERR_SUCCESS.rawValue {
                     state.withLock { $0.link.attemptStarted(now: .now) }
+                    let socket = mosquitto_socket(handle.pointer)
+                    if let failure = failedAttempt(socket: socket, errnoAfterCall: errnoAfterCall) {
+                        connectionEnded(reason: failure)
+                    }
                 } else {
                     connectionEnded(reason: reason(for: rc, handle))
                 }
             case .serviceNetwork:
                 let rc = mosquitto_loop(handle.pointer, Self.loopPassTimeoutMilliseconds, 1)
+                let errnoAfterCall = errno
                 let socket = mosquitto_socket(handle.pointer)
                 if rc != MOSQ_ERR_SUCCESS.rawValue || socket < 0 {
                     connectionEnded(reason: reason(for: rc, handle))
+                } else if let failure = failedAttempt(socket: socket, errnoAfterCall: errnoAfterCall) {
+                    connectionEnded(reason: failure)
                 } else if acknowledgementsDue.load(ordering: .relaxed) > 0 {
                     Self.acknowledgeAtOnce(socket)
                 }
@@ -80,15 +87,29 @@ extension ClientContext {
     /// returns (the thread was preempted after the ClientHello), the handshake fails inside that call and
     /// libmosquitto frees the `SSL`, and with it the cause; the attempt is then repeated at once, up to
     /// `lostCauseRetries` times, so the refusal can name its cause (unknown CA, hostname mismatch, ...).
-    private func startAttempt(_ handle: MosquittoHandle, first: Bool) -> Int32 {
+    /// - Returns: libmosquitto's result and the `errno` the connect call left (for `AttemptSocket`).
+    private func startAttempt(_ handle: MosquittoHandle, first: Bool) -> (rc: Int32, errno: Int32) {
         var rc: Int32 = MOSQ_ERR_SUCCESS.rawValue
+        var errnoAfterCall: Int32 = 0
         for attempt in 0...Self.lostCauseRetries {
             attemptErrors.withLock { $0.removeAll() }
             rc = first && attempt == 0 ? handle.connectAsync(configuration) : handle.reconnectAsync()
+            errnoAfterCall = errno
             let causeLost = rc == MOSQ_ERR_TLS.rawValue && pro380_tls_verify_result(handle.pointer) < 0
             guard causeLost, state.withLock({ $0.lifecycle == .open }) else { break }
         }
-        return rc
+        return (rc, errnoAfterCall)
+    }
+
+    /// Why the attempt under way lost its TCP connection although libmosquitto reported success (under TLS it
+    /// does, see `AttemptSocket`), or nil: not attempting (a connection the broker accepted is libmosquitto's to
+    /// report), or the connection is alive. Ending the attempt here says "Connection refused" at once, as without
+    /// TLS, instead of "no CONNACK" at the connect timeout.
+    private func failedAttempt(socket: Int32, errnoAfterCall: Int32) -> String? {
+        guard socket >= 0, state.withLock({ if case .connecting = $0.link.state { true } else { false } }) else {
+            return nil
+        }
+        return AttemptSocket.failure(socket: socket, errnoAfterCall: errnoAfterCall)
     }
 
     /// How often a TLS attempt whose handshake failed inside the connect call is repeated at once (`startAttempt`).

@@ -72,15 +72,24 @@ extension ClientState {
         index: Int,
         _ outcome: PublishOutcome
     ) -> (CheckedContinuation<[PublishOutcome], Never>, [PublishOutcome])? {
-        guard var batch = pendingBatches[id] else { return nil }
-        batch.outcomes[index] = outcome
-        batch.mids.removeValue(forKey: index)
-        guard batch.mids.isEmpty, let continuation = batch.continuation else {
-            pendingBatches[id] = batch
+        // Changed in place (the dictionary's modify accessor): a copy taken out and written back shared its
+        // buffers with the stored batch, so every acknowledgement copied the batch's outcomes and message IDs,
+        // a poll's worth of work per PUBACK on the network thread.
+        // Whether this acknowledgement is the last one a waiting collector needs (the temporary copy ends with
+        // the expression, before the batch is changed).
+        let completes = pendingBatches[id].map { batch in
+            batch.continuation != nil && batch.mids.keys.allSatisfy { $0 == index }
+        }
+        guard let completes else { return nil }
+        guard completes, let batch = pendingBatches.removeValue(forKey: id), let continuation = batch.continuation
+        else {
+            pendingBatches[id]?.outcomes[index] = outcome
+            pendingBatches[id]?.mids.removeValue(forKey: index)
             return nil
         }
-        pendingBatches.removeValue(forKey: id)
-        return (continuation, batch.outcomes.map { $0 ?? .delivered })
+        var outcomes = batch.outcomes
+        outcomes[index] = outcome
+        return (continuation, outcomes.map { $0 ?? .delivered })
     }
 }
 

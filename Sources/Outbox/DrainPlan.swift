@@ -123,4 +123,11 @@ package struct DrainPlan: Sendable {
 
     /// The replay lane has read and sent everything below `boundary` (nothing is left to replay).
     package var replayDone: Bool { replay.exhausted && replay.buffer.isEmpty }
+
+    /// Connected, and nothing stored waits or is in flight: every stored message was handed over (none buffered,
+    /// none left to read, the replay done). A message handed over now without being stored cannot overtake a
+    /// stored one of its topic, nor be overtaken by one (`Publisher`'s QoS 0 hand-off).
+    package var isIdle: Bool {
+        connected && inFlight.isEmpty && live.buffer.isEmpty && live.cursor >= lastStoredID && replayDone
+    }
 }

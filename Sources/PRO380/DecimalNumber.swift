@@ -75,7 +75,10 @@ package struct DecimalNumber: Sendable, Hashable, CustomStringConvertible {
         // Exact significand and power of ten, one rounding: the classic fast path of strtod.
         if significand < 1 << 53, (-22...22).contains(exponent) {
             let power = Self.powersOfTen[abs(exponent)]
-            magnitude = exponent < 0 ? Double(significand) / power : Double(significand) * power
+            // Through UInt64 (exact below 2^53): one instruction, where `Double(UInt128)` is the standard
+            // library's generic conversion, 2 % of the bridge's CPU in a profile.
+            let digits = Double(UInt64(truncatingIfNeeded: significand))
+            magnitude = exponent < 0 ? digits / power : digits * power
         } else {
             magnitude = Double("\(significand)e\(exponent)") ?? .nan
         }

@@ -1,6 +1,7 @@
 import Benchmarking
 import Foundation
 import Logging
+import Outbox
 import PRO380
 import Simulator
 
@@ -108,6 +109,7 @@ final class BenchSetup: Sendable {
         _ = try await counter.line(startingWith: "ready")
         let child: BenchChild
         let log = work.appendingPathComponent("\(subject.rawValue)-qos\(qos)-\(interval)ms-\(meters).log")
+        let outboxFile = work.appendingPathComponent("outbox-\(broker.port)-q\(qos)-\(meters).sqlite").path
         switch subject {
         case .floor:
             child = try BenchChild(
@@ -128,7 +130,7 @@ final class BenchSetup: Sendable {
                 qos: qos,
                 meters: meters,
                 standinPorts: standinPorts,
-                outbox: work.appendingPathComponent("outbox-\(broker.port)-q\(qos)-\(meters).sqlite").path
+                outbox: outboxFile
             ).write(to: config, atomically: true, encoding: .utf8)
             child = try BenchChild(
                 Self.executable,
@@ -147,6 +149,7 @@ final class BenchSetup: Sendable {
         let cutByStop =
             subject == .bridge
             ? BridgeLogFigures.readingsCutByStop(log: (try? String(contentsOf: log, encoding: .utf8)) ?? "") : 0
+        let keptInOutbox = subject == .bridge ? await Self.readingsKept(inOutbox: outboxFile) : 0
         try await waitUntilDrained(counter)
         await counter.stop()
         let (finalLine, finalIndex) = try await counter.line(startingWith: "final ")
@@ -171,9 +174,27 @@ final class BenchSetup: Sendable {
             published: final[3],
             received: final[1],
             dropped: max(final[2], 0),
-            cutByStop: cutByStop
+            cutByStop: cutByStop,
+            keptInOutbox: keptInOutbox
         )
         return (figures, payloads)
+    }
+
+    /// The readings (payloads `{"value": ...`) the bridge's outbox file at `path` still holds after the bridge
+    /// ended: what its shutdown's deadline left unacknowledged, for its next start. 0 when there is no file.
+    static func readingsKept(inOutbox path: String) async -> Int {
+        guard FileManager.default.fileExists(atPath: path),
+            let outbox = try? Outbox(.file(path), limits: OutboxLimits(maxBytes: .max, maxAge: .seconds(86_400)))
+        else { return 0 }
+        let prefix = Array("{\"value\": ".utf8)
+        var count = 0
+        var after: Int64 = 0
+        while let entries = try? await outbox.read(after: after, limit: 4096), let last = entries.last {
+            count += entries.count { $0.message.payload.starts(with: prefix) }
+            after = last.id
+        }
+        await outbox.close()
+        return count
     }
 
     /// Waits until the subscriber's count stops rising (the broker may still be delivering a backlog), 30 s at most.

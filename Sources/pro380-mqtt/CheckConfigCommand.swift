@@ -12,8 +12,9 @@ struct CheckConfigCommand: ParsableCommand {
             key_file, password_file) must exist and be readable; a serial device that does not exist is a warning \
             (a USB adapter may be plugged in later). With --root DIR, those paths are looked up under DIR, as in a \
             tree staged for installation. The outbox line says where readings wait for the broker: without \
-            outbox.path, in the state folder of whoever runs the check (the service's is $STATE_DIRECTORY, \
-            /var/lib/pro380-mqtt). With --sample, print a complete annotated config instead.
+            outbox.path, in the state folder of whoever runs the check, and where the installed service keeps \
+            them when that is another file (its state folder is $STATE_DIRECTORY, /var/lib/pro380-mqtt). With \
+            --sample, print a complete annotated config instead.
             """
     )
 

@@ -48,7 +48,8 @@ struct CommissioningReport {
         }
         let session = try BusSession(
             BusConfiguration(name: "scan", link: link, timeout: timeout, meters: configurations),
-            logger: logger
+            logger: logger,
+            use: .oneShot
         )
         var meters: [Meter] = []
         for (meter, bus) in zip(found, session.meters) {

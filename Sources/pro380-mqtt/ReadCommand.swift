@@ -20,7 +20,12 @@ struct ReadCommand: AsyncParsableCommand {
     @OptionGroup var bus: BusOptions
     @OptionGroup var meter: MeterAddressOptions
 
-    @Flag(help: "Print JSON (one object: key -> {value, unit}) instead of a table.")
+    @Flag(
+        help: """
+            Print JSON (one object: key -> {value, unit}) instead of a table; a failure is one object too ({"error", \
+            what was tried}), its text on standard error.
+            """
+    )
     var json = false
 
     @OptionGroup var global: GlobalOptions
@@ -35,18 +40,29 @@ struct ReadCommand: AsyncParsableCommand {
         let logger = global.bootstrapLogging()
         let link = bus.link()
         let configuration = bus.bus(meter: try meter.meter(for: link))
-        let session = try BusSession(configuration, logger: logger)
+        let session = try BusSession(configuration, logger: logger, use: .oneShot)
         let driver = session.meters[0].driver
         let outcome = await driver.poll(groups: Set(PollGroup.allCases))
         let registerMap = await driver.diagnostics().registerMap
         await session.close()
         if registerMap == .legacyV114, let unit = configuration.meters[0].address {
-            print("register map: \(RegisterMap.legacyV114.rawValue)\n\(RegisterMap.legacyDiagnosis(unit: unit))")
+            let diagnosis = RegisterMap.legacyDiagnosis(unit: unit)
+            ReadFailureReport(
+                error: diagnosis,
+                bus: configuration,
+                failures: outcome.failures,
+                registerMap: registerMap
+            )
+            .write(json: json, text: "register map: \(RegisterMap.legacyV114.rawValue)\n\(diagnosis)")
             throw ExitCode(1)
         }
         guard outcome.meterAnswered, !outcome.readings.isEmpty else {
             let reasons = outcome.failures.map(\.reason)
-            print("could not read the meter on \(link.endpoint): \(reasons.first ?? "nothing read")")
+            ReadFailureReport(
+                error: "could not read the meter on \(link.endpoint): \(reasons.first ?? "nothing read")",
+                bus: configuration,
+                failures: outcome.failures
+            ).write(json: json)
             throw ExitCode(1)
         }
         print(json ? ReadingTable.json(outcome.readings) : ReadingTable.text(outcome.readings))

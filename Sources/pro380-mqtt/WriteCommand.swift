@@ -76,7 +76,7 @@ struct WriteCommand: AsyncParsableCommand {
         }
         var busConfiguration = bus.bus(meter: meterConfiguration)
         busConfiguration.meters[0].allowCommands = [key]
-        let session = try BusSession(busConfiguration, logger: logger)
+        let session = try BusSession(busConfiguration, logger: logger, use: .oneShot)
         defer { Task { await session.close() } }
         do {
             let confirmation = try await session.meters[0].driver.write(validated.command)

@@ -92,7 +92,7 @@ import Testing
             floor: [run("floor", cpu: 10, values: 1000)],
             bridge: [cut]
         )
-        #expect(ReportTable.lost(comparison) == "none (bridge: 43 not read, the stop cut its last poll)")
+        #expect(ReportTable.lost(comparison) == "none (bridge: 43 not read (the stop cut its last poll))")
         var short = cut
         short.received = 50
         #expect(!short.nothingLost && short.lost == 7)
@@ -105,8 +105,25 @@ import Testing
         )
         #expect(
             ReportTable.lost(shortComparison)
-                == "bridge: 7 of 100 not received, 0 dropped (and 43 not read: the stop cut its last poll)"
+                == "bridge: 7 of 100 not received, 0 dropped (and 43 not read (the stop cut its last poll))"
         )
+        // QoS 1: what the shutdown's deadline left unacknowledged waits in the outbox for the next start.
+        var kept = run("bridge", cpu: 20, values: 1000, received: 60)
+        kept.keptInOutbox = 40
+        #expect(kept.nothingLost)
+        let keptComparison = Comparison(
+            qos: 1,
+            intervalMilliseconds: 0,
+            meters: 1,
+            floor: [run("floor", cpu: 10, values: 1000, received: 98)],
+            bridge: [kept]
+        )
+        #expect(
+            ReportTable.lost(keptComparison)
+                == "floor: 2 of 100 not received, 0 dropped; bridge: 40 kept in its outbox for the next start"
+        )
+        kept.received = 59
+        #expect(!kept.nothingLost && kept.lost == 1)
     }
 
     /// The bridge's text log line at shutdown, as `MeterPoller` writes it, summed over meters.

@@ -7,6 +7,10 @@ import Testing
 
 @testable import Bridge
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// The bus owner: one queue per bus, transactions counted by the line, the open back-off.
 @Suite struct BusLineTests {
     static let configuration = ModbusClient.Configuration(
@@ -165,5 +169,32 @@ import Testing
         #expect(failures[1].level == .debug)
         #expect(failures[1].metadata["retry_in"] == "\(Duration.seconds(1))", "\(failures[1].metadata)")
         #expect(capture.entries.allSatisfy { $0.metadata["retry_in"] != "\(Duration.zero)" })
+    }
+
+    /// A one-shot command's line (`read`, `write`, `scan`) tries once and promises nothing: its failed open is a
+    /// debug line without retries, and the error reaches the command, which says it.
+    @Test func aOneShotLinePromisesNoRetry() async throws {
+        let capture = LogCapture()
+        let line = BusLine<ModbusClient>(
+            endpoint: "/dev/held",
+            settings: nil,
+            configuration: Self.configuration,
+            logger: capture.logger(label: "bus-line-test", level: .debug),
+            use: .oneShot,
+            open: { _ in throw TransportError.systemCall(endpoint: "/dev/held", call: "flock", errno: EBUSY) }
+        )
+        await #expect {
+            try await line.transaction(priority: .poll) { client in
+                try await client.readHoldingRegisters(unit: 1, address: 0x4000, count: 2)
+            }
+        } throws: { error in
+            (error as? TransportError)?.portHeld == true && "\(error)".contains("probably a running bridge")
+        }
+        await line.close()
+        let failures = capture.entries.filter { $0.message == "cannot open the bus's transport" }
+        try #require(failures.count == 1, "\(capture.entries)")
+        #expect(failures[0].level == .debug)
+        #expect(failures[0].metadata["retry"] == nil && failures[0].metadata["retry_in"] == nil)
+        #expect(!capture.entries.contains { $0.level >= .warning }, "\(capture.entries)")
     }
 }

@@ -23,16 +23,54 @@ import Testing
         }
     }
 
-    /// A key given twice in one mapping: the file, the first one's line and the key, without the file quoted.
+    /// A key given twice in one mapping: the file, the second one's line, the key's full path and where the first
+    /// one is, without the file quoted.
     @Test func aKeyGivenTwiceNamesItsLineAndKey() {
         let yaml = "mqtt: {host: 127.0.0.1}\n" + bus + "      - {name: n, address: 2, interval: 2s, interval: 3s}\n"
         let found = problems(yaml)
         #expect(found.count == 1, "\(found)")
         #expect(found.first?.line == 7)
-        #expect(found.first?.key == "interval")
+        #expect(found.first?.key == "buses[0].meters[1].interval")
         let text = found.first?.description ?? ""
-        #expect(text.hasPrefix("c.yaml:7: interval: given twice in one mapping"), "\(text)")
+        #expect(
+            text == "c.yaml:7: buses[0].meters[1].interval: given twice in one mapping (first at line 7, column 31); "
+                + "YAML allows each key once: keep one",
+            "\(text)"
+        )
         #expect(!text.contains("modbus_tcp"), "the file's text is not quoted: \(text)")
+    }
+
+    /// In block mappings over several lines, in the second bus: the line of the second occurrence, the first's line
+    /// and column, the full path; a quoted key and a second duplicate elsewhere in the file are placed too.
+    @Test func keysGivenTwiceInBlockMappingsNameTheirPathsAndBothPlaces() {
+        let yaml = """
+            mqtt:
+              host: 127.0.0.1
+            buses:
+              - name: a
+                modbus_tcp: {host: 127.0.0.1, port: 502}
+                meters: [{name: m, address: 1}]
+              - name: b
+                modbus_tcp: {host: 127.0.0.2, port: 502}
+                meters:
+                  - name: x
+                    address: 1
+                    name: "y"
+                  - name: z
+                    "address": 2
+                    interval: 10s
+                    address: 3
+            """
+        let found = problems(yaml, file: "b.yaml")
+        #expect(
+            found.map(\.summary) == [
+                "b.yaml:12: buses[1].meters[0].name: given twice in one mapping (first at line 10, column 9); "
+                    + "YAML allows each key once: keep one",
+                "b.yaml:16: buses[1].meters[1].address: given twice in one mapping (first at line 14, column 9); "
+                    + "YAML allows each key once: keep one",
+            ],
+            "\(found)"
+        )
     }
 
     /// Broken YAML: the line Yams points at, no key, the problem on one line (what the log says) and Yams's quote of
@@ -54,6 +92,50 @@ import Testing
         #expect(excerpt.split(separator: "\n") == ["diagnostics_interval: 1s", "^"], "\(excerpt)")
         #expect(problem.description == "\(problem.summary)\n\(excerpt)")
         #expect(problem.logMetadata == ["file": "c.yaml", "line": "3"])
+    }
+
+    /// An unclosed `{`: libyaml notices it on a later line, which is quoted as Yams points at it, and the problem
+    /// says where the `{` was opened, whose line is quoted too with its caret under the `{`.
+    @Test func anUnclosedFlowMappingSaysWhereItWasOpened() throws {
+        let found = problems("mqtt: {host: 127.0.0.1, port: 1883\nbuses:\n  - name: a\n")
+        let problem = try #require(found.first, "\(found)")
+        #expect(found.count == 1 && problem.line == 2 && problem.key == "", "\(found)")
+        #expect(
+            problem.summary
+                == "c.yaml:2: not valid YAML: did not find expected ',' or '}' (column 6): the flow mapping '{' opened "
+                + "at line 1, column 7 is not closed",
+            "\(problem.summary)"
+        )
+        let excerpt = try #require(problem.excerpt)
+        #expect(
+            excerpt.split(separator: "\n") == [
+                "buses:", "     ^", "mqtt: {host: 127.0.0.1, port: 1883", "      ^ opened here",
+            ],
+            "\(excerpt)"
+        )
+    }
+
+    /// At the end of the file libyaml's mark is past the last line: no line is quoted as the mistake (Yams quoted the
+    /// last line with a caret at column 1), the problem says "at the end of the file", and the line is the `[`'s.
+    @Test func anUnclosedFlowSequenceAtTheEndOfTheFileIsNotPinnedOnTheLastLine() throws {
+        let yaml = """
+            mqtt: {host: 127.0.0.1}
+            buses:
+              - name: a
+                modbus_tcp: {host: 127.0.0.1, port: 502}
+                meters: [{name: m, address: 1}
+
+            """
+        let found = problems(yaml)
+        let problem = try #require(found.first, "\(found)")
+        #expect(found.count == 1 && problem.line == 5, "\(found)")
+        #expect(
+            problem.message == "not valid YAML: did not find expected ',' or ']' at the end of the file: the flow "
+                + "sequence '[' opened at line 5, column 13 is not closed",
+            "\(problem.message)"
+        )
+        let excerpt = try #require(problem.excerpt)
+        #expect(excerpt.split(separator: "\n") == ["    meters: [{name: m, address: 1}", "            ^ opened here"])
     }
 
     @Test func everyMistakeOfTheFileIsReportedWithLineAndKey() {

@@ -1,5 +1,6 @@
 import Foundation
 import Outbox
+import TestSupport
 import Testing
 
 @testable import Bridge
@@ -25,7 +26,7 @@ import Testing
         #expect(settings.maxAge == .seconds(30 * 24 * 3600))
         #expect(settings.replayRate == 100)
         #expect(settings.synchronous == .full)
-        #expect(settings.summary.hasSuffix("(max 256MiB, 720h, replay 100/s, sync full)"))
+        #expect(settings.summary.hasSuffix("; max 256MiB, 720h, replay 100/s, sync full)"))
     }
 
     @Test(arguments: [
@@ -34,7 +35,35 @@ import Testing
         (["HOME": "/root"], "/root/.local/state/pro380-mqtt"),
     ])
     func theStateFolderFollowsSystemdThenXDGThenHome(environment: [String: String], folder: String) throws {
-        #expect(try parse("", environment: environment).storage == .file("\(folder)/outbox-pro380-mqtt.sqlite"))
+        let settings = try parse("", environment: environment)
+        #expect(settings.storage == .file("\(folder)/outbox-pro380-mqtt.sqlite"))
+        // Where the installed service keeps it, said when that is another file (a check run from a shell).
+        let service = "/var/lib/pro380-mqtt/outbox-pro380-mqtt.sqlite"
+        let other = folder != "/var/lib/pro380-mqtt"
+        #expect(settings.serviceDefaultPath == (other ? service : nil))
+        #expect(settings.summary.contains("(under the installed service: \(service); max 256MiB") == other)
+        #expect(settings.summary.hasPrefix("\(folder)/outbox-pro380-mqtt.sqlite ("), "\(settings.summary)")
+    }
+
+    /// A path the config names is where the outbox is, for the service too: no second place is said.
+    @Test func aPathGivenIsTheOnePlace() throws {
+        let settings = try parse("outbox: {path: /srv/outbox.sqlite}\n")
+        #expect(settings.serviceDefaultPath == nil)
+        #expect(settings.summary == "/srv/outbox.sqlite (max 256MiB, 720h, replay 100/s, sync full)")
+    }
+
+    /// The service's state folder is the one the shipped unit asks systemd for (`StateDirectory=`, under /var/lib/).
+    @Test func theServiceStateFolderIsTheUnitsStateDirectory() throws {
+        let unit = try String(
+            contentsOf: TestEnvironment.packageRoot.appendingPathComponent("config/pro380-mqtt.service"),
+            encoding: .utf8
+        )
+        let names = unit.split(separator: "\n").filter { $0.hasPrefix("StateDirectory=") }
+        #expect(
+            names.map { "/var/lib/" + $0.dropFirst("StateDirectory=".count) } == [
+                "\(OutboxSettings.serviceStateDirectory)"
+            ]
+        )
     }
 
     @Test func everyKey() throws {

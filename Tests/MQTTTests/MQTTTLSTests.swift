@@ -134,4 +134,45 @@ struct MQTTTLSTests {
             }
         }
     }
+
+    /// libmosquitto takes a refused TCP connect under TLS for a handshake still under way; the client finds the
+    /// closed socket itself, so a port nobody listens on is "Connection refused" at once, with TLS as without, both
+    /// for the first connect and for the reconnects after the broker went away (before: "no CONNACK within" the
+    /// connect timeout, here a minute, which the test's 30 s wait would not see).
+    @Test("TLS to a closed port says Connection refused, first connect and reconnects, not no CONNACK")
+    func closedPortIsRefusedUnderTLS() async throws {
+        let broker = try await MosquittoBroker(tls: true)
+        let certificates = try #require(broker.certificates)
+        var config = configuration(port: broker.port, "tls-closed")
+        config.tls = .init(caFile: certificates.caFile)
+        config.connectTimeout = .seconds(60)
+        config.reconnectDelay = .seconds(1) ... .seconds(1)
+        let capture = LogCapture()
+        let client = try MQTTClient(configuration: config, logger: capture.logger(level: .debug))
+        try await client.connect(timeout: .seconds(10))
+        await broker.stop()
+        let refusedReconnect = await eventually(timeout: .seconds(30)) {
+            capture.entries.contains { ($0.metadata["reason"] ?? "").contains("Connection refused") }
+        }
+        #expect(refusedReconnect, "\(capture.entries.map { "\($0.message) \($0.metadata)" })")
+        #expect(!capture.entries.contains { ($0.metadata["reason"] ?? "").contains("no CONNACK") })
+        await client.shutdown()
+
+        let first = try MQTTClient(configuration: config, logger: testLogger)
+        do {
+            try await first.connect(timeout: .seconds(60))
+            Issue.record("connected to a closed port")
+        } catch let error as MQTTError {
+            guard case .connectFailed(_, let port, let reason) = error else {
+                Issue.record("expected connectFailed, got \(error)")
+                await first.shutdown()
+                await broker.stopAndRemove()
+                return
+            }
+            #expect(port == broker.port)
+            #expect(reason == "Connection refused", "\(reason)")
+        }
+        await first.shutdown()
+        await broker.stopAndRemove()
+    }
 }

@@ -70,6 +70,31 @@ import Testing
         #expect(plan.replayDone)
     }
 
+    /// Idle (what lets the publisher hand QoS 0 messages over without storing them) only while connected with
+    /// nothing stored waiting, buffered or in flight.
+    @Test func idleOnlyWhenConnectedAndNothingStoredWaits() {
+        var plan = DrainPlan(lastStoredID: 0, newest: [:], replayRate: 1000, bufferLimit: 8)
+        #expect(!plan.isIdle, "not connected")
+        plan.connect()
+        answerReads(&plan, from: [])
+        #expect(plan.isIdle)
+        plan.appended([Self.entry(1, "a")])
+        #expect(!plan.isIdle, "a live message waits")
+        let sends = drain(&plan, at: start)
+        #expect(sends.map(\.entry.id) == [1])
+        #expect(!plan.isIdle, "one in flight")
+        plan.sent(1, outcome: .delivered)
+        #expect(plan.isIdle)
+        plan.disconnect()
+        #expect(!plan.isIdle)
+
+        var backlog = connectedPlan(stored: [Self.entry(1, "a"), Self.entry(2, "b")])
+        #expect(!backlog.isIdle, "a backlog to replay")
+        for send in drain(&backlog, at: start) { backlog.sent(send.entry.id, outcome: .delivered) }
+        answerReads(&backlog, from: [])
+        #expect(backlog.isIdle)
+    }
+
     @Test func onlyTheNewestOfATopicIsRetained() {
         let stored = [Self.entry(1, "a"), Self.entry(2, "b"), Self.entry(3, "a"), Self.entry(4, "c", retain: false)]
         var plan = connectedPlan(stored: stored)

@@ -156,7 +156,12 @@ import Glibc
             try SerialPort(device: pty.devicePath, settings: LineSettings(baudRate: 9600), logger: logger)
         } throws: { error in
             guard case TransportError.systemCall(pty.devicePath, let call, let code) = error else { return false }
-            return ["open", "flock"].contains(call) && code == EBUSY
+            // Said as held, and by whom most likely, for whoever reads the message (`read` next to a bridge).
+            let said = "\(error)".hasSuffix(
+                "probably a running bridge (pro380-mqtt run, or the service: systemctl stop pro380-mqtt)"
+            )
+            return ["open", "flock"].contains(call) && code == EBUSY && (error as? TransportError)?.portHeld == true
+                && said
         }
         await port.close()
         let reopened = try SerialPort(device: pty.devicePath, settings: LineSettings(baudRate: 9600), logger: logger)

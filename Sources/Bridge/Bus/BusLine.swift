@@ -22,6 +22,7 @@ package actor BusLine<Client: BusClient> {
     private let open: Opener
     private let configuration: Client.Configuration
     private let logger: Logger
+    private let use: BusUse
     private var settings: LineSettings?
     private var client: Client?
     private var closed = false
@@ -36,18 +37,21 @@ package actor BusLine<Client: BusClient> {
     /// A line that opens nothing until its first transaction.
     /// - Parameters:
     ///   - settings: the serial settings to open at (`nil` on TCP).
+    ///   - use: the bridge's line (failed opens logged with their retries) or a one-shot command's (`BusUse`).
     ///   - open: opens the transport; called again after a failure.
     package init(
         endpoint: String,
         settings: LineSettings?,
         configuration: Client.Configuration,
         logger: Logger,
+        use: BusUse = .bridge,
         open: @escaping Opener
     ) {
         self.endpoint = endpoint
         self.settings = settings
         self.configuration = configuration
         self.logger = logger
+        self.use = use
         self.open = open
     }
 
@@ -179,6 +183,11 @@ package actor BusLine<Client: BusClient> {
             // Once per outage (the retries at debug); the meters' pollers log their failed polls once each. The
             // first failure waits for nothing but the next transaction: no `retry_in` of zero seconds then.
             var metadata: Logger.Metadata = ["endpoint": "\(endpoint)", "error": "\(error)"]
+            guard use == .bridge else {
+                // One try: the command reports the failure itself, and no retry follows.
+                logger.debug("cannot open the bus's transport", metadata: metadata)
+                throw error
+            }
             if wait > .zero {
                 metadata["retry_in"] = "\(wait)"
             } else {

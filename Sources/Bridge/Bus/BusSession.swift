@@ -20,14 +20,15 @@ package struct BusSession: Sendable {
     typealias DriverFactory = @Sendable (_ meter: MeterConfiguration, _ aloneOnBus: Bool) -> any MeterDriver
 
     /// The session for `bus`; nothing is opened until the first transaction.
+    /// - Parameter use: the bridge's bus, or a one-shot command's (`BusUse`: what a failed open promises).
     /// - Throws: `ConfigurationError` when the bus's link does not fit its protocol.
-    package init(_ bus: BusConfiguration, logger: Logger) throws {
+    package init(_ bus: BusConfiguration, logger: Logger, use: BusUse = .bridge) throws {
         var logger = logger
         logger[metadataKey: "bus"] = "\(bus.name)"
         switch bus.link.protocol {
-        case .modbus: self = Self.modbus(bus, logger: logger)
-        case .mbus: self = Self.mbus(bus, logger: logger)
-        case .iec62056: self = try Self.iec62056(bus, logger: logger)
+        case .modbus: self = Self.modbus(bus, logger: logger, use: use)
+        case .mbus: self = Self.mbus(bus, logger: logger, use: use)
+        case .iec62056: self = try Self.iec62056(bus, logger: logger, use: use)
         case .modbusListen: self = try Self.modbusListen(bus, logger: logger)
         }
     }

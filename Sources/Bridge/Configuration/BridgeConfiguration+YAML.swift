@@ -39,7 +39,21 @@ extension BridgeConfiguration {
         do {
             rootNode = try Yams.compose(yaml: yaml)
         } catch YamlError.duplicatedKeysInMapping(let duplicates, let context) {
-            // Yams's own text quotes the whole file; the key and the line say it all.
+            // Yams's own text quotes the whole file; the key's path and both places say it all.
+            let located = DuplicateKeys.locate(yaml: yaml, key: duplicates.first ?? "", first: context.mark)
+            guard located.isEmpty else {
+                throw ConfigurationErrors(
+                    located.map { duplicate in
+                        ConfigurationError(
+                            file: file,
+                            line: duplicate.second.line,
+                            key: duplicate.path,
+                            message: "given twice in one mapping (first at line \(duplicate.first.line), column "
+                                + "\(duplicate.first.column)); YAML allows each key once: keep one"
+                        )
+                    }
+                )
+            }
             throw ConfigurationErrors([
                 ConfigurationError(
                     file: file,
@@ -238,33 +252,6 @@ extension BridgeConfiguration {
                 keyFile: key,
                 insecureSkipHostnameCheck: insecure
             )
-        }
-    }
-}
-
-/// A Yams parse error taken apart: the line it points at, the problem on one line, and Yams's quote of the
-/// offending line with a `^` under the column (Yams's own `description` runs these together over several lines).
-struct YAMLErrorText {
-    /// The 1-based line the error points at, when Yams says.
-    var line: Int?
-    /// `while scanning a simple key in line 3, column 1: could not find expected ':' (column 5)`.
-    var problem: String
-    /// The offending line and the `^` line under it.
-    var excerpt: String?
-
-    init(_ error: YamlError) {
-        switch error {
-        case .scanner(let context, let problem, let mark, let yaml),
-            .parser(let context, let problem, let mark, let yaml),
-            .composer(let context, let problem, let mark, let yaml):
-            line = mark.line
-            let during = context.map { "\($0.text) in line \($0.mark.line), column \($0.mark.column): " } ?? ""
-            self.problem = "\(during)\(problem) (column \(mark.column))"
-            excerpt = mark.snippet(from: yaml)
-        default:
-            line = nil
-            problem = "\(error)".split(whereSeparator: \.isNewline).joined(separator: " ")
-            excerpt = nil
         }
     }
 }

@@ -19,8 +19,17 @@ extension OutboxSettings {
             self.decodeBounds(m ?? [:])
             return
         }
+        guard let v = m?["path"] else {
+            let path = Self.defaultPath(clientID: clientID, environment: environment)
+            self.init(storage: .file(path))
+            // Only when it is another file: under the service the two are one, and stay equal across reloads.
+            let service = Self.serviceDefaultPath(clientID: clientID)
+            serviceDefaultPath = service == path ? nil : service
+            decodeBounds(m ?? [:])
+            return
+        }
         let path =
-            m?["path"].flatMap { v in v.attempt { try Self.filePath(v, files: files) } }
+            v.attempt { try Self.filePath(v, files: files) }
             ?? Self.defaultPath(clientID: clientID, environment: environment)
         self.init(storage: .file(path))
         decodeBounds(m ?? [:])

@@ -34,6 +34,10 @@ package struct OutboxSettings: Sendable, Equatable {
     package var synchronous: OutboxSynchronous
     /// A hard cap on the file in 4 KiB SQLite pages (not a config key): tests use it to make the disk "full".
     package var maxPageCount: Int?
+    /// Where the default file is under the installed service (`serviceStateDirectory`), when the config names no
+    /// `path` and the default here is another file (a check run from a shell): `check-config` says both. Nil
+    /// otherwise, so that under the service a reload compares equal settings.
+    package var serviceDefaultPath: String?
 
     package init(
         storage: Storage = .memory,
@@ -50,11 +54,16 @@ package struct OutboxSettings: Sendable, Equatable {
         self.synchronous = synchronous
     }
 
-    /// `/var/lib/pro380-mqtt/outbox-x.sqlite (max 256MiB, 720h, replay 100/s, sync full)`, for `check-config`.
+    /// `/var/lib/pro380-mqtt/outbox-x.sqlite (max 256MiB, 720h, replay 100/s, sync full)`, for `check-config`;
+    /// from a shell, without `path`: `/root/.local/state/pro380-mqtt/outbox-x.sqlite (under the installed service:
+    /// /var/lib/pro380-mqtt/outbox-x.sqlite; max 256MiB, ...)`.
     package var summary: String {
         let place: String
+        var notes: [String] = []
         switch storage {
-        case .file(let path): place = path
+        case .file(let path):
+            place = path
+            if let service = serviceDefaultPath { notes.append("under the installed service: \(service)") }
         case .memory: place = "in memory only"
         }
         let size = maxBytes % (1 << 20) == 0 ? "\(maxBytes >> 20)MiB" : "\(maxBytes) bytes"
@@ -63,7 +72,8 @@ package struct OutboxSettings: Sendable, Equatable {
         let age =
             seconds % 3600 == 0 && maxAge.components.attoseconds == 0
             ? "\(seconds / 3600)h" : DurationText.format(maxAge)
-        return "\(place) (max \(size), \(age), replay \(rate)/s, sync \(synchronous.rawValue))"
+        notes.append("max \(size), \(age), replay \(rate)/s, sync \(synchronous.rawValue)")
+        return "\(place) (\(notes.joined(separator: "; ")))"
     }
 
     /// The bounds.
@@ -93,5 +103,14 @@ package struct OutboxSettings: Sendable, Equatable {
     /// The default file: `<state folder>/outbox-<client_id>.sqlite`, one per bridge instance.
     package static func defaultPath(clientID: String, environment: [String: String]) -> String {
         stateDirectory(environment: environment) + "/outbox-\(clientID).sqlite"
+    }
+
+    /// The installed service's state folder: systemd sets `$STATE_DIRECTORY` to it from the unit's
+    /// `StateDirectory=pro380-mqtt` (config/pro380-mqtt.service; `/var/lib/` + the name for a system service).
+    package static let serviceStateDirectory = "/var/lib/pro380-mqtt"
+
+    /// The default file under the installed service: `defaultPath` with the service's `$STATE_DIRECTORY`.
+    package static func serviceDefaultPath(clientID: String) -> String {
+        defaultPath(clientID: clientID, environment: ["STATE_DIRECTORY": serviceStateDirectory])
     }
 }

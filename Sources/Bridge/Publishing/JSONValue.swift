@@ -45,8 +45,28 @@ package indirect enum JSONValue: Sendable, Equatable, ExpressibleByStringLiteral
     /// An integer.
     package static func integer(_ n: Int) -> JSONValue { .number(String(n)) }
 
-    /// `x` with `digits` decimals (`12.3` for milliseconds with one decimal).
-    package static func fixed(_ x: Double, digits: Int) -> JSONValue { .number(String(format: "%.\(digits)f", x)) }
+    /// `x` with `digits` decimals, rounded half away from zero (`12.3` for milliseconds with one decimal); `null`
+    /// for NaN and infinities, which JSON cannot hold.
+    ///
+    /// Written by hand, not with `String(format:)`: that goes through CoreFoundation's formatter, whose code (spread
+    /// over the binary) the diagnostics brought back into the resident set once a minute, about 2 MiB
+    /// (docs/performance.md).
+    package static func fixed(_ x: Double, digits: Int) -> JSONValue {
+        guard x.isFinite else { return .null }
+        var scale = 1
+        for _ in 0..<max(0, digits) { scale *= 10 }
+        let scaled = (x.magnitude * Double(scale)).rounded(.toNearestOrAwayFromZero)
+        // From 2^53 on a double holds no fractional digits anyway: Swift's shortest form (`1e+300`) is valid JSON.
+        guard scaled < 9_007_199_254_740_992 else { return .number(x.rounded().description) }
+        let units = Int(scaled)
+        var text = x < 0 && units != 0 ? "-" : ""
+        text += String(units / scale)
+        if digits > 0 {
+            let fraction = String(units % scale)
+            text += "." + String(repeating: "0", count: digits - fraction.count) + fraction
+        }
+        return .number(text)
+    }
 
     /// A string, or `null`.
     package static func string(_ s: String?) -> JSONValue { s.map { .string($0) } ?? .null }

@@ -8,7 +8,8 @@ package import PRO380
 ///
 /// Every message is appended to the `Outbox` (one SQLite transaction per burst) before it is handed to the client,
 /// and deleted once the broker acknowledged it (PUBACK for QoS 1, hand-off for QoS 0), so readings survive a broker
-/// outage, a restart, a crash or a power cut while they wait. `publish` returns once the messages are stored; a
+/// outage, a restart, a crash or a power cut while they wait; QoS 0 readings skip the store while it holds nothing
+/// waiting (`handWithoutStoring`). `publish` returns once the messages are stored; a
 /// poller waits for the broker only while it is behind (`PublishAdmission`, at most `longestAdmissionWait`). `run()`
 /// sends what is stored whenever the client is connected: what was
 /// stored before the connection came up is replayed in order at `replayRate`, live messages go at once meanwhile,
@@ -96,7 +97,8 @@ package actor Publisher {
         (events, sink) = AsyncStream.makeStream(of: Event.self)
     }
 
-    /// Stores each reading, retained, for `<base>/<meter>/<key>`. While connected, waits first if the broker is
+    /// Stores each reading, retained, for `<base>/<meter>/<key>` (QoS 0 while nothing is stored: hands it over
+    /// without storing, `handWithoutStoring`). While connected, waits first if the broker is
     /// behind (more than a drain buffer of live messages queued; `PublishAdmission`), at most
     /// `longestAdmissionWait`.
     package func publish(meter: String, readings: [Reading]) async {
@@ -110,8 +112,44 @@ package actor Publisher {
             )
         }
         await admit(messages.count)
-        await store(messages)
+        await store(handWithoutStoring(messages))
         admission.stored(messages.count)
+    }
+
+    /// QoS 0 messages (readings at QoS 0, diagnostics) while the outbox holds nothing waiting (`DrainPlan.isIdle`)
+    /// go straight to libmosquitto; returns those that must be stored (all of them otherwise, and any libmosquitto
+    /// did not take).
+    ///
+    /// Why not store them first: at QoS 0 a message is deleted from the outbox as soon as libmosquitto took it,
+    /// so storing it first protects only the instant between the commit and the hand-off, and costs a SQLite
+    /// transaction and its delete per poll. Whatever libmosquitto did not take (no connection) is stored as
+    /// before; while anything is stored, everything goes through the store, so no topic's messages change order.
+    private func handWithoutStoring(_ messages: [OutboxMessage]) -> [OutboxMessage] {
+        // Not while the store refuses writes (a full disk): everything then goes to the store as before, so the
+        // first write it takes again ends the episode with its "storing again" line.
+        guard messages.allSatisfy({ $0.qos == QoS.atMostOnce.rawValue }), storeFailure == nil, draining,
+            finishBy == nil, plan.isIdle, client.state == .connected
+        else { return messages }
+        let batch = client.publish(
+            batch: messages.map {
+                MQTTMessageDraft(topic: $0.topic, payload: $0.payload, qos: .atMostOnce, retain: $0.retain)
+            }
+        )
+        var rest: [OutboxMessage] = []
+        for (message, outcome) in zip(messages, batch.outcomes) {
+            switch outcome {
+            case .delivered:
+                published += 1
+            case .refused(let reason):
+                logger.error(
+                    "not published: \(MQTTError.publishFailed(reason))",
+                    metadata: ["topic": "\(message.topic)"]
+                )
+            case .notConnected, .shutDown, .cancelled, nil:
+                rest.append(message)
+            }
+        }
+        return rest
     }
 
     /// Stores `online` or `offline`, retained, for `<base>/<meter>/availability`: a state (`latestOnly`), so an older
@@ -129,12 +167,12 @@ package actor Publisher {
         ])
     }
 
-    /// Stores a retained JSON document for `topic` (diagnostics): a state (`latestOnly`), its counters as of now, so
-    /// an older one still stored is not replayed after it.
+    /// Stores a retained JSON document for `topic` (diagnostics), QoS 0: handed over without storing while nothing
+    /// is stored (`handWithoutStoring`), like QoS 0 readings. A state (`latestOnly`), its counters as of now: an
+    /// older one still stored is not replayed after it.
     package func publishRetained(topic: String, json: String) async {
-        await store([
-            OutboxMessage(topic: topic, payload: Array(json.utf8), qos: 0, retain: true, latestOnly: true)
-        ])
+        let document = OutboxMessage(topic: topic, payload: Array(json.utf8), qos: 0, retain: true, latestOnly: true)
+        await store(handWithoutStoring([document]))
     }
 
     /// Publishes `offline` for the bridge, retained, straight to the broker at shutdown (after `run()` ended);
@@ -173,6 +211,7 @@ package actor Publisher {
     }
 
     private func store(_ messages: [OutboxMessage]) async {
+        guard !messages.isEmpty else { return }
         do {
             let append = try await outbox.append(messages)
             if let failure = storeFailure, ContinuousClock.now - failure.last >= Self.storeRecovery {

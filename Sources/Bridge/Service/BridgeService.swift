@@ -171,8 +171,8 @@ package final class BridgeService: Service {
 
     /// Once start-up is over (`ServiceNotifications.startupIsOver`: every meter polled once, or 30 s at the latest;
     /// then `startupSettling` more for the first connect and discovery), gives back the pages only start-up used
-    /// (`ResidentPageRelease`), then every `periodicRelease` those used since, so the resident set is what the bridge
-    /// keeps using.
+    /// (`ResidentPageRelease`), then those of the first minute (`firstMinuteRelease`) and every `periodicRelease`
+    /// those used since, so the resident set is what the bridge keeps using.
     private func releasePagesAfterStartup() async {
         let started = ContinuousClock.now
         while !Task.isCancelled, !ServiceNotifications.startupIsOver(status.snapshot(), after: .now - started) {
@@ -181,6 +181,15 @@ package final class BridgeService: Service {
         try? await Task.sleep(for: Self.startupSettling)
         guard !Task.isCancelled else { return }
         logPageRelease(ResidentPageRelease.release(), "gave back the code pages only start-up used")
+        // The work done once a minute (diagnostics at their default interval, the outbox's expiry) first runs at
+        // 60 s, and its first run (type metadata made on first use, code never run before) brought about 2 MiB
+        // back for the next ten minutes: one more release once it ran.
+        let firstMinute = started + Self.firstMinuteRelease
+        if ContinuousClock.now < firstMinute {
+            try? await Task.sleep(until: firstMinute)
+            guard !Task.isCancelled else { return }
+            logPageRelease(ResidentPageRelease.release(), "gave back the pages the first minute used", level: .debug)
+        }
         // Rare paths (a reconnect and its outbox replay, commands, discovery) make pages resident again and leave
         // freed heap behind: give them back now and then.
         while !Task.isCancelled {
@@ -193,6 +202,8 @@ package final class BridgeService: Service {
 
     /// How long after the first poll of every meter start-up counts as over.
     static let startupSettling = Duration.seconds(5)
+    /// When, after start, the pages of the first run of the once-a-minute work are given back.
+    static let firstMinuteRelease = Duration.seconds(70)
     /// How often, after start-up, pages used since the last release (and the heap's free pages) are given back.
     static let periodicRelease = Duration.seconds(600)
 

@@ -67,6 +67,37 @@ import Testing
         #expect(!process.errorLines.contains { $0.contains("CancellationError") }, "\(process.errorLines)")
     }
 
+    /// Over TLS a broker port nobody listens on is "Connection refused" at once, as without TLS (it was "no CONNACK
+    /// within" the connect timeout: here a minute, longer than the test waits for the line).
+    @Test func aClosedBrokerPortUnderTLSIsRefusedAtOnce() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tls-closed-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let certificates = try await TestCertificates.make(in: directory)
+        let listener = try TCPListener(host: "127.0.0.1", port: 0)
+        let port = listener.port
+        listener.close()
+        let file = directory.appendingPathComponent("tls.yaml")
+        try """
+        mqtt:
+          host: 127.0.0.1
+          port: \(port)
+          client_id: tls-closed
+          connect_timeout: 60s
+          tls: {ca_file: \(certificates.caFile)}
+        homeassistant: {enabled: false}
+        buses:
+          - name: gone
+            mbus_tcp: {host: 127.0.0.1, port: \(port)}
+            meters: [{name: m, address: 1, interval: 1s}]
+        """.write(to: file, atomically: true, encoding: .utf8)
+        let (status, lines) = try await runDaemon(["--config", file.path], until: "broker not reachable")
+        #expect(status == 0)
+        let unreachable = lines.first { $0.contains("broker not reachable") } ?? ""
+        #expect(unreachable.contains("127.0.0.1:\(port): Connection refused"), "\(lines)")
+        #expect(!lines.contains { $0.contains("no CONNACK") }, "\(lines)")
+    }
+
     @Test func jsonLogLinesForJournaldAndLoki() async throws {
         let file = try Self.unreachableConfig(logLevel: nil)
         defer { try? FileManager.default.removeItem(at: file) }

@@ -67,11 +67,11 @@ extension BusSession {
 
     /// An IEC 62056-21 bus with the configured link.
     /// - Throws: `ConfigurationError` when `bus` is not an IEC 62056-21 bus.
-    static func iec62056(_ bus: BusConfiguration, logger: Logger) throws -> BusSession {
+    static func iec62056(_ bus: BusConfiguration, logger: Logger, use: BusUse) throws -> BusSession {
         guard let link = iec62056Link(bus, logger: logger) else {
             throw ConfigurationError(file: "", line: nil, key: bus.name, message: "not an iec62056 bus")
         }
-        return iec62056(bus, clientConfiguration: link.configuration, logger: logger, open: link.open)
+        return iec62056(bus, clientConfiguration: link.configuration, logger: logger, use: use, open: link.open)
     }
 
     /// An IEC 62056-21 bus on a transport `open` makes (tests, other links), with an explicit client configuration;
@@ -80,6 +80,7 @@ extension BusSession {
         _ bus: BusConfiguration,
         clientConfiguration: IEC62056ClientConfiguration,
         logger: Logger,
+        use: BusUse = .bridge,
         open: @escaping BusLine<IEC62056Client>.Opener
     ) -> BusSession {
         var settings: LineSettings?
@@ -89,6 +90,7 @@ extension BusSession {
             settings: settings,
             configuration: clientConfiguration,
             logger: logger,
+            use: use,
             open: open
         )
         return BusSession(bus: bus, owner: line) { meter, _ in

@@ -44,10 +44,13 @@ extension MBusClient: BusClient {
 
 extension BusSession {
     /// An M-Bus bus: one `MBusMeterDriver` per meter on one `BusLine`.
-    /// - Parameter open: how to open the transport; the default opens the configured device or gateway.
+    /// - Parameters:
+    ///   - use: the bridge's bus, or a one-shot command's (`BusUse`).
+    ///   - open: how to open the transport; the default opens the configured device or gateway.
     package static func mbus(
         _ bus: BusConfiguration,
         logger: Logger,
+        use: BusUse = .bridge,
         open: BusLine<MBusClient>.Opener? = nil
     ) -> BusSession {
         var line = LineSettings(baudRate: 2400)
@@ -65,6 +68,7 @@ extension BusSession {
                 selectionPause: bus.requestGap
             ),
             logger: logger,
+            use: use,
             open: open ?? bus.link.opener(connectTimeout: max(bus.timeout, .seconds(1)), logger: logger)
         )
         let serialLine = isSerial

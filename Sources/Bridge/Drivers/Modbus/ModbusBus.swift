@@ -61,8 +61,8 @@ extension ModbusClient: BusClient {
 
 extension BusSession {
     /// A Modbus bus: one `ModbusMeterDriver` per meter on one `BusLine`.
-    static func modbus(_ bus: BusConfiguration, logger: Logger) -> BusSession {
-        let line = modbusLine(bus, logger: logger)
+    static func modbus(_ bus: BusConfiguration, logger: Logger, use: BusUse) -> BusSession {
+        let line = modbusLine(bus, logger: logger, use: use)
         return BusSession(bus: bus, owner: line) { meter, alone in
             ModbusMeterDriver(
                 configuration: meter,
@@ -74,7 +74,7 @@ extension BusSession {
     }
 
     /// The line of a Modbus bus.
-    static func modbusLine(_ bus: BusConfiguration, logger: Logger) -> BusLine<ModbusClient> {
+    static func modbusLine(_ bus: BusConfiguration, logger: Logger, use: BusUse) -> BusLine<ModbusClient> {
         let framing: ModbusFraming
         var settings: LineSettings?
         switch bus.link {
@@ -94,6 +94,7 @@ extension BusSession {
                 expectEcho: bus.echo
             ),
             logger: logger,
+            use: use,
             open: bus.link.opener(connectTimeout: bus.timeout, logger: logger)
         )
     }

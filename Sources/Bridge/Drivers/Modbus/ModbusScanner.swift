@@ -24,7 +24,11 @@ package enum ModbusScanner {
         progress: @Sendable (Int, Found?) -> Void = { _, _ in }
     ) async throws -> [Found] {
         guard let serial = RegisterTable.pro380["serial_number"], let mapping = serial.modbus else { return [] }
-        let line = BusSession.modbusLine(BusConfiguration(name: "scan", link: link, timeout: timeout), logger: logger)
+        let line = BusSession.modbusLine(
+            BusConfiguration(name: "scan", link: link, timeout: timeout),
+            logger: logger,
+            use: .oneShot
+        )
         do {
             let found = try await scan(
                 line,
