@@ -26,6 +26,7 @@ extension DrainPlan {
         guard let first = entries.first, let last = entries.last else { return }
         for entry in entries { newest[entry.message.topic] = max(newest[entry.message.topic] ?? 0, entry.id) }
         lastStoredID = max(lastStoredID, last.id)
+        if !replay.buffer.isEmpty { finishSuperseded() }
         guard connected, first.id == live.cursor + 1, live.buffer.count + entries.count <= bufferLimit else { return }
         live.buffer.append(contentsOf: entries)
         live.cursor = last.id
@@ -77,7 +78,23 @@ extension DrainPlan {
             replay.buffer.append(contentsOf: entries.filter(isWaiting))
             replay.cursor = exhausted ? boundary - 1 : (entries.last?.id ?? replay.cursor)
             replay.exhausted = exhausted
+            finishSuperseded()
         }
+    }
+
+    /// Finishes the states in the replay lane that a newer message of their topic superseded: they leave the buffer
+    /// unsent, and are deleted with the delivered ones. They never take a token from the pacer.
+    mutating func finishSuperseded() {
+        let newest = self.newest
+        let isSuperseded = { (entry: OutboxEntry) in
+            entry.message.latestOnly && (newest[entry.message.topic] ?? entry.id) > entry.id
+        }
+        guard replay.buffer.contains(where: isSuperseded) else { return }
+        for entry in replay.buffer where isSuperseded(entry) {
+            finished.insert(entry.id)
+            superseded += 1
+        }
+        replay.buffer.removeAll(where: isSuperseded)
     }
 
     /// The next message to publish at `now`: live first, then the replay when the pacer allows; within a lane the

@@ -16,6 +16,11 @@ import DequeModule
 ///   kept in the store's `head` table across restarts); an older one (replayed after a newer one was sent, or with a
 ///   newer one still waiting) goes out with retain = false. So the last retained publication of a topic is always its
 ///   newest message.
+/// - A state (`OutboxMessage.latestOnly`: availability, diagnostics) in the replay lane that is not its topic's
+///   newest is finished without being sent (`superseded`): its old value would tell subscribers something no longer
+///   true after a newer one (a restart's replayed `offline` after this run's `online`). Readings keep their replay:
+///   each carries its own time, and their history matters. The live lane sends everything: what it holds happened
+///   while connected, in order.
 package struct DrainPlan: Sendable {
     /// What to publish.
     package struct Send: Sendable, Equatable {
@@ -77,8 +82,11 @@ package struct DrainPlan: Sendable {
     /// In flight: id → topic.
     var inFlight: [Int64: String] = [:]
     var inFlightTopics: Set<String> = []
-    /// Delivered or refused, not yet deleted from the store (a store read may still return them).
+    /// Delivered, refused or superseded, not yet deleted from the store (a store read may still return them).
     package internal(set) var finished: Set<Int64> = []
+    /// How many replayed states were finished without being sent since the plan was made, a newer message of their
+    /// topic being stored.
+    package internal(set) var superseded = 0
     /// The newest id stored per topic.
     var newest: [String: Int64]
 

@@ -11,12 +11,17 @@ package struct OutboxMessage: Sendable, Equatable {
     /// Whether the message is meant to be the topic's retained value (the drain may send it without, see
     /// `DrainPlan`).
     package var retain: Bool
+    /// Whether only the topic's newest value means anything (a state such as availability or a diagnostics
+    /// document, not a time-stamped reading): once a newer message of the topic is stored, this one is not replayed
+    /// but finished without being sent (see `DrainPlan`), so a subscriber never sees an old state after a newer one.
+    package var latestOnly: Bool
 
-    package init(topic: String, payload: [UInt8], qos: Int, retain: Bool) {
+    package init(topic: String, payload: [UInt8], qos: Int, retain: Bool, latestOnly: Bool = false) {
         self.topic = topic
         self.payload = payload
         self.qos = qos
         self.retain = retain
+        self.latestOnly = latestOnly
     }
 
     /// What the message counts against `max_bytes`: topic and payload bytes plus a fixed 32 bytes for the row

@@ -50,7 +50,7 @@ extension OutboxStore {
         }
     }
 
-    /// Rows per multi-row INSERT (6 parameters each: far below SQLite's 32766 since 3.32); a poll is one statement.
+    /// Rows per multi-row INSERT (7 parameters each: far below SQLite's 32766 since 3.32); a poll is one statement.
     static let rowsPerInsert = 128
 
     /// Appends `messages` in one transaction, updates `head`, then carries out `trim` (computed by the caller with
@@ -67,8 +67,8 @@ extension OutboxStore {
             for start in stride(from: 0, to: messages.count, by: Self.rowsPerInsert) {
                 let chunk = messages[start..<min(start + Self.rowsPerInsert, messages.count)]
                 let insert = try db.cachedStatement(
-                    sql: "INSERT INTO message (topic, payload, qos, retain, created, size) VALUES "
-                        + Self.placeholders(rows: chunk.count, columns: 6)
+                    sql: "INSERT INTO message (topic, payload, qos, retain, created, size, latest_only) VALUES "
+                        + Self.placeholders(rows: chunk.count, columns: 7)
                 )
                 var binding = StatementBinding(insert)
                 for message in chunk {
@@ -78,6 +78,7 @@ extension OutboxStore {
                     binding.bind(Int64(message.retain ? 1 : 0))
                     binding.bind(created)
                     binding.bind(Int64(message.size))
+                    binding.bind(Int64(message.latestOnly ? 1 : 0))
                 }
                 try binding.execute(in: db)
                 // One statement, one writer, AUTOINCREMENT: the rows got consecutive ids in VALUES order, the last
@@ -157,7 +158,7 @@ extension OutboxStore {
             let rows = try Row.fetchCursor(
                 db,
                 sql: """
-                    SELECT id, topic, payload, qos, retain, created FROM message
+                    SELECT id, topic, payload, qos, retain, created, latest_only FROM message
                     WHERE id > ? AND id < ? ORDER BY id LIMIT ?
                     """,
                 arguments: [after, before, limit]
@@ -168,7 +169,13 @@ extension OutboxStore {
                 entries.append(
                     OutboxEntry(
                         id: row[0],
-                        message: OutboxMessage(topic: row[1], payload: Array(payload), qos: row[3], retain: row[4]),
+                        message: OutboxMessage(
+                            topic: row[1],
+                            payload: Array(payload),
+                            qos: row[3],
+                            retain: row[4],
+                            latestOnly: row[6]
+                        ),
                         created: Date(timeIntervalSince1970: row[5])
                     )
                 )

@@ -5,10 +5,11 @@ import GRDB
 /// one of the newest id per topic. Synchronous and stateless beyond the connection: `Outbox` calls it from its own
 /// serial queue and keeps the figures.
 ///
-/// Schema (migration `v1`):
-/// - `message(id INTEGER PRIMARY KEY AUTOINCREMENT, topic, payload BLOB, qos, retain, created REAL, size)`:
-///   `AUTOINCREMENT` so an id is never reused, even after the newest rows were deleted, which keeps ids in append
-///   order across restarts; `created` is seconds since 1970; `size` is `OutboxMessage.size`.
+/// Schema (migrations `v1`, `v2`):
+/// - `message(id INTEGER PRIMARY KEY AUTOINCREMENT, topic, payload BLOB, qos, retain, created REAL, size,
+///   latest_only)`: `AUTOINCREMENT` so an id is never reused, even after the newest rows were deleted, which keeps
+///   ids in append order across restarts; `created` is seconds since 1970; `size` is `OutboxMessage.size`;
+///   `latest_only` (added by `v2`, 0 for rows a `v1` file holds) is `OutboxMessage.latestOnly`.
 /// - `head(topic PRIMARY KEY, newest)`: the id of the newest message ever appended per topic, updated in the same
 ///   transaction as the append. It outlives the message itself, so that after a restart an older message still
 ///   waiting is never sent as the retained value once a newer one was delivered (see `DrainPlan`).
@@ -81,6 +82,10 @@ struct OutboxStore: Sendable {
                     CREATE TABLE head (topic TEXT PRIMARY KEY NOT NULL, newest INTEGER NOT NULL) WITHOUT ROWID;
                     """
             )
+        }
+        // A file written by an earlier version keeps its rows: they count as readings (replayed as before).
+        migrator.registerMigration("v2") { db in
+            try db.execute(sql: "ALTER TABLE message ADD COLUMN latest_only INTEGER NOT NULL DEFAULT 0")
         }
         return migrator
     }

@@ -7,10 +7,16 @@ import Testing
 @Suite struct DrainPlanTests {
     let start = ContinuousClock.now
 
-    static func entry(_ id: Int64, _ topic: String, retain: Bool = true) -> OutboxEntry {
+    static func entry(_ id: Int64, _ topic: String, retain: Bool = true, state: Bool = false) -> OutboxEntry {
         OutboxEntry(
             id: id,
-            message: OutboxMessage(topic: topic, payload: Array("\(id)".utf8), qos: 1, retain: retain),
+            message: OutboxMessage(
+                topic: topic,
+                payload: Array("\(id)".utf8),
+                qos: 1,
+                retain: retain,
+                latestOnly: state
+            ),
             created: Date(timeIntervalSince1970: Double(id))
         )
     }
@@ -193,6 +199,74 @@ import Testing
             }
         }
         #expect(sent == burst.map(\.id))
+    }
+
+    /// A restart's backlog: readings, then the previous run's `offline` (a state); this run's live `online` was
+    /// stored before the replay reached it. The readings are replayed, the stale `offline` is finished unsent.
+    @Test func aReplayedStateSupersededByALiveOneIsFinishedUnsent() {
+        let backlog = [Self.entry(1, "m/v"), Self.entry(2, "m/p"), Self.entry(3, "m/availability", state: true)]
+        var plan = DrainPlan(lastStoredID: 3, newest: ["m/v": 1, "m/p": 2, "m/availability": 3], replayRate: 1000)
+        plan.connect()
+        plan.appended([Self.entry(4, "m/availability", state: true)])
+        answerReads(&plan, from: backlog)
+        let sends = drain(&plan, at: start)
+        #expect(sends.map(\.entry.id) == [4, 1, 2])
+        #expect(sends.map(\.lane) == [.live, .replay, .replay])
+        #expect(plan.finished == [3], "finished without being sent: deleted with the delivered ones")
+        #expect(plan.superseded == 1)
+        for send in sends { plan.sent(send.entry.id, outcome: .delivered) }
+        #expect(plan.replayDone)
+        plan.deleted([1, 2, 3, 4])
+        #expect(plan.finished.isEmpty)
+    }
+
+    /// A state already in the replay lane's buffer is finished as soon as a newer one of its topic is stored, and a
+    /// skip costs no pacer token: the next reading goes with the token the state would have taken.
+    @Test func aBufferedStateIsFinishedWhenANewerOneIsStoredWithoutATokenSpent() {
+        let backlog = [
+            Self.entry(1, "m/v"), Self.entry(2, "m/diagnostics", state: true), Self.entry(3, "m/p"),
+        ]
+        var plan = connectedPlan(stored: backlog, rate: 1)
+        #expect(drain(&plan, at: start).map(\.entry.id) == [1], "the burst of one token")
+        plan.appended([Self.entry(4, "m/diagnostics", state: true)])
+        #expect(plan.finished == [2])
+        let live = drain(&plan, at: start)
+        #expect(live.map(\.entry.id) == [4])
+        guard case .wait(let until) = plan.next(at: start) else {
+            Issue.record("the replay should wait for its pace")
+            return
+        }
+        #expect(drain(&plan, at: until).map(\.entry.id) == [3], "the reading, not the superseded state")
+    }
+
+    /// What is not superseded is replayed as before: a state that is its topic's newest (retained), a reading with
+    /// newer readings stored (not retained), and states in the live lane (all of them, in order).
+    @Test func readingsNewestStatesAndLiveStatesAreSent() {
+        let backlog = [
+            Self.entry(1, "m/v"), Self.entry(2, "m/v"), Self.entry(3, "old/availability", state: true),
+        ]
+        var plan = connectedPlan(stored: backlog)
+        var sends: [DrainPlan.Send] = []
+        var now = start
+        while sends.count < 3 {
+            for send in drain(&plan, at: now) {
+                sends.append(send)
+                plan.sent(send.entry.id, outcome: .delivered)
+            }
+            now += .milliseconds(10)
+        }
+        #expect(sends.map(\.entry.id) == [1, 3, 2])
+        #expect(sends.map(\.retain) == [false, true, true])
+        plan.appended([Self.entry(4, "m/availability", state: true), Self.entry(5, "m/availability", state: true)])
+        var live: [Int64] = []
+        while live.count < 2 {
+            for send in drain(&plan, at: now) {
+                live.append(send.entry.id)
+                plan.sent(send.entry.id, outcome: .delivered)
+            }
+        }
+        #expect(live == [4, 5], "a live offline then online both go: they happened while connected")
+        #expect(plan.superseded == 0)
     }
 
     @Test func theWindowLimitsMessagesInFlight() {

@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import Testing
 
 @testable import Outbox
@@ -140,6 +141,13 @@ import Testing
             OutboxMessage(topic: "a/b", payload: [], qos: 0, retain: false),
             OutboxMessage(topic: "a/\u{e9}t\u{e9}", payload: [0, 255, 1], qos: 1, retain: true),
             OutboxMessage(topic: "a/b", payload: Array("{\"v\": 1}".utf8), qos: 0, retain: true),
+            OutboxMessage(
+                topic: "a/availability",
+                payload: Array("online".utf8),
+                qos: 1,
+                retain: true,
+                latestOnly: true
+            ),
         ]
         let outbox = try Outbox(.file(path), limits: limits)
         _ = try await outbox.append(messages)
@@ -149,12 +157,95 @@ import Testing
 
         let reopened = try Outbox(.file(path), limits: limits)
         #expect(try await reopened.read(after: 0, limit: 10).map(\.message) == messages)
-        #expect(reopened.newestAtOpen == ["a/b": 3, "a/\u{e9}t\u{e9}": 2])
+        #expect(reopened.newestAtOpen == ["a/b": 3, "a/\u{e9}t\u{e9}": 2, "a/availability": 4])
         #expect(reopened.statisticsAtOpen.bytes == bytes)
         try await reopened.delete([1, 2])
-        #expect(await reopened.statistics.count == 1)
-        #expect(await reopened.statistics.bytes == messages[2].size)
+        #expect(await reopened.statistics.count == 2)
+        #expect(await reopened.statistics.bytes == messages[2].size + messages[3].size)
         await reopened.close()
+    }
+
+    /// A file written by the previous version (migration `v1` only, no `latest_only` column) opens with its
+    /// messages, which read as readings (not `latestOnly`) and keep their ids and heads; new messages carry the flag.
+    @Test func aVersion1FileKeepsItsMessagesAndTakesTheNewColumn() async throws {
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try FileManager.default.createDirectory(
+            at: folder.appendingPathComponent("state"),
+            withIntermediateDirectories: true
+        )
+        let old = [
+            OutboxMessage(
+                topic: "pro380/main/voltage_l1",
+                payload: Array("{\"value\": 230}".utf8),
+                qos: 1,
+                retain: true
+            ),
+            OutboxMessage(topic: "pro380/main/availability", payload: Array("offline".utf8), qos: 1, retain: true),
+        ]
+        try Self.writeVersion1File(path, old)
+
+        let outbox = try Outbox(.file(path), limits: limits)
+        #expect(outbox.recovery == nil)
+        #expect(outbox.lastIDAtOpen == 2)
+        #expect(outbox.newestAtOpen == ["pro380/main/voltage_l1": 1, "pro380/main/availability": 2])
+        #expect(try await outbox.read(after: 0, limit: 10).map(\.message) == old)
+        let state = OutboxMessage(
+            topic: "pro380/main/availability",
+            payload: Array("online".utf8),
+            qos: 1,
+            retain: true,
+            latestOnly: true
+        )
+        #expect(try await outbox.append([state]).entries.map(\.id) == [3])
+        await outbox.close()
+
+        let reopened = try Outbox(.file(path), limits: limits)
+        #expect(try await reopened.read(after: 0, limit: 10).map(\.message) == old + [state])
+        #expect(reopened.newestAtOpen["pro380/main/availability"] == 3)
+        await reopened.close()
+    }
+
+    /// The store as the previous version left it: GRDB's migration `v1` (its SQL as it was), `messages` appended
+    /// the way that version did, and their heads.
+    static func writeVersion1File(_ path: String, _ messages: [OutboxMessage]) throws {
+        let database = try DatabaseQueue(path: path)
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE message (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        topic TEXT NOT NULL,
+                        payload BLOB NOT NULL,
+                        qos INTEGER NOT NULL,
+                        retain INTEGER NOT NULL,
+                        created REAL NOT NULL,
+                        size INTEGER NOT NULL
+                    );
+                    CREATE TABLE head (topic TEXT PRIMARY KEY NOT NULL, newest INTEGER NOT NULL) WITHOUT ROWID;
+                    """
+            )
+        }
+        try migrator.migrate(database)
+        try database.write { db in
+            for message in messages {
+                try db.execute(
+                    sql: "INSERT INTO message (topic, payload, qos, retain, created, size) VALUES (?, ?, ?, ?, ?, ?)",
+                    arguments: [
+                        message.topic, Data(message.payload), message.qos, message.retain,
+                        Date().timeIntervalSince1970, message.size,
+                    ]
+                )
+                try db.execute(
+                    sql: """
+                        INSERT INTO head (topic, newest) VALUES (?, ?)
+                        ON CONFLICT(topic) DO UPDATE SET newest = excluded.newest
+                        """,
+                    arguments: [message.topic, db.lastInsertedRowID]
+                )
+            }
+        }
+        try database.close()
     }
 
     @Test func onlyAFileOutboxKeepsMessagesForTheNextStart() async throws {

@@ -138,6 +138,7 @@ extension Publisher {
             // libmosquitto did not take, not connected, is not retried in this loop).
             guard handed.settled > 0 else { break }
         }
+        reportSuperseded()
         if let wait {
             // At least 10 ms apart: the pacer's bucket holds a tenth of a second, so the rate is kept while the
             // replay wakes up at most 100 times a second instead of once per message.
@@ -155,6 +156,16 @@ extension Publisher {
         if let deadline = admitWaiting(at: .now) { schedule(&group, at: deadline) }
         if let finishBy { schedule(&group, at: finishBy) }
         return awaiting
+    }
+
+    /// Logs (debug) the replayed states the plan finished unsent since the last call, and has them deleted with the
+    /// delivered messages.
+    private func reportSuperseded() {
+        guard plan.superseded > supersededLogged else { return }
+        let count = plan.superseded - supersededLogged
+        supersededLogged = plan.superseded
+        logger.debug("outbox: \(count) stored state messages not replayed: a newer one of their topic is stored")
+        if deleteDue == nil, !plan.finished.isEmpty { deleteDue = .now + Self.deleteDelay }
     }
 
     private func schedule(_ group: inout DiscardingTaskGroup, at instant: ContinuousClock.Instant) {

@@ -62,6 +62,8 @@ package actor Publisher {
     /// disk may take a small batch between refusals: one error line per episode, not one per poll).
     static let storeRecovery = Duration.seconds(10)
     package internal(set) var published = 0
+    /// `plan.superseded` when last logged.
+    var supersededLogged = 0
     /// Backpressure on pollers while the broker is slower than they are (`PublishAdmission`).
     var admission: PublishAdmission
     var admissionWaiters: [Int: CheckedContinuation<Void, Never>] = [:]
@@ -150,7 +152,8 @@ package actor Publisher {
         return rest
     }
 
-    /// Stores `online` or `offline`, retained, for `<base>/<meter>/availability`.
+    /// Stores `online` or `offline`, retained, for `<base>/<meter>/availability`: a state (`latestOnly`), so an older
+    /// one still stored (a backlog from an outage or the previous run) is not replayed after it.
     package func publishAvailability(meter: String, online: Bool) async {
         ledger.record(meter: meter, online: online)
         await store([
@@ -158,15 +161,18 @@ package actor Publisher {
                 topic: topics.availability(meter: meter),
                 payload: Array((online ? "online" : "offline").utf8),
                 qos: QoS.atLeastOnce.rawValue,
-                retain: true
+                retain: true,
+                latestOnly: true
             )
         ])
     }
 
     /// Stores a retained JSON document for `topic` (diagnostics), QoS 0: handed over without storing while nothing
-    /// is stored (`handWithoutStoring`), like QoS 0 readings.
+    /// is stored (`handWithoutStoring`), like QoS 0 readings. A state (`latestOnly`), its counters as of now: an
+    /// older one still stored is not replayed after it.
     package func publishRetained(topic: String, json: String) async {
-        await store(handWithoutStoring([OutboxMessage(topic: topic, payload: Array(json.utf8), qos: 0, retain: true)]))
+        let document = OutboxMessage(topic: topic, payload: Array(json.utf8), qos: 0, retain: true, latestOnly: true)
+        await store(handWithoutStoring([document]))
     }
 
     /// Publishes `offline` for the bridge, retained, straight to the broker at shutdown (after `run()` ended);
