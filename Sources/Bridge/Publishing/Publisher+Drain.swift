@@ -278,7 +278,7 @@ extension Publisher {
     }
 
     /// Maps the client's outcome onto the plan's.
-    private static func outcome(_ outcome: PublishOutcome, topic: String, logger: Logger) -> DrainPlan.Outcome {
+    static func outcome(_ outcome: PublishOutcome, topic: String, logger: Logger) -> DrainPlan.Outcome {
         switch outcome {
         case .delivered:
             return .delivered

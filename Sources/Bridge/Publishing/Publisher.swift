@@ -9,7 +9,7 @@ package import PRO380
 /// Every message is appended to the `Outbox` (one SQLite transaction per burst) before it is handed to the client,
 /// and deleted once the broker acknowledged it (PUBACK for QoS 1, hand-off for QoS 0), so readings survive a broker
 /// outage, a restart, a crash or a power cut while they wait; QoS 0 readings skip the store while it holds nothing
-/// waiting (`handWithoutStoring`). `publish` returns once the messages are stored; a
+/// waiting (`handWithoutStoring`). `publish` returns once the messages are stored or handed over; a
 /// poller waits for the broker only while it is behind (`PublishAdmission`, at most `longestAdmissionWait`). `run()`
 /// sends what is stored whenever the client is connected: what was
 /// stored before the connection came up is replayed in order at `replayRate`, live messages go at once meanwhile,
@@ -137,16 +137,11 @@ package actor Publisher {
         )
         var rest: [OutboxMessage] = []
         for (message, outcome) in zip(messages, batch.outcomes) {
-            switch outcome {
-            case .delivered:
-                published += 1
-            case .refused(let reason):
-                logger.error(
-                    "not published: \(MQTTError.publishFailed(reason))",
-                    metadata: ["topic": "\(message.topic)"]
-                )
-            case .notConnected, .shutDown, .cancelled, nil:
-                rest.append(message)
+            // The drain's own mapping (and its log line for a refusal); QoS 0 outcomes are never nil.
+            switch outcome.map({ Self.outcome($0, topic: message.topic, logger: logger) }) {
+            case .delivered: published += 1
+            case .refused: break
+            case .notSent, nil: rest.append(message)
             }
         }
         return rest
