@@ -41,6 +41,23 @@ extension MosquittoHandle {
             )
             context(obj).handleMessage(copy)
         }
+        setLibraryLog(true)
+    }
+
+    /// Installs or removes the log callback (`ClientContext.libraryLogWhileConnected` says when; call it through
+    /// `ClientContext.setLibraryLog`, which records the state).
+    ///
+    /// Why it is not always installed: with a log callback set, libmosquitto formats a line for every packet it
+    /// sends or receives ("Client ... sending PUBLISH (d0, q0, r1, m12, 'topic', ... (63 bytes))", one for every
+    /// PUBACK) into a fresh 500-byte buffer with `vsnprintf` before the callback can decide to drop it
+    /// (lib/logging_mosq.c, `log__printf`): about 2 % of the bridge's CPU at one meter every 100 ms, spent on
+    /// debug lines nobody reads. mosquitto_log_callback_set takes the library's log lock, so this is safe from
+    /// any thread while others publish.
+    func setLibraryLog(_ installed: Bool) {
+        guard installed else {
+            mosquitto_log_callback_set(pointer, nil)
+            return
+        }
         mosquitto_log_callback_set(pointer) { _, obj, level, text in
             context(obj).handleLog(level: level, text: text.map { String(cString: $0) } ?? "")
         }

@@ -91,6 +91,8 @@ extension ClientContext {
     private func startAttempt(_ handle: MosquittoHandle, first: Bool) -> (rc: Int32, errno: Int32) {
         var rc: Int32 = MOSQ_ERR_SUCCESS.rawValue
         var errnoAfterCall: Int32 = 0
+        // The log lines of an attempt name the cause of its failure; a CONNACK removes the callback again.
+        setLibraryLog(true, handle)
         for attempt in 0...Self.lostCauseRetries {
             attemptErrors.withLock { $0.removeAll() }
             rc = first && attempt == 0 ? handle.connectAsync(configuration) : handle.reconnectAsync()

@@ -24,6 +24,12 @@ final class ClientContext: Sendable {
     /// libmosquitto's error log lines of the current connection attempt (the last few), for naming the cause of a
     /// TLS failure. A lock of its own: the log callback also runs inside `publish` while `state` is held.
     let attemptErrors = Mutex<[String]>([])
+    /// Whether libmosquitto's log lines are wanted while connected: only when the logger shows debug lines (where
+    /// they go). Otherwise the log callback is installed for connection attempts alone, where its error lines name
+    /// the cause of a failure (`attemptErrors`), and removed at CONNACK (`MosquittoHandle.setLibraryLog`).
+    let libraryLogWhileConnected: Bool
+    /// Whether libmosquitto's log callback is installed now (set only by the network thread, read by anyone).
+    let libraryLogInstalled = Atomic<Bool>(true)
     /// Runs the blocking calls (`pthread_join` of the network thread, `mosquitto_destroy`) off Swift's
     /// cooperative pool.
     let blockingQueue: DispatchQueue
@@ -36,6 +42,7 @@ final class ClientContext: Sendable {
     init(configuration: MQTTClientConfiguration, logger: Logger) {
         self.configuration = configuration
         self.logger = logger
+        self.libraryLogWhileConnected = logger.logLevel <= .debug
         self.state = Mutex(ClientState(link: Self.newLink(configuration)))
         self.blockingQueue = DispatchQueue(label: "pro380-mqtt.mqtt.\(configuration.clientID)")
         self.cancellationQueue = DispatchQueue(label: "pro380-mqtt.mqtt-cancellation.\(configuration.clientID)")
@@ -84,6 +91,7 @@ final class ClientContext: Sendable {
                 }
             }
             resubscribe(handle, &state)
+            if !libraryLogWhileConnected { setLibraryLog(false, handle) }
             logger.info("MQTT connected", metadata: ["broker": "\(configuration.host):\(configuration.port)"])
             state.link.connackAccepted()
             state.endReason = nil
@@ -181,8 +189,16 @@ final class ClientContext: Sendable {
         for sink in sinks { sink.yield(message) }
     }
 
+    /// Installs or removes libmosquitto's log callback (network thread only) and records which it is.
+    func setLibraryLog(_ installed: Bool, _ handle: MosquittoHandle) {
+        guard libraryLogInstalled.load(ordering: .relaxed) != installed else { return }
+        handle.setLibraryLog(installed)
+        libraryLogInstalled.store(installed, ordering: .relaxed)
+    }
+
     /// libmosquitto's own log lines, at debug/trace level except for errors and warnings. Error lines are also
-    /// kept for the current attempt (`attemptErrors`): a failed TLS handshake is described from them.
+    /// kept for the current attempt (`attemptErrors`): a failed TLS handshake is described from them. While
+    /// connected they come only when the logger shows debug lines (`libraryLogWhileConnected`).
     func handleLog(level: Int32, text: String) {
         switch level {
         case MOSQ_LOG_ERR:

@@ -70,6 +70,13 @@ package final class MQTTClient: Sendable {
     /// The configuration the client was made with.
     package var configuration: MQTTClientConfiguration { context.configuration }
 
+    /// Whether libmosquitto's log lines reach the logger now: during connection attempts always (they name the
+    /// cause of a failure), while connected only when the logger shows debug lines (`MosquittoHandle.setLibraryLog`
+    /// says why).
+    package var receivesLibraryLog: Bool {
+        context.libraryLogInstalled.load(ordering: .relaxed)
+    }
+
     /// The kernel thread ID (gettid) of the client's network thread, once it ran a callback; for diagnostics and
     /// for tests that check the thread is gone after `shutdown()`.
     package var networkThreadID: Int32? {
