@@ -47,6 +47,8 @@ package struct MeterPoller: Sendable {
             startSpread: startSpread
         )
         var state = PollerState(offlineAfter: offlineAfter)
+        let sleeper = PollClock.shared.register()
+        defer { PollClock.shared.release(sleeper) }
         while !Task.isCancelled {
             let now = clock.now
             let groups = schedule.dueGroups(at: now)
@@ -63,7 +65,7 @@ package struct MeterPoller: Sendable {
                 schedule.polled(groups, answered: step.answered, finished: clock.now)
             }
             guard let next = schedule.nextWake else { return }
-            do { try await clock.sleep(until: next) } catch { return }
+            do { try await PollClock.shared.sleep(sleeper, until: next) } catch { return }
         }
     }
 
