@@ -15,8 +15,10 @@ for argument in "$@"; do
             cat <<'USAGE'
 usage: scripts/bench.sh [--quick] [--deadmeter] [--scale] [--json] [bench compare options]
 
-Builds the release binary, the C floor, the libmodbus stand-in and the counting subscriber (installing what is
-missing), then runs `pro380-mqtt bench compare` (the bridge against the C floor) and `pro380-mqtt bench wire`
+Builds the C tools of Benchmarks/floor (the floor, the libmodbus stand-in, the counting subscriber) with
+`gcc -O2` against libmodbus and libmosquitto (pkg-config) into .build/bench, installing gcc and libmodbus-dev with
+apt when missing; two empty Swift programs (the memory baseline); and the release binary
+(scripts/build-release.sh). Then runs `pro380-mqtt bench compare` (the bridge against the C floor) and `pro380-mqtt bench wire`
 (bus-busy time on paced lines). About 10 minutes; --quick about 4.
   --quick       short windows, one round, a sweep of 1, 2, 5 and 10 meters
   --deadmeter   also `bench deadmeter` (a dead meter among 7 on a paced line, about 4 minutes)

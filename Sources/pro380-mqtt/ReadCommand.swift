@@ -59,7 +59,7 @@ struct ReadCommand: AsyncParsableCommand {
         guard outcome.meterAnswered, !outcome.readings.isEmpty else {
             let reasons = outcome.failures.map(\.reason)
             ReadFailureReport(
-                error: "could not read the meter on \(link.endpoint): \(reasons.first ?? "nothing read")",
+                error: ReadFailureReport.couldNotRead(endpoint: link.endpoint, reason: reasons.first),
                 bus: configuration,
                 failures: outcome.failures
             ).write(json: json)

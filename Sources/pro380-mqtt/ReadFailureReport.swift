@@ -46,6 +46,12 @@ struct ReadFailureReport {
         return JSONValue.object(members).text(.lines)
     }
 
+    /// "could not read the meter on ENDPOINT: REASON", the endpoint said once: a transport's reason begins with its
+    /// endpoint already ("127.0.0.1:1: cannot connect: Connection refused"), which is dropped here.
+    static func couldNotRead(endpoint: String, reason: String?) -> String {
+        "could not read the meter on \(endpoint): \(OneShotError.withoutEndpoint(reason ?? "nothing read", endpoint))"
+    }
+
     /// Writes the human text (`text`, the error when nil) to standard error and, when `json`, the JSON object to
     /// standard output.
     func write(json: Bool, text: String? = nil) {

@@ -47,7 +47,7 @@ struct WriteCommand: AsyncParsableCommand {
         let link = bus.link()
         let meterConfiguration = try meter.meter(for: link)
         if notSaved && key != "tariff" {
-            Console.write("refused: --not-saved applies to tariff only")
+            OneShotError.write("refused: --not-saved applies to tariff only")
             throw ExitCode(2)
         }
         let payload =
@@ -62,7 +62,7 @@ struct WriteCommand: AsyncParsableCommand {
                 meterName: "on \(link.endpoint)"
             )
         } catch {
-            Console.write("refused: \(error.message)")
+            OneShotError.write("refused: \(error.message)")
             throw ExitCode(2)
         }
         if dryRun {
@@ -83,7 +83,7 @@ struct WriteCommand: AsyncParsableCommand {
             Console.write("ok: \(key) = \(validated.command.value): \(confirmation.detail)")
             if let notice = confirmation.notice { Console.write("note: \(notice)") }
         } catch {
-            Console.write("error: \(error)")
+            OneShotError.write("error: on \(link.endpoint): \(OneShotError.withoutEndpoint("\(error)", link.endpoint))")
             throw ExitCode(1)
         }
     }

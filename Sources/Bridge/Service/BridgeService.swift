@@ -276,9 +276,15 @@ package final class BridgeService: Service {
             publisher.outboxIsPersistent
             ? "stay stored in the outbox for the next start"
             : "are lost (the outbox is in memory: outbox.enabled is false)"
-        logger.warning(
-            "shutting down: the broker is gone or did not acknowledge within \(Self.shutdownFlushGrace); \(stored) message(s) \(fate)"
-        )
+        let cause: String
+        if await !publisher.connectedOnce {
+            cause = "never connected to the broker \(configuration.mqtt.client.host):\(configuration.mqtt.client.port)"
+        } else if publisher.client.state != .connected {
+            cause = "the broker connection is down"
+        } else {
+            cause = "the broker did not acknowledge within \(Self.shutdownFlushGrace)"
+        }
+        logger.warning("shutting down: \(cause); \(stored) message(s) \(fate)")
     }
 
     /// Runs `services` in a `ServiceGroup` until graceful shutdown or cancellation of the calling task, either of

@@ -49,6 +49,18 @@ import Testing
         #expect(loud.lines.contains { $0.contains("starting: 1 bus(es), 1 meter(s)") }, "\(loud.lines)")
     }
 
+    /// A bridge that never reached its broker says so when it stops, with what stays stored: no claim that it waited
+    /// for an acknowledgement (it said "the broker is gone or did not acknowledge within 3.0 seconds").
+    @Test func aBridgeThatNeverConnectedSaysSoAtShutdown() async throws {
+        let file = try Self.unreachableConfig(logLevel: nil)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let stopped = try await runDaemon(["--config", file.path], until: "broker not reachable")
+        #expect(stopped.status == 0)
+        let line = stopped.lines.first { $0.contains("shutting down: never connected to the broker 127.0.0.1:") }
+        #expect(line?.contains("message(s) stay stored in the outbox for the next start") == true, "\(stopped.lines)")
+        #expect(!stopped.lines.contains { $0.contains("did not acknowledge") }, "\(stopped.lines)")
+    }
+
     /// A broker that is down is "not reachable", retried with the back-off; its refused attempts are no dropped
     /// sessions, so no line blames a second bridge with the same client id (it did after three refused attempts).
     @Test func aBrokerThatIsDownIsNotTakenForDroppedSessions() async throws {

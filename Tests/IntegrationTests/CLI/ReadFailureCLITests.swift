@@ -57,6 +57,7 @@ import Glibc
         let report = try object(json.output)
         let error = try #require(report["error"] as? String, "\(report)")
         #expect(error.hasPrefix("could not read the meter on \(device): "), "\(error)")
+        #expect(error.components(separatedBy: device).count == 2, "the device named once: \(error)")
         #expect(error.contains("probably a running bridge"), "\(error)")
         #expect(report["bus"] as? String == "modbus_rtu", "\(report)")
         #expect(report["endpoint"] as? String == device, "\(report)")
@@ -84,11 +85,43 @@ import Glibc
         #expect(json.status == 1, "\(json)")
         let report = try object(json.output)
         let error = try #require(report["error"] as? String, "\(report)")
-        #expect(error.hasSuffix("cannot connect: Connection refused"), "\(error)")
+        // The endpoint is said once (it was "on 127.0.0.1:PORT: 127.0.0.1:PORT: cannot connect").
+        #expect(
+            error == "could not read the meter on 127.0.0.1:\(port): cannot connect: Connection refused",
+            "\(error)"
+        )
         #expect(report["endpoint"] as? String == "127.0.0.1:\(port)", "\(report)")
         #expect(report["address"] as? Int == 7, "\(report)")
         #expect(report["line"] == nil, "no serial line over TCP: \(report)")
         #expect((report["tried"] as? [Any])?.isEmpty == false, "\(report)")
         #expect(json.errors == [error], "\(json.errors)")
+    }
+
+    /// `write` that cannot write says so on standard error with a non-zero status, standard output empty: a refusal
+    /// (exit 2, the bus untouched) and a gateway that refuses the connection (exit 1, the endpoint named once).
+    @Test func writeFailuresGoToStandardError() async throws {
+        let listener = try TCPListener(host: "127.0.0.1", port: 0)
+        let port = listener.port
+        listener.close()
+        let endpoint = "127.0.0.1:\(port)"
+        let refused = try ChildProcess(
+            CLITests.binary,
+            ["write", "--modbus-tcp", endpoint, "--address", "1", "tariff", "9"],
+            separateStandardError: true
+        )
+        #expect(await refused.waitForExit() == 2)
+        #expect(refused.lines.isEmpty, "\(refused.lines)")
+        #expect(refused.errorLines.contains { $0.hasPrefix("refused: ") }, "\(refused.errorLines)")
+
+        let failed = try ChildProcess(
+            CLITests.binary,
+            ["write", "--modbus-tcp", endpoint, "--address", "1", "tariff", "2"],
+            separateStandardError: true
+        )
+        #expect(await failed.waitForExit() == 1)
+        #expect(failed.lines.isEmpty, "\(failed.lines)")
+        let line = failed.errorLines.first { $0.hasPrefix("error: on \(endpoint): ") }
+        #expect(line?.contains("cannot connect: Connection refused") == true, "\(failed.errorLines)")
+        #expect(line?.components(separatedBy: endpoint).count == 2, "the endpoint named once: \(failed.errorLines)")
     }
 }
