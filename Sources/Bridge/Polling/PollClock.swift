@@ -1,4 +1,5 @@
 import Dispatch
+import HeapModule
 import Synchronization
 
 #if canImport(Glibc)
@@ -32,8 +33,22 @@ package final class PollClock: Sendable {
         var previousDeadline: ContinuousClock.Instant?
     }
 
+    /// A deadline in the heap. Entries are not removed when a sleeper's deadline changes: one whose instant is no
+    /// longer its sleeper's deadline is stale and skipped when it reaches the top.
+    private struct Armed: Comparable {
+        var deadline: ContinuousClock.Instant
+        var sleeper: UInt64
+
+        static func < (lhs: Armed, rhs: Armed) -> Bool {
+            (lhs.deadline, lhs.sleeper) < (rhs.deadline, rhs.sleeper)
+        }
+    }
+
     private struct State {
         var sleepers: [UInt64: Sleeper] = [:]
+        /// Every armed deadline, earliest first (and stale ones, see `Armed`): a wake-up costs O(log n) in the
+        /// number of sleepers, not a pass over all of them (at 1000 meters that pass was a fifth of the bridge's CPU).
+        var armed = Heap<Armed>()
         var nextID: UInt64 = 0
         /// The deadline the thread waits for now; nil while it waits without one (or has not started).
         var waitingUntil: ContinuousClock.Instant?
@@ -83,7 +98,10 @@ package final class PollClock: Sendable {
                 let outcome = state.withLock { state -> Arming in
                     guard state.sleepers[sleeper] != nil else { return .released }
                     if Task.isCancelled { return .cancelled }
-                    state.sleepers[sleeper]?.deadline = deadline
+                    if state.sleepers[sleeper]?.deadline != deadline {
+                        state.sleepers[sleeper]?.deadline = deadline
+                        state.armed.insert(Armed(deadline: deadline, sleeper: sleeper))
+                    }
                     state.sleepers[sleeper]?.continuation = continuation
                     if !state.threadStarted {
                         state.threadStarted = true
@@ -162,25 +180,28 @@ package final class PollClock: Sendable {
             let now = ContinuousClock.now
             let (due, next) = state.withLock { state in
                 var due: [CheckedContinuation<Void, any Error>] = []
-                for (id, sleeper) in state.sleepers {
-                    guard let deadline = sleeper.deadline, deadline <= now else { continue }
-                    var updated = sleeper
-                    if let continuation = sleeper.continuation {
-                        due.append(continuation)
-                        updated.continuation = nil
-                        updated.deadline = Self.anticipated(
-                            after: deadline,
-                            previous: sleeper.previousDeadline,
-                            now: now
-                        )
-                        updated.previousDeadline = deadline
-                    } else {
+                while let top = state.armed.min, top.deadline <= now {
+                    state.armed.removeMin()
+                    guard let sleeper = state.sleepers[top.sleeper], sleeper.deadline == top.deadline else { continue }
+                    guard let continuation = sleeper.continuation else {
                         // Anticipated, and nobody slept for it: the poller is still busy or waits longer now.
-                        updated.deadline = nil
+                        state.sleepers[top.sleeper]?.deadline = nil
+                        continue
                     }
-                    state.sleepers[id] = updated
+                    due.append(continuation)
+                    let next = Self.anticipated(after: top.deadline, previous: sleeper.previousDeadline, now: now)
+                    state.sleepers[top.sleeper] = Sleeper(
+                        deadline: next,
+                        continuation: nil,
+                        previousDeadline: top.deadline
+                    )
+                    if let next { state.armed.insert(Armed(deadline: next, sleeper: top.sleeper)) }
                 }
-                let next = state.sleepers.values.compactMap(\.deadline).min()
+                // Stale entries on top would make the thread wake for nothing.
+                while let top = state.armed.min, state.sleepers[top.sleeper]?.deadline != top.deadline {
+                    state.armed.removeMin()
+                }
+                let next = state.armed.min?.deadline
                 state.waitingUntil = next
                 return (due, next)
             }
