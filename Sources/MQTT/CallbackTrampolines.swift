@@ -50,9 +50,9 @@ extension MosquittoHandle {
     /// Why it is not always installed: with a log callback set, libmosquitto formats a line for every packet it
     /// sends or receives ("Client ... sending PUBLISH (d0, q0, r1, m12, 'topic', ... (63 bytes))", one for every
     /// PUBACK) into a fresh 500-byte buffer with `vsnprintf` before the callback can decide to drop it
-    /// (lib/logging_mosq.c, `log__printf`): about 2 % of the bridge's CPU at one meter every 100 ms, spent on
-    /// debug lines nobody reads. mosquitto_log_callback_set takes the library's log lock, so this is safe from
-    /// any thread while others publish.
+    /// (lib/logging_mosq.c, `log__printf`): 3.6 % of the bridge's CPU at QoS 0 and 9 % at QoS 1 with one meter
+    /// every 100 ms (docs/performance.md, stop 21), spent on debug lines nobody reads. mosquitto_log_callback_set
+    /// takes the library's log lock, so this is safe from any thread while others publish.
     func setLibraryLog(_ installed: Bool) {
         guard installed else {
             mosquitto_log_callback_set(pointer, nil)

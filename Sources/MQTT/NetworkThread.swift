@@ -80,8 +80,9 @@ final class NetworkThread: Sendable {
 }
 
 extension DispatchSemaphore {
-    /// Sleeps until `deadline` or until signalled, whichever comes first.
-    func wait(until deadline: ContinuousClock.Instant) {
+    /// Sleeps until `deadline` or until signalled, whichever comes first (a futex wait with a timeout, no
+    /// libdispatch timer; the MQTT network thread and the pollers' `PollClock` wait with it).
+    package func wait(until deadline: ContinuousClock.Instant) {
         let remaining = ContinuousClock.now.duration(to: deadline)
         guard remaining > .zero else { return }
         let (seconds, attoseconds) = remaining.components

@@ -15,7 +15,8 @@ import PRO380
 ///
 /// `bus` is the config key of the link, `line` the serial settings asked for (absent over TCP), the address fields
 /// those given (`address`, `secondary_address`, `device_address`), `register_map` the map the meter answered with
-/// when it is one the bridge does not read, and `tried` every read that failed with its reason.
+/// when it is one the bridge does not read, and `tried` every read that failed with its reason (without the
+/// endpoint, which `endpoint` names).
 struct ReadFailureReport {
     /// The one-line error, as the human text says it.
     var error: String
@@ -39,7 +40,8 @@ struct ReadFailureReport {
         if let registerMap { members.append(("register_map", .string(registerMap.rawValue))) }
         let tried = failures.map { failure in
             JSONValue.object([
-                ("keys", .array(failure.keys.map { .string($0) })), ("reason", .string(failure.reason)),
+                ("keys", .array(failure.keys.map { .string($0) })),
+                ("reason", .string(OneShotError.withoutEndpoint(failure.reason, link.endpoint))),
             ])
         }
         members.append(("tried", .array(tried)))
@@ -55,7 +57,7 @@ struct ReadFailureReport {
     /// Writes the human text (`text`, the error when nil) to standard error and, when `json`, the JSON object to
     /// standard output.
     func write(json: Bool, text: String? = nil) {
-        FileHandle.standardError.write(Data(((text ?? error) + "\n").utf8))
+        OneShotError.write(text ?? error)
         if json { Console.write(self.json) }
     }
 }

@@ -1,5 +1,6 @@
 import Dispatch
 import HeapModule
+import MQTT
 import Synchronization
 
 #if canImport(Glibc)
@@ -207,8 +208,7 @@ package final class PollClock: Sendable {
             }
             for continuation in due { continuation.resume() }
             if let next {
-                let remaining = max(next - ContinuousClock.now, .zero)
-                _ = wakeup.wait(timeout: .now() + .nanoseconds(Int(remaining.nanoseconds)))
+                wakeup.wait(until: next)
             } else {
                 wakeup.wait()
             }
@@ -225,14 +225,5 @@ package final class PollClock: Sendable {
         guard let previous, previous < deadline else { return nil }
         let next = deadline + (deadline - previous)
         return next > now ? next : nil
-    }
-}
-
-extension Duration {
-    /// The duration in whole nanoseconds (saturating at `Int.max`).
-    fileprivate var nanoseconds: Int64 {
-        let (seconds, attoseconds) = components
-        let (total, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
-        return overflow ? .max : total.addingReportingOverflow(attoseconds / 1_000_000_000).partialValue
     }
 }

@@ -94,6 +94,11 @@ import Glibc
         #expect(report["address"] as? Int == 7, "\(report)")
         #expect(report["line"] == nil, "no serial line over TCP: \(report)")
         #expect((report["tried"] as? [Any])?.isEmpty == false, "\(report)")
+        let reasons = (report["tried"] as? [[String: Any]] ?? []).compactMap { $0["reason"] as? String }
+        // The reasons leave the endpoint to `endpoint`: the first read's connect is refused, the rest are not read.
+        #expect(reasons.first == "cannot connect: Connection refused", "\(reasons)")
+        #expect(reasons.allSatisfy { $0.hasSuffix("cannot connect: Connection refused") }, "\(reasons)")
+        #expect(!reasons.contains { $0.contains("127.0.0.1") }, "\(reasons)")
         #expect(json.errors == [error], "\(json.errors)")
     }
 
