@@ -21,6 +21,8 @@ final class ClientContext: Sendable {
     /// network thread's on_publish (called for every QoS 0 message written too) skips the lock: a batch holds it
     /// while handing a whole poll over, and QoS 0 callbacks would queue behind it for nothing.
     let acknowledgementsDue = Atomic<Int>(0)
+    /// The QoS 0 messages libmosquitto holds unwritten, for the publisher's backpressure.
+    let sendQueue = SendQueueGauge()
     /// libmosquitto's error log lines of the current connection attempt (the last few), for naming the cause of a
     /// TLS failure. A lock of its own: the log callback also runs inside `publish` while `state` is held.
     let attemptErrors = Mutex<[String]>([])
@@ -81,12 +83,16 @@ final class ClientContext: Sendable {
                 state.refusal = .connectionRefused(reason: reason)
                 return
             }
+            // What the last connection left unwritten was freed by mosquitto_reconnect.
+            sendQueue.reset()
             if let birth = configuration.birth {
                 var mid: Int32 = 0
                 // mosquitto.h, Topic: Threads: "libmosquitto provides thread safe operation"; publishing from a
                 // callback only queues the packet for this network thread.
+                if birth.qos == .atMostOnce { sendQueue.handingOver() }
                 let rc = handle.publish(birth, properties: nil, mid: &mid)
                 if rc != MOSQ_ERR_SUCCESS.rawValue {
+                    if birth.qos == .atMostOnce { sendQueue.refused() }
                     logger.error("MQTT birth message not sent", metadata: ["error": "\(MosquittoHandle.describe(rc))"])
                 }
             }
@@ -100,6 +106,7 @@ final class ClientContext: Sendable {
             state.setConnection(.connected)
             state.resolveConnect(.success(()))
         }
+        sendQueue.recheck()
     }
 
     private func resubscribe(_ handle: MosquittoHandle, _ state: inout ClientState) {
@@ -137,13 +144,18 @@ final class ClientContext: Sendable {
         enum Resume {
             case single(CheckedContinuation<Void, any Error>)
             case batch(CheckedContinuation<[PublishOutcome], Never>, [PublishOutcome])
+            /// A QoS 0 message written (nobody waits for it).
+            case written
         }
-        guard acknowledgementsDue.load(ordering: .acquiring) > 0 else { return }
+        guard acknowledgementsDue.load(ordering: .acquiring) > 0 else {
+            sendQueue.written()
+            return
+        }
         let resume: Resume? = state.withLock { state in
             let pending = state.pendingPublishes.removeValue(forKey: mid)
             if pending != nil { acknowledgementsDue.subtract(1, ordering: .releasing) }
             switch pending {
-            case nil: return nil
+            case nil: return .written
             case .single(let continuation): return .single(continuation)
             case .batch(let id, let index):
                 return state.acknowledge(batch: id, index: index, refusal.map(PublishOutcome.refused) ?? .delivered)
@@ -152,6 +164,7 @@ final class ClientContext: Sendable {
         }
         switch resume {
         case nil: break
+        case .written: sendQueue.written()
         case .single(let continuation):
             if let refusal {
                 continuation.resume(throwing: MQTTError.publishFailed(refusal))

@@ -117,10 +117,19 @@ extension MQTTClient {
                 var mid: Int32 = 0
                 // As in `publish(_:)`: the acknowledgement is registered under the lock held across the call, so the
                 // network thread's on_publish (which waits for the lock) always finds it; the count is raised first.
-                if draft.qos != .atMostOnce { context.acknowledgementsDue.add(1, ordering: .releasing) }
+                // QoS 0 messages are counted as unwritten the same way (`SendQueueGauge`).
+                if draft.qos != .atMostOnce {
+                    context.acknowledgementsDue.add(1, ordering: .releasing)
+                } else {
+                    context.sendQueue.handingOver()
+                }
                 let rc = handle.publish(draft, properties: nil, mid: &mid)
-                if rc != MOSQ_ERR_SUCCESS.rawValue, draft.qos != .atMostOnce {
-                    context.acknowledgementsDue.subtract(1, ordering: .releasing)
+                if rc != MOSQ_ERR_SUCCESS.rawValue {
+                    if draft.qos != .atMostOnce {
+                        context.acknowledgementsDue.subtract(1, ordering: .releasing)
+                    } else {
+                        context.sendQueue.refused()
+                    }
                 }
                 if rc == MOSQ_ERR_SUCCESS.rawValue {
                     if draft.qos == .atMostOnce {
@@ -141,6 +150,18 @@ extension MQTTClient {
             state.pendingBatches[id] = PendingBatch(outcomes: outcomes, mids: mids, continuation: nil)
             return PublishBatch(outcomes: outcomes, pendingID: id)
         }
+    }
+
+    /// The QoS 0 messages handed over and not yet written to the socket by the network thread: libmosquitto's
+    /// outgoing queue, which it does not bound itself (`SendQueueGauge`). A publisher that must not run ahead of the
+    /// broker counts them as waiting.
+    package var unwrittenMessages: Int { context.sendQueue.count }
+
+    /// Calls `action` once (on the network thread, or at once on the caller's) when at most `level` QoS 0 messages
+    /// are unwritten, or when a new connection starts (libmosquitto then dropped the old queue). A later call
+    /// replaces a wake-up still armed; `action` must be cheap and should only make its owner look again.
+    package func wakeWhenUnwritten(atMost level: Int, _ action: @escaping @Sendable () -> Void) {
+        context.sendQueue.wake(atMost: level, action)
     }
 
     /// Waits until every acknowledgement of `batch` is in and returns the outcome of each draft, in order. Call it

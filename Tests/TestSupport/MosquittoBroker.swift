@@ -117,6 +117,12 @@ package final class MosquittoBroker: Sendable {
         child.withLock { $0?.send(SIGSTOP) }
     }
 
+    /// Kills the broker at once (SIGKILL, also when paused): it reads nothing more from its sockets. `stop` or
+    /// `restart` then reaps it.
+    package func kill() {
+        child.withLock { $0?.send(SIGKILL) }
+    }
+
     /// Lets a paused broker run again (SIGCONT).
     package func resume() {
         child.withLock { $0?.send(SIGCONT) }

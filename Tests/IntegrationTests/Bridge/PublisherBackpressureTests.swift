@@ -25,7 +25,7 @@ import Testing
         var drain: Task<Void, Never>
     }
 
-    static func rig(_ name: String, longestWait: Duration) async throws -> Rig {
+    static func rig(_ name: String, qos: QoS = .atLeastOnce, longestWait: Duration) async throws -> Rig {
         let broker = try await MosquittoBroker()
         var logger = Logger(label: "backpressure-test")
         logger.logLevel = .critical
@@ -40,7 +40,7 @@ import Testing
         let publisher = Publisher(
             client: client,
             topics: TopicLayout(base: name, clientID: "c"),
-            qos: .atLeastOnce,
+            qos: qos,
             outbox: try Outbox(.memory, limits: OutboxLimits(maxBytes: 1 << 24, maxAge: .seconds(3600))),
             longestAdmissionWait: longestWait,
             logger: logger
@@ -101,6 +101,67 @@ import Testing
         let expected = Set(Self.meters.flatMap { meter in Self.keys.map { "bp/\(meter)/\($0)" } })
         #expect(Set(received.map(\.topic)) == expected)
         #expect(await publisher.backpressure.waitingPolls == 0)
+        await Self.tearDown(rig)
+    }
+
+    @Test(
+        "QoS 0: while the broker reads nothing, polls wait instead of piling into libmosquitto's queue; then every reading arrives"
+    )
+    func qos0PollsWaitForTheSocket() async throws {
+        let rig = try await Self.rig("bq", qos: .atMostOnce, longestWait: .seconds(600))
+        let (publisher, client) = (rig.publisher, rig.client)
+        // Keys of 2 KiB: a poll is 140 KiB, twelve polls of eight meters (13 MiB) more than the sockets hold.
+        let keys = (0..<70).map { "key_\($0)_" + String(repeating: "x", count: 2048) }
+        let pollsPerMeter = 12
+        let total = Self.meters.count * keys.count * pollsPerMeter
+        // mosquitto_sub's debug lines cut topics this long: a client of our own counts what arrives.
+        let subscriber = try MQTTClient(
+            configuration: MQTTClientConfiguration(
+                port: rig.broker.port,
+                clientID: "bq-sub-\(UUID().uuidString.prefix(8))"
+            ),
+            logger: Logger(label: "bq-sub")
+        )
+        let arrivals = subscriber.messages()
+        try await subscriber.connect(timeout: .seconds(10))
+        try await subscriber.subscribe(["bq/+/+"], qos: .atMostOnce)
+        let counting = Task {
+            var count = 0
+            for await _ in arrivals {
+                count += 1
+                if count == total { break }
+            }
+            return count
+        }
+        rig.broker.pause()
+        let polls = Task {
+            await withDiscardingTaskGroup { group in
+                for meter in Self.meters {
+                    group.addTask {
+                        for index in 1...pollsPerMeter {
+                            let readings = keys.map {
+                                Reading(key: $0, value: .integer(index), unit: nil, time: Date())
+                            }
+                            await publisher.publish(meter: meter, readings: readings)
+                        }
+                    }
+                }
+            }
+        }
+        #expect(await Self.eventually { await publisher.backpressure.waitingPolls > 0 })
+        let (queued, bound, _) = await publisher.backpressure
+        #expect(queued <= bound, "queued \(queued), bound \(bound)")
+        #expect(client.unwrittenMessages <= bound, "unwritten \(client.unwrittenMessages), bound \(bound)")
+        #expect(await publisher.queuedCount == 0, "QoS 0 readings go to the client, not the store")
+
+        rig.broker.resume()
+        await polls.value
+        let arrived = await finishes(within: .seconds(120)) { _ = await counting.value }
+        #expect(arrived, "not every reading arrived within 120 s")
+        counting.cancel()
+        #expect(await counting.value == total)
+        #expect(await publisher.backpressure.waitingPolls == 0)
+        await subscriber.shutdown()
         await Self.tearDown(rig)
     }
 
