@@ -26,6 +26,8 @@ final class ClientContext: Sendable {
     /// libmosquitto's error log lines of the current connection attempt (the last few), for naming the cause of a
     /// TLS failure. A lock of its own: the log callback also runs inside `publish` while `state` is held.
     let attemptErrors = Mutex<[String]>([])
+    /// libmosquitto's error lines logged at error level since the last CONNACK: each is logged so once per outage.
+    let libraryErrorsLogged = Mutex<Set<String>>([])
     /// Whether libmosquitto's log lines are wanted while connected: only when the logger shows debug lines (where
     /// they go). Otherwise the log callback is installed for connection attempts alone, where its error lines name
     /// the cause of a failure (`attemptErrors`), and removed at CONNACK (`MosquittoHandle.setLibraryLog`).
@@ -103,6 +105,7 @@ final class ClientContext: Sendable {
             state.endReason = nil
             state.refusal = nil
             state.reconnectFailureLogged = false
+            libraryErrorsLogged.withLock { $0.removeAll() }
             state.setConnection(.connected)
             state.resolveConnect(.success(()))
         }
@@ -209,13 +212,20 @@ final class ClientContext: Sendable {
         libraryLogInstalled.store(installed, ordering: .relaxed)
     }
 
-    /// libmosquitto's own log lines, at debug/trace level except for errors and warnings. Error lines are also
+    /// libmosquitto's own log lines, at debug/trace level except for errors (each text once per outage, repeats at
+    /// debug) and warnings. Error lines are also
     /// kept for the current attempt (`attemptErrors`): a failed TLS handshake is described from them. While
     /// connected they come only when the logger shows debug lines (`libraryLogWhileConnected`).
     func handleLog(level: Int32, text: String) {
         switch level {
         case MOSQ_LOG_ERR:
-            logger.error("libmosquitto: \(text)")
+            // Once per outage at error level: a broker that refuses every attempt (a wrong CA) would otherwise log
+            // the same OpenSSL line at every retry, forever; the repeats go to debug.
+            let first = libraryErrorsLogged.withLock { logged in
+                if logged.count >= 32 { logged.removeAll() }
+                return logged.insert(text).inserted
+            }
+            logger.log(level: first ? .error : .debug, "libmosquitto: \(text)")
             attemptErrors.withLock { lines in
                 lines.append(text)
                 if lines.count > 8 { lines.removeFirst(lines.count - 8) }

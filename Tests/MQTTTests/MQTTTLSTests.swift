@@ -27,6 +27,28 @@ struct MQTTTLSTests {
         }
     }
 
+    @Test("A broker refused at every attempt (an unrelated CA): each of libmosquitto's error lines once at error level")
+    func repeatedRefusalLogsItsCauseOnce() async throws {
+        try await withBroker(tls: true) { broker in
+            let certificates = try #require(broker.certificates)
+            var config = configuration(port: broker.port, "tls-repeat")
+            config.tls = .init(caFile: certificates.unrelatedCAFile)
+            let capture = LogCapture()
+            let client = try MQTTClient(configuration: config, logger: capture.logger(level: .debug))
+            // As the bridge's first-connection loop does: the same client tries again after each refusal.
+            for _ in 0..<3 {
+                await #expect(throws: MQTTError.self) { try await client.connect(timeout: .seconds(10)) }
+            }
+            let library = { capture.entries.filter { $0.message.hasPrefix("libmosquitto: ") } }
+            let repeated = library().filter { $0.level == .debug && $0.message.contains("OpenSSL") }.count >= 2
+            await client.shutdown()
+            #expect(repeated, "\(library().map { "\($0.level) \($0.message)" })")
+            let errors = library().filter { $0.level == .error }.map(\.message)
+            #expect(!errors.isEmpty)
+            #expect(Set(errors).count == errors.count, "each line once at error level: \(errors)")
+        }
+    }
+
     @Test("Verification is on by default: the test CA connects, an unrelated CA is refused as an unknown CA")
     func unknownCA() async throws {
         #expect(TLSConfiguration(caFile: "ca.pem").insecureSkipHostnameCheck == false)
