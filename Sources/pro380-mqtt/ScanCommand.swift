@@ -12,13 +12,17 @@ struct ScanCommand: AsyncParsableCommand {
         abstract: "Find the meters on a bus and print a ready-to-paste config block (or, with --json, a report).",
         discussion: """
             Modbus: asks unit ids 1-247 (or --from/--to) for their serial number with a short timeout.
-            M-Bus: asks primary addresses 0-250 (or --from/--to), then searches secondary addresses with wildcards,
-            narrowing digit by digit where meters collide (--no-secondary skips that).
-            Progress (address, done/total, found, time left) goes to standard error; the result alone to standard
-            output, so `scan ... > meters.yaml` keeps the config block.
+
+            M-Bus: asks primary addresses 0-250 (or --from/--to), then searches secondary addresses with \
+            wildcards, narrowing digit by digit where meters collide (--no-secondary skips that).
+
+            Progress (address, done/total, found, time left) goes to standard error; the result alone to \
+            standard output, so `scan ... > meters.yaml` keeps the config block.
+
             Examples:
               pro380-mqtt scan --modbus-rtu /dev/ttyUSB0 --baud 9600 --parity even
-              pro380-mqtt scan --modbus-tcp 192.0.2.10:502 --from 1 --to 20 --json > commissioning.json
+              pro380-mqtt scan --modbus-tcp 192.0.2.10:502 --from 1 --to 20 \\
+                  --json > commissioning.json
               pro380-mqtt scan --mbus-serial /dev/ttyUSB1 --baud 2400
             """
     )

@@ -11,17 +11,26 @@ struct SimulateCommand: AsyncParsableCommand {
         abstract:
             "Serve simulated PRO380 meters: Modbus RTU (pseudo-terminal) or TCP, optionally M-Bus and the optical port.",
         discussion: """
-            The meters have Modbus IDs 1..N and serial numbers 13070001.. . Values move like a household's load,
+            The meters have Modbus IDs 1..N and serial numbers 13070001.. . Values move like a household's load, \
             energy integrates per tariff, and the manual's writes are accepted (tariff, Modbus ID, ...).
-            Examples:
-              pro380-mqtt simulate                          # RTU on a new pseudo-terminal (path printed)
+
+            Examples (each comment says what the line below it does):
+              # Modbus RTU on a new pseudo-terminal (its path is printed)
+              pro380-mqtt simulate
+              # three meters behind one Modbus TCP gateway
               pro380-mqtt simulate --modbus-tcp 127.0.0.1:5020 --meters 3
-              pro380-mqtt simulate --state-dir /tmp/pro380-sim   # settings and counters survive a restart
-              pro380-mqtt simulate --iec62056                    # also meter 1's optical port on a pseudo-terminal
-              pro380-mqtt simulate --meters 5 --mbus             # the same meters also over M-Bus on a pseudo-terminal
-              pro380-mqtt simulate --pace --meters 8             # replies at 9600 baud (M-Bus 2400), as on a real line
-              pro380-mqtt simulate --legacy-map                  # a meter on firmware before the current register map
-              pro380-mqtt simulate --modbus-tcp 127.0.0.1:5020 --gateways 100 --meters 10   # 1000 meters, ports 5020-5119
+              # settings and counters survive a restart
+              pro380-mqtt simulate --state-dir /tmp/pro380-sim
+              # also meter 1's optical port on a pseudo-terminal
+              pro380-mqtt simulate --iec62056
+              # the same meters also over M-Bus on a pseudo-terminal
+              pro380-mqtt simulate --meters 5 --mbus
+              # replies at 9600 baud (M-Bus 2400), as on a real line
+              pro380-mqtt simulate --pace --meters 8
+              # a meter on firmware before the current register map
+              pro380-mqtt simulate --legacy-map
+              # 1000 meters: 100 gateways on ports 5020-5119, 10 meters each
+              pro380-mqtt simulate --modbus-tcp 127.0.0.1:5020 --gateways 100 --meters 10
             """
     )
 

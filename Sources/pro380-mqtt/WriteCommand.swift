@@ -13,7 +13,8 @@ struct WriteCommand: AsyncParsableCommand {
             Examples:
               pro380-mqtt write --modbus-rtu /dev/ttyUSB0 --address 1 tariff 2
               pro380-mqtt write --modbus-rtu /dev/ttyUSB0 --address 1 tariff T1 --not-saved
-              pro380-mqtt write --modbus-tcp 192.0.2.10:502 --address 3 combination_code 9 --dry-run
+              pro380-mqtt write --modbus-tcp 192.0.2.10:502 --address 3 \\
+                  combination_code 9 --dry-run
             """
     )
 
