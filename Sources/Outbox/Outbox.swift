@@ -188,6 +188,12 @@ package actor Outbox {
         try await run { [store] in try store.read(after: after, before: before, limit: limit) }
     }
 
+    /// How many stored state messages a newer message of their topic supersedes (the replay skips them).
+    /// - Throws: `OutboxError` when the store cannot be read.
+    package func supersededStates() async throws(OutboxError) -> Int {
+        try await run { [store] in try store.supersededStates() }
+    }
+
     /// Drops the messages older than `max_age` now (an append does it too; this is for a quiet outbox).
     /// - Returns: the highest id dropped, if any.
     package func dropExpired(now: Date = Date()) async throws(OutboxError) -> Int64? {

@@ -184,6 +184,20 @@ extension OutboxStore {
         }
     }
 
+    /// How many stored state messages (`latest_only`) a newer message of their topic supersedes: the replay skips
+    /// them (`DrainPlan.finishSuperseded`), so a count of what it will send leaves them out.
+    func supersededStates() throws -> Int {
+        try database.read { db in
+            try Int.fetchOne(
+                db,
+                sql: """
+                    SELECT COUNT(*) FROM message JOIN head ON head.topic = message.topic
+                    WHERE message.latest_only = 1 AND message.id < head.newest
+                    """
+            ) ?? 0
+        }
+    }
+
     /// Deletes from the oldest row on: rows appended before `olderThan`, then rows until `bytesToFree` are freed.
     private static func trim(_ db: Database, _ trim: OutboxTrim) throws -> OutboxTrimResult? {
         let cutoff = trim.olderThan?.timeIntervalSince1970

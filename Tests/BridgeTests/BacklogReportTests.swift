@@ -6,7 +6,7 @@ import Testing
 
 /// What the replay line says at a connection: a backlog only when there is one (`BacklogReport`).
 @Suite struct BacklogReportTests {
-    func report(first: Bool, stored: Int, atOpen: Int, dropped: Int = 0) -> BacklogReport {
+    func report(first: Bool, stored: Int, atOpen: Int, dropped: Int = 0, superseded: Int = 0) -> BacklogReport {
         var drops = Outbox.Drops()
         drops.maxAge = dropped
         return BacklogReport(
@@ -14,7 +14,8 @@ import Testing
             stored: stored,
             storedAtOpen: atOpen,
             droppedSinceOpen: drops,
-            replayRate: 100
+            replayRate: 100,
+            superseded: superseded
         )
     }
 
@@ -59,5 +60,23 @@ import Testing
         )
         #expect(self.report(first: false, stored: 0, atOpen: 0).line == nil)
         #expect(self.report(first: true, stored: 0, atOpen: 0).line == nil)
+    }
+
+    /// Superseded states are stored but never sent: the count leaves them out and the line says how many.
+    @Test func supersededStatesAreNotCountedAsReplayed() {
+        let reconnect = report(first: false, stored: 1500, atOpen: 3, superseded: 40)
+        #expect(
+            reconnect.line
+                == "outbox: replaying 1460 stored messages at 100.0 messages/s; live readings go at once meanwhile; "
+                + "40 older state messages are not sent (a newer one of their topic is stored)"
+        )
+        // At a first connection they come off the earlier run's messages first.
+        let first = report(first: true, stored: 110, atOpen: 100, superseded: 30)
+        #expect(first.level == .notice)
+        #expect(first.line?.hasPrefix("outbox: replaying 70 messages stored before this start, then 10 stored") == true)
+        // Nothing left to send: no line.
+        #expect(report(first: false, stored: 5, atOpen: 0, superseded: 5).line == nil)
+        // Only superseded states from before the start: this run's own messages are a detail again.
+        #expect(report(first: true, stored: 7, atOpen: 3, superseded: 3).level == .debug)
     }
 }

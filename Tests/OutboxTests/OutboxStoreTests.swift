@@ -165,6 +165,31 @@ import Testing
         await reopened.close()
     }
 
+    /// The replay skips a stored state that a newer message of its topic supersedes; the count of them says so
+    /// before the replay starts (what the "replaying N messages" line leaves out), also across a reopen.
+    @Test func supersededStatesAreCounted() async throws {
+        defer { try? FileManager.default.removeItem(at: folder) }
+        func state(_ topic: String, _ text: String) -> OutboxMessage {
+            OutboxMessage(topic: topic, payload: Array(text.utf8), qos: 1, retain: true, latestOnly: true)
+        }
+        let reading = OutboxMessage(topic: "m/voltage_l1", payload: Array("{}".utf8), qos: 1, retain: true)
+        let outbox = try Outbox(.file(path), limits: limits)
+        #expect(try await outbox.supersededStates() == 0)
+        _ = try await outbox.append([state("m/availability", "offline"), reading, reading])
+        #expect(try await outbox.supersededStates() == 0, "readings are never superseded")
+        _ = try await outbox.append([state("m/availability", "online"), state("m/diagnostics", "{}")])
+        _ = try await outbox.append([state("m/availability", "offline")])
+        #expect(try await outbox.supersededStates() == 2)
+        await outbox.close()
+
+        let reopened = try Outbox(.file(path), limits: limits)
+        #expect(try await reopened.supersededStates() == 2)
+        // The newest state delivered and deleted: the older ones stay superseded by it.
+        try await reopened.delete([6])
+        #expect(try await reopened.supersededStates() == 2)
+        await reopened.close()
+    }
+
     /// A file written by the previous version (migration `v1` only, no `latest_only` column) opens with its
     /// messages, which read as readings (not `latestOnly`) and keep their ids and heads; new messages carry the flag.
     @Test func aVersion1FileKeepsItsMessagesAndTakesTheNewColumn() async throws {

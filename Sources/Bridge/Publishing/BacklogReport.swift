@@ -20,6 +20,8 @@ struct BacklogReport: Sendable, Equatable {
     var droppedSinceOpen: Outbox.Drops
     /// The replay lane's pace, messages per second.
     var replayRate: Double
+    /// Stored state messages that a newer one of their topic supersedes: counted in `stored`, never sent.
+    var superseded = 0
 
     /// The messages from before this start still stored (first connection only; 0 at a later one).
     var fromBeforeStart: Int {
@@ -27,21 +29,34 @@ struct BacklogReport: Sendable, Equatable {
         return min(stored, max(0, storedAtOpen - droppedSinceOpen.maxBytes - droppedSinceOpen.maxAge))
     }
 
+    /// The superseded states are the oldest of their topic, so they are counted off the earlier messages first.
+    private var skippedBeforeStart: Int { min(superseded, fromBeforeStart) }
+
+    /// What the replay will send: everything stored but the superseded states.
+    private var toSend: Int { max(0, stored - superseded) }
+
+    /// The note on the superseded states, when there are any.
+    private var skippedNote: String {
+        guard superseded > 0 else { return "" }
+        return "; \(superseded) older state messages are not sent (a newer one of their topic is stored)"
+    }
+
     /// The line, or nil when nothing is stored.
     var line: String? {
-        guard stored > 0 else { return nil }
+        guard toSend > 0 else { return nil }
         let pace = "at \(replayRate) messages/s; live readings go at once meanwhile"
-        guard firstConnection else { return "outbox: replaying \(stored) stored messages \(pace)" }
-        let before = fromBeforeStart
-        let since = stored - before
+        guard firstConnection else { return "outbox: replaying \(toSend) stored messages \(pace)\(skippedNote)" }
+        let before = fromBeforeStart - skippedBeforeStart
+        let since = toSend - before
         guard before > 0 else {
             return
                 "outbox: sending \(since) messages stored since the start while connecting, at \(replayRate) messages/s"
+                + skippedNote
         }
         let then = since > 0 ? ", then \(since) stored since the start while connecting," : ""
-        return "outbox: replaying \(before) messages stored before this start\(then) \(pace)"
+        return "outbox: replaying \(before) messages stored before this start\(then) \(pace)\(skippedNote)"
     }
 
     /// A backlog is a notice; this run's own messages queued while connecting are a detail (debug).
-    var level: Logger.Level { firstConnection && fromBeforeStart == 0 ? .debug : .notice }
+    var level: Logger.Level { firstConnection && fromBeforeStart - skippedBeforeStart == 0 ? .debug : .notice }
 }

@@ -95,7 +95,8 @@ extension Publisher {
             stored: await outbox.statistics.count,
             storedAtOpen: outbox.statisticsAtOpen.count,
             droppedSinceOpen: await outbox.drops,
-            replayRate: plan.replayRate
+            replayRate: plan.replayRate,
+            superseded: (try? await outbox.supersededStates()) ?? 0
         )
         connectedOnce = true
         if let line = report.line { logger.log(level: report.level, "\(line)") }
