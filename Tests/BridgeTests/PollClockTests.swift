@@ -1,4 +1,5 @@
 import Bridge
+import Foundation
 import Synchronization
 import Testing
 
@@ -47,9 +48,39 @@ struct PollClockTests {
 
         let alreadyCancelled = Task {
             withUnsafeCurrentTask { $0?.cancel() }
-            try await clock.sleep(clock.register(), until: .now + .seconds(3600))
+            let sleeper = clock.register()
+            defer { clock.release(sleeper) }
+            try await clock.sleep(sleeper, until: .now + .seconds(3600))
         }
         await #expect(throws: CancellationError.self) { try await alreadyCancelled.value }
+    }
+
+    @Test("The timer thread ends once the last sleeper is released; the next sleep starts a new one")
+    func threadEndsWithTheLastSleeper() async throws {
+        let clock = PollClock()
+        #expect(clock.timerThreadID == nil, "no thread before the first sleep")
+        for _ in 0..<2 {
+            let first = clock.register()
+            let second = clock.register()
+            try await clock.sleep(first, until: .now + .milliseconds(20))
+            let thread = try #require(clock.timerThreadID)
+            #expect(FileManager.default.fileExists(atPath: "/proc/self/task/\(thread)"))
+            clock.release(first)
+            try await Task.sleep(for: .milliseconds(50))
+            #expect(clock.timerThreadID == thread, "a sleeper is still registered")
+            clock.release(second)
+            #expect(await Self.eventually { !FileManager.default.fileExists(atPath: "/proc/self/task/\(thread)") })
+            #expect(clock.timerThreadID == nil)
+        }
+    }
+
+    /// Polls `condition` every 10 ms for up to 10 s.
+    static func eventually(_ condition: () -> Bool) async -> Bool {
+        for _ in 0..<1000 {
+            if condition() { return true }
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+        return false
     }
 
     @Test("Releasing a sleeper ends its pending sleep")

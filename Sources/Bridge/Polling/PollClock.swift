@@ -21,7 +21,8 @@ import Glibc
 /// that finds nothing to do.
 ///
 /// The thread waits on a `DispatchSemaphore` with a timeout (a futex wait), never on libdispatch's timers. It
-/// lives as long as the process (`shared`), which is what a daemon's pollers need.
+/// starts with the first sleep and ends once no sleeper is registered (the last poller released its own), so a
+/// clock nobody uses holds no thread; the next sleep starts a new one.
 package final class PollClock: Sendable {
     /// The clock every poller uses.
     package static let shared = PollClock()
@@ -54,6 +55,8 @@ package final class PollClock: Sendable {
         /// The deadline the thread waits for now; nil while it waits without one (or has not started).
         var waitingUntil: ContinuousClock.Instant?
         var threadStarted = false
+        /// The timer thread's kernel id while it runs (for tests and diagnostics).
+        var threadID: Int32?
         /// How often a sleep had to wake the thread (an earlier deadline than the one it waited for).
         var armingWakes = 0
         /// Sleeps that found their deadline armed already (or past), without waking the thread.
@@ -76,8 +79,18 @@ package final class PollClock: Sendable {
 
     /// Forgets a sleeper (its poller ended); a sleep of it still pending ends with `CancellationError`.
     package func release(_ sleeper: UInt64) {
-        let continuation = state.withLock { $0.sleepers.removeValue(forKey: sleeper)?.continuation }
+        let (continuation, lastOne) = state.withLock { state in
+            let continuation = state.sleepers.removeValue(forKey: sleeper)?.continuation
+            return (continuation, state.sleepers.isEmpty && state.threadStarted)
+        }
         continuation?.resume(throwing: CancellationError())
+        // The thread ends when it finds nobody registered.
+        if lastOne { wakeup.signal() }
+    }
+
+    /// The timer thread's kernel id (as in `/proc/self/task`) while it runs; nil when no thread runs.
+    package var timerThreadID: Int32? {
+        state.withLock { $0.threadStarted ? $0.threadID : nil }
     }
 
     /// How many sleeps had to wake the timer thread, and how many did not; for tests and diagnostics.
@@ -157,6 +170,8 @@ package final class PollClock: Sendable {
                 guard let argument else { return nil }
                 let clock = Unmanaged<PollClock>.fromOpaque(argument).takeRetainedValue()
                 PollClock.nameThread("pro380-clock")
+                let id = PollClock.currentThreadID()
+                clock.state.withLock { $0.threadID = id }
                 clock.runTimer()
                 return nil
             },
@@ -167,6 +182,15 @@ package final class PollClock: Sendable {
         precondition(rc == 0, "pthread_create failed for the poll clock: \(String(cString: strerror(rc)))")
     }
 
+    /// The calling thread's kernel id, from `/proc/thread-self` (a link to `PID/task/TID`).
+    private static func currentThreadID() -> Int32? {
+        var buffer = [CChar](repeating: 0, count: 64)
+        let length = readlink("/proc/thread-self", &buffer, buffer.count - 1)
+        guard length > 0 else { return nil }
+        let link = String(decoding: buffer[..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return link.split(separator: "/").last.flatMap { Int32($0) }
+    }
+
     private static func nameThread(_ name: String) {
         let descriptor = open("/proc/thread-self/comm", O_WRONLY)
         guard descriptor >= 0 else { return }
@@ -175,11 +199,19 @@ package final class PollClock: Sendable {
     }
 
     /// The timer thread: ends the sleeps that are due, arms their next deadlines a period ahead, waits for the
-    /// earliest deadline (or a wake-up).
+    /// earliest deadline (or a wake-up); returns (the thread ends) once no sleeper is registered.
     private func runTimer() {
         while true {
             let now = ContinuousClock.now
-            let (due, next) = state.withLock { state in
+            let step = state.withLock {
+                state -> (due: [CheckedContinuation<Void, any Error>], next: ContinuousClock.Instant?)? in
+                guard !state.sleepers.isEmpty else {
+                    state.threadStarted = false
+                    state.threadID = nil
+                    state.waitingUntil = nil
+                    state.armed = Heap()
+                    return nil
+                }
                 var due: [CheckedContinuation<Void, any Error>] = []
                 while let top = state.armed.min, top.deadline <= now {
                     state.armed.removeMin()
@@ -206,6 +238,7 @@ package final class PollClock: Sendable {
                 state.waitingUntil = next
                 return (due, next)
             }
+            guard let (due, next) = step else { return }
             for continuation in due { continuation.resume() }
             if let next {
                 wakeup.wait(until: next)
