@@ -73,6 +73,29 @@ import Testing
         )
     }
 
+    /// A key given twice and, further down, broken YAML: both are reported (the duplicate could be named only in
+    /// Yams's terms, since no tree can be made of the file), in file order.
+    @Test func aKeyGivenTwiceAndALaterSyntaxErrorAreBothReported() {
+        let yaml = """
+            mqtt:
+              host: 127.0.0.1
+              host: 127.0.0.2
+            buses:
+              - name: a
+                modbus_tcp: {host: 127.0.0.1, port: 502
+                meters:
+                  - {name: m1, address: 1}
+            """
+        let found = problems(yaml, file: "d.yaml")
+        #expect(found.count == 2, "\(found)")
+        #expect(found.first?.line == 2)
+        #expect(found.first?.key == "host")
+        #expect(found.first?.summary.contains("given twice in one mapping") == true, "\(found)")
+        #expect(found.last?.line == 7)
+        #expect(found.last?.summary.contains("not valid YAML") == true, "\(found)")
+        #expect(found.last?.summary.contains("is not closed") == true, "\(found)")
+    }
+
     /// Broken YAML: the line Yams points at, no key, the problem on one line (what the log says) and Yams's quote of
     /// the line with its caret after it (what `check-config` prints).
     @Test func brokenYAMLIsOneLineWithTheQuoteApart() throws {

@@ -41,9 +41,9 @@ extension BridgeConfiguration {
         } catch YamlError.duplicatedKeysInMapping(let duplicates, let context) {
             // Yams's own text quotes the whole file; the key's path and both places say it all.
             let located = DuplicateKeys.locate(yaml: yaml, key: duplicates.first ?? "", first: context.mark)
-            guard located.isEmpty else {
+            guard located.duplicates.isEmpty else {
                 throw ConfigurationErrors(
-                    located.map { duplicate in
+                    located.duplicates.map { duplicate in
                         ConfigurationError(
                             file: file,
                             line: duplicate.second.line,
@@ -54,26 +54,20 @@ extension BridgeConfiguration {
                     }
                 )
             }
-            throw ConfigurationErrors([
+            // Not placed in the tree (another error of the text stops it): each key in Yams's terms, then that error.
+            var errors = located.named.map { named in
                 ConfigurationError(
                     file: file,
-                    line: context.mark.line,
-                    key: duplicates.joined(separator: ", "),
-                    message: "given twice in one mapping (first here, at column \(context.mark.column)); "
+                    line: named.mark.line,
+                    key: named.key,
+                    message: "given twice in one mapping (first here, at column \(named.mark.column)); "
                         + "YAML allows each key once: keep one"
                 )
-            ])
+            }
+            if let other = located.otherError { errors.append(Self.syntaxError(other, file: file)) }
+            throw ConfigurationErrors(errors)
         } catch let error as YamlError {
-            let text = YAMLErrorText(error)
-            throw ConfigurationErrors([
-                ConfigurationError(
-                    file: file,
-                    line: text.line,
-                    key: "",
-                    message: "not valid YAML: \(text.problem)",
-                    excerpt: text.excerpt
-                )
-            ])
+            throw ConfigurationErrors([Self.syntaxError(error, file: file)])
         }
         guard let rootNode else {
             throw ConfigurationErrors([ConfigurationError(file: file, line: 1, key: "", message: "the file is empty")])
@@ -253,5 +247,19 @@ extension BridgeConfiguration {
                 insecureSkipHostnameCheck: insecure
             )
         }
+    }
+}
+
+extension BridgeConfiguration {
+    /// A YAML error other than a duplicate key, as a config error with its line and the excerpt Yams gives.
+    static func syntaxError(_ error: YamlError, file: String) -> ConfigurationError {
+        let text = YAMLErrorText(error)
+        return ConfigurationError(
+            file: file,
+            line: text.line,
+            key: "",
+            message: "not valid YAML: \(text.problem)",
+            excerpt: text.excerpt
+        )
     }
 }

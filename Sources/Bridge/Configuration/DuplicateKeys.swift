@@ -18,33 +18,48 @@ struct DuplicateKeys {
     /// Renames tried before giving up (the config reports at most 20 problems anyway).
     static let maximumRenames = 20
 
-    /// Every duplicated key of `yaml`, in the order Yams found them; empty when they cannot be placed (a key that
-    /// is not a plain or quoted scalar at its mark, another error of the text): the caller keeps Yams's own words.
+    /// What `locate` found: the duplicates placed with their paths, or, when the text cannot be composed even with
+    /// them renamed, the keys Yams named (bare name and first mark) and the error that stopped it.
+    struct Located {
+        var duplicates: [Duplicate] = []
+        /// Every key Yams reported as duplicated, in order, with the mark of its first occurrence.
+        var named: [(key: String, mark: Mark)] = []
+        /// Another error of the text (a syntax error after the duplicate), found once the duplicates were renamed.
+        var otherError: YamlError?
+    }
+
+    /// Every duplicated key of `yaml`, in the order Yams found them. `duplicates` is empty when they cannot be
+    /// placed (a key that is not a plain or quoted scalar at its mark, another error of the text): the caller then
+    /// says the keys of `named` in Yams's terms, and `otherError` too when the text has one.
     /// - Parameters:
     ///   - key: the name Yams reported first; `first`: its mark (1-based line and column).
-    static func locate(yaml: String, key: String, first: Mark) -> [Duplicate] {
+    static func locate(yaml: String, key: String, first: Mark) -> Located {
         var lines = yaml.split(separator: "\n", omittingEmptySubsequences: false).map { Array($0.unicodeScalars) }
         var renamed: [String: String] = [:]  // stand-in -> original name
+        var located = Located(named: [(key, first)])
         var reported = (key: key, mark: first)
         while renamed.count < maximumRenames {
             guard let standIn = rename(reported.key, at: reported.mark, in: &lines, index: renamed.count) else {
-                return []
+                return located
             }
             renamed[standIn] = reported.key
             let text = lines.map { String(String.UnicodeScalarView($0)) }.joined(separator: "\n")
             do {
-                guard let root = try Yams.compose(yaml: text) else { return [] }
-                var found: [Duplicate] = []
-                collect(root, path: "", renamed: renamed, into: &found)
-                return found
+                guard let root = try Yams.compose(yaml: text) else { return located }
+                collect(root, path: "", renamed: renamed, into: &located.duplicates)
+                return located
             } catch YamlError.duplicatedKeysInMapping(let names, let context) {
-                guard let name = names.first else { return [] }
+                guard let name = names.first else { return located }
                 reported = (name, context.mark)
+                located.named.append(reported)
+            } catch let error as YamlError {
+                located.otherError = error
+                return located
             } catch {
-                return []
+                return located
             }
         }
-        return []
+        return located
     }
 
     /// Replaces `key` at `mark` (a plain scalar, or one in quotes) with a stand-in of as many Unicode scalars from
