@@ -173,6 +173,13 @@ package actor Outbox {
         return try mine!.get()
     }
 
+    /// Takes `count` messages of a failed `append` (counted in `drops.writeFailed`) off the drops: the caller
+    /// delivered them another way after all (QoS 0 readings handed straight to a connected broker while the disk is
+    /// full), so they were not lost.
+    package func deliveredDespiteFailedAppend(_ count: Int) {
+        drops.writeFailed -= min(max(0, count), drops.writeFailed)
+    }
+
     /// Forgets the messages `ids` (acknowledged by the broker, or refused by it for good).
     /// - Throws: `OutboxError`; the messages then stay and are sent again after a restart.
     package func delete(_ ids: [Int64]) async throws(OutboxError) {

@@ -124,11 +124,12 @@ package actor Publisher {
     /// so storing it first protects only the instant between the commit and the hand-off, and costs a SQLite
     /// transaction and its delete per poll. Whatever libmosquitto did not take (no connection) is stored as
     /// before; while anything is stored, everything goes through the store, so no topic's messages change order.
-    private func handWithoutStoring(_ messages: [OutboxMessage]) -> [OutboxMessage] {
-        // Not while the store refuses writes (a full disk): everything then goes to the store as before, so the
-        // first write it takes again ends the episode with its "storing again" line.
-        guard messages.allSatisfy({ $0.qos == QoS.atMostOnce.rawValue }), storeFailure == nil, draining,
-            finishBy == nil, plan.isIdle, client.state == .connected
+    private func handWithoutStoring(_ messages: [OutboxMessage], afterFailedStore: Bool = false) -> [OutboxMessage] {
+        // While the store refuses writes (a full disk) everything goes to the store first, so the first write it
+        // takes again ends the episode with its "storing again" line; what it refuses comes back here
+        // (`afterFailedStore`) and goes to a connected broker rather than being dropped.
+        guard messages.allSatisfy({ $0.qos == QoS.atMostOnce.rawValue }), storeFailure == nil || afterFailedStore,
+            draining, finishBy == nil, plan.isIdle, client.state == .connected
         else { return messages }
         let batch = client.publish(
             batch: messages.map {
@@ -222,11 +223,15 @@ package actor Publisher {
             if storeFailure == nil {
                 storeFailure = (Date(), .now, 0)
                 logger.error(
-                    "outbox: cannot store messages (\(error)): they are dropped and counted in dropped_messages; polling goes on"
+                    "outbox: cannot store messages (\(error)): QoS 0 readings go straight to the broker while it is connected, the rest are dropped and counted in dropped_messages; polling goes on"
                 )
             }
             storeFailure?.last = .now
-            storeFailure?.dropped += messages.count
+            // QoS 0 readings need no store while the broker is connected and nothing waits before them.
+            let kept = handWithoutStoring(messages, afterFailedStore: true)
+            let handed = messages.count - kept.count
+            if handed > 0 { await outbox.deliveredDespiteFailedAppend(handed) }
+            storeFailure?.dropped += kept.count
         }
     }
 
