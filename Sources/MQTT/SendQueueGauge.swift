@@ -37,20 +37,23 @@ final class SendQueueGauge: Sendable {
 
     /// The network thread wrote a QoS 0 message (its on_publish): wakes the waiter once the queue is at its level.
     func written() {
-        let now = unwritten.subtract(1, ordering: .relaxed).newValue
-        let level = wakeLevel.load(ordering: .relaxed)
+        // Sequentially consistent, with `wake`'s store and load: each side writes one variable then reads the
+        // other, and with weaker orderings both could read the old values (a store may pass a later load, as on
+        // x86) and the wake-up would be lost.
+        let now = unwritten.subtract(1, ordering: .sequentiallyConsistent).newValue
+        let level = wakeLevel.load(ordering: .sequentiallyConsistent)
         if level >= 0, now <= level { fire() }
     }
 
     /// A new connection: libmosquitto dropped the packets of the last one, so nothing is unwritten. Wakes nobody
     /// (it runs under the client's state lock); `recheck` does, after the lock.
     func reset() {
-        unwritten.store(0, ordering: .relaxed)
+        unwritten.store(0, ordering: .sequentiallyConsistent)
     }
 
     /// Wakes the waiter if the queue is at its level now.
     func recheck() {
-        let level = wakeLevel.load(ordering: .relaxed)
+        let level = wakeLevel.load(ordering: .sequentiallyConsistent)
         if level >= 0, count <= level { fire() }
     }
 
@@ -59,12 +62,12 @@ final class SendQueueGauge: Sendable {
     /// asked when two arm and fire at the same time: it should only make its owner look again.
     func wake(atMost level: Int, _ action: @escaping @Sendable () -> Void) {
         wake.withLock { $0 = action }
-        wakeLevel.store(max(0, level), ordering: .relaxed)
-        if count <= level { fire() }
+        wakeLevel.store(max(0, level), ordering: .sequentiallyConsistent)
+        if max(0, unwritten.load(ordering: .sequentiallyConsistent)) <= level { fire() }
     }
 
     private func fire() {
-        guard wakeLevel.exchange(-1, ordering: .relaxed) >= 0 else { return }
+        guard wakeLevel.exchange(-1, ordering: .sequentiallyConsistent) >= 0 else { return }
         let action = wake.withLock { action in
             defer { action = nil }
             return action

@@ -39,12 +39,25 @@ extension Publisher {
         return admission.nextDeadline
     }
 
-    /// While a poll waits for room and libmosquitto still holds unwritten QoS 0 messages, asks the client for a
-    /// wake-up once enough of them are written for the first waiting poll to fit (the run loop then admits it).
+    /// While a poll waits for room, asks the client for a wake-up once enough of libmosquitto's unwritten QoS 0
+    /// messages are written for the first waiting poll to fit (the run loop then admits it). Armed whatever the
+    /// count reads now: the messages `admit` counted may have been written since, and then the wake-up comes at
+    /// once instead of never.
     private func armSendQueueWake(holding: Bool) {
-        guard holding, let first = admission.waiting.first, client.unwrittenMessages > 0 else { return }
-        let level = admission.bound - plan.liveQueued - admission.admitted - first.count
-        client.wakeWhenUnwritten(atMost: max(0, level)) { [sink] in sink.yield(.wake) }
+        guard holding, let first = admission.waiting.first else { return }
+        let others = plan.liveQueued + admission.admitted
+        let level: Int
+        if others + first.count <= admission.bound {
+            level = admission.bound - others - first.count
+        } else if others == 0 {
+            // A poll larger than the bound goes once nothing is ahead of it.
+            level = 0
+        } else {
+            // It waits for stored messages or admitted polls: the drain's events and the end of each admitted
+            // poll (`publish`) admit it, not the socket.
+            return
+        }
+        client.wakeWhenUnwritten(atMost: level) { [sink] in sink.yield(.wake) }
     }
 
     /// A cancelled poller (shutdown) stops waiting and stores its readings at once.

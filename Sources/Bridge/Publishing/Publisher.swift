@@ -114,6 +114,9 @@ package actor Publisher {
         await admit(messages.count)
         await store(handWithoutStoring(messages))
         admission.stored(messages.count)
+        // A poll handed straight to the client ends here without a store event: the run loop looks at the polls
+        // waiting for room again (their room may have been this poll's admission).
+        if !admission.waiting.isEmpty { sink.yield(.wake) }
     }
 
     /// QoS 0 messages (readings at QoS 0, diagnostics) while the outbox holds nothing waiting (`DrainPlan.isIdle`)
@@ -150,6 +153,12 @@ package actor Publisher {
 
     /// Stores `online` or `offline`, retained, for `<base>/<meter>/availability`: a state (`latestOnly`), so an older
     /// one still stored (a backlog from an outage or the previous run) is not replayed after it.
+    /// Whether a QoS 0 poll would go to the broker now without the store: draining, connected as the drain loop
+    /// has seen it, and nothing stored or in flight before it (for tests and diagnostics).
+    package var sendsQoS0WithoutStoring: Bool {
+        draining && finishBy == nil && plan.isIdle && client.state == .connected
+    }
+
     package func publishAvailability(meter: String, online: Bool) async {
         ledger.record(meter: meter, online: online)
         await store([

@@ -72,6 +72,14 @@ import Testing
             return values
         }
         try await client.connect(timeout: .seconds(10))
+        // The drain loop takes the connection in as an event of its own.
+        #expect(
+            await finishes(within: .seconds(10)) {
+                while !Task.isCancelled, await !publisher.sendsQoS0WithoutStoring {
+                    try? await Task.sleep(for: .milliseconds(10))
+                }
+            }
+        )
 
         // Connected, the store still full: the next poll goes to the broker.
         await publisher.publish(meter: "m", readings: Self.poll(2))
