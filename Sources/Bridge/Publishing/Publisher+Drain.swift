@@ -121,6 +121,12 @@ extension Publisher {
         var wait: ContinuousClock.Instant?
         var awaiting = false
         while true {
+            // libmosquitto holds a drain buffer of unwritten QoS 0 messages (a broker that reads nothing): what is
+            // stored stays stored, where a lost connection cannot take it, until the socket takes more.
+            if client.unwrittenMessages >= plan.bufferLimit {
+                client.wakeWhenUnwritten(atMost: plan.bufferLimit / 2) { [sink] in sink.yield(.wake) }
+                break
+            }
             await readStore()
             // Finishing, the backlog is not replayed any more: only live messages go.
             let taken = takeSendable(at: now, liveOnly: finishBy != nil)

@@ -131,8 +131,11 @@ package actor Publisher {
         // While the store refuses writes (a full disk) everything goes to the store first, so the first write it
         // takes again ends the episode with its "storing again" line; what it refuses comes back here
         // (`afterFailedStore`) and goes to a connected broker rather than being dropped.
+        // Nor while libmosquitto holds a drain buffer of unwritten messages: a poll admitted after its longest
+        // wait (a connected broker that reads nothing) is stored, so it survives the connection's end.
         guard messages.allSatisfy({ $0.qos == QoS.atMostOnce.rawValue }), storeFailure == nil || afterFailedStore,
-            draining, finishBy == nil, plan.isIdle, client.state == .connected
+            draining, finishBy == nil, plan.isIdle, client.state == .connected,
+            client.unwrittenMessages < plan.bufferLimit
         else { return messages }
         let batch = client.publish(
             batch: messages.map {

@@ -167,6 +167,63 @@ import Testing
         await Self.tearDown(rig)
     }
 
+    @Test(
+        "QoS 0, a connected broker that reads nothing: after the longest wait polls are stored, not piled into libmosquitto; then every reading arrives"
+    )
+    func qos0PollsPastTheLongestWaitAreStored() async throws {
+        let rig = try await Self.rig("bs", qos: .atMostOnce, longestWait: .milliseconds(200))
+        let (publisher, client) = (rig.publisher, rig.client)
+        let keys = (0..<70).map { "key_\($0)_" + String(repeating: "x", count: 2048) }
+        let pollsPerMeter = 12
+        let total = Self.meters.count * keys.count * pollsPerMeter
+        let subscriber = try MQTTClient(
+            configuration: MQTTClientConfiguration(
+                port: rig.broker.port,
+                clientID: "bs-sub-\(UUID().uuidString.prefix(8))"
+            ),
+            logger: Logger(label: "bs-sub")
+        )
+        let arrivals = subscriber.messages()
+        try await subscriber.connect(timeout: .seconds(10))
+        try await subscriber.subscribe(["bs/+/+"], qos: .atMostOnce)
+        let counting = Task {
+            var count = 0
+            for await _ in arrivals {
+                count += 1
+                if count == total { break }
+            }
+            return count
+        }
+        #expect(await Self.eventually { await publisher.sendsQoS0WithoutStoring })
+        rig.broker.pause()
+        await withDiscardingTaskGroup { group in
+            for meter in Self.meters {
+                group.addTask {
+                    for index in 1...pollsPerMeter {
+                        let readings = keys.map { Reading(key: $0, value: .integer(index), unit: nil, time: Date()) }
+                        await publisher.publish(meter: meter, readings: readings)
+                    }
+                }
+            }
+        }
+        // Every poll returned while the broker is still paused; libmosquitto holds about a drain buffer, the
+        // outbox the rest.
+        let (_, bound, _) = await publisher.backpressure
+        #expect(client.unwrittenMessages <= bound + keys.count, "unwritten \(client.unwrittenMessages)")
+        let stored = await publisher.queuedCount
+        #expect(stored > total / 2, "stored: \(stored)")
+        #expect(await publisher.outboxStatistics.drops.total == 0)
+
+        rig.broker.resume()
+        let arrived = await finishes(within: .seconds(120)) { _ = await counting.value }
+        #expect(arrived, "not every reading arrived within 120 s")
+        counting.cancel()
+        #expect(await counting.value == total)
+        #expect(await Self.eventually { await publisher.queuedCount == 0 })
+        await subscriber.shutdown()
+        await Self.tearDown(rig)
+    }
+
     @Test("A broker that stops acknowledging holds each poll at most the longest wait: every poll is stored")
     func muteBrokerStallsNobodyForGood() async throws {
         let rig = try await Self.rig("mute", longestWait: .milliseconds(200))
