@@ -19,7 +19,7 @@ extension ClientContext {
     /// connect calls and `mosquitto_disconnect` for a stop; other threads publish and subscribe, which
     /// libmosquitto makes safe (mosquitto.h, Topic: Threads: "libmosquitto provides thread safe operation").
     func runNetworkLoop(_ handle: MosquittoHandle, wakeup: DispatchSemaphore) {
-        state.withLock { $0.networkThreadID = pro380_gettid() }
+        state.withLock { $0.networkThreadID = ThreadIdentity.current }
         while true {
             let now = ContinuousClock.now
             switch state.withLock({ $0.link.nextAction(now: now) }) {

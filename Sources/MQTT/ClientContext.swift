@@ -60,6 +60,26 @@ final class ClientContext: Sendable {
         )
     }
 
+    /// Counts a message about to be handed to libmosquitto by `publish`: a QoS 1/2 acknowledgement due
+    /// (`acknowledgementsDue`), a QoS 0 message unwritten (`sendQueue`). Raised before the call, since the network
+    /// thread's on_publish may come before it returns.
+    func handingOver(_ qos: QoS) {
+        if qos == .atMostOnce {
+            sendQueue.handingOver()
+        } else {
+            acknowledgementsDue.add(1, ordering: .releasing)
+        }
+    }
+
+    /// libmosquitto refused the message counted by `handingOver`.
+    func notHandedOver(_ qos: QoS) {
+        if qos == .atMostOnce {
+            sendQueue.refused()
+        } else {
+            acknowledgementsDue.subtract(1, ordering: .releasing)
+        }
+    }
+
     /// Runs `body` under `state` soon, on `cancellationQueue`: for cancellation handlers and stream terminations.
     func withStateLater(_ body: @escaping @Sendable (inout ClientState) -> Void) {
         cancellationQueue.async { [self] in state.withLock { body(&$0) } }
@@ -76,7 +96,7 @@ final class ClientContext: Sendable {
     /// under the lock so no `publish` from another thread gets in before the birth message.
     func handleConnect(_ handle: MosquittoHandle, rc: Int32) {
         state.withLock { state in
-            state.networkThreadID = pro380_gettid()
+            state.networkThreadID = ThreadIdentity.current
             guard state.lifecycle == .open else { return }
             guard rc == 0 else {
                 // libmosquitto closes the socket after this callback; the network thread reports the end.
@@ -213,9 +233,9 @@ final class ClientContext: Sendable {
     }
 
     /// libmosquitto's own log lines, at debug/trace level except for errors (each text once per outage, repeats at
-    /// debug) and warnings. Error lines are also
-    /// kept for the current attempt (`attemptErrors`): a failed TLS handshake is described from them. While
-    /// connected they come only when the logger shows debug lines (`libraryLogWhileConnected`).
+    /// debug) and warnings. Error lines are also kept for the current attempt (`attemptErrors`): a failed TLS
+    /// handshake is described from them. While connected they come only when the logger shows debug lines
+    /// (`libraryLogWhileConnected`).
     func handleLog(level: Int32, text: String) {
         switch level {
         case MOSQ_LOG_ERR:

@@ -37,21 +37,13 @@ extension MQTTClient {
                     guard !Task.isCancelled else { return .failure(CancellationError()) }
                     var mid: Int32 = 0
                     // Raised before the hand-off: on_publish may run before the call returns (see below).
-                    if draft.qos != .atMostOnce {
-                        context.acknowledgementsDue.add(1, ordering: .releasing)
-                    } else {
-                        context.sendQueue.handingOver()
-                    }
+                    context.handingOver(draft.qos)
                     // The pending acknowledgement is registered under the same lock held across mosquitto_publish_v5:
                     // the network thread may receive the PUBACK and call on_publish before the call returns, and that
                     // callback then waits for this lock, so it always finds the continuation (mosquitto-rs client.rs).
                     let rc = handle.publish(draft, properties: list, mid: &mid)
                     guard rc == MOSQ_ERR_SUCCESS.rawValue else {
-                        if draft.qos != .atMostOnce {
-                            context.acknowledgementsDue.subtract(1, ordering: .releasing)
-                        } else {
-                            context.sendQueue.refused()
-                        }
+                        context.notHandedOver(draft.qos)
                         if rc == MOSQ_ERR_NO_CONN.rawValue { return .failure(MQTTError.notConnected) }
                         return .failure(MQTTError.publishFailed("\(draft.topic): \(MosquittoHandle.describe(rc))"))
                     }

@@ -118,19 +118,9 @@ extension MQTTClient {
                 // As in `publish(_:)`: the acknowledgement is registered under the lock held across the call, so the
                 // network thread's on_publish (which waits for the lock) always finds it; the count is raised first.
                 // QoS 0 messages are counted as unwritten the same way (`SendQueueGauge`).
-                if draft.qos != .atMostOnce {
-                    context.acknowledgementsDue.add(1, ordering: .releasing)
-                } else {
-                    context.sendQueue.handingOver()
-                }
+                context.handingOver(draft.qos)
                 let rc = handle.publish(draft, properties: nil, mid: &mid)
-                if rc != MOSQ_ERR_SUCCESS.rawValue {
-                    if draft.qos != .atMostOnce {
-                        context.acknowledgementsDue.subtract(1, ordering: .releasing)
-                    } else {
-                        context.sendQueue.refused()
-                    }
-                }
+                if rc != MOSQ_ERR_SUCCESS.rawValue { context.notHandedOver(draft.qos) }
                 if rc == MOSQ_ERR_SUCCESS.rawValue {
                     if draft.qos == .atMostOnce {
                         outcomes.append(.delivered)

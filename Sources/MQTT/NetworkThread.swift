@@ -39,7 +39,7 @@ final class NetworkThread: Sendable {
             { argument in
                 guard let argument else { return nil }
                 let start = Unmanaged<Start>.fromOpaque(argument).takeRetainedValue()
-                pro380_set_thread_name(start.name)
+                ThreadIdentity.name(start.name)
                 start.body()
                 return nil
             },

@@ -6,16 +6,16 @@ import Synchronization
 /// Why: `mosquitto_publish` takes a QoS 0 message at once and keeps it in the client's outgoing packet list until
 /// the network thread writes it; nothing bounds that list. A publisher that counts a QoS 0 message done when
 /// libmosquitto took it runs ahead of a busy broker or a slow link, and the list grows for as long as the meters are
-/// read faster than the socket drains (ten meters flat out held 140-153 MiB in it, docs/performance.md, stop 22).
+/// read faster than the socket drains (ten meters flat out held 140-180 MiB in it, docs/performance.md, stop 22).
 /// libmosquitto calls on_publish for a QoS 0 message once the PUBLISH "was passed to the local operating system
 /// for delivery" (mosquitto.h, `mosquitto_publish_v5_callback_set`): each such call is one message written. The
 /// count is raised before the message is handed over (the callback may come before `mosquitto_publish` returns)
 /// and lowered again if libmosquitto refuses it.
 ///
 /// libmosquitto frees the packets of a lost connection when it reconnects (`mosquitto_reconnect`), without a
-/// callback for them: the count is reset at every CONNACK (`reset`, then `recheck`). A PUBACK for a QoS 1 message whose waiter was
-/// cancelled is indistinguishable from a QoS 0 write and lowers the count by one too many; `count` never reads
-/// below zero, and the next CONNACK sets it right.
+/// callback for them: the count is reset at every CONNACK (`reset`, then `recheck`). A PUBACK for a QoS 1 message
+/// whose waiter was cancelled is indistinguishable from a QoS 0 write and lowers the count by one too many; `count`
+/// never reads below zero, and the next CONNACK sets it right.
 final class SendQueueGauge: Sendable {
     private let unwritten = Atomic<Int>(0)
     /// The level the waiter wants the queue at, or -1 when nobody waits.

@@ -155,8 +155,7 @@ package final class PollClock: Sendable {
     }
 
     /// Starts the timer thread: a detached POSIX thread (not Foundation's `Thread`, whose machinery the bridge
-    /// would otherwise not load), named `pro380-clock` through `/proc/thread-self/comm` (glibc declares
-    /// `pthread_setname_np` only under `_GNU_SOURCE`, which Swift's Glibc module leaves out).
+    /// would otherwise not load), named `pro380-clock` (`ThreadIdentity`).
     private func startThread() {
         let context = Unmanaged.passRetained(self).toOpaque()
         var attributes = pthread_attr_t()
@@ -169,8 +168,8 @@ package final class PollClock: Sendable {
             { argument in
                 guard let argument else { return nil }
                 let clock = Unmanaged<PollClock>.fromOpaque(argument).takeRetainedValue()
-                PollClock.nameThread("pro380-clock")
-                let id = PollClock.currentThreadID()
+                ThreadIdentity.name("pro380-clock")
+                let id = ThreadIdentity.current
                 clock.state.withLock { $0.threadID = id }
                 clock.runTimer()
                 return nil
@@ -180,22 +179,6 @@ package final class PollClock: Sendable {
         pthread_attr_destroy(&attributes)
         // Without a thread no sleep would ever end: a bridge that cannot make one thread cannot run at all.
         precondition(rc == 0, "pthread_create failed for the poll clock: \(String(cString: strerror(rc)))")
-    }
-
-    /// The calling thread's kernel id, from `/proc/thread-self` (a link to `PID/task/TID`).
-    private static func currentThreadID() -> Int32? {
-        var buffer = [CChar](repeating: 0, count: 64)
-        let length = readlink("/proc/thread-self", &buffer, buffer.count - 1)
-        guard length > 0 else { return nil }
-        let link = String(decoding: buffer[..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        return link.split(separator: "/").last.flatMap { Int32($0) }
-    }
-
-    private static func nameThread(_ name: String) {
-        let descriptor = open("/proc/thread-self/comm", O_WRONLY)
-        guard descriptor >= 0 else { return }
-        _ = name.utf8CString.withUnsafeBufferPointer { write(descriptor, $0.baseAddress, min($0.count - 1, 15)) }
-        close(descriptor)
     }
 
     /// The timer thread: ends the sleeps that are due, arms their next deadlines a period ahead, waits for the

@@ -13,7 +13,7 @@ extension Publisher {
 
     /// The live messages waiting for the broker: those stored and not yet handed to the client, and the QoS 0
     /// messages the client took and has not yet written to the socket (libmosquitto's own queue, which nothing
-    /// else bounds: without it, QoS 0 readings flat out piled up there, 140-153 MiB with ten meters).
+    /// else bounds: without it, QoS 0 readings flat out piled up there, 140-180 MiB with ten meters).
     var waitingForBroker: Int { plan.liveQueued + client.unwrittenMessages }
 
     /// Waits until `count` live messages may be stored (at once unless the broker is behind).

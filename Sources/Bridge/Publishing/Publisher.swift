@@ -134,8 +134,7 @@ package actor Publisher {
         // Nor while libmosquitto holds a drain buffer of unwritten messages: a poll admitted after its longest
         // wait (a connected broker that reads nothing) is stored, so it survives the connection's end.
         guard messages.allSatisfy({ $0.qos == QoS.atMostOnce.rawValue }), storeFailure == nil || afterFailedStore,
-            draining, finishBy == nil, plan.isIdle, client.state == .connected,
-            client.unwrittenMessages < plan.bufferLimit
+            sendsQoS0WithoutStoring
         else { return messages }
         let batch = client.publish(
             batch: messages.map {
@@ -154,14 +153,16 @@ package actor Publisher {
         return rest
     }
 
-    /// Stores `online` or `offline`, retained, for `<base>/<meter>/availability`: a state (`latestOnly`), so an older
-    /// one still stored (a backlog from an outage or the previous run) is not replayed after it.
-    /// Whether a QoS 0 poll would go to the broker now without the store: draining, connected as the drain loop
-    /// has seen it, and nothing stored or in flight before it (for tests and diagnostics).
+    /// Whether a QoS 0 poll would go to the broker now without the store (`handWithoutStoring`): draining,
+    /// connected as the drain loop has seen it, nothing stored or in flight before it, and libmosquitto holding
+    /// less than a drain buffer unwritten.
     package var sendsQoS0WithoutStoring: Bool {
         draining && finishBy == nil && plan.isIdle && client.state == .connected
+            && client.unwrittenMessages < plan.bufferLimit
     }
 
+    /// Stores `online` or `offline`, retained, for `<base>/<meter>/availability`: a state (`latestOnly`), so an older
+    /// one still stored (a backlog from an outage or the previous run) is not replayed after it.
     package func publishAvailability(meter: String, online: Bool) async {
         ledger.record(meter: meter, online: online)
         await store([

@@ -57,6 +57,53 @@ import Testing
         await rig.broker.stopAndRemove()
     }
 
+    /// Keys of 2 KiB: a poll is 140 KiB, twelve polls of eight meters (13 MiB) more than the sockets hold while the
+    /// broker reads nothing.
+    static let longKeys = (0..<70).map { "key_\($0)_" + String(repeating: "x", count: 2048) }
+    static let longPollsPerMeter = 12
+    static var longPollsTotal: Int { meters.count * longKeys.count * longPollsPerMeter }
+
+    /// Every meter publishes its twelve polls of `longKeys`, the meters at the same time.
+    static func publishLongPolls(_ publisher: Publisher) async {
+        await withDiscardingTaskGroup { group in
+            for meter in meters {
+                group.addTask {
+                    for index in 1...longPollsPerMeter {
+                        let readings = longKeys.map {
+                            Reading(key: $0, value: .integer(index), unit: nil, time: Date())
+                        }
+                        await publisher.publish(meter: meter, readings: readings)
+                    }
+                }
+            }
+        }
+    }
+
+    /// A client of our own subscribed to `<base>/+/+` (mosquitto_sub's debug lines cut topics as long as these
+    /// tests use), and a task that counts what arrives until `total`.
+    static func countingSubscriber(
+        port: Int,
+        base: String,
+        total: Int
+    ) async throws -> (MQTTClient, Task<Int, Never>) {
+        let subscriber = try MQTTClient(
+            configuration: MQTTClientConfiguration(port: port, clientID: "\(base)-sub-\(UUID().uuidString.prefix(8))"),
+            logger: Logger(label: "\(base)-sub")
+        )
+        let arrivals = subscriber.messages()
+        try await subscriber.connect(timeout: .seconds(10))
+        try await subscriber.subscribe(["\(base)/+/+"], qos: .atMostOnce)
+        let counting = Task {
+            var count = 0
+            for await _ in arrivals {
+                count += 1
+                if count == total { break }
+            }
+            return count
+        }
+        return (subscriber, counting)
+    }
+
     /// Waits (polling, generous bound) until `condition` holds; returns whether it did.
     static func eventually(_ condition: @Sendable () async -> Bool) async -> Bool {
         for _ in 0..<3000 {
@@ -110,46 +157,12 @@ import Testing
     func qos0PollsWaitForTheSocket() async throws {
         let rig = try await Self.rig("bq", qos: .atMostOnce, longestWait: .seconds(600))
         let (publisher, client) = (rig.publisher, rig.client)
-        // Keys of 2 KiB: a poll is 140 KiB, twelve polls of eight meters (13 MiB) more than the sockets hold.
-        let keys = (0..<70).map { "key_\($0)_" + String(repeating: "x", count: 2048) }
-        let pollsPerMeter = 12
-        let total = Self.meters.count * keys.count * pollsPerMeter
-        // mosquitto_sub's debug lines cut topics this long: a client of our own counts what arrives.
-        let subscriber = try MQTTClient(
-            configuration: MQTTClientConfiguration(
-                port: rig.broker.port,
-                clientID: "bq-sub-\(UUID().uuidString.prefix(8))"
-            ),
-            logger: Logger(label: "bq-sub")
-        )
-        let arrivals = subscriber.messages()
-        try await subscriber.connect(timeout: .seconds(10))
-        try await subscriber.subscribe(["bq/+/+"], qos: .atMostOnce)
-        let counting = Task {
-            var count = 0
-            for await _ in arrivals {
-                count += 1
-                if count == total { break }
-            }
-            return count
-        }
+        let total = Self.longPollsTotal
+        let (subscriber, counting) = try await Self.countingSubscriber(port: rig.broker.port, base: "bq", total: total)
         // The drain loop takes the connection in as an event of its own; until then polls go through the store.
         #expect(await Self.eventually { await publisher.sendsQoS0WithoutStoring })
         rig.broker.pause()
-        let polls = Task {
-            await withDiscardingTaskGroup { group in
-                for meter in Self.meters {
-                    group.addTask {
-                        for index in 1...pollsPerMeter {
-                            let readings = keys.map {
-                                Reading(key: $0, value: .integer(index), unit: nil, time: Date())
-                            }
-                            await publisher.publish(meter: meter, readings: readings)
-                        }
-                    }
-                }
-            }
-        }
+        let polls = Task { await Self.publishLongPolls(publisher) }
         #expect(await Self.eventually { await publisher.backpressure.waitingPolls > 0 })
         let (queued, bound, _) = await publisher.backpressure
         #expect(queued <= bound, "queued \(queued), bound \(bound)")
@@ -173,43 +186,15 @@ import Testing
     func qos0PollsPastTheLongestWaitAreStored() async throws {
         let rig = try await Self.rig("bs", qos: .atMostOnce, longestWait: .milliseconds(200))
         let (publisher, client) = (rig.publisher, rig.client)
-        let keys = (0..<70).map { "key_\($0)_" + String(repeating: "x", count: 2048) }
-        let pollsPerMeter = 12
-        let total = Self.meters.count * keys.count * pollsPerMeter
-        let subscriber = try MQTTClient(
-            configuration: MQTTClientConfiguration(
-                port: rig.broker.port,
-                clientID: "bs-sub-\(UUID().uuidString.prefix(8))"
-            ),
-            logger: Logger(label: "bs-sub")
-        )
-        let arrivals = subscriber.messages()
-        try await subscriber.connect(timeout: .seconds(10))
-        try await subscriber.subscribe(["bs/+/+"], qos: .atMostOnce)
-        let counting = Task {
-            var count = 0
-            for await _ in arrivals {
-                count += 1
-                if count == total { break }
-            }
-            return count
-        }
+        let total = Self.longPollsTotal
+        let (subscriber, counting) = try await Self.countingSubscriber(port: rig.broker.port, base: "bs", total: total)
         #expect(await Self.eventually { await publisher.sendsQoS0WithoutStoring })
         rig.broker.pause()
-        await withDiscardingTaskGroup { group in
-            for meter in Self.meters {
-                group.addTask {
-                    for index in 1...pollsPerMeter {
-                        let readings = keys.map { Reading(key: $0, value: .integer(index), unit: nil, time: Date()) }
-                        await publisher.publish(meter: meter, readings: readings)
-                    }
-                }
-            }
-        }
+        await Self.publishLongPolls(publisher)
         // Every poll returned while the broker is still paused; libmosquitto holds about a drain buffer, the
         // outbox the rest.
         let (_, bound, _) = await publisher.backpressure
-        #expect(client.unwrittenMessages <= bound + keys.count, "unwritten \(client.unwrittenMessages)")
+        #expect(client.unwrittenMessages <= bound + Self.longKeys.count, "unwritten \(client.unwrittenMessages)")
         let stored = await publisher.queuedCount
         #expect(stored > total / 2, "stored: \(stored)")
         #expect(await publisher.outboxStatistics.drops.total == 0)
