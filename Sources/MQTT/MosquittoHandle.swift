@@ -37,11 +37,34 @@ struct MosquittoHandle: @unchecked Sendable {
         throw .libmosquitto(call: call, code: rc, message: describe(rc))
     }
 
-    /// `mosquitto_strerror`, with the C `errno` text for `MOSQ_ERR_ERRNO` (read on the calling thread right away).
+    /// `mosquitto_strerror`, with the C `errno` text for `MOSQ_ERR_ERRNO` (read on the calling thread right away),
+    /// and `libraryGaps`' text where the installed libmosquitto has none ("Unknown error.").
     static func describe(_ rc: Int32) -> String {
         if rc == MOSQ_ERR_ERRNO.rawValue { return String(cString: strerror(errno)) }
-        return String(cString: mosquitto_strerror(rc))
+        let text = String(cString: mosquitto_strerror(rc))
+        guard text == unknownErrorText, let gap = libraryGaps[rc] else { return text }
+        return gap
     }
+
+    /// What `mosquitto_strerror` returns for a code it has no text for.
+    static let unknownErrorText = "Unknown error."
+
+    /// Texts for codes that libmosquitto 2.0.11 (Debian 12) returns but cannot name: a keepalive timeout was
+    /// logged as "Unknown error.". Wording after libmosquitto 2.0.15's `mosquitto_strerror` (lib/strings_mosq.c),
+    /// the keepalive one saying what happened (lib/util_mosq.c, `mosquitto__check_keepalive`: a PINGREQ sent and
+    /// no PINGRESP within the keepalive interval).
+    static let libraryGaps: [Int32: String] = [
+        MOSQ_ERR_PLUGIN_DEFER.rawValue: "Plugin deferred.",
+        MOSQ_ERR_KEEPALIVE.rawValue:
+            "Keepalive timeout: the broker did not answer a PINGREQ within the keepalive interval.",
+        MOSQ_ERR_LOOKUP.rawValue: "DNS lookup failed.",
+        MOSQ_ERR_MALFORMED_PACKET.rawValue: "Malformed packet.",
+        MOSQ_ERR_TIMEOUT.rawValue: "Timeout.",
+        MOSQ_ERR_RETAIN_NOT_SUPPORTED.rawValue: "Retained messages not supported by the broker.",
+        MOSQ_ERR_TOPIC_ALIAS_INVALID.rawValue: "Topic alias invalid.",
+        MOSQ_ERR_ADMINISTRATIVE_ACTION.rawValue: "Administrative action.",
+        MOSQ_ERR_ALREADY_EXISTS.rawValue: "Already exists.",
+    ]
 
     /// Publishes `draft` with an optional MQTT 5 property list; `mid` receives the message ID.
     /// mosquitto.h (mosquitto_publish_v5): "mid - pointer to an int. If not NULL, the function will set this to the

@@ -30,6 +30,9 @@ package enum ChildSpawn {
     ///   - standardInput: the child's descriptor 0; nil: /dev/null.
     ///   - standardOutput: the child's descriptor 1; nil: /dev/null.
     ///   - standardError: the child's descriptor 2; nil: /dev/null.
+    ///   - ownProcessGroup: start the child in a process group of its own (`POSIX_SPAWN_SETPGROUP` with group 0),
+    ///     so a Ctrl-C at the terminal (SIGINT to the foreground group) reaches this process only, which then stops
+    ///     the child in its own order (the demo's broker outlives the bridge's shutdown).
     /// - Returns: the child's process ID; the caller reaps it (`waitpid`).
     /// - Throws: `Failure` with `posix_spawn`'s error (a missing or non-executable program).
     package static func spawn(
@@ -38,7 +41,8 @@ package enum ChildSpawn {
         environment: [String]? = nil,
         standardInput: Int32? = nil,
         standardOutput: Int32? = nil,
-        standardError: Int32? = nil
+        standardError: Int32? = nil,
+        ownProcessGroup: Bool = false
     ) throws(Failure) -> Int32 {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
@@ -64,7 +68,12 @@ package enum ChildSpawn {
         sigdelset(&defaults, SIGKILL)
         sigdelset(&defaults, SIGSTOP)
         posix_spawnattr_setsigdefault(&attributes, &defaults)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        var flags = POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF
+        if ownProcessGroup {
+            posix_spawnattr_setpgroup(&attributes, 0)
+            flags |= POSIX_SPAWN_SETPGROUP
+        }
+        posix_spawnattr_setflags(&attributes, Int16(flags))
         let argv = ([executable] + arguments).map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
         var spawned: pid_t = 0

@@ -14,7 +14,8 @@ enum BenchChildren {
         _ arguments: [String],
         name: String,
         standardOutput: Int32?,
-        standardError: Int32?
+        standardError: Int32?,
+        ownProcessGroup: Bool = false
     ) throws(ChildSpawn.Failure) -> pid_t {
         // Listed under the lock that `stopAll` takes, so a child started while the benchmark is being interrupted
         // is either stopped by it or not started.
@@ -23,7 +24,8 @@ enum BenchChildren {
                 executable,
                 arguments,
                 standardOutput: standardOutput,
-                standardError: standardError
+                standardError: standardError,
+                ownProcessGroup: ownProcessGroup
             )
             live[pid] = name
             return pid

@@ -13,9 +13,16 @@ final class BenchChild: Sendable {
     private let output = LineBuffer()
     private let status = Mutex<Int32?>(nil)
 
-    /// Starts `executable` with `arguments`; standard error goes to `log` (or nowhere).
+    /// Starts `executable` with `arguments`; standard error goes to `log` (or nowhere); `ownProcessGroup`: see
+    /// `ChildSpawn.spawn`.
     /// - Throws: `DemoError` when the program is missing or cannot start.
-    init(_ executable: String, _ arguments: [String], name: String, log: URL? = nil) throws {
+    init(
+        _ executable: String,
+        _ arguments: [String],
+        name: String,
+        log: URL? = nil,
+        ownProcessGroup: Bool = false
+    ) throws {
         guard FileManager.default.isExecutableFile(atPath: executable) else {
             throw DemoError("\(executable) is missing: run scripts/bench.sh, which builds the benchmark's programs")
         }
@@ -34,7 +41,8 @@ final class BenchChild: Sendable {
                 arguments,
                 name: name,
                 standardOutput: fds[1],
-                standardError: logFD.flatMap { $0 >= 0 ? $0 : nil }
+                standardError: logFD.flatMap { $0 >= 0 ? $0 : nil },
+                ownProcessGroup: ownProcessGroup
             )
         } catch {
             close(fds[0])

@@ -34,7 +34,10 @@ final class LocalBroker: Sendable {
         log_dest none
 
         """.write(to: config, atomically: true, encoding: .utf8)
-        child = try BenchChild(executable, ["-c", config.path], name: "mosquitto")
+        // In a process group of its own: a Ctrl-C at the terminal stops the demo, whose bridge still publishes its
+        // `offline` and empties its outbox before the broker is stopped (with the terminal's SIGINT the broker went
+        // first, and the bridge warned of a lost connection and of messages kept for a next start that never comes).
+        child = try BenchChild(executable, ["-c", config.path], name: "mosquitto", ownProcessGroup: true)
         let deadline = ContinuousClock.now + .seconds(10)
         while true {
             if let transport = try? await TCPTransport.connect(

@@ -81,4 +81,19 @@ import Glibc
         let pid = try ChildSpawn.spawn("/bin/sh", ["-c", "exit 3"])
         #expect(await Task.detached { ChildSpawn.waitForExit(pid) }.value == 3)
     }
+
+    /// With `ownProcessGroup` the child leads a process group of its own, so the terminal's SIGINT (sent to the
+    /// foreground group) does not reach it; without, it stays in this process's group.
+    @Test func aChildCanLeadAProcessGroupOfItsOwn() async throws {
+        let own = try ChildSpawn.spawn("/bin/sleep", ["30"], ownProcessGroup: true)
+        let shared = try ChildSpawn.spawn("/bin/sleep", ["30"])
+        defer {
+            for pid in [own, shared] {
+                kill(pid, SIGTERM)
+                _ = ChildSpawn.waitForExit(pid)
+            }
+        }
+        #expect(getpgid(own) == own)
+        #expect(getpgid(shared) == getpgrp())
+    }
 }

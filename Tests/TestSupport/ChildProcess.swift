@@ -42,12 +42,16 @@ package final class ChildProcess: Sendable {
     /// Spawned with `ChildSpawn` rather than Foundation's `Process`: the child gets an empty signal mask and default
     /// handlers (Dispatch's threads block SIGTERM, and a broker inheriting that mask ignores `stop()`), and none of
     /// the test process's other descriptors (an inherited MQTT socket would keep a "cut" connection alive).
-    /// - Parameter environment: variables added to (or replacing those of) this process's environment.
+    /// - Parameters:
+    ///   - environment: variables added to (or replacing those of) this process's environment.
+    ///   - ownProcessGroup: the child leads a process group of its own (its `pid`), so a test can signal the group
+    ///     as a terminal's Ctrl-C does.
     package init(
         _ executable: String,
         _ arguments: [String],
         environment: [String: String] = [:],
-        separateStandardError: Bool = false
+        separateStandardError: Bool = false,
+        ownProcessGroup: Bool = false
     ) throws {
         let (readEnd, writeEnd) = try Self.makePipe(executable)
         let errorPipe = separateStandardError ? try Self.makePipe(executable) : nil
@@ -61,7 +65,8 @@ package final class ChildProcess: Sendable {
                 arguments,
                 environment: variables.map { "\($0.key)=\($0.value)" },
                 standardOutput: writeEnd,
-                standardError: errorPipe?.1 ?? writeEnd
+                standardError: errorPipe?.1 ?? writeEnd,
+                ownProcessGroup: ownProcessGroup
             )
         } catch {
             close(writeEnd)

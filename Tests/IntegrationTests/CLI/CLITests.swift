@@ -81,6 +81,24 @@ import Glibc
         #expect(!stopped.hasPrefix("demo stopped: 0 messages"), "\(stopped)")
     }
 
+    /// A Ctrl-C at the terminal (SIGINT to the demo's whole process group) stops the demo in order: the broker the
+    /// demo started is in a group of its own and outlives the bridge's shutdown, so the bridge neither loses its
+    /// connection nor warns of messages kept for a next start (the demo's outbox is removed as it stops).
+    @Test func demoStopsCleanlyOnCtrlC() async throws {
+        let demo = try ChildProcess(Self.binary, ["demo"], ownProcessGroup: true)
+        defer { kill(-demo.pid, SIGKILL) }
+        try await demo.waitForLine(timeout: .seconds(30)) { $0.contains("[online]") }
+        kill(-demo.pid, SIGINT)
+        let status = await demo.waitForExit()
+        let output = demo.lines.joined(separator: "\n")
+        #expect(status == 0, "\(output)")
+        #expect(demo.lines.contains { $0.hasPrefix("demo stopped: ") }, "\(output)")
+        let problems = demo.lines.filter {
+            ($0.contains(" warning ") || $0.contains(" error ")) && !$0.contains("pseudo-terminal: running 8N1")
+        }
+        #expect(problems.isEmpty, "\(output)")
+    }
+
     /// CRCs cross-checked with pymodbus's `FramerRTU.compute_CRC`.
     @Test(arguments: [
         (["tariff", "2"], "01 06 60 48 00 02 96 1D"),
