@@ -62,7 +62,7 @@ scale=false
 args=()
 for argument in "$@"; do
     case "$argument" in
-        --quick) quick=(--warmup 7 --window 4 --rounds 1 --sweep 1,2,5,10) ;;
+        --quick) quick=(--warmup 10 --window 4 --rounds 1 --sweep 1,2,5,10) ;;
         --deadmeter) deadmeter=true ;;
         --scale) scale=true ;;
         *) args+=("$argument") ;;

@@ -25,10 +25,10 @@ struct BenchCompareCommand: AsyncParsableCommand {
     @Option(
         help: """
             Seconds of warm-up before each measuring window: start-up is over by then (the bridge gives back the \
-            pages only start-up used about 5 s after its first poll).
+            pages only start-up used about 5 s after its first poll, and isolates the pages in use 2 s later).
             """
     )
-    var warmup: Double = 8
+    var warmup: Double = 10
 
     @Option(help: "Seconds of each measuring window.")
     var window: Double = 8

@@ -140,6 +140,41 @@ import Glibc
         #expect(sum != 0)
     }
 
+    /// After an isolating release, a page used again comes back alone: the kernel maps the pages around a faulting
+    /// page (fault-around) only within its mapping, and each page present at the release got one of its own.
+    @Test func isolatedPagesComeBackAlone() throws {
+        let pageSize = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let length = 64 * pageSize
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("page-isolate-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let file = folder.appendingPathComponent("pages.bin")
+        let contents = Data((0..<length).map { UInt8(truncatingIfNeeded: $0 &* 13 &+ 1) })
+        try contents.write(to: file)
+        let descriptor = open(file.path, O_RDONLY)
+        #expect(descriptor >= 0)
+        defer { close(descriptor) }
+        let mapping: UnsafeMutableRawPointer = mmap(nil, length, PROT_READ, MAP_PRIVATE, descriptor, 0)
+        try #require(mapping != MAP_FAILED)
+        defer { munmap(mapping, length) }
+        let used = [5, 40]
+        func touch() -> Int {
+            used.reduce(0) { $0 &+ Int(mapping.load(fromByteOffset: $1 * pageSize, as: UInt8.self)) }
+        }
+
+        _ = touch()
+        let presentBefore = try presentPages(mapping, count: 64)
+        #expect(presentBefore.isSuperset(of: used))
+        let outcome = try #require(ResidentPageRelease.release(isolatingPresentPages: true))
+        #expect(outcome.pagesIsolated >= presentBefore.count)
+        #expect(outcome.mappingsAfter > used.count)
+        #expect(try presentPages(mapping, count: 64).isEmpty)
+
+        _ = touch()
+        #expect(try presentPages(mapping, count: 64) == Set(used))
+        #expect(Data(bytes: mapping, count: length) == contents)
+    }
+
     /// Freed heap memory in the middle of malloc's heap (kept there by live blocks after it) goes back to the kernel.
     @Test func releaseGivesBackFreedHeap() throws {
         let blockSize = 64 * 1024
@@ -164,6 +199,20 @@ import Glibc
         let smaps = try #require(ResidentPageRelease.procFile("/proc/self/smaps"))
         #expect(smaps.utf8.count > 16 * 1024)
         #expect(smaps.contains("[stack]"))
+    }
+
+    /// The pages of `count` from `address` that are present in this process's page table (`/proc/self/pagemap`,
+    /// bit 63), as page indexes from `address`.
+    private func presentPages(_ address: UnsafeMutableRawPointer, count: Int) throws -> Set<Int> {
+        let pageSize = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let pagemap = open("/proc/self/pagemap", O_RDONLY)
+        try #require(pagemap >= 0)
+        defer { close(pagemap) }
+        var entries = [UInt64](repeating: 0, count: count)
+        let offset = off_t(Int(bitPattern: address) / pageSize * 8)
+        let read = entries.withUnsafeMutableBytes { pread(pagemap, $0.baseAddress, $0.count, offset) }
+        try #require(read == count * 8)
+        return Set(entries.indices.filter { entries[$0] >> 63 == 1 })
     }
 
     /// `RssAnon` of `/proc/self/status`, KiB.
