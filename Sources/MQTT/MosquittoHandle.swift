@@ -51,12 +51,12 @@ struct MosquittoHandle: @unchecked Sendable {
 
     /// Texts for codes that libmosquitto 2.0.11 (Debian 12) returns but cannot name: a keepalive timeout was
     /// logged as "Unknown error.". Wording after libmosquitto 2.0.15's `mosquitto_strerror` (lib/strings_mosq.c),
-    /// the keepalive one saying what happened (lib/util_mosq.c, `mosquitto__check_keepalive`: a PINGREQ sent and
-    /// no PINGRESP within the keepalive interval).
+    /// the keepalive one saying what happened (lib/util_mosq.c, `mosquitto__check_keepalive`: the keepalive
+    /// interval passed with a PINGREQ unanswered, or before the CONNACK came).
     static let libraryGaps: [Int32: String] = [
         MOSQ_ERR_PLUGIN_DEFER.rawValue: "Plugin deferred.",
         MOSQ_ERR_KEEPALIVE.rawValue:
-            "Keepalive timeout: the broker did not answer a PINGREQ within the keepalive interval.",
+            "Keepalive timeout: no answer from the broker within the keepalive interval (to a PINGREQ or the CONNECT).",
         MOSQ_ERR_LOOKUP.rawValue: "DNS lookup failed.",
         MOSQ_ERR_MALFORMED_PACKET.rawValue: "Malformed packet.",
         MOSQ_ERR_TIMEOUT.rawValue: "Timeout.",

@@ -37,7 +37,15 @@ struct DemoCommand: AsyncParsableCommand {
         }
     }
 
+    /// The signals that stop the demo in order: Ctrl-C, `kill`, a closed terminal, Ctrl-\\.
+    static let stopSignals: [UnixSignal] = [.sigint, .sigterm, .sighup, .sigquit]
+
     func run() async throws {
+        // Trapped before anything starts, the broker first: it runs in a process group of its own (it outlives the
+        // bridge's shutdown), so the terminal's signal does not reach it, and a signal that ended this process by
+        // its default action would leave it running. One that comes during set-up waits here and stops the demo,
+        // broker included, as soon as it runs.
+        let stopRequests = await UnixSignalsSequence(trapping: Self.stopSignals)
         // Quieter than the daemon by default: the values shown are the demo's output.
         let logger = global.bootstrapLogging(configured: .notice)
         let local = broker == nil ? try await LocalBroker() : nil
@@ -99,12 +107,16 @@ struct DemoCommand: AsyncParsableCommand {
                     .init(service: BridgeService(configuration: config, logger: logger)),
                     .init(service: watcher),
                 ],
-                gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger
             )
         )
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await group.run() }
+            tasks.addTask {
+                for await _ in stopRequests {
+                    await group.triggerGracefulShutdown()
+                }
+            }
             if duration > 0 {
                 tasks.addTask {
                     try await Task.sleep(for: .seconds(duration))

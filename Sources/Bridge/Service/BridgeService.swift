@@ -207,7 +207,9 @@ package final class BridgeService: Service {
         while !Task.isCancelled {
             try? await Task.sleep(for: Self.periodicRelease)
             guard !Task.isCancelled else { return }
-            let outcome = ResidentPageRelease.release(isolatingPresentPages: true)
+            // Not isolating: what is present now is mostly what rare paths used, and isolating it would add
+            // mappings at every release; the process's mappings stay as the first minute left them.
+            let outcome = ResidentPageRelease.release()
             logPageRelease(outcome, "gave back the pages used since the last release", level: .debug)
         }
     }

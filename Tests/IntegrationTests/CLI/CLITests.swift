@@ -89,7 +89,7 @@ import Glibc
         defer { kill(-demo.pid, SIGKILL) }
         try await demo.waitForLine(timeout: .seconds(30)) { $0.contains("[online]") }
         kill(-demo.pid, SIGINT)
-        let status = await demo.waitForExit()
+        let status = await Self.exitStatus(of: demo)
         let output = demo.lines.joined(separator: "\n")
         #expect(status == 0, "\(output)")
         #expect(demo.lines.contains { $0.hasPrefix("demo stopped: ") }, "\(output)")
@@ -97,6 +97,63 @@ import Glibc
             ($0.contains(" warning ") || $0.contains(" error ")) && !$0.contains("pseudo-terminal: running 8N1")
         }
         #expect(problems.isEmpty, "\(output)")
+    }
+
+    /// A signal that comes while the demo is still starting (its broker up, the bridge not yet) or that is not
+    /// Ctrl-C (a closed terminal's SIGHUP, Ctrl-\\'s SIGQUIT) stops the demo with its broker: the broker runs in a
+    /// process group of its own, so nothing else would stop it.
+    @Test(arguments: [SIGINT, SIGHUP, SIGQUIT])
+    func demoStopsItsBrokerOnASignalDuringStartUp(signal: Int32) async throws {
+        let demo = try ChildProcess(Self.binary, ["demo"], ownProcessGroup: true)
+        defer { kill(-demo.pid, SIGKILL) }
+        var broker: Int32?
+        let deadline = ContinuousClock.now + .seconds(20)
+        while broker == nil, ContinuousClock.now < deadline {
+            broker = Self.child(of: demo.pid, named: "mosquitto")
+            if broker == nil { try await Task.sleep(for: .milliseconds(2)) }
+        }
+        let brokerPID = try #require(broker, "\(demo.lines.joined(separator: "\n"))")
+        defer { kill(brokerPID, SIGKILL) }
+        kill(-demo.pid, signal)
+        let status = await Self.exitStatus(of: demo)
+        let output = demo.lines.joined(separator: "\n")
+        #expect(status == 0, "\(output)")
+        #expect(demo.lines.contains { $0.hasPrefix("demo stopped: ") }, "\(output)")
+        // Reparented and reaped once the demo is gone: wait for it to leave the process table (or be a zombie).
+        var running = true
+        while running, ContinuousClock.now < deadline + .seconds(10) {
+            let stat = try? String(contentsOfFile: "/proc/\(brokerPID)/stat", encoding: .utf8)
+            running = stat.map { !$0.contains(") Z ") } ?? false
+            if running { try await Task.sleep(for: .milliseconds(20)) }
+        }
+        #expect(!running, "the demo's mosquitto (\(brokerPID)) outlived it")
+    }
+
+    /// The exit status of `process`, which must end within 30 s (then it is killed, and reads as 128 + SIGKILL).
+    static func exitStatus(of process: ChildProcess) async -> Int32 {
+        let deadline = Task {
+            try await Task.sleep(for: .seconds(30))
+            kill(-process.pid, SIGKILL)
+            kill(process.pid, SIGKILL)
+        }
+        defer { deadline.cancel() }
+        return await process.waitForExit()
+    }
+
+    /// The process ID of a child of `parent` whose command name is `name` (`/proc/*/stat`), if there is one.
+    static func child(of parent: Int32, named name: String) -> Int32? {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        for entry in entries {
+            guard let pid = Int32(entry),
+                let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+                let open = stat.firstIndex(of: "("), let close = stat.lastIndex(of: ")")
+            else { continue }
+            let fields = stat[stat.index(close, offsetBy: 2)...].split(separator: " ")
+            if stat[stat.index(after: open)..<close] == name, fields.count > 1, Int32(fields[1]) == parent {
+                return pid
+            }
+        }
+        return nil
     }
 
     /// CRCs cross-checked with pymodbus's `FramerRTU.compute_CRC`.
