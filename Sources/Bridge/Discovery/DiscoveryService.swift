@@ -101,6 +101,8 @@ package struct DiscoveryService: Sendable {
                     try await client.subscribe([statusTopic, registryTopic, syncTopic], qos: .atLeastOnce)
                     state.subscribed = true
                     try await client.publish(MQTTMessageDraft(topic: syncTopic, payload: "sync", qos: .atLeastOnce))
+                } catch is CancellationError {
+                    // Shutting down: nothing failed.
                 } catch {
                     logger.warning("discovery: subscribing failed (\(error)); retrying at the next connection")
                 }
