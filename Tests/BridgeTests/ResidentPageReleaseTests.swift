@@ -98,18 +98,9 @@ import Glibc
     /// private mapping whose pages were written and then made read-only (as the loader does with RELRO) keeps its
     /// written bytes.
     @Test func releaseDropsCleanPagesAndKeepsWrittenOnes() throws {
-        let pageSize = Int(sysconf(Int32(_SC_PAGESIZE)))
-        let length = 64 * pageSize
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("page-release-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let file = folder.appendingPathComponent("pages.bin")
-        let contents = Data((0..<length).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 7) })
-        try contents.write(to: file)
-
-        let descriptor = open(file.path, O_RDONLY)
-        #expect(descriptor >= 0)
-        defer { close(descriptor) }
+        let pages = try PageFile(pages: 64)
+        defer { pages.remove() }
+        let (pageSize, length, contents, descriptor) = (pages.pageSize, pages.length, pages.contents, pages.descriptor)
         let clean: UnsafeMutableRawPointer = mmap(nil, length, PROT_READ, MAP_PRIVATE, descriptor, 0)
         let written: UnsafeMutableRawPointer = mmap(nil, length, PROT_READ | PROT_WRITE, MAP_PRIVATE, descriptor, 0)
         try #require(clean != MAP_FAILED && written != MAP_FAILED)
@@ -143,17 +134,9 @@ import Glibc
     /// After an isolating release, a page used again comes back alone: the kernel maps the pages around a faulting
     /// page (fault-around) only within its mapping, and each page present at the release got one of its own.
     @Test func isolatedPagesComeBackAlone() throws {
-        let pageSize = Int(sysconf(Int32(_SC_PAGESIZE)))
-        let length = 64 * pageSize
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("page-isolate-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let file = folder.appendingPathComponent("pages.bin")
-        let contents = Data((0..<length).map { UInt8(truncatingIfNeeded: $0 &* 13 &+ 1) })
-        try contents.write(to: file)
-        let descriptor = open(file.path, O_RDONLY)
-        #expect(descriptor >= 0)
-        defer { close(descriptor) }
+        let pages = try PageFile(pages: 64)
+        defer { pages.remove() }
+        let (pageSize, length, contents, descriptor) = (pages.pageSize, pages.length, pages.contents, pages.descriptor)
         let mapping: UnsafeMutableRawPointer = mmap(nil, length, PROT_READ, MAP_PRIVATE, descriptor, 0)
         try #require(mapping != MAP_FAILED)
         defer { munmap(mapping, length) }
@@ -236,5 +219,31 @@ import Glibc
         }
         Issue.record("no mapping at \(start) in /proc/self/smaps")
         return -1
+    }
+}
+
+/// A file of known bytes, `pages` pages long, in a folder of its own, open for reading.
+private struct PageFile {
+    let pageSize = Int(sysconf(Int32(_SC_PAGESIZE)))
+    let length: Int
+    let contents: Data
+    let descriptor: Int32
+    private let folder: URL
+
+    init(pages: Int) throws {
+        length = pages * pageSize
+        folder = FileManager.default.temporaryDirectory.appendingPathComponent("page-release-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let file = folder.appendingPathComponent("pages.bin")
+        contents = Data((0..<length).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 7) })
+        try contents.write(to: file)
+        descriptor = open(file.path, O_RDONLY)
+        try #require(descriptor >= 0)
+    }
+
+    /// Closes the file and removes its folder.
+    func remove() {
+        close(descriptor)
+        try? FileManager.default.removeItem(at: folder)
     }
 }
