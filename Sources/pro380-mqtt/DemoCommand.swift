@@ -37,7 +37,7 @@ struct DemoCommand: AsyncParsableCommand {
         }
     }
 
-    /// The signals that stop the demo in order: Ctrl-C, `kill`, a closed terminal, Ctrl-\\.
+    /// The signals that stop the demo in order: Ctrl-C, `kill`, a closed terminal, Ctrl-\.
     static let stopSignals: [UnixSignal] = [.sigint, .sigterm, .sighup, .sigquit]
 
     func run() async throws {

@@ -182,7 +182,7 @@ package final class BridgeService: Service {
         guard !Task.isCancelled else { return }
         logPageRelease(ResidentPageRelease.release(), "gave back the code pages only start-up used")
         // What is present again a moment later is what the polls use: each such page gets a mapping of its own
-        // (`PageIsolation`), so it comes back alone instead of with the 64 KiB around it (about 3 MiB less).
+        // (`PageIsolation`), so it comes back alone instead of with the 64 KiB around it (about 5 MiB less).
         try? await Task.sleep(for: Self.isolationDelay)
         guard !Task.isCancelled else { return }
         logPageRelease(

@@ -18,7 +18,7 @@ import Glibc
 /// and two neighbours always differ from each other and from the pages around them that have neither.
 ///
 /// Cost: a mapping is a kernel structure of about 200 bytes (`vm_area_struct` and its share of the maple tree);
-/// the bridge isolates about 1,500 pages (docs/performance.md), and `maximumMappings` bounds the process's mappings.
+/// the bridge isolates about 2,100 pages with one meter (docs/performance.md), and `maximumMappings` bounds the process's mappings.
 /// Which pages are present comes from `/proc/self/pagemap` (bit 63 present, bit 61 a file page; proc(5), the
 /// kernel's Documentation/admin-guide/mm/pagemap.rst), readable without privileges (only the frame numbers are
 /// hidden).

@@ -100,7 +100,7 @@ import Glibc
     }
 
     /// A signal that comes while the demo is still starting (its broker up, the bridge not yet) or that is not
-    /// Ctrl-C (a closed terminal's SIGHUP, Ctrl-\\'s SIGQUIT) stops the demo with its broker: the broker runs in a
+    /// Ctrl-C (a closed terminal's SIGHUP, Ctrl-\'s SIGQUIT) stops the demo with its broker: the broker runs in a
     /// process group of its own, so nothing else would stop it.
     @Test(arguments: [SIGINT, SIGHUP, SIGQUIT])
     func demoStopsItsBrokerOnASignalDuringStartUp(signal: Int32) async throws {
