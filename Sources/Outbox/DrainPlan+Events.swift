@@ -28,8 +28,20 @@ extension DrainPlan {
         lastStoredID = max(lastStoredID, last.id)
         if !replay.buffer.isEmpty { finishSuperseded() }
         guard connected, first.id == live.cursor + 1, live.buffer.count + entries.count <= bufferLimit else { return }
-        live.buffer.append(contentsOf: entries)
+        live.buffer.append(contentsOf: inFlight.isEmpty ? entries : entries.filter(isWaiting))
         live.cursor = last.id
+    }
+
+    /// Stored messages the client already has in flight: the publisher handed them over before storing them and
+    /// stored them when their acknowledgement took long, the connection dropped or shutdown began (`Publisher`'s
+    /// unstored batches). They count as in flight, so the plan never hands them over a second time nor a newer
+    /// message of their topics before them; their outcome comes through `sent` like any other. Call it before
+    /// `appended` with the same entries.
+    package mutating func adoptInFlight(_ entries: [OutboxEntry]) {
+        for entry in entries {
+            inFlight[entry.id] = entry.message.topic
+            inFlightTopics[entry.message.topic, default: 0] += 1
+        }
     }
 
     /// A bound dropped every stored message up to `id`: forget those still buffered, and do not read them.
@@ -111,7 +123,11 @@ extension DrainPlan {
     /// The publication of `id` ended.
     package mutating func sent(_ id: Int64, outcome: Outcome) {
         guard let topic = inFlight.removeValue(forKey: id) else { return }
-        inFlightTopics.remove(topic)
+        if let count = inFlightTopics[topic], count > 1 {
+            inFlightTopics[topic] = count - 1
+        } else {
+            inFlightTopics.removeValue(forKey: topic)
+        }
         switch outcome {
         case .delivered, .refused: finished.insert(id)
         case .notSent: break
@@ -137,16 +153,16 @@ extension DrainPlan {
         let entry = lane == .live ? live.buffer.remove(at: index) : replay.buffer.remove(at: index)
         let topic = entry.message.topic
         inFlight[entry.id] = topic
-        inFlightTopics.insert(topic)
+        inFlightTopics[topic, default: 0] += 1
         let retain = entry.message.retain && (newest[topic] ?? entry.id) <= entry.id
         return Send(entry: entry, retain: retain, lane: lane)
     }
 
     /// The first entry whose topic has nothing in flight and no earlier entry in `buffer`.
-    static func sendableIndex(_ buffer: Deque<OutboxEntry>, blocked: Set<String>) -> Int? {
-        if let first = buffer.first, !blocked.contains(first.message.topic) { return 0 }
-        var seen = blocked
-        for (index, entry) in buffer.enumerated() {
+    static func sendableIndex(_ buffer: Deque<OutboxEntry>, blocked: [String: Int]) -> Int? {
+        if let first = buffer.first, blocked[first.message.topic] == nil { return 0 }
+        var seen: Set<String> = []
+        for (index, entry) in buffer.enumerated() where blocked[entry.message.topic] == nil {
             if seen.insert(entry.message.topic).inserted { return index }
         }
         return nil

@@ -12,6 +12,8 @@ import DequeModule
 /// - At most one message per topic is in flight (handed to the client and not yet acknowledged): a later message of
 ///   a topic never overtakes an earlier one on the wire, also across a reconnect (the client resends its in-flight
 ///   QoS 1 messages before anything newer of that topic is handed over), and within a lane each topic keeps its order.
+///   Messages the client took before they were stored (`adoptInFlight`) may be several of a topic in flight; the
+///   client sends them in the order it took them, and the plan hands over nothing of their topics until all are in.
 /// - A message meant to be retained goes out retained only if it is the newest ever stored for its topic (`newest`,
 ///   kept in the store's `head` table across restarts); an older one (replayed after a newer one was sent, or with a
 ///   newer one still waiting) goes out with retain = false. So the last retained publication of a topic is always its
@@ -81,7 +83,9 @@ package struct DrainPlan: Sendable {
     var pacer: ReplayPacer
     /// In flight: id → topic.
     var inFlight: [Int64: String] = [:]
-    var inFlightTopics: Set<String> = []
+    /// How many messages of each topic are in flight: one at most for what the plan handed over, more only when the
+    /// publisher stored several that the client already had in flight (`adoptInFlight`).
+    var inFlightTopics: [String: Int] = [:]
     /// Delivered, refused or superseded, not yet deleted from the store (a store read may still return them).
     package internal(set) var finished: Set<Int64> = []
     /// How many replayed states were finished without being sent since the plan was made, a newer message of their

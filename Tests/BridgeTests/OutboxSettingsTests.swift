@@ -26,6 +26,7 @@ import Testing
         #expect(settings.maxAge == .seconds(30 * 24 * 3600))
         #expect(settings.replayRate == 100)
         #expect(settings.synchronous == .full)
+        #expect(settings.writeAhead == false)
         #expect(settings.summary.hasSuffix("; max 256MiB, 720h, replay 100/s, sync full)"))
     }
 
@@ -68,13 +69,19 @@ import Testing
 
     @Test func everyKey() throws {
         let settings = try parse(
-            "outbox: {path: state/outbox.db, max_bytes: 64MB, max_age: 48h, replay_rate: 500, sync: normal}\n"
+            """
+            outbox: {path: state/outbox.db, max_bytes: 64MB, max_age: 48h, replay_rate: 500, sync: normal,
+              write_ahead: true}
+
+            """
         )
         #expect(settings.storage == .file("/etc/pro380-mqtt/state/outbox.db"))
         #expect(settings.maxBytes == 64_000_000)
         #expect(settings.maxAge == .seconds(48 * 3600))
         #expect(settings.replayRate == 500)
         #expect(settings.synchronous == .normal)
+        #expect(settings.writeAhead)
+        #expect(settings.summary.hasSuffix(" (max 64000000 bytes, 48h, replay 500/s, sync normal, write-ahead)"))
         #expect(try parse("outbox: {max_bytes: 1GiB}\n").maxBytes == 1 << 30)
         #expect(try parse("outbox: {max_bytes: 100000}\n").maxBytes == 100_000)
     }
@@ -92,6 +99,7 @@ import Testing
         ("outbox: {max_age: 10s}\n", "outbox.max_age", "at least 1m"),
         ("outbox: {replay_rate: 0}\n", "outbox.replay_rate", "1 to 100000"),
         ("outbox: {sync: sometimes}\n", "outbox.sync", "normal"),
+        ("outbox: {write_ahead: always}\n", "outbox.write_ahead", "true or false"),
         ("outbox: {enabled: false, path: x.db}\n", "outbox.path", "in memory"),
         ("outbox: {max_byte: 1MB}\n", "outbox.max_byte", "did you mean max_bytes?"),
     ])

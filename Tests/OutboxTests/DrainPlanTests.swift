@@ -276,6 +276,47 @@ import Testing
         plan.sent(2, outcome: .delivered)
         #expect(drain(&plan, at: start).map(\.entry.id) == [4])
     }
+
+    /// The publisher stores messages the client already has in flight (its unstored QoS 1 polls): the plan never
+    /// hands them over again, holds back what follows them on their topics until every one of them is in, and
+    /// finishes them with their outcome like the messages it handed over itself.
+    @Test func messagesAdoptedInFlightAreNotSentAgainAndHoldTheirTopics() {
+        var plan = connectedPlan(stored: [])
+        #expect(plan.isIdle)
+        // Two polls of topic a, one of b, handed over before they were stored; then a newer a and a c stored.
+        let adopted = [Self.entry(1, "a"), Self.entry(2, "b"), Self.entry(3, "a")]
+        plan.adoptInFlight(adopted)
+        plan.appended(adopted)
+        plan.appended([Self.entry(4, "a"), Self.entry(5, "c")])
+        #expect(!plan.isIdle)
+        #expect(plan.inFlightCount == 3)
+        #expect(drain(&plan, at: start).map(\.entry.id) == [5], "only c: a and b are in flight")
+        plan.sent(1, outcome: .delivered)
+        #expect(drain(&plan, at: start).isEmpty, "the second adopted a is still in flight")
+        plan.sent(3, outcome: .delivered)
+        let next = drain(&plan, at: start)
+        #expect(next.map(\.entry.id) == [4])
+        #expect(next.first?.retain == true, "4 is the newest a")
+        plan.sent(2, outcome: .delivered)
+        plan.sent(4, outcome: .delivered)
+        plan.sent(5, outcome: .delivered)
+        #expect(plan.finished == [1, 2, 3, 4, 5])
+        #expect(plan.isIdle)
+    }
+
+    /// After a reconnect the replay reads the store again: adopted messages still in flight are skipped (the client
+    /// resends them itself).
+    @Test func theReplaySkipsAdoptedMessagesStillInFlight() {
+        var plan = connectedPlan(stored: [])
+        let adopted = [Self.entry(1, "a"), Self.entry(2, "b")]
+        plan.adoptInFlight(adopted)
+        plan.appended(adopted)
+        plan.disconnect()
+        plan.appended([Self.entry(3, "c")])
+        plan.connect()
+        answerReads(&plan, from: adopted + [Self.entry(3, "c")])
+        #expect(drain(&plan, at: start).map(\.entry.id) == [3])
+    }
 }
 
 @Suite struct ReplayPacerTests {

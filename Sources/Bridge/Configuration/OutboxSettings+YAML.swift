@@ -2,14 +2,16 @@ import Foundation
 import Outbox
 
 extension OutboxSettings {
-    /// Decodes `outbox: {enabled, path, max_bytes, max_age, replay_rate, sync}`, recording every problem with its
+    /// Decodes `outbox: {enabled, path, max_bytes, max_age, replay_rate, sync, write_ahead}`, recording every problem with its
     /// file, line and key; without the section, the defaults with the file at `defaultPath`. A relative `path` is
     /// relative to the config file's folder; a path that is a folder is an error, a folder the bridge cannot write
     /// to a warning (`check-config` may run as another user than the service).
     init(_ node: ConfigNode?, files: ConfigFiles, clientID: String, environment: [String: String]) {
         let m = node.flatMap { node in
             node.attempt {
-                try node.mapping(allowed: ["enabled", "path", "max_bytes", "max_age", "replay_rate", "sync"])
+                try node.mapping(
+                    allowed: ["enabled", "path", "max_bytes", "max_age", "replay_rate", "sync", "write_ahead"]
+                )
             }
         }
         let enabled = m?["enabled"].flatMap { v in v.attempt { try v.bool() } } ?? true
@@ -55,7 +57,8 @@ extension OutboxSettings {
         return path
     }
 
-    /// `max_bytes`, `max_age`, `replay_rate` and `sync`, each recorded with its key when it does not check.
+    /// `max_bytes`, `max_age`, `replay_rate`, `sync` and `write_ahead`, each recorded with its key when it does not
+    /// check.
     private mutating func decodeBounds(_ m: [String: ConfigNode]) {
         if let v = m["max_bytes"] {
             maxBytes =
@@ -92,6 +95,7 @@ extension OutboxSettings {
                     return value
                 } ?? synchronous
         }
+        if let v = m["write_ahead"] { writeAhead = v.attempt { try v.bool() } ?? writeAhead }
     }
 }
 

@@ -32,6 +32,9 @@ package struct OutboxSettings: Sendable, Equatable {
     package var replayRate: Double
     /// `sync`: `full` (default: fsync at every commit) or `normal` (fsync at checkpoints).
     package var synchronous: OutboxSynchronous
+    /// `write_ahead`: store every QoS 1 reading before it is sent (true), or only what the broker does not
+    /// acknowledge in time, at a lost connection and at shutdown (false, the default: `Publisher+Unstored.swift`).
+    package var writeAhead: Bool
     /// A hard cap on the file in 4 KiB SQLite pages (not a config key): tests use it to make the disk "full".
     package var maxPageCount: Int?
     /// Where the default file is under the installed service (`serviceStateDirectory`), when the config names no
@@ -44,7 +47,8 @@ package struct OutboxSettings: Sendable, Equatable {
         maxBytes: Int? = nil,
         maxAge: Duration = OutboxSettings.defaultMaxAge,
         replayRate: Double = OutboxSettings.defaultReplayRate,
-        synchronous: OutboxSynchronous = .full
+        synchronous: OutboxSynchronous = .full,
+        writeAhead: Bool = false
     ) {
         self.storage = storage
         self.maxBytes =
@@ -52,6 +56,7 @@ package struct OutboxSettings: Sendable, Equatable {
         self.maxAge = maxAge
         self.replayRate = replayRate
         self.synchronous = synchronous
+        self.writeAhead = writeAhead
     }
 
     /// `/var/lib/pro380-mqtt/outbox-x.sqlite (max 256MiB, 720h, replay 100/s, sync full)`, for `check-config`;
@@ -72,7 +77,9 @@ package struct OutboxSettings: Sendable, Equatable {
         let age =
             seconds % 3600 == 0 && maxAge.components.attoseconds == 0
             ? "\(seconds / 3600)h" : DurationText.format(maxAge)
-        notes.append("max \(size), \(age), replay \(rate)/s, sync \(synchronous.rawValue)")
+        notes.append(
+            "max \(size), \(age), replay \(rate)/s, sync \(synchronous.rawValue)\(writeAhead ? ", write-ahead" : "")"
+        )
         return "\(place) (\(notes.joined(separator: "; ")))"
     }
 

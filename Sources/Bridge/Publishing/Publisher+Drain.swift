@@ -43,6 +43,7 @@ extension Publisher {
             _ = admitWaiting(at: .now)
             // Publications still waiting (the deadline passed, or the task was cancelled) end as `notSent`: they
             // stay stored; libmosquitto may still deliver them, which QoS 1 allows to happen twice.
+            await storeUnstored()
             group.cancelAll()
             await deleteFinished()
         }
@@ -67,13 +68,18 @@ extension Publisher {
         switch event {
         case .wake: break
         case .tick: timerAt = nil
-        case .finish(let deadline): finishBy = deadline
+        case .finish(let deadline):
+            finishBy = deadline
+            // What went unstored is stored and stays in flight: the loop waits for it like for the live messages.
+            await storeUnstored()
         case .connection(.connected):
             guard !plan.connected else { return }
             plan.connect()
             await reportReplay()
         case .connection:
             if plan.connected { plan.disconnect() }
+            // libmosquitto resends them after reconnecting; stored, they also survive a restart meanwhile.
+            await storeUnstored()
         case .sent(let outcomes):
             for (id, outcome) in outcomes { finish(id, outcome) }
         case .expire:
@@ -120,6 +126,14 @@ extension Publisher {
         let now = ContinuousClock.now
         var wait: ContinuousClock.Instant?
         var awaiting = false
+        await settleUnstored(at: now)
+        for pending in adoptedAcknowledgements {
+            awaiting = true
+            group.addTask { [client, logger, sink] in
+                sink.yield(.sent(await Self.collect(pending, client: client, logger: logger)))
+            }
+        }
+        adoptedAcknowledgements.removeAll()
         while true {
             // libmosquitto holds a drain buffer of unwritten QoS 0 messages (a broker that reads nothing): what is
             // stored stays stored, where a lost connection cannot take it, until the socket takes more.
@@ -159,6 +173,11 @@ extension Publisher {
             } else {
                 schedule(&group, at: due)
             }
+        }
+        // The unstored batches are looked at again one limit after the oldest was handed over or, with none left,
+        // the newest: while polls go unstored a timer stays armed, so a hand-off need not wake this loop.
+        if let handed = unstored.first?.handedAt ?? lastUnstoredAt, handed + Self.unstoredLimit > now {
+            schedule(&group, at: handed + Self.unstoredLimit)
         }
         if let deadline = admitWaiting(at: .now) { schedule(&group, at: deadline) }
         if let finishBy { schedule(&group, at: finishBy) }
@@ -227,10 +246,10 @@ extension Publisher {
     }
 
     /// A batch handed to the client whose QoS 1 acknowledgements are due: the client's ticket and the messages'
-    /// ids and topics, in order.
+    /// ids (nil for one that is not stored: settled before its batch was) and topics, in order.
     struct PendingAcknowledgements: Sendable {
         var batch: PublishBatch
-        var ids: [Int64]
+        var ids: [Int64?]
         var topics: [String]
     }
 
@@ -268,8 +287,9 @@ extension Publisher {
         var result: [(Int64, DrainPlan.Outcome)] = []
         result.reserveCapacity(outcomes.count)
         for index in outcomes.indices where pending.batch.outcomes[index] == nil {
+            guard let id = pending.ids[index] else { continue }
             let settled = outcome(outcomes[index], topic: pending.topics[index], logger: logger)
-            result.append((pending.ids[index], settled))
+            result.append((id, settled))
         }
         return result
     }

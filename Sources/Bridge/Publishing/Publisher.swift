@@ -6,10 +6,12 @@ package import PRO380
 
 /// Turns readings, availability and diagnostics into MQTT messages and sends them through the durable outbox.
 ///
-/// Every message is appended to the `Outbox` (one SQLite transaction per burst) before it is handed to the client,
-/// and deleted once the broker acknowledged it (PUBACK for QoS 1, hand-off for QoS 0), so readings survive a broker
-/// outage, a restart, a crash or a power cut while they wait; QoS 0 readings skip the store while it holds nothing
-/// waiting (`handWithoutStoring`). `publish` returns once the messages are stored or handed over; a
+/// A message is appended to the `Outbox` (one SQLite transaction per burst) before it is handed to the client, and
+/// deleted once the broker acknowledged it (PUBACK for QoS 1, hand-off for QoS 0), so readings survive a broker
+/// outage, a restart, a crash or a power cut while they wait. While the store holds nothing waiting, readings skip
+/// it (`handWithoutStoring`): QoS 0 ones for good, QoS 1 ones until their PUBACKs, stored only if those take long,
+/// the connection drops or shutdown begins (`Publisher+Unstored.swift`; `writeAhead` stores them first instead).
+/// `publish` returns once the messages are stored or handed over; a
 /// poller waits for the broker only while it is behind (`PublishAdmission`, at most `longestAdmissionWait`). `run()`
 /// sends what is stored whenever the client is connected: what was
 /// stored before the connection came up is replayed in order at `replayRate`, live messages go at once meanwhile,
@@ -41,6 +43,8 @@ package actor Publisher {
     private let qos: QoS
     let logger: Logger
     let outbox: Outbox
+    /// `outbox.write_ahead`: QoS 1 readings are stored before they are handed over, never unstored.
+    let writeAhead: Bool
     var plan: DrainPlan
     let events: AsyncStream<Event>
     let sink: AsyncStream<Event>.Continuation
@@ -71,10 +75,23 @@ package actor Publisher {
     var draining = false
     /// What was published per meter (keys, identity values, availability), for discovery and diagnostics.
     package let ledger: MeterLedger
+    /// QoS 1 polls handed to the client without being stored, oldest first, until their acknowledgements are in
+    /// (`Publisher+Unstored.swift`), and how many messages they hold.
+    var unstored: [UnstoredBatch] = []
+    var unstoredCount = 0
+    /// When the newest unstored batch was handed over.
+    var lastUnstoredAt: ContinuousClock.Instant?
+    /// How many stores of unstored batches are under way: until they are stored and in the plan, nothing more goes
+    /// unstored (it would pass them by, and with a broker that does not answer, pile up in libmosquitto unbounded).
+    var storingUnstored = 0
+    /// The acknowledgements of unstored messages stored while still due, for the run loop to collect.
+    var adoptedAcknowledgements: [PendingAcknowledgements] = []
 
     /// - Parameters:
     ///   - outbox: the opened outbox; the publisher sends what it already holds once connected.
     ///   - replayRate: messages per second for the backlog (live messages are not paced).
+    ///   - writeAhead: store every QoS 1 reading before it is handed over (`outbox.write_ahead`), instead of only
+    ///     what is not acknowledged in time (`Publisher+Unstored.swift`).
     ///   - longestAdmissionWait: the longest a poll waits for a broker that is behind (`PublishAdmission`).
     package init(
         client: MQTTClient,
@@ -82,6 +99,7 @@ package actor Publisher {
         qos: QoS,
         outbox: Outbox,
         replayRate: Double = OutboxSettings.defaultReplayRate,
+        writeAhead: Bool = false,
         ledger: MeterLedger = MeterLedger(),
         longestAdmissionWait: Duration = Publisher.longestAdmissionWait,
         logger: Logger
@@ -91,6 +109,7 @@ package actor Publisher {
         self.topics = topics
         self.qos = qos
         self.outbox = outbox
+        self.writeAhead = writeAhead
         self.logger = logger
         plan = DrainPlan(lastStoredID: outbox.lastIDAtOpen, newest: outbox.newestAtOpen, replayRate: replayRate)
         admission = PublishAdmission(bound: plan.bufferLimit, longestWait: longestAdmissionWait)
@@ -112,6 +131,7 @@ package actor Publisher {
             )
         }
         await admit(messages.count)
+        await settleUnstored(at: .now)
         await store(handWithoutStoring(messages))
         admission.stored(messages.count)
         // A poll handed straight to the client ends here without a store event: the run loop looks at the polls
@@ -119,45 +139,57 @@ package actor Publisher {
         if !admission.waiting.isEmpty { sink.yield(.wake) }
     }
 
-    /// QoS 0 messages (readings at QoS 0, diagnostics) while the outbox holds nothing waiting (`DrainPlan.isIdle`)
-    /// go straight to libmosquitto; returns those that must be stored (all of them otherwise, and any libmosquitto
-    /// did not take).
+    /// Messages go straight to libmosquitto while the outbox holds nothing waiting (`DrainPlan.isIdle`): QoS 0
+    /// ones (readings at QoS 0, diagnostics) for good, a poll of QoS 1 readings as an unstored batch that is stored
+    /// only if its acknowledgements do not all come in time (`Publisher+Unstored.swift`). Returns those that must
+    /// be stored (all of them otherwise, and any libmosquitto did not take).
     ///
-    /// Why not store them first: at QoS 0 a message is deleted from the outbox as soon as libmosquitto took it,
-    /// so storing it first protects only the instant between the commit and the hand-off, and costs a SQLite
-    /// transaction and its delete per poll. Whatever libmosquitto did not take (no connection) is stored as
-    /// before; while anything is stored, everything goes through the store, so no topic's messages change order.
+    /// Why not store them first: at QoS 0 a message is deleted from the outbox as soon as libmosquitto took it, and
+    /// at QoS 1 as soon as its PUBACK came, usually within a millisecond. Storing it first protects only that
+    /// instant, and costs a SQLite transaction per poll and its delete: a third of the bridge's CPU at QoS 1 with
+    /// one meter every 100 ms (docs/performance.md, stop 24). Whatever libmosquitto did not take (no connection)
+    /// is stored as before; while anything is stored, everything goes through the store, so no topic's messages
+    /// change order.
     private func handWithoutStoring(_ messages: [OutboxMessage], afterFailedStore: Bool = false) -> [OutboxMessage] {
         // While the store refuses writes (a full disk) everything goes to the store first, so the first write it
         // takes again ends the episode with its "storing again" line; what it refuses comes back here
-        // (`afterFailedStore`) and goes to a connected broker rather than being dropped.
+        // (`afterFailedStore`) and goes to a connected broker rather than being dropped (QoS 0 only: a QoS 1
+        // reading that could not be stored could not be stored later either).
         // Nor while libmosquitto holds a drain buffer of unwritten messages: a poll admitted after its longest
         // wait (a connected broker that reads nothing) is stored, so it survives the connection's end.
-        guard messages.allSatisfy({ $0.qos == QoS.atMostOnce.rawValue }), storeFailure == nil || afterFailedStore,
-            sendsQoS0WithoutStoring
+        let qos0 = messages.allSatisfy { $0.qos == QoS.atMostOnce.rawValue }
+        let qos1 = messages.allSatisfy { $0.qos == QoS.atLeastOnce.rawValue }
+        guard qos0 || (qos1 && !writeAhead), storeFailure == nil || (afterFailedStore && qos0), sendsWithoutStoring,
+            qos0 || unstoredCount + messages.count <= plan.bufferLimit
         else { return messages }
         let batch = client.publish(
             batch: messages.map {
-                MQTTMessageDraft(topic: $0.topic, payload: $0.payload, qos: .atMostOnce, retain: $0.retain)
+                MQTTMessageDraft(
+                    topic: $0.topic,
+                    payload: $0.payload,
+                    qos: qos0 ? .atMostOnce : .atLeastOnce,
+                    retain: $0.retain
+                )
             }
         )
         var rest: [OutboxMessage] = []
         for (message, outcome) in zip(messages, batch.outcomes) {
-            // The drain's own mapping (and its log line for a refusal); QoS 0 outcomes are never nil.
+            // The drain's own mapping (and its log line for a refusal); nil: a QoS 1 PUBACK is due.
             switch outcome.map({ Self.outcome($0, topic: message.topic, logger: logger) }) {
             case .delivered: published += 1
-            case .refused: break
-            case .notSent, nil: rest.append(message)
+            case .refused, nil: break
+            case .notSent: rest.append(message)
             }
         }
+        if batch.awaitsAcknowledgements { keepUnstored(messages, batch) }
         return rest
     }
 
-    /// Whether a QoS 0 poll would go to the broker now without the store (`handWithoutStoring`): draining,
-    /// connected as the drain loop has seen it, nothing stored or in flight before it, and libmosquitto holding
+    /// Whether a poll would go to the broker now without the store (`handWithoutStoring`): draining, connected as
+    /// the drain loop has seen it, not finishing, nothing stored or in flight before it, and libmosquitto holding
     /// less than a drain buffer unwritten.
-    package var sendsQoS0WithoutStoring: Bool {
-        draining && finishBy == nil && plan.isIdle && client.state == .connected
+    package var sendsWithoutStoring: Bool {
+        draining && finishBy == nil && storingUnstored == 0 && plan.isIdle && client.state == .connected
             && client.unwrittenMessages < plan.bufferLimit
     }
 
@@ -219,8 +251,20 @@ package actor Publisher {
         await outbox.close()
     }
 
-    private func store(_ messages: [OutboxMessage]) async {
+    /// Stores `messages` after whatever was handed over unstored and is not acknowledged yet (so nothing stored
+    /// overtakes it), and tells the plan.
+    func store(_ messages: [OutboxMessage]) async {
         guard !messages.isEmpty else { return }
+        await storeUnstored()
+        await append(messages)
+    }
+
+    /// Appends `messages` to the outbox and tells the plan; those at `inFlight` (positions in `messages`) the client
+    /// already has in flight (`adoptInFlight`). Returns the stored entries, nil when the store refused them: they
+    /// are dropped and counted, but for QoS 0 messages a connected broker takes instead.
+    @discardableResult
+    func append(_ messages: [OutboxMessage], inFlight: [Int] = []) async -> [OutboxEntry]? {
+        guard !messages.isEmpty else { return [] }
         do {
             let append = try await outbox.append(messages)
             if let failure = storeFailure, ContinuousClock.now - failure.last >= Self.storeRecovery {
@@ -230,8 +274,10 @@ package actor Publisher {
                 )
             }
             if let through = append.droppedThrough { await reportBoundDrops(through: through) }
+            if !inFlight.isEmpty { plan.adoptInFlight(inFlight.map { append.entries[$0] }) }
             plan.appended(append.entries, droppedThrough: append.droppedThrough)
             sink.yield(.wake)
+            return append.entries
         } catch {
             if storeFailure == nil {
                 storeFailure = (Date(), .now, 0)
@@ -240,11 +286,15 @@ package actor Publisher {
                 )
             }
             storeFailure?.last = .now
-            // QoS 0 readings need no store while the broker is connected and nothing waits before them.
-            let kept = handWithoutStoring(messages, afterFailedStore: true)
-            let handed = messages.count - kept.count
+            // QoS 0 readings need no store while the broker is connected and nothing waits before them. Those the
+            // client has in flight already stay with it: they are counted as dropped, not being stored.
+            let notHanded =
+                inFlight.isEmpty ? messages : messages.indices.filter { !inFlight.contains($0) }.map { messages[$0] }
+            let kept = handWithoutStoring(notHanded, afterFailedStore: true)
+            let handed = notHanded.count - kept.count
             if handed > 0 { await outbox.deliveredDespiteFailedAppend(handed) }
-            storeFailure?.dropped += kept.count
+            storeFailure?.dropped += kept.count + inFlight.count
+            return nil
         }
     }
 

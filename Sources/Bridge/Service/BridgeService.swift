@@ -64,6 +64,7 @@ package final class BridgeService: Service {
             qos: settings.qos == 0 ? .atMostOnce : .atLeastOnce,
             outbox: outbox,
             replayRate: configuration.outbox.replayRate,
+            writeAhead: configuration.outbox.writeAhead,
             ledger: status.ledger,
             logger: logger
         )

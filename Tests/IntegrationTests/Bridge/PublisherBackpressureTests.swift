@@ -160,7 +160,7 @@ import Testing
         let total = Self.longPollsTotal
         let (subscriber, counting) = try await Self.countingSubscriber(port: rig.broker.port, base: "bq", total: total)
         // The drain loop takes the connection in as an event of its own; until then polls go through the store.
-        #expect(await Self.eventually { await publisher.sendsQoS0WithoutStoring })
+        #expect(await Self.eventually { await publisher.sendsWithoutStoring })
         rig.broker.pause()
         let polls = Task { await Self.publishLongPolls(publisher) }
         #expect(await Self.eventually { await publisher.backpressure.waitingPolls > 0 })
@@ -188,7 +188,7 @@ import Testing
         let (publisher, client) = (rig.publisher, rig.client)
         let total = Self.longPollsTotal
         let (subscriber, counting) = try await Self.countingSubscriber(port: rig.broker.port, base: "bs", total: total)
-        #expect(await Self.eventually { await publisher.sendsQoS0WithoutStoring })
+        #expect(await Self.eventually { await publisher.sendsWithoutStoring })
         rig.broker.pause()
         await Self.publishLongPolls(publisher)
         // Every poll returned while the broker is still paused; libmosquitto holds about a drain buffer, the

@@ -75,7 +75,7 @@ import Testing
         // The drain loop takes the connection in as an event of its own.
         #expect(
             await finishes(within: .seconds(10)) {
-                while !Task.isCancelled, await !publisher.sendsQoS0WithoutStoring {
+                while !Task.isCancelled, await !publisher.sendsWithoutStoring {
                     try? await Task.sleep(for: .milliseconds(10))
                 }
             }

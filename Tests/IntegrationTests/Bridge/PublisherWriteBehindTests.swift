@@ -1,0 +1,163 @@
+import Bridge
+import Foundation
+import Logging
+import MQTT
+import Outbox
+import PRO380
+import TestSupport
+import Testing
+
+/// QoS 1 readings skip the outbox while it holds nothing waiting and the broker acknowledges them in time
+/// (`Publisher+Unstored.swift`); what the broker has not acknowledged within `Publisher.unstoredLimit`, at shutdown
+/// or before anything else is stored, is stored in the order it was handed over, and delivered once.
+@Suite(.serialized) struct PublisherWriteBehindTests {
+    static let keys = (0..<5).map { "key_\($0)" }
+
+    static func poll(_ index: Int) -> [Reading] {
+        keys.map { Reading(key: $0, value: .integer(index), unit: nil, time: Date()) }
+    }
+
+    @Test func acknowledgedReadingsAreNeverStored() async throws {
+        try await withPublisher { broker, outbox, publisher, _ in
+            let subscriber = try await MQTTTestSubscriber(
+                port: broker.port,
+                topics: ["behind/m1/+"],
+                count: 3 * Self.keys.count
+            )
+            let (lastID, published) = (await outbox.lastID, await publisher.published)
+            for index in 1...3 { await publisher.publish(meter: "m1", readings: Self.poll(index)) }
+            let received = await subscriber.messages()
+            #expect(received.count == 3 * Self.keys.count, "\(received)")
+            #expect(received.allSatisfy { $0.qos == 1 }, "\(received)")
+            // Counted once their acknowledgements are seen: at the next poll or the run loop's next look.
+            await eventually("the acknowledgements are counted") {
+                await publisher.published == published + 3 * Self.keys.count
+            }
+            #expect(await outbox.lastID == lastID, "nothing was stored")
+            #expect(await outbox.statistics.count == 0)
+        }
+    }
+
+    @Test func readingsNotAcknowledgedInTimeAreStoredThenDeliveredOnce() async throws {
+        try await withPublisher { broker, outbox, publisher, _ in
+            let subscriber = try await MQTTTestSubscriber(
+                port: broker.port,
+                topics: ["behind/m1/+"],
+                count: 2 * Self.keys.count,
+                timeout: 30
+            )
+            let published = await publisher.published
+            broker.pause()
+            await publisher.publish(meter: "m1", readings: Self.poll(1))
+            #expect(await outbox.statistics.count == 0, "handed over, not stored")
+            await eventually("stored once the limit passed", timeout: .seconds(10)) {
+                await outbox.statistics.count == Self.keys.count
+            }
+            broker.resume()
+            await eventually("the acknowledgements delete them", timeout: .seconds(10)) {
+                await outbox.statistics.count == 0
+            }
+            await eventually("counted as delivered") { await publisher.published == published + Self.keys.count }
+            // The plan did not send them a second time: libmosquitto's copies were the only ones.
+            try await Task.sleep(for: .milliseconds(500))
+            await subscriber.stop()
+            let received = await subscriber.messages()
+            #expect(received.count == Self.keys.count, "\(received)")
+            #expect(Set(received.map(\.topic)).count == Self.keys.count, "\(received)")
+            #expect(received.allSatisfy { $0.payload.contains("\"value\": 1,") }, "\(received)")
+        }
+    }
+
+    @Test func nothingStoredOvertakesAPollStillUnacknowledged() async throws {
+        try await withPublisher { broker, outbox, publisher, _ in
+            broker.pause()
+            await publisher.publish(meter: "m1", readings: Self.poll(1))
+            // Stored right away: the poll handed over before it goes into the store first.
+            await publisher.publishAvailability(meter: "m1", online: true)
+            let stored = try await outbox.read(after: 0, limit: 100).map(\.message.topic)
+            #expect(stored == Self.keys.map { "behind/m1/\($0)" } + ["behind/m1/availability"], "\(stored)")
+            broker.resume()
+            await eventually("all delivered", timeout: .seconds(10)) { await outbox.statistics.count == 0 }
+        }
+    }
+
+    /// `outbox.write_ahead: true`: every QoS 1 reading is stored before it is handed over, as before this change.
+    @Test func writeAheadStoresEveryReadingFirst() async throws {
+        try await withPublisher(writeAhead: true) { broker, outbox, publisher, _ in
+            let subscriber = try await MQTTTestSubscriber(
+                port: broker.port,
+                topics: ["behind/m1/+"],
+                count: Self.keys.count
+            )
+            let lastID = await outbox.lastID
+            await publisher.publish(meter: "m1", readings: Self.poll(1))
+            #expect(await outbox.lastID == lastID + Int64(Self.keys.count), "stored before it was sent")
+            #expect(await subscriber.messages().count == Self.keys.count)
+            await eventually("the acknowledgements delete them") { await outbox.statistics.count == 0 }
+        }
+    }
+
+    @Test func shutdownStoresWhatTheBrokerHasNotAcknowledged() async throws {
+        let broker = try await MosquittoBroker()
+        let (client, outbox, publisher) = try await Self.publisher(broker)
+        let run = Task { await publisher.run() }
+        await publisher.publishRetained(topic: "behind/probe", json: "{}")
+        await eventually("the loop delivers") { await publisher.queuedCount == 0 }
+        broker.pause()
+        await publisher.publish(meter: "m1", readings: Self.poll(1))
+        publisher.finish(by: .now + .milliseconds(300))
+        await run.value
+        #expect(await outbox.statistics.count == Self.keys.count, "kept for the next start")
+        #expect(await publisher.finishedAcknowledged == false)
+        broker.resume()
+        await client.shutdown()
+        await publisher.close()
+        await broker.stopAndRemove()
+    }
+
+    private static func publisher(
+        _ broker: MosquittoBroker,
+        writeAhead: Bool = false
+    ) async throws -> (MQTTClient, Outbox, Publisher) {
+        var logger = Logger(label: "write-behind-test")
+        logger.logLevel = .critical
+        let client = try MQTTClient(
+            configuration: MQTTClientConfiguration(
+                port: broker.port,
+                clientID: "behind-\(UUID().uuidString.prefix(8))",
+                reconnectDelay: .milliseconds(100) ... .milliseconds(500)
+            ),
+            logger: logger
+        )
+        try await client.connect(timeout: .seconds(10))
+        let outbox = try Outbox(.memory, limits: OutboxLimits(maxBytes: 1 << 20, maxAge: .seconds(3600)))
+        let publisher = Publisher(
+            client: client,
+            topics: TopicLayout(base: "behind", clientID: "c"),
+            qos: .atLeastOnce,
+            outbox: outbox,
+            writeAhead: writeAhead,
+            logger: logger
+        )
+        return (client, outbox, publisher)
+    }
+
+    private func withPublisher(
+        writeAhead: Bool = false,
+        _ body: (MosquittoBroker, Outbox, Publisher, MQTTClient) async throws -> Void
+    ) async throws {
+        let broker = try await MosquittoBroker()
+        let (client, outbox, publisher) = try await Self.publisher(broker, writeAhead: writeAhead)
+        let run = Task { await publisher.run() }
+        // The loop is draining once its first stored message (a probe on a topic of its own) went out.
+        await publisher.publishRetained(topic: "behind/probe", json: "{}")
+        await eventually("the loop delivers") { await publisher.queuedCount == 0 }
+        try await body(broker, outbox, publisher, client)
+        broker.resume()
+        publisher.finish(by: .now + .seconds(5))
+        await run.value
+        await client.shutdown()
+        await publisher.close()
+        await broker.stopAndRemove()
+    }
+}
