@@ -50,22 +50,44 @@ extension OutboxStore {
         }
     }
 
-    /// Rows per multi-row INSERT (7 parameters each: far below SQLite's 32766 since 3.32); a poll is one statement.
+    /// Rows per multi-row INSERT at most (7 parameters each: far below SQLite's 32766 since 3.32).
     static let rowsPerInsert = 128
+    /// Ids per multi-row DELETE at most.
+    static let idsPerDelete = 64
+
+    /// How `count` rows are split into multi-row statements: `largest` at a time, then the rest as descending powers
+    /// of two (70 rows: 64, 4, 2).
+    ///
+    /// Why powers of two: GRDB keeps every statement prepared with `cachedStatement` for the connection's life, and a
+    /// multi-row statement of a hundred rows compiles to a program of tens of KiB. One statement per row count, as
+    /// before, grew the bridge by tens of MiB once the batches' sizes varied (QoS 1 polls stored after going
+    /// unstored, flat out: docs/performance.md, stop 24). Now a store prepares at most one statement per power of
+    /// two up to `largest`: eight for the inserts, eight for `head`, seven for the deletes.
+    static func chunks(of count: Int, largest: Int) -> [Range<Int>] {
+        var chunks: [Range<Int>] = []
+        var start = 0
+        while start < count {
+            let rest = count - start
+            let size = rest >= largest ? largest : 1 << (Int.bitWidth - 1 - rest.leadingZeroBitCount)
+            chunks.append(start..<start + size)
+            start += size
+        }
+        return chunks
+    }
 
     /// Appends `messages` in one transaction, updates `head`, then carries out `trim` (computed by the caller with
     /// these messages counted).
     ///
-    /// One multi-row INSERT per `rowsPerInsert` messages and one multi-row upsert of `head` (a cached statement per
-    /// row count), not a statement per message: a poll of 70 readings is two statements instead of 140.
+    /// Multi-row INSERTs of `message` and upserts of `head` (`chunks(of:largest:)`), not a statement per message: a
+    /// poll of 70 readings is three statements of each instead of 70.
     func append(_ messages: [OutboxMessage], at now: Date, trim: OutboxTrim?) throws -> OutboxAppendResult {
         try database.write { db in
             let created = now.timeIntervalSince1970
             var entries: [OutboxEntry] = []
             entries.reserveCapacity(messages.count)
             var newest: [String: Int64] = [:]
-            for start in stride(from: 0, to: messages.count, by: Self.rowsPerInsert) {
-                let chunk = messages[start..<min(start + Self.rowsPerInsert, messages.count)]
+            for range in Self.chunks(of: messages.count, largest: Self.rowsPerInsert) {
+                let chunk = messages[range]
                 let insert = try db.cachedStatement(
                     sql: "INSERT INTO message (topic, payload, qos, retain, created, size, latest_only) VALUES "
                         + Self.placeholders(rows: chunk.count, columns: 7)
@@ -92,8 +114,8 @@ extension OutboxStore {
                 }
             }
             let heads = Array(newest)
-            for start in stride(from: 0, to: heads.count, by: Self.rowsPerInsert) {
-                let chunk = heads[start..<min(start + Self.rowsPerInsert, heads.count)]
+            for range in Self.chunks(of: heads.count, largest: Self.rowsPerInsert) {
+                let chunk = heads[range]
                 let upsert = try db.cachedStatement(
                     sql: "INSERT INTO head (topic, newest) VALUES "
                         + Self.placeholders(rows: chunk.count, columns: 2)
@@ -126,9 +148,9 @@ extension OutboxStore {
         try database.write { db in
             var count = 0
             var bytes = 0
-            // One statement per chunk of 64 ids (a cached statement per chunk size): far cheaper than one per id.
-            for start in stride(from: 0, to: ids.count, by: 64) {
-                let chunk = ids[start..<min(start + 64, ids.count)]
+            // Multi-row statements (`chunks(of:largest:)`): far cheaper than one per id.
+            for range in Self.chunks(of: ids.count, largest: Self.idsPerDelete) {
+                let chunk = ids[range]
                 let placeholders = Array(repeating: "?", count: chunk.count).joined(separator: ",")
                 let delete = try db.cachedStatement(
                     sql: "DELETE FROM message WHERE id IN (\(placeholders)) RETURNING size"

@@ -45,6 +45,56 @@ import Testing
         await reopened.close()
     }
 
+    /// Multi-row statements come in power-of-two sizes (and the largest), so a store prepares a handful of them
+    /// whatever its batches' sizes: GRDB keeps every one it prepared.
+    @Test func batchesSplitIntoPowerOfTwoStatements() {
+        let sizes = { (count: Int, largest: Int) in OutboxStore.chunks(of: count, largest: largest).map(\.count) }
+        #expect(sizes(0, 128) == [])
+        #expect(sizes(1, 128) == [1])
+        #expect(sizes(70, 128) == [64, 4, 2])
+        #expect(sizes(128, 128) == [128])
+        #expect(sizes(300, 128) == [128, 128, 32, 8, 4])
+        #expect(sizes(200, 64) == [64, 64, 64, 8])
+        var shapes: Set<Int> = []
+        for count in 1...600 {
+            let chunks = OutboxStore.chunks(of: count, largest: 128)
+            let covered = chunks.flatMap { Array($0) }
+            #expect(covered == Array(0..<count))
+            shapes.formUnion(chunks.map(\.count))
+        }
+        #expect(shapes == [1, 2, 4, 8, 16, 32, 64, 128])
+    }
+
+    /// Appends and deletes of every size from 1 to 150 keep ids, order and contents.
+    @Test func appendsAndDeletesOfAnySizeKeepEveryMessage() async throws {
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let outbox = try Outbox(.file(path), limits: OutboxLimits(maxBytes: 1 << 28, maxAge: .seconds(3600)))
+        var expected: [OutboxMessage] = []
+        for count in 1...150 {
+            let batch = Self.messages(count, topic: "t/\(count % 7)", from: expected.count)
+            let append = try await outbox.append(batch)
+            #expect(append.entries.map(\.message) == batch)
+            expected += batch
+        }
+        var stored = try await outbox.read(after: 0, limit: 1 << 20)
+        #expect(stored.map(\.message) == expected)
+        #expect(stored.map(\.id) == Array(1...Int64(expected.count)))
+        // Delete every third id, in batches of growing size.
+        let doomed = stored.map(\.id).filter { $0 % 3 == 0 }
+        var start = 0
+        var size = 1
+        while start < doomed.count {
+            try await outbox.delete(Array(doomed[start..<min(start + size, doomed.count)]))
+            start += size
+            size += 1
+        }
+        stored = try await outbox.read(after: 0, limit: 1 << 20)
+        let kept: [Int64] = (1...Int64(expected.count)).filter { $0 % 3 != 0 }
+        #expect(stored.map(\.id) == kept)
+        #expect(await outbox.statistics.count == expected.count - doomed.count)
+        await outbox.close()
+    }
+
     @Test func concurrentAppendsShareTransactionsAndKeepEachCallsOrder() async throws {
         defer { try? FileManager.default.removeItem(at: folder) }
         let outbox = try Outbox(.file(path), limits: limits)

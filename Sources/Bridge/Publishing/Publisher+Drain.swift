@@ -67,7 +67,7 @@ extension Publisher {
     private func handle(_ event: Event) async {
         switch event {
         case .wake: break
-        case .tick: timerAt = nil
+        case .tick(let instant): timer.expired(instant)
         case .finish(let deadline):
             finishBy = deadline
             // What went unstored is stored and stays in flight: the loop waits for it like for the live messages.
@@ -195,11 +195,10 @@ extension Publisher {
     }
 
     private func schedule(_ group: inout DiscardingTaskGroup, at instant: ContinuousClock.Instant) {
-        if let pending = timerAt, pending <= instant { return }
-        timerAt = instant
+        guard timer.arm(at: instant) else { return }
         group.addTask { [sink] in
             try? await Task.sleep(until: instant)
-            sink.yield(.tick)
+            sink.yield(.tick(instant))
         }
     }
 

@@ -40,7 +40,7 @@ extension Publisher {
         unstored.append(UnstoredBatch(messages: messages, batch: batch, handedAt: handedAt))
         unstoredCount += messages.count
         lastUnstoredAt = handedAt
-        if timerAt.map({ $0 > handedAt + Self.unstoredLimit }) ?? true { sink.yield(.wake) }
+        if timer.armed.map({ $0 > handedAt + Self.unstoredLimit }) ?? true { sink.yield(.wake) }
     }
 
     /// Forgets the unstored batches whose acknowledgements are all in, oldest first; stores the rest when the oldest

@@ -22,7 +22,8 @@ package actor Publisher {
         case wake
         case connection(MQTTConnectionState)
         case sent([(Int64, DrainPlan.Outcome)])
-        case tick
+        /// A timer armed for this instant (`schedule`) expired.
+        case tick(ContinuousClock.Instant)
         case expire
         /// Shutdown: send what is live, wait for its acknowledgements, end by this instant (`finish(by:)`).
         case finish(ContinuousClock.Instant)
@@ -48,8 +49,8 @@ package actor Publisher {
     var plan: DrainPlan
     let events: AsyncStream<Event>
     let sink: AsyncStream<Event>.Continuation
-    /// The earliest pending timer (pacing, delayed deletes), if any.
-    var timerAt: ContinuousClock.Instant?
+    /// The earliest pending timer (pacing, delayed deletes, admission, unstored batches, shutdown).
+    var timer = DrainTimer()
     var deleteDue: ContinuousClock.Instant?
     /// Set once shutdown asked the loop to end (`finish(by:)`): it ends when the live messages are acknowledged, the
     /// connection is gone, or this instant passed.
