@@ -30,6 +30,8 @@ package enum SampleConfiguration {
           max_age: 720h            # ... or when older than this (default 720h, 30 days)
           replay_rate: 100         # backlog messages per second after an outage; live readings are not paced (default 100)
           sync: full               # full: fsync at every commit (default); normal: at checkpoints (less flash wear)
+          write_ahead: false       # false (default): QoS 1 readings the broker acknowledges within 1 s are never written;
+          #                        # true: each is stored before it is sent (a crash in that second loses none; a write a poll)
         homeassistant:             # Home Assistant MQTT discovery (README "Home Assistant")
           enabled: true            # default true; false clears the discovery configs this bridge published
           prefix: homeassistant    # Home Assistant's discovery prefix (default homeassistant); birth on <prefix>/status
