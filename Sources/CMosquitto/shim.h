@@ -4,6 +4,7 @@
 #include <mqtt_protocol.h>
 #include <openssl/ssl.h>
 #include <openssl/x509_vfy.h>
+#include <sys/eventfd.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>

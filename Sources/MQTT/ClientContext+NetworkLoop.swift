@@ -8,9 +8,13 @@ import Glibc
 #endif
 
 extension ClientContext {
-    /// How long one `mosquitto_loop` pass waits in select() at most: the longest a stop request or an expired
-    /// connect timeout goes unnoticed while a socket is open (publishes wake the select at once).
+    /// How long one `mosquitto_loop` pass (connecting, disconnecting) waits in select() at most: the longest a stop
+    /// request or an expired connect timeout goes unnoticed while a socket is open (publishes wake the select at
+    /// once).
     static let loopPassTimeoutMilliseconds: Int32 = 100
+    /// How long a pass while connected (`serviceConnection`) waits at most when nothing happens: keepalive is
+    /// checked that often (a broker's keepalive is counted in seconds); publishes and stop requests wake it at once.
+    static let connectedPassTimeoutMilliseconds: Int32 = 1000
 
     /// The body of the network thread: carries out `ClientState.link`'s actions until it says `.exit`.
     ///
@@ -18,11 +22,12 @@ extension ClientContext {
     /// Only this thread calls `mosquitto_loop` (mosquitto.h: "It must not be called inside a callback."), the
     /// connect calls and `mosquitto_disconnect` for a stop; other threads publish and subscribe, which
     /// libmosquitto makes safe (mosquitto.h, Topic: Threads: "libmosquitto provides thread safe operation").
-    func runNetworkLoop(_ handle: MosquittoHandle, wakeup: DispatchSemaphore) {
+    func runNetworkLoop(_ handle: MosquittoHandle) {
         state.withLock { $0.networkThreadID = ThreadIdentity.current }
         while true {
             let now = ContinuousClock.now
-            switch state.withLock({ $0.link.nextAction(now: now) }) {
+            let (action, connected) = state.withLock { ($0.link.nextAction(now: now), $0.link.state == .connected) }
+            switch action {
             case .startAttempt(let first):
                 let (rc, errnoAfterCall) = startAttempt(handle, first: first)
                 if rc == MOSQ_ERR_SUCCESS.rawValue {
@@ -35,7 +40,10 @@ extension ClientContext {
                     connectionEnded(reason: reason(for: rc, handle))
                 }
             case .serviceNetwork:
-                let rc = mosquitto_loop(handle.pointer, Self.loopPassTimeoutMilliseconds, 1)
+                let rc =
+                    connected
+                    ? serviceConnection(handle)
+                    : mosquitto_loop(handle.pointer, Self.loopPassTimeoutMilliseconds, 1)
                 let errnoAfterCall = errno
                 let socket = mosquitto_socket(handle.pointer)
                 if rc != MOSQ_ERR_SUCCESS.rawValue || socket < 0 {
@@ -52,7 +60,7 @@ extension ClientContext {
                 if socket >= 0 { _ = Glibc.shutdown(socket, Int32(SHUT_RDWR)) }
                 connectionEnded(reason: "no CONNACK within \(configuration.connectTimeout)")
             case .sleep(let until):
-                wakeup.wait(until: until)
+                networkWakeup.wait(until: until)
             case .sendDisconnect:
                 // mosquitto.h (mosquitto_disconnect): "Disconnect from the broker." The DISCONNECT is written by
                 // the next `mosquitto_loop` passes, which close the socket after it; the broker then does not
@@ -64,6 +72,48 @@ extension ClientContext {
                 return
             }
         }
+    }
+
+    /// One pass while the broker has accepted the connection: waits (`poll`) until the socket is readable, or
+    /// writable while libmosquitto holds packets to write, or `networkWakeup` is signalled, at most
+    /// `connectedPassTimeoutMilliseconds`; then reads, writes and keeps alive with the calls mosquitto.h offers for
+    /// an external event loop (`mosquitto_loop_read`, `mosquitto_loop_write`, `mosquitto_loop_misc`, with
+    /// `mosquitto_socket` and `mosquitto_want_write`).
+    ///
+    /// Why not `mosquitto_loop` here too: every `mosquitto_publish` writes one byte to libmosquitto's internal
+    /// socket pair to wake the loop, and `mosquitto_loop` reads one byte per pass, so a poll of 70 readings woke
+    /// this thread and made it run about 70 `select` passes (docs/performance.md, stop 25). Here the client signals
+    /// `networkWakeup` once per batch. libmosquitto still writes its byte per publish; nobody reads the pair while
+    /// connected, so once its kernel buffer is full (a few hundred bytes in about 200 KiB of kernel memory) those
+    /// non-blocking writes fail at once, which libmosquitto ignores; `mosquitto_loop`, used again while
+    /// reconnecting, reads them off one per pass.
+    /// - Returns: libmosquitto's result (`MOSQ_ERR_SUCCESS`, or why the connection ended; the socket is closed
+    ///   then), `MOSQ_ERR_ERRNO` when `poll` failed.
+    private func serviceConnection(_ handle: MosquittoHandle) -> Int32 {
+        let socket = mosquitto_socket(handle.pointer)
+        guard socket >= 0 else { return MOSQ_ERR_NO_CONN.rawValue }
+        let socketEvents = withUnsafeTemporaryAllocation(of: pollfd.self, capacity: 2) { entries -> Int16? in
+            let writing = mosquitto_want_write(handle.pointer) ? Int16(POLLOUT) : 0
+            entries[0] = pollfd(fd: socket, events: Int16(POLLIN) | writing, revents: 0)
+            entries[1] = pollfd(fd: networkWakeup.descriptor, events: Int16(POLLIN), revents: 0)
+            guard poll(entries.baseAddress, 2, Self.connectedPassTimeoutMilliseconds) >= 0 || errno == EINTR else {
+                return nil
+            }
+            if entries[1].revents != 0 { networkWakeup.clear() }
+            return entries[0].revents
+        }
+        guard let socketEvents else { return MOSQ_ERR_ERRNO.rawValue }
+        if socketEvents & Int16(POLLIN | POLLHUP | POLLERR) != 0 {
+            let rc = mosquitto_loop_read(handle.pointer, 1)
+            guard rc == MOSQ_ERR_SUCCESS.rawValue else { return rc }
+        }
+        // Written at once, not after one more poll: a wake-up means packets are waiting, and reading may have
+        // queued some (a PUBACK for a command message).
+        if mosquitto_want_write(handle.pointer) {
+            let rc = mosquitto_loop_write(handle.pointer, 1)
+            guard rc == MOSQ_ERR_SUCCESS.rawValue else { return rc }
+        }
+        return mosquitto_loop_misc(handle.pointer)
     }
 
     /// Asks the kernel to acknowledge what the broker sends at once (`TCP_QUICKACK`, tcp(7)), after every pass.

@@ -21,6 +21,8 @@ final class ClientContext: Sendable {
     /// network thread's on_publish (called for every QoS 0 message written too) skips the lock: a batch holds it
     /// while handing a whole poll over, and QoS 0 callbacks would queue behind it for nothing.
     let acknowledgementsDue = Atomic<Int>(0)
+    /// The network thread's wake-up: signalled by `wakeNetwork()` after a publish or (un)subscribe, and to stop.
+    let networkWakeup: NetworkWakeup
     /// The QoS 0 messages libmosquitto holds unwritten, for the publisher's backpressure.
     let sendQueue = SendQueueGauge()
     /// libmosquitto's error log lines of the current connection attempt (the last few), for naming the cause of a
@@ -43,7 +45,9 @@ final class ClientContext: Sendable {
     /// inversion, a deadlock seen when a shutdown cancelled a task waiting for a PUBACK just as the PUBACK came.
     let cancellationQueue: DispatchQueue
 
-    init(configuration: MQTTClientConfiguration, logger: Logger) {
+    /// - Throws: `MQTTError.libmosquitto` naming `eventfd` when the network thread's wake-up cannot be made.
+    init(configuration: MQTTClientConfiguration, logger: Logger) throws(MQTTError) {
+        self.networkWakeup = try NetworkWakeup()
         self.configuration = configuration
         self.logger = logger
         self.libraryLogWhileConnected = logger.logLevel <= .debug
@@ -58,6 +62,13 @@ final class ClientContext: Sendable {
             backoff: configuration.reconnectDelay,
             connectTimeout: configuration.connectTimeout
         )
+    }
+
+    /// Tells the network thread that libmosquitto holds packets to write (a publish, a (un)subscribe): while
+    /// connected it waits on the socket and this wake-up only, not on libmosquitto's socket pair
+    /// (`serviceConnection`).
+    func wakeNetwork() {
+        networkWakeup.signal()
     }
 
     /// Counts a message about to be handed to libmosquitto by `publish`: a QoS 1/2 acknowledgement due

@@ -72,8 +72,8 @@ extension MQTTClient {
             guard state.lifecycle == .open else { throw .shutDown }
             state.link = ClientContext.newLink(context.configuration)
             // Under the lock, so `shutdown()` finds the thread it must stop and join.
-            state.network = try NetworkThread.start(name: "mqtt-network") { wakeup in
-                context.runNetworkLoop(handle, wakeup: wakeup)
+            state.network = try NetworkThread.start(name: "mqtt-network", wakeup: context.networkWakeup) {
+                context.runNetworkLoop(handle)
             }
         }
     }

@@ -52,6 +52,7 @@ extension MQTTClient {
                     waiter.mid.withLock { $0 = mid }
                     return nil
                 }
+                context.wakeNetwork()
                 if let immediate { continuation.resume(with: immediate) }
             }
         } onCancel: {

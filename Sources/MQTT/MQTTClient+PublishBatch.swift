@@ -102,6 +102,8 @@ extension MQTTClient {
     /// Not connected or shut down at call time: every draft gets `.notConnected` / `.shutDown` and nothing is sent.
     package func publish(batch drafts: [MQTTMessageDraft]) -> PublishBatch {
         let (context, handle) = (self.context, self.handle)
+        // One wake-up for the whole batch, once it is queued (`ClientContext.serviceConnection`).
+        defer { context.wakeNetwork() }
         return context.state.withLock { state in
             guard state.lifecycle == .open else {
                 return PublishBatch(outcomes: Array(repeating: .shutDown, count: drafts.count), pendingID: nil)

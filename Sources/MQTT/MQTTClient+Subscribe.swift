@@ -49,6 +49,7 @@ extension MQTTClient {
             }
             return nil
         }
+        context.wakeNetwork()
         if let failure { throw failure }
     }
 
@@ -78,6 +79,7 @@ extension MQTTClient {
                 waiter.mid.withLock { $0 = mid }
                 return nil
             }
+            context.wakeNetwork()
             if let failure { continuation.resume(throwing: failure) }
         }
     }

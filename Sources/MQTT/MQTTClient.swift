@@ -26,7 +26,7 @@ package final class MQTTClient: Sendable {
     package init(configuration: MQTTClientConfiguration, logger: Logger) throws {
         var logger = logger
         logger[metadataKey: "mqtt.client"] = "\(configuration.clientID)"
-        let context = ClientContext(configuration: configuration, logger: logger)
+        let context = try ClientContext(configuration: configuration, logger: logger)
         let reference = Unmanaged.passRetained(context)
         let handle: MosquittoHandle
         do {

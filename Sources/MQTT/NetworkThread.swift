@@ -6,7 +6,7 @@ import Synchronization
 import Glibc
 #endif
 
-/// A joinable POSIX thread for libmosquitto's network loop, with a wake-up for its sleeps.
+/// A joinable POSIX thread for libmosquitto's network loop, with a wake-up for its waits (`NetworkWakeup`).
 ///
 /// The client runs its own thread instead of `mosquitto_loop_start`: libmosquitto's thread
 /// (`mosquitto_loop_forever`) decides about reconnecting from its own connection state, which a reconnect attempt
@@ -15,23 +15,24 @@ import Glibc
 /// a stop request before every step and is always joined (`join()`), never cancelled.
 final class NetworkThread: Sendable {
     private let thread: pthread_t
-    private let wakeup: DispatchSemaphore
+    private let wakeup: NetworkWakeup
     /// Whether `pthread_join` has returned; held across the join so a second caller waits for the first.
     private let joined = Mutex(false)
 
-    private init(thread: pthread_t, wakeup: DispatchSemaphore) {
+    private init(thread: pthread_t, wakeup: NetworkWakeup) {
         self.thread = thread
         self.wakeup = wakeup
     }
 
-    /// Starts a thread named `name` (at most 15 bytes) running `body`, which gets the thread's wake-up semaphore.
+    /// Starts a thread named `name` (at most 15 bytes) running `body`, which waits on `wakeup` (`wake()` signals
+    /// it).
     /// - Throws: `MQTTError.libmosquitto` naming `pthread_create` when no thread can be made.
     static func start(
         name: String,
-        _ body: @escaping @Sendable (DispatchSemaphore) -> Void
+        wakeup: NetworkWakeup,
+        _ body: @escaping @Sendable () -> Void
     ) throws(MQTTError) -> NetworkThread {
-        let wakeup = DispatchSemaphore(value: 0)
-        let start = Unmanaged.passRetained(Start(name: name) { body(wakeup) }).toOpaque()
+        let start = Unmanaged.passRetained(Start(name: name, body: body)).toOpaque()
         var thread = pthread_t()
         let rc = pthread_create(
             &thread,
@@ -52,7 +53,7 @@ final class NetworkThread: Sendable {
         return NetworkThread(thread: thread, wakeup: wakeup)
     }
 
-    /// Ends a sleep of the thread early (it then looks at its state again). Extra wake-ups are harmless.
+    /// Ends a wait of the thread early (it then looks at its state again). Extra wake-ups are harmless.
     func wake() {
         wakeup.signal()
     }
@@ -81,7 +82,7 @@ final class NetworkThread: Sendable {
 
 extension DispatchSemaphore {
     /// Sleeps until `deadline` or until signalled, whichever comes first (a futex wait with a timeout, no
-    /// libdispatch timer; the MQTT network thread and the pollers' `PollClock` wait with it).
+    /// libdispatch timer; the pollers' `PollClock` waits with it).
     package func wait(until deadline: ContinuousClock.Instant) {
         let remaining = ContinuousClock.now.duration(to: deadline)
         guard remaining > .zero else { return }

@@ -55,6 +55,46 @@ struct MQTTReconnectTests {
         }
     }
 
+    /// While connected the network thread waits on the socket and the client's own wake-up, not on libmosquitto's
+    /// internal socket pair, which every publish still writes a byte to: after a few hundred publishes that pair is
+    /// full and stays so. Publishing must go on regardless, and `mosquitto_loop`, used again while reconnecting,
+    /// must get through the bytes left in it.
+    @Test("Thousands of publishes, a broker restart, and the client still connects again and delivers")
+    func publishesBeyondTheWakeUpPairThenReconnect() async throws {
+        try await withBroker { broker in
+            try await withClient(configuration(port: broker.port, "wakeup")) { client in
+                let states = client.connectionStates()
+                let batches = 20
+                let perBatch = 100
+                let subscriber = try await MQTTTestSubscriber(
+                    port: broker.port,
+                    topics: ["wakeup/#"],
+                    count: batches * perBatch,
+                    qos: 0,
+                    timeout: 30
+                )
+                for batch in 0..<batches {
+                    let drafts = (0..<perBatch).map { index in
+                        MQTTMessageDraft(topic: "wakeup/\(index)", payload: "\(batch)", qos: .atMostOnce)
+                    }
+                    let outcomes = client.publish(batch: drafts).outcomes
+                    #expect(outcomes.allSatisfy { $0 == .delivered }, "batch \(batch): \(outcomes)")
+                    // Paced, so the broker's queue towards the subscriber never has a reason to drop QoS 0.
+                    try await Task.sleep(for: .milliseconds(20))
+                }
+                let received = await subscriber.messages()
+                #expect(received.count == batches * perBatch)
+                #expect(received.last?.payload == "\(batches - 1)")
+
+                try await broker.restart()
+                _ = try await collect(states) { $0.filter { $0 == .connected }.count == 2 }
+                let after = try await MQTTTestSubscriber(port: broker.port, topics: ["after/restart"], count: 1)
+                try await client.publish(.init(topic: "after/restart", payload: "ok", qos: .atLeastOnce))
+                #expect(await after.messages().map(\.payload) == ["ok"])
+            }
+        }
+    }
+
     @Test("The will is published when the connection dies without DISCONNECT, not on shutdown")
     func willOnAbruptLoss() async throws {
         try await withBroker { broker in

@@ -54,15 +54,24 @@ extension Publisher {
             unstoredCount -= first.messages.count
             for index in outcomes.indices where first.batch.outcomes[index] == nil {
                 guard let outcome = outcomes[index] else { continue }
-                switch Self.outcome(outcome, topic: first.messages[index].topic, logger: logger) {
-                case .delivered: published += 1
-                case .refused: break
-                case .notSent: undelivered.append(first.messages[index])
-                }
+                if endedUnsent(first.messages[index], outcome) { undelivered.append(first.messages[index]) }
             }
         }
         let overdue = unstored.first.map { now - $0.handedAt >= Self.unstoredLimit } ?? false
         if !undelivered.isEmpty || overdue { await storeUnstored(after: undelivered) }
+    }
+
+    /// Accounts for an unstored message whose publication ended: a delivered one counts as published, a refused
+    /// one is logged and dropped (`Publisher.outcome`).
+    /// - Returns: whether it ended unsent (the connection or the client went first), so that it is stored.
+    private func endedUnsent(_ message: OutboxMessage, _ outcome: PublishOutcome) -> Bool {
+        switch Self.outcome(outcome, topic: message.topic, logger: logger) {
+        case .delivered:
+            published += 1
+            return false
+        case .refused: return false
+        case .notSent: return true
+        }
     }
 
     /// Stores `leading`, then every unstored message whose acknowledgement is not in yet, in the order handed over,
@@ -89,11 +98,7 @@ extension Publisher {
                     messages.append(message)
                     continue
                 }
-                switch Self.outcome(outcome, topic: message.topic, logger: logger) {
-                case .delivered: published += 1
-                case .refused: break
-                case .notSent: messages.append(message)
-                }
+                if endedUnsent(message, outcome) { messages.append(message) }
             }
             if positions.contains(where: { $0 != nil }) { adopted.append((kept, positions)) }
         }

@@ -80,35 +80,6 @@ import Testing
     private func withPublisher(
         _ body: (MosquittoBroker, Outbox, Publisher, MQTTClient) async throws -> Void
     ) async throws {
-        let broker = try await MosquittoBroker()
-        var logger = Logger(label: "handoff-test")
-        logger.logLevel = .critical
-        let client = try MQTTClient(
-            configuration: MQTTClientConfiguration(
-                port: broker.port,
-                clientID: "handoff-\(UUID().uuidString.prefix(8))",
-                reconnectDelay: .milliseconds(100) ... .milliseconds(500)
-            ),
-            logger: logger
-        )
-        try await client.connect(timeout: .seconds(10))
-        let outbox = try Outbox(.memory, limits: OutboxLimits(maxBytes: 1 << 20, maxAge: .seconds(3600)))
-        let publisher = Publisher(
-            client: client,
-            topics: TopicLayout(base: "handoff", clientID: "c"),
-            qos: .atMostOnce,
-            outbox: outbox,
-            logger: logger
-        )
-        let run = Task { await publisher.run() }
-        // The loop is draining once its first stored message (a probe on a topic of its own) went out.
-        await publisher.publishRetained(topic: "handoff/probe", json: "{}")
-        await eventually("the loop delivers") { await publisher.queuedCount == 0 }
-        try await body(broker, outbox, publisher, client)
-        publisher.finish(by: .now + .seconds(5))
-        await run.value
-        await client.shutdown()
-        await publisher.close()
-        await broker.stopAndRemove()
+        try await PublisherFixture.withDraining(base: "handoff", qos: .atMostOnce, body)
     }
 }

@@ -98,8 +98,8 @@ import Testing
     }
 
     @Test func shutdownStoresWhatTheBrokerHasNotAcknowledged() async throws {
-        let broker = try await MosquittoBroker()
-        let (client, outbox, publisher) = try await Self.publisher(broker)
+        let fixture = try await PublisherFixture.start(base: "behind", qos: .atLeastOnce)
+        let (broker, outbox, publisher) = (fixture.broker, fixture.outbox, fixture.publisher)
         let run = Task { await publisher.run() }
         await publisher.publishRetained(topic: "behind/probe", json: "{}")
         await eventually("the loop delivers") { await publisher.queuedCount == 0 }
@@ -110,54 +110,13 @@ import Testing
         #expect(await outbox.statistics.count == Self.keys.count, "kept for the next start")
         #expect(await publisher.finishedAcknowledged == false)
         broker.resume()
-        await client.shutdown()
-        await publisher.close()
-        await broker.stopAndRemove()
-    }
-
-    private static func publisher(
-        _ broker: MosquittoBroker,
-        writeAhead: Bool = false
-    ) async throws -> (MQTTClient, Outbox, Publisher) {
-        var logger = Logger(label: "write-behind-test")
-        logger.logLevel = .critical
-        let client = try MQTTClient(
-            configuration: MQTTClientConfiguration(
-                port: broker.port,
-                clientID: "behind-\(UUID().uuidString.prefix(8))",
-                reconnectDelay: .milliseconds(100) ... .milliseconds(500)
-            ),
-            logger: logger
-        )
-        try await client.connect(timeout: .seconds(10))
-        let outbox = try Outbox(.memory, limits: OutboxLimits(maxBytes: 1 << 20, maxAge: .seconds(3600)))
-        let publisher = Publisher(
-            client: client,
-            topics: TopicLayout(base: "behind", clientID: "c"),
-            qos: .atLeastOnce,
-            outbox: outbox,
-            writeAhead: writeAhead,
-            logger: logger
-        )
-        return (client, outbox, publisher)
+        await fixture.close()
     }
 
     private func withPublisher(
         writeAhead: Bool = false,
         _ body: (MosquittoBroker, Outbox, Publisher, MQTTClient) async throws -> Void
     ) async throws {
-        let broker = try await MosquittoBroker()
-        let (client, outbox, publisher) = try await Self.publisher(broker, writeAhead: writeAhead)
-        let run = Task { await publisher.run() }
-        // The loop is draining once its first stored message (a probe on a topic of its own) went out.
-        await publisher.publishRetained(topic: "behind/probe", json: "{}")
-        await eventually("the loop delivers") { await publisher.queuedCount == 0 }
-        try await body(broker, outbox, publisher, client)
-        broker.resume()
-        publisher.finish(by: .now + .seconds(5))
-        await run.value
-        await client.shutdown()
-        await publisher.close()
-        await broker.stopAndRemove()
+        try await PublisherFixture.withDraining(base: "behind", qos: .atLeastOnce, writeAhead: writeAhead, body)
     }
 }
