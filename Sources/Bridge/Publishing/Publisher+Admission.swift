@@ -3,7 +3,7 @@ import Outbox
 
 extension Publisher {
     /// The longest a poller waits for room before its readings are stored anyway (`PublishAdmission`).
-    static let longestAdmissionWait = Duration.seconds(1)
+    package static let longestAdmissionWait = Duration.seconds(1)
 
     /// The live messages waiting for the broker (stored, or admitted and being stored), the bound, and how many
     /// polls wait for room: the backpressure's state, for tests and diagnostics.

@@ -26,27 +26,14 @@ import Testing
     }
 
     static func rig(_ name: String, qos: QoS = .atLeastOnce, longestWait: Duration) async throws -> Rig {
-        let broker = try await MosquittoBroker()
-        var logger = Logger(label: "backpressure-test")
-        logger.logLevel = .critical
-        let client = try MQTTClient(
-            configuration: MQTTClientConfiguration(
-                port: broker.port,
-                clientID: "\(name)-\(UUID().uuidString.prefix(8))"
-            ),
-            logger: logger
-        )
-        try await client.connect(timeout: .seconds(10))
-        let publisher = Publisher(
-            client: client,
-            topics: TopicLayout(base: name, clientID: "c"),
+        let fixture = try await PublisherFixture.start(
+            base: name,
             qos: qos,
-            outbox: try Outbox(.memory, limits: OutboxLimits(maxBytes: 1 << 24, maxAge: .seconds(3600))),
-            longestAdmissionWait: longestWait,
-            logger: logger
+            outboxBytes: 1 << 24,
+            longestAdmissionWait: longestWait
         )
-        let drain = Task { await publisher.run() }
-        return Rig(broker: broker, client: client, publisher: publisher, drain: drain)
+        let drain = Task { await fixture.publisher.run() }
+        return Rig(broker: fixture.broker, client: fixture.client, publisher: fixture.publisher, drain: drain)
     }
 
     static func tearDown(_ rig: Rig) async {

@@ -15,8 +15,14 @@ struct PublisherFixture {
     let publisher: Publisher
 
     /// Starts a broker and connects a client and a publisher to it; the publisher's run loop is not started.
-    /// Topics go under `base`.
-    static func start(base: String, qos: QoS, writeAhead: Bool = false) async throws -> PublisherFixture {
+    /// Topics go under `base`; the outbox in memory holds `outboxBytes` at most.
+    static func start(
+        base: String,
+        qos: QoS,
+        writeAhead: Bool = false,
+        outboxBytes: Int = 1 << 20,
+        longestAdmissionWait: Duration = Publisher.longestAdmissionWait
+    ) async throws -> PublisherFixture {
         let broker = try await MosquittoBroker()
         var logger = Logger(label: "\(base)-test")
         logger.logLevel = .critical
@@ -29,13 +35,14 @@ struct PublisherFixture {
             logger: logger
         )
         try await client.connect(timeout: .seconds(10))
-        let outbox = try Outbox(.memory, limits: OutboxLimits(maxBytes: 1 << 20, maxAge: .seconds(3600)))
+        let outbox = try Outbox(.memory, limits: OutboxLimits(maxBytes: outboxBytes, maxAge: .seconds(3600)))
         let publisher = Publisher(
             client: client,
             topics: TopicLayout(base: base, clientID: "c"),
             qos: qos,
             outbox: outbox,
             writeAhead: writeAhead,
+            longestAdmissionWait: longestAdmissionWait,
             logger: logger
         )
         return PublisherFixture(broker: broker, client: client, outbox: outbox, publisher: publisher)
