@@ -50,7 +50,7 @@ extension ClientContext {
                     connectionEnded(reason: reason(for: rc, handle))
                 } else if let failure = failedAttempt(socket: socket, errnoAfterCall: errnoAfterCall) {
                     connectionEnded(reason: failure)
-                } else if acknowledgementsDue.load(ordering: .relaxed) > 0 {
+                } else if acknowledgementsDue.count > 0 {
                     Self.acknowledgeAtOnce(socket)
                 }
             case .abandonAttempt:

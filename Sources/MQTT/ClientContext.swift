@@ -17,14 +17,15 @@ final class ClientContext: Sendable {
     let logger: Logger
     let state: Mutex<ClientState>
     /// At least the number of QoS 1/2 publications registered in `state.pendingPublishes` or about to be (raised
-    /// before the message is handed to libmosquitto, lowered when its entry is removed). While it is 0, the
+    /// before the message is handed to libmosquitto, lowered when its entry is removed), with a wake-up for a
+    /// publisher that waits for acknowledgements (`MQTTClient.wakeWhenAcknowledgementsDue`). While it is 0, the
     /// network thread's on_publish (called for every QoS 0 message written too) skips the lock: a batch holds it
     /// while handing a whole poll over, and QoS 0 callbacks would queue behind it for nothing.
-    let acknowledgementsDue = Atomic<Int>(0)
+    let acknowledgementsDue = MessageGauge()
     /// The network thread's wake-up: signalled by `wakeNetwork()` after a publish or (un)subscribe, and to stop.
     let networkWakeup: NetworkWakeup
-    /// The QoS 0 messages libmosquitto holds unwritten, for the publisher's backpressure.
-    let sendQueue = SendQueueGauge()
+    /// The QoS 0 messages libmosquitto holds unwritten, for the publisher's backpressure (`MessageGauge`).
+    let sendQueue = MessageGauge()
     /// libmosquitto's error log lines of the current connection attempt (the last few), for naming the cause of a
     /// TLS failure. A lock of its own: the log callback also runs inside `publish` while `state` is held.
     let attemptErrors = Mutex<[String]>([])
@@ -78,16 +79,16 @@ final class ClientContext: Sendable {
         if qos == .atMostOnce {
             sendQueue.handingOver()
         } else {
-            acknowledgementsDue.add(1, ordering: .releasing)
+            acknowledgementsDue.handingOver()
         }
     }
 
     /// libmosquitto refused the message counted by `handingOver`.
     func notHandedOver(_ qos: QoS) {
         if qos == .atMostOnce {
-            sendQueue.refused()
+            sendQueue.remove()
         } else {
-            acknowledgementsDue.subtract(1, ordering: .releasing)
+            acknowledgementsDue.remove()
         }
     }
 
@@ -125,7 +126,7 @@ final class ClientContext: Sendable {
                 if birth.qos == .atMostOnce { sendQueue.handingOver() }
                 let rc = handle.publish(birth, properties: nil, mid: &mid)
                 if rc != MOSQ_ERR_SUCCESS.rawValue {
-                    if birth.qos == .atMostOnce { sendQueue.refused() }
+                    if birth.qos == .atMostOnce { sendQueue.remove() }
                     logger.error("MQTT birth message not sent", metadata: ["error": "\(MosquittoHandle.describe(rc))"])
                 }
             }
@@ -181,13 +182,13 @@ final class ClientContext: Sendable {
             /// A QoS 0 message written (nobody waits for it).
             case written
         }
-        guard acknowledgementsDue.load(ordering: .acquiring) > 0 else {
-            sendQueue.written()
+        guard acknowledgementsDue.count > 0 else {
+            sendQueue.done()
             return
         }
         let resume: Resume? = state.withLock { state in
             let pending = state.pendingPublishes.removeValue(forKey: mid)
-            if pending != nil { acknowledgementsDue.subtract(1, ordering: .releasing) }
+            if pending != nil { acknowledgementsDue.remove() }
             switch pending {
             case nil: return .written
             case .single(let continuation): return .single(continuation)
@@ -196,9 +197,11 @@ final class ClientContext: Sendable {
                     .map(Resume.batch)
             }
         }
+        // Lowered under the lock, its waiter woken after it (a wake-up resumes a task).
+        acknowledgementsDue.recheck()
         switch resume {
         case nil: break
-        case .written: sendQueue.written()
+        case .written: sendQueue.done()
         case .single(let continuation):
             if let refusal {
                 continuation.resume(throwing: MQTTError.publishFailed(refusal))

@@ -62,7 +62,7 @@ extension MQTTClient {
                     case .single(let continuation) = state.pendingPublishes[mid]
                 else { return }
                 state.pendingPublishes.removeValue(forKey: mid)
-                context.acknowledgementsDue.subtract(1, ordering: .releasing)
+                context.acknowledgementsDue.remove()
                 continuation.resume(throwing: CancellationError())
             }
         }

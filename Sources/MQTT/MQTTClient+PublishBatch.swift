@@ -119,7 +119,7 @@ extension MQTTClient {
                 var mid: Int32 = 0
                 // As in `publish(_:)`: the acknowledgement is registered under the lock held across the call, so the
                 // network thread's on_publish (which waits for the lock) always finds it; the count is raised first.
-                // QoS 0 messages are counted as unwritten the same way (`SendQueueGauge`).
+                // QoS 0 messages are counted as unwritten the same way (`MessageGauge`).
                 context.handingOver(draft.qos)
                 let rc = handle.publish(draft, properties: nil, mid: &mid)
                 if rc != MOSQ_ERR_SUCCESS.rawValue { context.notHandedOver(draft.qos) }
@@ -145,7 +145,7 @@ extension MQTTClient {
     }
 
     /// The QoS 0 messages handed over and not yet written to the socket by the network thread: libmosquitto's
-    /// outgoing queue, which it does not bound itself (`SendQueueGauge`). A publisher that must not run ahead of the
+    /// outgoing queue, which it does not bound itself (`MessageGauge`). A publisher that must not run ahead of the
     /// broker counts them as waiting.
     package var unwrittenMessages: Int { context.sendQueue.count }
 
@@ -154,6 +154,23 @@ extension MQTTClient {
     /// replaces a wake-up still armed; `action` must be cheap and should only make its owner look again.
     package func wakeWhenUnwritten(atMost level: Int, _ action: @escaping @Sendable () -> Void) {
         context.sendQueue.wake(atMost: level, action)
+    }
+
+    /// The QoS 1/2 publications handed over whose acknowledgement has not come (`ClientContext.acknowledgementsDue`).
+    package var acknowledgementsDue: Int { context.acknowledgementsDue.count }
+
+    /// Calls `action` once (on the network thread, or at once on the caller's) when at most `level` QoS 1/2
+    /// acknowledgements are due: for a publisher that holds a poll back until earlier ones are acknowledged. A later
+    /// call replaces a wake-up still armed; `action` must be cheap and should only make its owner look again.
+    package func wakeWhenAcknowledgementsDue(atMost level: Int, _ action: @escaping @Sendable () -> Void) {
+        context.acknowledgementsDue.wake(atMost: level, action)
+    }
+
+    /// How many acknowledgements of `batch` are still due, without waiting and without ending the batch's record
+    /// (unlike `outcomesSoFar(of:)`, which forgets a batch once nothing is due).
+    package func acknowledgementsStillDue(of batch: PublishBatch) -> Int {
+        guard let id = batch.pendingID else { return 0 }
+        return context.state.withLock { $0.pendingBatches[id]?.mids.count ?? 0 }
     }
 
     /// The outcome of each draft of `batch` as known now, without waiting: nil for each acknowledgement still due.
@@ -202,7 +219,7 @@ extension MQTTClient {
             // Not under `state` here: see `ClientContext.cancellationQueue`.
             context.withStateLater { state in
                 let removed = state.pendingBatches[id]?.mids.count ?? 0
-                context.acknowledgementsDue.subtract(removed, ordering: .releasing)
+                context.acknowledgementsDue.remove(removed)
                 if let (continuation, outcomes) = state.settleBatch(id, unsettledAs: .cancelled) {
                     continuation.resume(returning: outcomes)
                 }

@@ -5,16 +5,20 @@ extension Publisher {
     /// The longest a poller waits for room before its readings are stored anyway (`PublishAdmission`).
     package static let longestAdmissionWait = Duration.seconds(1)
 
-    /// The live messages waiting for the broker (stored, or admitted and being stored), the bound, and how many
-    /// polls wait for room: the backpressure's state, for tests and diagnostics.
+    /// The live messages waiting for the broker (stored, handed over unstored and not acknowledged, or admitted and
+    /// being stored), the bound, and how many polls wait for room: the backpressure's state, for tests and
+    /// diagnostics.
     package var backpressure: (queued: Int, bound: Int, waitingPolls: Int) {
         (waitingForBroker + admission.admitted, admission.bound, admission.waiting.count)
     }
 
-    /// The live messages waiting for the broker: those stored and not yet handed to the client, and the QoS 0
-    /// messages the client took and has not yet written to the socket (libmosquitto's own queue, which nothing
-    /// else bounds: without it, QoS 0 readings flat out piled up there, 140-180 MiB with ten meters).
-    var waitingForBroker: Int { plan.liveQueued + client.unwrittenMessages }
+    /// The live messages waiting for the broker: those stored and not yet handed to the client, the QoS 0 messages
+    /// the client took and has not yet written to the socket (libmosquitto's own queue, which nothing else bounds:
+    /// without it, QoS 0 readings flat out piled up there, 140-180 MiB with ten meters), and the QoS 1 readings
+    /// handed over unstored whose batch is not acknowledged yet (without them, a poll flat out found the unstored
+    /// batches full and was stored, and from then on every poll went through the store: docs/performance.md,
+    /// stop 26).
+    var waitingForBroker: Int { plan.liveQueued + client.unwrittenMessages + unstoredCount }
 
     /// Waits until `count` live messages may be stored (at once unless the broker is behind).
     func admit(_ count: Int) async {
@@ -35,29 +39,29 @@ extension Publisher {
         for id in admission.admit(queued: waitingForBroker, holding: holding, now: now) {
             admissionWaiters.removeValue(forKey: id)?.resume()
         }
-        armSendQueueWake(holding: holding)
+        armBrokerWake(holding: holding)
         return admission.nextDeadline
     }
 
-    /// While a poll waits for room, asks the client for a wake-up once enough of libmosquitto's unwritten QoS 0
-    /// messages are written for the first waiting poll to fit (the run loop then admits it). Armed whatever the
-    /// count reads now: the messages `admit` counted may have been written since, and then the wake-up comes at
-    /// once instead of never.
-    private func armSendQueueWake(holding: Bool) {
+    /// While a poll waits for room, asks the client for a wake-up once the broker took enough for the first waiting
+    /// poll to fit (the run loop then admits it): libmosquitto's unwritten QoS 0 messages written, or the oldest
+    /// unstored QoS 1 batch acknowledged. Armed whatever the counts read now: the messages `admit` counted may have
+    /// been written or acknowledged since, and then the wake-up comes at once instead of never.
+    private func armBrokerWake(holding: Bool) {
         guard holding, let first = admission.waiting.first else { return }
-        let others = plan.liveQueued + admission.admitted
-        let level: Int
+        let others = plan.liveQueued + admission.admitted + unstoredCount
         if others + first.count <= admission.bound {
-            level = admission.bound - others - first.count
+            client.wakeWhenUnwritten(atMost: admission.bound - others - first.count) { [sink] in sink.yield(.wake) }
         } else if others == 0 {
             // A poll larger than the bound goes once nothing is ahead of it.
-            level = 0
-        } else {
-            // It waits for stored messages or admitted polls: the drain's events and the end of each admitted
-            // poll (`publish`) admit it, not the socket.
-            return
+            client.wakeWhenUnwritten(atMost: 0) { [sink] in sink.yield(.wake) }
+        } else if let oldest = unstored.first {
+            // The run loop forgets the oldest batch once its last acknowledgement is in (`settleUnstored`).
+            let level = client.acknowledgementsDue - client.acknowledgementsStillDue(of: oldest.batch)
+            client.wakeWhenAcknowledgementsDue(atMost: level) { [sink] in sink.yield(.wake) }
         }
-        client.wakeWhenUnwritten(atMost: level) { [sink] in sink.yield(.wake) }
+        // Otherwise it waits for stored messages or admitted polls: the drain's events and the end of each admitted
+        // poll (`publish`) admit it, not the socket.
     }
 
     /// A cancelled poller (shutdown) stops waiting and stores its readings at once.

@@ -131,8 +131,9 @@ package actor Publisher {
                 retain: true
             )
         }
-        await admit(messages.count)
+        // Settled first, so the admission counts only the unstored batches still due.
         await settleUnstored(at: .now)
+        await admit(messages.count)
         await store(handWithoutStoring(messages))
         admission.stored(messages.count)
         // A poll handed straight to the client ends here without a store event: the run loop looks at the polls

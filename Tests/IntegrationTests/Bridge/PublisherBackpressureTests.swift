@@ -32,7 +32,7 @@ import Testing
             outboxBytes: 1 << 24,
             longestAdmissionWait: longestWait
         )
-        let drain = Task { await fixture.publisher.run() }
+        let drain = await fixture.startDraining(base: name)
         return Rig(broker: fixture.broker, client: fixture.client, publisher: fixture.publisher, drain: drain)
     }
 

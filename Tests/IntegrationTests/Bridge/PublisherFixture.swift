@@ -59,14 +59,21 @@ struct PublisherFixture {
         _ body: (MosquittoBroker, Outbox, Publisher, MQTTClient) async throws -> Void
     ) async throws {
         let fixture = try await start(base: base, qos: qos, writeAhead: writeAhead)
-        let run = Task { await fixture.publisher.run() }
-        await fixture.publisher.publishRetained(topic: "\(base)/probe", json: "{}")
-        await eventually("the loop delivers") { await fixture.publisher.queuedCount == 0 }
+        let run = await fixture.startDraining(base: base)
         try await body(fixture.broker, fixture.outbox, fixture.publisher, fixture.client)
         fixture.broker.resume()
         fixture.publisher.finish(by: .now + .seconds(5))
         await run.value
         await fixture.close()
+    }
+
+    /// Starts the publisher's run loop and returns once it drains: its first stored message (a retained probe on
+    /// `base/probe`) went out, so it has seen the connection and the backpressure's gate holds.
+    func startDraining(base: String) async -> Task<Void, Never> {
+        let run = Task { [publisher] in await publisher.run() }
+        await publisher.publishRetained(topic: "\(base)/probe", json: "{}")
+        await eventually("the loop delivers") { await publisher.queuedCount == 0 }
+        return run
     }
 
     /// Shuts the client, the publisher and the broker down.

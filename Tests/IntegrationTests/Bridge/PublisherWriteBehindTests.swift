@@ -38,6 +38,43 @@ import Testing
         }
     }
 
+    /// Polls handed over faster than the broker acknowledges them wait for room (the admission counts the unstored
+    /// batches still due) instead of being stored: flat out, one poll stored sent every later one through the store
+    /// while anything waited there (docs/performance.md, stop 26). Three polls of 100 readings exceed the drain
+    /// buffer (256); three meters publish four each at once.
+    @Test func pollsAheadOfTheAcknowledgementsWaitInsteadOfBeingStored() async throws {
+        try await withPublisher { broker, outbox, publisher, _ in
+            let keys = (0..<100).map { "key_\($0)" }
+            let (meters, pollsEach) = (3, 4)
+            let subscriber = try await MQTTTestSubscriber(
+                port: broker.port,
+                topics: ["behind/+/+"],
+                count: meters * pollsEach * keys.count,
+                timeout: 30
+            )
+            let (lastID, published) = (await outbox.lastID, await publisher.published)
+            await withTaskGroup(of: Void.self) { group in
+                for meter in 1...meters {
+                    group.addTask {
+                        for index in 1...pollsEach {
+                            let readings = keys.map {
+                                Reading(key: $0, value: .integer(index), unit: nil, time: Date())
+                            }
+                            await publisher.publish(meter: "m\(meter)", readings: readings)
+                        }
+                    }
+                }
+            }
+            #expect(await outbox.lastID == lastID, "nothing was stored")
+            let received = await subscriber.messages()
+            #expect(received.count == meters * pollsEach * keys.count)
+            await eventually("the acknowledgements are counted") {
+                await publisher.published == published + meters * pollsEach * keys.count
+            }
+            #expect(await publisher.backpressure.queued == 0)
+        }
+    }
+
     @Test func readingsNotAcknowledgedInTimeAreStoredThenDeliveredOnce() async throws {
         try await withPublisher { broker, outbox, publisher, _ in
             let subscriber = try await MQTTTestSubscriber(
@@ -100,9 +137,7 @@ import Testing
     @Test func shutdownStoresWhatTheBrokerHasNotAcknowledged() async throws {
         let fixture = try await PublisherFixture.start(base: "behind", qos: .atLeastOnce)
         let (broker, outbox, publisher) = (fixture.broker, fixture.outbox, fixture.publisher)
-        let run = Task { await publisher.run() }
-        await publisher.publishRetained(topic: "behind/probe", json: "{}")
-        await eventually("the loop delivers") { await publisher.queuedCount == 0 }
+        let run = await fixture.startDraining(base: "behind")
         broker.pause()
         await publisher.publish(meter: "m1", readings: Self.poll(1))
         publisher.finish(by: .now + .milliseconds(300))
