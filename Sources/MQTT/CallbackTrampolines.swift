@@ -1,4 +1,5 @@
 import CMosquitto
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -15,17 +16,17 @@ extension MosquittoHandle {
     func installCallbacks() {
         mosquitto_connect_v5_callback_set(pointer) { mosq, obj, rc, _, _ in
             guard let mosq else { return }
-            context(obj).handleConnect(MosquittoHandle(pointer: mosq), rc: rc)
+            packetContext(obj).handleConnect(MosquittoHandle(pointer: mosq), rc: rc)
         }
         mosquitto_disconnect_v5_callback_set(pointer) { _, obj, rc, _ in
-            context(obj).handleDisconnect(rc: rc)
+            packetContext(obj).handleDisconnect(rc: rc)
         }
         mosquitto_publish_v5_callback_set(pointer) { _, obj, mid, reasonCode, _ in
-            context(obj).handlePublish(mid: mid, reasonCode: reasonCode)
+            packetContext(obj).handlePublish(mid: mid, reasonCode: reasonCode)
         }
         mosquitto_subscribe_v5_callback_set(pointer) { _, obj, mid, count, grantedQoS, _ in
             let granted = grantedQoS.map { Array(UnsafeBufferPointer(start: $0, count: Int(count))) } ?? []
-            context(obj).handleSubscribe(mid: mid, granted: granted)
+            packetContext(obj).handleSubscribe(mid: mid, granted: granted)
         }
         mosquitto_message_v5_callback_set(pointer) { _, obj, message, properties in
             guard let message = message?.pointee else { return }
@@ -39,7 +40,7 @@ extension MosquittoHandle {
                 responseTopic: readString(properties, identifier: MQTT_PROP_RESPONSE_TOPIC),
                 correlationData: readBinary(properties, identifier: MQTT_PROP_CORRELATION_DATA)
             )
-            context(obj).handleMessage(copy)
+            packetContext(obj).handleMessage(copy)
         }
         setLibraryLog(true)
     }
@@ -68,6 +69,13 @@ extension MosquittoHandle {
 private func context(_ obj: UnsafeMutableRawPointer?) -> ClientContext {
     guard let obj else { preconditionFailure("libmosquitto callback without the user-data pointer") }
     return Unmanaged<ClientContext>.fromOpaque(obj).takeUnretainedValue()
+}
+
+/// The context behind `obj`, for a callback that reports a packet handled: counted in `packetsHandled`.
+private func packetContext(_ obj: UnsafeMutableRawPointer?) -> ClientContext {
+    let context = context(obj)
+    context.packetsHandled.add(1, ordering: .relaxed)
+    return context
 }
 
 /// A copy of an MQTT 5 string property; the string libmosquitto allocates for it is freed here.

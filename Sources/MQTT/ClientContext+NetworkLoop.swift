@@ -15,6 +15,9 @@ extension ClientContext {
     /// How long a pass while connected (`serviceConnection`) waits at most when nothing happens: keepalive is
     /// checked that often (a broker's keepalive is counted in seconds); publishes and stop requests wake it at once.
     static let connectedPassTimeoutMilliseconds: Int32 = 1000
+    /// How many `mosquitto_loop_read` calls one pass while connected makes at most before it writes and keeps alive
+    /// (each reads what has arrived; a broker flooding the client must not starve the writes).
+    static let maximumReadsPerPass = 1024
 
     /// The body of the network thread: carries out `ClientState.link`'s actions until it says `.exit`.
     ///
@@ -104,8 +107,18 @@ extension ClientContext {
         }
         guard let socketEvents else { return MOSQ_ERR_ERRNO.rawValue }
         if socketEvents & Int16(POLLIN | POLLHUP | POLLERR) != 0 {
-            let rc = mosquitto_loop_read(handle.pointer, 1)
-            guard rc == MOSQ_ERR_SUCCESS.rawValue else { return rc }
+            // `mosquitto_loop_read` reads packets until a read finds nothing, which it tells by `errno` reading
+            // EAGAIN after the packet (lib/loop.c). Handling a PUBACK writes libmosquitto's wake-up byte to its
+            // socket pair, which nobody reads while connected (above): that write fails with EAGAIN, so every call
+            // ended after one packet, and each PUBACK cost a whole pass (poll, TCP_QUICKACK, the eventfd). Called
+            // again while the last call handled something (a callback ran), the pass reads what has arrived; the
+            // call that finds nothing costs one `read`.
+            for _ in 0..<Self.maximumReadsPerPass {
+                let handledBefore = packetsHandled.load(ordering: .relaxed)
+                let rc = mosquitto_loop_read(handle.pointer, 1)
+                guard rc == MOSQ_ERR_SUCCESS.rawValue else { return rc }
+                guard packetsHandled.load(ordering: .relaxed) != handledBefore else { break }
+            }
         }
         // Written at once, not after one more poll: a wake-up means packets are waiting, and reading may have
         // queued some (a PUBACK for a command message).

@@ -22,6 +22,10 @@ final class ClientContext: Sendable {
     /// network thread's on_publish (called for every QoS 0 message written too) skips the lock: a batch holds it
     /// while handing a whole poll over, and QoS 0 callbacks would queue behind it for nothing.
     let acknowledgementsDue = MessageGauge()
+    /// The callbacks libmosquitto has run (each for a packet it handled, or a QoS 0 message written): counted by
+    /// the trampolines, read by the network thread to tell whether a `mosquitto_loop_read` call handled anything
+    /// (`serviceConnection`).
+    let packetsHandled = Atomic<Int>(0)
     /// The network thread's wake-up: signalled by `wakeNetwork()` after a publish or (un)subscribe, and to stop.
     let networkWakeup: NetworkWakeup
     /// The QoS 0 messages libmosquitto holds unwritten, for the publisher's backpressure (`MessageGauge`).
