@@ -202,6 +202,7 @@ extension ClientContext {
                 )
                 logger.debug("MQTT connection attempt failed", metadata: ["reason": "\(reason)"])
             } else if wasConnected {
+                state.connectionLostAt = .now
                 logger.warning(
                     "MQTT connection lost; reconnecting in \(delay)",
                     metadata: ["reason": "\(reason)"]

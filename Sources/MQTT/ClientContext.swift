@@ -136,7 +136,18 @@ final class ClientContext: Sendable {
             }
             resubscribe(handle, &state)
             if !libraryLogWhileConnected { setLibraryLog(false, handle) }
-            logger.info("MQTT connected", metadata: ["broker": "\(configuration.host):\(configuration.port)"])
+            let broker: Logger.Metadata = ["broker": "\(configuration.host):\(configuration.port)"]
+            if let lostAt = state.connectionLostAt {
+                let outage = (ContinuousClock.now - lostAt).components
+                let tenths = outage.seconds * 10 + outage.attoseconds / 100_000_000_000_000_000
+                logger.notice(
+                    "MQTT connected again after \(tenths / 10).\(tenths % 10) s without a connection",
+                    metadata: broker
+                )
+            } else {
+                logger.info("MQTT connected", metadata: broker)
+            }
+            state.connectionLostAt = nil
             state.link.connackAccepted()
             state.endReason = nil
             state.refusal = nil

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import MQTT
 import TestSupport
 import Testing
@@ -52,6 +53,31 @@ struct MQTTReconnectTests {
                 #expect(received.map(\.topic) == ["cmd/tariff/set"])
                 try await client.publish(.init(topic: "after/restart", payload: "ok", qos: .atLeastOnce))
             }
+        }
+    }
+
+    /// The loss of an established connection is a warning; the CONNACK that ends the outage is a notice naming how
+    /// long it lasted, so a log read at notice level shows both ends (the first connection is info).
+    @Test("A lost connection is logged as a warning, and the reconnect that ends it as a notice with its length")
+    func reconnectIsLoggedWithTheOutage() async throws {
+        try await withBroker { broker in
+            let capture = LogCapture()
+            let client = try MQTTClient(
+                configuration: configuration(port: broker.port, "reconnect-log"),
+                logger: capture.logger(label: "mqtt")
+            )
+            try await client.connect(timeout: .seconds(5))
+            let states = client.connectionStates()
+            try await broker.restart()
+            _ = try await collect(states) { $0.filter { $0 == .connected }.count == 2 }
+            await client.shutdown()
+            let logged = capture.entries.filter { $0.message.hasPrefix("MQTT co") }
+            #expect(logged.map(\.level) == [.info, .warning, .notice], "\(logged)")
+            #expect(logged.first?.message == "MQTT connected")
+            #expect(logged[1].message.hasPrefix("MQTT connection lost; reconnecting in"), "\(logged)")
+            let again = logged.last?.message ?? ""
+            #expect(again.hasPrefix("MQTT connected again after ") && again.hasSuffix(" s without a connection"))
+            #expect(logged.last?.metadata["broker"] == "127.0.0.1:\(broker.port)", "\(logged)")
         }
     }
 
