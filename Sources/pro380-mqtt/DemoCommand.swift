@@ -99,17 +99,14 @@ struct DemoCommand: AsyncParsableCommand {
         )
 
         let watcher = DemoWatcher(host: brokerHost, port: brokerPort, baseTopic: config.mqtt.baseTopic, logger: logger)
-        let group = ServiceGroup(
-            configuration: .init(
-                services: [
-                    .init(service: TaskService { try await rtu.run() }),
-                    .init(service: TaskService { try await tcp.run() }),
-                    .init(service: BridgeService(configuration: config, logger: logger)),
-                    .init(service: watcher),
-                ],
-                logger: logger
-            )
-        )
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: TaskService { try await rtu.run() }),
+            .init(service: TaskService { try await tcp.run() }),
+            .init(service: BridgeService(configuration: config, logger: logger)),
+            .init(service: watcher),
+        ]
+        if let local { services.append(.init(service: TaskService { await local.reportExit(logger: logger) })) }
+        let group = ServiceGroup(configuration: .init(services: services, logger: logger))
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await group.run() }
             tasks.addTask {

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import SerialIO
 
 /// A throwaway `mosquitto` for the demo: its own config in a temporary folder, a free loopback port, no
@@ -54,6 +55,21 @@ final class LocalBroker: Sendable {
             }
             try await Task.sleep(for: .milliseconds(50))
         }
+    }
+
+    /// Says once, as an error, when the broker ends while the demo runs (killed, crashed), then waits until it is
+    /// cancelled (the demo's shutdown): the demo goes on, so the bridge's reconnect attempts and its outbox can be
+    /// watched, but a newcomer is told why nothing reaches the broker any more, not left with reconnect warnings.
+    func reportExit(logger: Logger) async {
+        while child.isRunning {
+            guard (try? await Task.sleep(for: .milliseconds(250))) != nil else { return }
+        }
+        let status = child.terminationStatus ?? 0
+        let how = status > 128 ? "killed by signal \(status - 128)" : "exit status \(status)"
+        logger.error(
+            "the demo's mosquitto (pid \(child.pid)) ended (\(how)): the bridge goes on polling and keeps the readings in its outbox until a broker listens on 127.0.0.1:\(port) again; Ctrl-C ends the demo"
+        )
+        while (try? await Task.sleep(for: .seconds(3600))) != nil {}
     }
 
     /// Stops the broker (SIGTERM, which it obeys: `BenchChild` starts it with every signal at its default) and

@@ -99,6 +99,25 @@ import Glibc
         #expect(problems.isEmpty, "\(output)")
     }
 
+    /// The demo's own broker killed under it: the demo says so once, as an error naming the broker and the signal,
+    /// and goes on (the bridge retries and keeps its readings) until Ctrl-C, which still stops it cleanly.
+    @Test func demoSaysWhenItsBrokerDies() async throws {
+        let demo = try ChildProcess(Self.binary, ["demo"], ownProcessGroup: true)
+        defer { kill(-demo.pid, SIGKILL) }
+        try await demo.waitForLine(timeout: .seconds(30)) { $0.contains("[online]") }
+        let broker = try #require(Self.child(of: demo.pid, named: "mosquitto"), "\(demo.lines.joined(separator: "\n"))")
+        kill(broker, SIGKILL)
+        try await demo.waitForLine(timeout: .seconds(10)) { $0.contains("the demo's mosquitto (pid \(broker)) ended") }
+        let report = demo.lines.filter { $0.contains("the demo's mosquitto (pid") }
+        #expect(report.count == 1, "\(report)")
+        #expect(report.first?.contains(" error ") == true, "\(report)")
+        #expect(report.first?.contains("killed by signal 9") == true, "\(report)")
+        kill(-demo.pid, SIGINT)
+        let status = await Self.exitStatus(of: demo)
+        #expect(status == 0, "\(demo.lines.joined(separator: "\n"))")
+        #expect(demo.lines.contains { $0.hasPrefix("demo stopped: ") })
+    }
+
     /// A signal that comes while the demo is still starting (its broker up, the bridge not yet) or that is not
     /// Ctrl-C (a closed terminal's SIGHUP, Ctrl-\'s SIGQUIT) stops the demo with its broker: the broker runs in a
     /// process group of its own, so nothing else would stop it.
