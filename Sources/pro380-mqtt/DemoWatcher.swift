@@ -29,9 +29,13 @@ actor DemoWatcher: Service {
     }
 
     func run() async throws {
+        // The bridge's own client logs the broker's comings and goings; the watcher's would say each of them twice
+        // (a newcomer's check found every connection line doubled). Its errors still show, and everything at debug.
+        var clientLogger = logger
+        if clientLogger.logLevel > .debug { clientLogger.logLevel = .error }
         let client = try MQTTClient(
             configuration: MQTTClientConfiguration(host: host, port: port, clientID: "pro380-demo-watcher"),
-            logger: logger
+            logger: clientLogger
         )
         try await client.connect()
         let messages = client.messages()

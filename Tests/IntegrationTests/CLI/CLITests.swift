@@ -112,6 +112,9 @@ import Glibc
         #expect(report.count == 1, "\(report)")
         #expect(report.first?.contains(" error ") == true, "\(report)")
         #expect(report.first?.contains("killed by signal 9") == true, "\(report)")
+        // Said by the bridge's client only, not a second time by the demo's watcher client.
+        let lost = demo.lines.filter { $0.contains("MQTT connection lost") }
+        #expect(lost.count == 1 && lost.first?.contains("mqtt.client=pro380-mqtt-demo") == true, "\(lost)")
         kill(-demo.pid, SIGINT)
         let status = await Self.exitStatus(of: demo)
         #expect(status == 0, "\(demo.lines.joined(separator: "\n"))")
