@@ -88,7 +88,8 @@ extension ClientContext {
     /// this thread and made it run about 70 `select` passes (docs/performance.md, stop 25). Here the client signals
     /// `networkWakeup` once per batch. libmosquitto still writes its byte per publish; nobody reads the pair while
     /// connected, so once its kernel buffer is full (a few hundred bytes in about 200 KiB of kernel memory) those
-    /// non-blocking writes fail at once, which libmosquitto ignores; `mosquitto_loop`, used again while
+    /// non-blocking writes fail at once, which libmosquitto ignores but for the `errno` they leave (see the reads
+    /// below); `mosquitto_loop`, used again while
     /// reconnecting, reads them off one per pass.
     /// - Returns: libmosquitto's result (`MOSQ_ERR_SUCCESS`, or why the connection ended; the socket is closed
     ///   then), `MOSQ_ERR_ERRNO` when `poll` failed.

@@ -62,15 +62,14 @@ struct MQTTReconnectTests {
     func reconnectIsLoggedWithTheOutage() async throws {
         try await withBroker { broker in
             let capture = LogCapture()
-            let client = try MQTTClient(
-                configuration: configuration(port: broker.port, "reconnect-log"),
+            try await withClient(
+                configuration(port: broker.port, "reconnect-log"),
                 logger: capture.logger(label: "mqtt")
-            )
-            try await client.connect(timeout: .seconds(5))
-            let states = client.connectionStates()
-            try await broker.restart()
-            _ = try await collect(states) { $0.filter { $0 == .connected }.count == 2 }
-            await client.shutdown()
+            ) { client in
+                let states = client.connectionStates()
+                try await broker.restart()
+                _ = try await collect(states) { $0.filter { $0 == .connected }.count == 2 }
+            }
             let logged = capture.entries.filter { $0.message.hasPrefix("MQTT co") }
             #expect(logged.map(\.level) == [.info, .warning, .notice], "\(logged)")
             #expect(logged.first?.message == "MQTT connected")

@@ -42,13 +42,14 @@ func withBroker<T>(
     }
 }
 
-/// Runs `body` with a client, always shutting it down.
+/// Runs `body` with a client logging to `logger`, always shutting it down.
 func withClient<T>(
     _ configuration: MQTTClientConfiguration,
     connect: Bool = true,
+    logger: Logger = testLogger,
     _ body: (MQTTClient) async throws -> T
 ) async throws -> T {
-    let client = try MQTTClient(configuration: configuration, logger: testLogger)
+    let client = try MQTTClient(configuration: configuration, logger: logger)
     do {
         if connect { try await client.connect(timeout: .seconds(5)) }
         let result = try await body(client)
