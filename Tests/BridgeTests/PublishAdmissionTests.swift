@@ -48,6 +48,22 @@ struct PublishAdmissionTests {
         #expect(gate.admit(queued: 64, holding: true, now: start + .seconds(1)) == [id!])
     }
 
+    @Test("Behind stored live messages a poll waits, even alone, until they are acknowledged or its wait is over")
+    func waitsBehindStoredMessages() {
+        var gate = PublishAdmission(bound: 256, longestWait: .seconds(1))
+        let first = gate.request(70, queued: 0, storedAhead: true, holding: true, now: start)
+        #expect(first != nil)
+        #expect(gate.admit(queued: 0, storedAhead: true, holding: true, now: start + .milliseconds(10)) == [])
+        #expect(gate.admit(queued: 0, storedAhead: false, holding: true, now: start + .milliseconds(10)) == [first!])
+        gate.stored(70)
+        let second = gate.request(70, queued: 0, storedAhead: true, holding: true, now: start)
+        #expect(second != nil)
+        #expect(gate.admit(queued: 0, storedAhead: true, holding: true, now: start + .seconds(1)) == [second!])
+        gate.stored(70)
+        // With the gate open (disconnected) nothing waits for the stored messages.
+        #expect(gate.request(70, queued: 0, storedAhead: true, holding: false, now: start) == nil)
+    }
+
     @Test("Disconnected (gate open) every waiter goes; a released waiter counts as admitted")
     func openAndRelease() {
         var gate = PublishAdmission(bound: 64, longestWait: .seconds(1))

@@ -8,6 +8,12 @@ import DequeModule
 /// take the detour through a store read, and the queue (not the bus) sets the cycle. With it, a poller waits while
 /// `queued + admitted + count > bound` (the live lane's buffer, so every admitted poll joins it directly).
 ///
+/// A poll also waits while stored live messages are ahead of it (`storedAhead`: in flight or not yet handed over,
+/// the replay done), so that it goes to the broker without the store once they are acknowledged. Otherwise a poll
+/// that came while anything stored was in flight was stored too, and flat out the next poll always came before the
+/// last one's acknowledgements: from the first stored poll on (the one stored while connecting at start-up, or
+/// after a reconnect) every poll went through the store, a SQLite transaction each (docs/performance.md, stop 27).
+///
 /// Never a drop and never a stall for good: the gate holds only while the publisher drains and the client is
 /// connected (in an outage the outbox takes everything, as before); a poll that is alone (nothing queued or
 /// admitted) always goes, however large; and a poller that waited `longestWait` goes anyway (a connected broker
@@ -37,16 +43,20 @@ struct PublishAdmission: Sendable {
     }
 
     /// Asks to store `count` messages while `queued` live messages wait for the broker.
-    /// - Parameter holding: whether the gate holds at all (draining and connected).
+    /// - Parameters:
+    ///   - holding: whether the gate holds at all (draining and connected).
+    ///   - storedAhead: whether stored live messages are still ahead of the poll (in flight or not yet handed over)
+    ///     where, once they are acknowledged, the poll would go without the store; it then waits for them.
     /// - Returns: nil when they may be stored now (then counted in `admitted` until `stored`), else the id of the
     ///   waiter to resume once `admit` returns it.
     mutating func request(
         _ count: Int,
         queued: Int,
+        storedAhead: Bool = false,
         holding: Bool,
         now: ContinuousClock.Instant
     ) -> Int? {
-        if waiting.isEmpty, !holding || fits(count, queued: queued) {
+        if waiting.isEmpty, !holding || fits(count, queued: queued, storedAhead: storedAhead) {
             admitted += count
             return nil
         }
@@ -56,9 +66,16 @@ struct PublishAdmission: Sendable {
     }
 
     /// The waiters that may go now, in the order they came: while they fit, and any whose wait is over.
-    mutating func admit(queued: Int, holding: Bool, now: ContinuousClock.Instant) -> [Int] {
+    mutating func admit(
+        queued: Int,
+        storedAhead: Bool = false,
+        holding: Bool,
+        now: ContinuousClock.Instant
+    ) -> [Int] {
         var ids: [Int] = []
-        while let first = waiting.first, !holding || first.deadline <= now || fits(first.count, queued: queued) {
+        while let first = waiting.first,
+            !holding || first.deadline <= now || fits(first.count, queued: queued, storedAhead: storedAhead)
+        {
             waiting.removeFirst()
             admitted += first.count
             ids.append(first.id)
@@ -82,7 +99,8 @@ struct PublishAdmission: Sendable {
     /// When the first waiter's wait ends, if any waits.
     var nextDeadline: ContinuousClock.Instant? { waiting.first?.deadline }
 
-    private func fits(_ count: Int, queued: Int) -> Bool {
+    private func fits(_ count: Int, queued: Int, storedAhead: Bool) -> Bool {
+        guard !storedAhead else { return false }
         let ahead = queued + admitted
         return ahead == 0 || ahead + count <= bound
     }

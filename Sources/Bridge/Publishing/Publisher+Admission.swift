@@ -20,10 +20,26 @@ extension Publisher {
     /// stop 26).
     var waitingForBroker: Int { plan.liveQueued + client.unwrittenMessages + unstoredCount }
 
+    /// Whether stored live messages are ahead of a poll that, without them, would go to the broker unstored
+    /// (`handWithoutStoring`): the poll then waits for their acknowledgements instead of joining them in the store
+    /// (`PublishAdmission`). Not while a replay runs (that is the outbox's pace, not the broker's), nor where the
+    /// poll is stored anyway (write-ahead at QoS 1, or a store that refuses writes).
+    var storedAhead: Bool {
+        !plan.isIdle && plan.replayDone && storeFailure == nil && (qos == .atMostOnce || !writeAhead)
+    }
+
     /// Waits until `count` live messages may be stored (at once unless the broker is behind).
     func admit(_ count: Int) async {
         let holding = draining && plan.connected
-        guard let id = admission.request(count, queued: waitingForBroker, holding: holding, now: .now) else { return }
+        guard
+            let id = admission.request(
+                count,
+                queued: waitingForBroker,
+                storedAhead: storedAhead,
+                holding: holding,
+                now: .now
+            )
+        else { return }
         // The run loop admits waiters as the queue drains and keeps a timer for the first one's deadline.
         sink.yield(.wake)
         await withTaskCancellationHandler {
@@ -36,7 +52,7 @@ extension Publisher {
     /// Resumes the waiters that may go now; returns when the first one still waiting must go anyway.
     func admitWaiting(at now: ContinuousClock.Instant) -> ContinuousClock.Instant? {
         let holding = draining && plan.connected
-        for id in admission.admit(queued: waitingForBroker, holding: holding, now: now) {
+        for id in admission.admit(queued: waitingForBroker, storedAhead: storedAhead, holding: holding, now: now) {
             admissionWaiters.removeValue(forKey: id)?.resume()
         }
         armBrokerWake(holding: holding)
@@ -48,7 +64,8 @@ extension Publisher {
     /// unstored QoS 1 batch acknowledged. Armed whatever the counts read now: the messages `admit` counted may have
     /// been written or acknowledged since, and then the wake-up comes at once instead of never.
     private func armBrokerWake(holding: Bool) {
-        guard holding, let first = admission.waiting.first else { return }
+        // Waiting for stored messages: their acknowledgements come to the run loop as drain events, which admit it.
+        guard holding, !storedAhead, let first = admission.waiting.first else { return }
         let others = plan.liveQueued + admission.admitted + unstoredCount
         if others + first.count <= admission.bound {
             client.wakeWhenUnwritten(atMost: admission.bound - others - first.count) { [sink] in sink.yield(.wake) }

@@ -41,7 +41,7 @@ package actor Publisher {
 
     let client: MQTTClient
     private let topics: TopicLayout
-    private let qos: QoS
+    let qos: QoS
     let logger: Logger
     let outbox: Outbox
     /// `outbox.write_ahead`: QoS 1 readings are stored before they are handed over, never unstored.

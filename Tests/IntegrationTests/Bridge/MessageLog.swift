@@ -50,8 +50,14 @@ final class MessageLog: Sendable {
             }
         }
         self.client = client
-        try await client.connect()
-        try await client.subscribe(filters, qos: .atLeastOnce)
+        do {
+            try await client.connect()
+            try await client.subscribe(filters, qos: .atLeastOnce)
+        } catch {
+            // A client dropped without shutdown() fails an assertion, which would end the whole test run.
+            await client.shutdown()
+            throw error
+        }
     }
 
     /// Everything received so far.

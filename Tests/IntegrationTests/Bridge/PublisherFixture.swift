@@ -56,9 +56,15 @@ struct PublisherFixture {
         base: String,
         qos: QoS,
         writeAhead: Bool = false,
+        longestAdmissionWait: Duration = Publisher.longestAdmissionWait,
         _ body: (MosquittoBroker, Outbox, Publisher, MQTTClient) async throws -> Void
     ) async throws {
-        let fixture = try await start(base: base, qos: qos, writeAhead: writeAhead)
+        let fixture = try await start(
+            base: base,
+            qos: qos,
+            writeAhead: writeAhead,
+            longestAdmissionWait: longestAdmissionWait
+        )
         let run = await fixture.startDraining(base: base)
         try await body(fixture.broker, fixture.outbox, fixture.publisher, fixture.client)
         fixture.broker.resume()

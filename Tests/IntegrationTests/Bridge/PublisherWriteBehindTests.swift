@@ -76,6 +76,51 @@ import Testing
         }
     }
 
+    /// A poll that comes while a stored message is in flight waits for its acknowledgement, then goes unstored:
+    /// stored, it kept the store from ever emptying flat out, and from then on every poll went through it (the
+    /// bridge's first poll is stored while it connects; docs/performance.md, stop 27). The availability message is
+    /// always stored; the paused broker keeps it in flight.
+    @Test func pollBehindAStoredMessageInFlightWaitsForItInsteadOfBeingStored() async throws {
+        try await withPublisher(longestAdmissionWait: .seconds(30)) { broker, outbox, publisher, _ in
+            let subscriber = try await MQTTTestSubscriber(
+                port: broker.port,
+                topics: ["behind/m1/+"],
+                count: 1 + 2 * Self.keys.count,
+                timeout: 30
+            )
+            let lastID = await outbox.lastID
+            broker.pause()
+            await publisher.publishAvailability(meter: "m1", online: true)
+            #expect(await outbox.lastID == lastID + 1)
+            let poll = Task { await publisher.publish(meter: "m1", readings: Self.poll(1)) }
+            await eventually("the poll waits for the stored message") {
+                await publisher.backpressure.waitingPolls == 1
+            }
+            #expect(await outbox.lastID == lastID + 1, "the poll was not stored")
+            broker.resume()
+            await poll.value
+            await publisher.publish(meter: "m1", readings: Self.poll(2))
+            #expect(await outbox.lastID == lastID + 1, "neither poll was stored")
+            let received = await subscriber.messages()
+            #expect(received.count == 1 + 2 * Self.keys.count, "\(received)")
+            #expect(received.first?.topic == "behind/m1/availability", "\(received)")
+            await eventually("the store empties") { await outbox.statistics.count == 0 }
+        }
+    }
+
+    /// The wait behind a stored message ends at the longest admission wait: a broker that never acknowledges it
+    /// stalls no poller for good; the poll is stored behind it.
+    @Test func pollBehindAnUnacknowledgedStoredMessageIsStoredAfterTheLongestWait() async throws {
+        try await withPublisher(longestAdmissionWait: .milliseconds(300)) { broker, outbox, publisher, _ in
+            let lastID = await outbox.lastID
+            broker.pause()
+            await publisher.publishAvailability(meter: "m1", online: true)
+            await publisher.publish(meter: "m1", readings: Self.poll(1))
+            #expect(await outbox.lastID == lastID + 1 + Int64(Self.keys.count), "stored after its wait")
+            #expect(await publisher.backpressure.waitingPolls == 0)
+        }
+    }
+
     @Test func readingsNotAcknowledgedInTimeAreStoredThenDeliveredOnce() async throws {
         try await withPublisher { broker, outbox, publisher, _ in
             let subscriber = try await MQTTTestSubscriber(
@@ -151,8 +196,15 @@ import Testing
 
     private func withPublisher(
         writeAhead: Bool = false,
+        longestAdmissionWait: Duration = Publisher.longestAdmissionWait,
         _ body: (MosquittoBroker, Outbox, Publisher, MQTTClient) async throws -> Void
     ) async throws {
-        try await PublisherFixture.withDraining(base: "behind", qos: .atLeastOnce, writeAhead: writeAhead, body)
+        try await PublisherFixture.withDraining(
+            base: "behind",
+            qos: .atLeastOnce,
+            writeAhead: writeAhead,
+            longestAdmissionWait: longestAdmissionWait,
+            body
+        )
     }
 }

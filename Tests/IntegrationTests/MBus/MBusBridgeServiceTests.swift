@@ -58,8 +58,14 @@ import Testing
             logger: Harness.logger
         )
         let stream = client.messages()
-        try await client.connect()
-        try await client.subscribe(["pro380/pv/#"], qos: .atLeastOnce)
+        do {
+            try await client.connect()
+            try await client.subscribe(["pro380/pv/#"], qos: .atLeastOnce)
+        } catch {
+            // Shut down on the way out too: a client dropped without it fails an assertion, ending the whole run.
+            await client.shutdown()
+            throw error
+        }
         let box = Mutex<[String: String]>([:])
         let consumer = Task {
             for await message in stream {
