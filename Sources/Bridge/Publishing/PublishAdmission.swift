@@ -11,8 +11,9 @@ import DequeModule
 /// A poll also waits while stored live messages are ahead of it (`storedAhead`: in flight or not yet handed over,
 /// the replay done), so that it goes to the broker without the store once they are acknowledged. Otherwise a poll
 /// that came while anything stored was in flight was stored too, and flat out the next poll always came before the
-/// last one's acknowledgements: from the first stored poll on (the one stored while connecting at start-up, or
-/// after a reconnect) every poll went through the store, a SQLite transaction each (docs/performance.md, stop 27).
+/// last one's acknowledgements: from the first stored poll on (at start-up, the one that comes while what was
+/// stored during the connect is replayed; after an outage, its polls) every poll went through the store, a SQLite
+/// transaction each (docs/performance.md, stop 27).
 ///
 /// Never a drop and never a stall for good: the gate holds only while the publisher drains and the client is
 /// connected (in an outage the outbox takes everything, as before); a poll that is alone (nothing queued or

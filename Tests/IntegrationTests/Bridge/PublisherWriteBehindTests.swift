@@ -78,7 +78,8 @@ import Testing
 
     /// A poll that comes while a stored message is in flight waits for its acknowledgement, then goes unstored:
     /// stored, it kept the store from ever emptying flat out, and from then on every poll went through it (the
-    /// bridge's first poll is stored while it connects; docs/performance.md, stop 27). The availability message is
+    /// bridge's first poll comes while what was stored during the connect is replayed; docs/performance.md,
+    /// stop 27). The availability message is
     /// always stored; the paused broker keeps it in flight.
     @Test func pollBehindAStoredMessageInFlightWaitsForItInsteadOfBeingStored() async throws {
         try await withPublisher(longestAdmissionWait: .seconds(30)) { broker, outbox, publisher, _ in
