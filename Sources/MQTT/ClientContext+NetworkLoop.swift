@@ -208,6 +208,17 @@ extension ClientContext {
                     "MQTT connection lost; reconnecting in \(delay)",
                     metadata: ["reason": "\(reason)"]
                 )
+            } else if state.reconnectFailureLogged, !state.reconnectCeilingLogged,
+                delay >= configuration.reconnectDelay.upperBound
+            {
+                // Once more when the retries reach their longest delay: whoever brings the broker back knows how
+                // long the client may take to notice (a newcomer restarting the demo's broker waited 27 s).
+                let outage = state.connectionLostAt.map { " after \(Self.tenthsOfSeconds(.now - $0)) s" } ?? ""
+                logger.notice(
+                    "MQTT still no connection to \(configuration.host):\(configuration.port)\(outage); retrying every \(delay) until it answers",
+                    metadata: ["reason": "\(reason)"]
+                )
+                state.reconnectCeilingLogged = true
             } else {
                 // Once while the outage lasts; the retries repeat at debug level.
                 logger.log(

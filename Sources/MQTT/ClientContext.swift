@@ -69,6 +69,13 @@ final class ClientContext: Sendable {
         )
     }
 
+    /// `duration` in seconds with one decimal, rounded down ("12.3"), for the log lines of an outage.
+    static func tenthsOfSeconds(_ duration: Duration) -> String {
+        let parts = duration.components
+        let tenths = parts.seconds * 10 + parts.attoseconds / 100_000_000_000_000_000
+        return "\(tenths / 10).\(tenths % 10)"
+    }
+
     /// Tells the network thread that libmosquitto holds packets to write (a publish, a (un)subscribe): while
     /// connected it waits on the socket and this wake-up only, not on libmosquitto's socket pair
     /// (`serviceConnection`).
@@ -138,10 +145,8 @@ final class ClientContext: Sendable {
             if !libraryLogWhileConnected { setLibraryLog(false, handle) }
             let broker: Logger.Metadata = ["broker": "\(configuration.host):\(configuration.port)"]
             if let lostAt = state.connectionLostAt {
-                let outage = (ContinuousClock.now - lostAt).components
-                let tenths = outage.seconds * 10 + outage.attoseconds / 100_000_000_000_000_000
                 logger.notice(
-                    "MQTT connected again after \(tenths / 10).\(tenths % 10) s without a connection",
+                    "MQTT connected again after \(Self.tenthsOfSeconds(.now - lostAt)) s without a connection",
                     metadata: broker
                 )
             } else {
@@ -152,6 +157,7 @@ final class ClientContext: Sendable {
             state.endReason = nil
             state.refusal = nil
             state.reconnectFailureLogged = false
+            state.reconnectCeilingLogged = false
             libraryErrorsLogged.withLock { $0.removeAll() }
             state.setConnection(.connected)
             state.resolveConnect(.success(()))

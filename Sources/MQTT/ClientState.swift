@@ -38,6 +38,8 @@ struct ClientState {
     var refusal: MQTTError?
     /// Whether a failed reconnect of the current outage was logged: the first is a warning, the rest are debug.
     var reconnectFailureLogged = false
+    /// Whether the current outage's retries reached the longest delay and said so (a notice, once an outage).
+    var reconnectCeilingLogged = false
     /// When an established connection was lost (its loss logged as a warning), until the next CONNACK: that one is
     /// logged at notice level with the outage's length, so whoever saw the warning also sees its end.
     var connectionLostAt: ContinuousClock.Instant?

@@ -80,6 +80,39 @@ struct MQTTReconnectTests {
         }
     }
 
+    /// The retries of an outage are a warning once, then debug; when they reach their longest delay a notice says
+    /// so, once, with the outage's length: whoever brings the broker back knows how long the client may take.
+    @Test("An outage's retries say once, as a notice, when they reach their longest delay")
+    func reconnectCeilingIsLoggedOnce() async throws {
+        try await withBroker { broker in
+            let capture = LogCapture()
+            var settings = configuration(port: broker.port, "reconnect-ceiling")
+            settings.reconnectDelay = .milliseconds(100) ... .milliseconds(400)
+            try await withClient(settings, logger: capture.logger(label: "mqtt")) { client in
+                let states = client.connectionStates()
+                await broker.stop()
+                let ceiling = { capture.entries.filter { $0.message.hasPrefix("MQTT still no connection") } }
+                let deadline = ContinuousClock.now + .seconds(20)
+                while ceiling().isEmpty, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
+                // A few more retries at the longest delay: none says it again.
+                try await Task.sleep(for: .milliseconds(1300))
+                #expect(ceiling().count == 1, "\(capture.entries.map(\.message))")
+                #expect(ceiling().first?.level == .notice)
+                let message = ceiling().first?.message ?? ""
+                #expect(
+                    message.hasPrefix("MQTT still no connection to 127.0.0.1:\(broker.port) after ")
+                        && message.hasSuffix(" s; retrying every 0.4 seconds until it answers"),
+                    "\(message)"
+                )
+                let warnings = capture.entries.filter { $0.level == .warning }.map(\.message)
+                #expect(warnings.count == 2, "the loss and the first failed retry: \(warnings)")
+                try await broker.restart()
+                _ = try await collect(states, timeout: .seconds(20)) { $0.filter { $0 == .connected }.count == 2 }
+            }
+            #expect(capture.entries.last { $0.message.hasPrefix("MQTT connected again after ") }?.level == .notice)
+        }
+    }
+
     /// While connected the network thread waits on the socket and the client's own wake-up, not on libmosquitto's
     /// internal socket pair, which every publish still writes a byte to: after a few hundred publishes that pair is
     /// full and stays so. Publishing must go on regardless, and `mosquitto_loop`, used again while reconnecting,
