@@ -95,10 +95,10 @@ import Testing
 
     @Test(arguments: [
         ("outbox: {max_bytes: 1kB}\n", "outbox.max_bytes", "64KiB to 1TiB"),
-        ("outbox: {max_bytes: lots}\n", "outbox.max_bytes", "such as 256MB"),
+        ("outbox: {max_bytes: lots}\n", "outbox.max_bytes", "such as 256MB, 512MiB or 1GB, got \"lots\""),
         ("outbox: {max_age: 10s}\n", "outbox.max_age", "at least 1m"),
-        ("outbox: {replay_rate: 0}\n", "outbox.replay_rate", "1 to 100000"),
-        ("outbox: {sync: sometimes}\n", "outbox.sync", "normal"),
+        ("outbox: {replay_rate: 0}\n", "outbox.replay_rate", "1 to 100000, got \"0\""),
+        ("outbox: {sync: sometimes}\n", "outbox.sync", "every commit), got \"sometimes\""),
         ("outbox: {write_ahead: always}\n", "outbox.write_ahead", "true or false"),
         ("outbox: {enabled: false, path: x.db}\n", "outbox.path", "in memory"),
         ("outbox: {max_byte: 1MB}\n", "outbox.max_byte", "did you mean max_bytes?"),

@@ -64,7 +64,9 @@ extension OutboxSettings {
             maxBytes =
                 v.attempt {
                     guard let bytes = ByteCountText.parse(try v.string()), bytes >= 64 << 10, bytes <= 1 << 40 else {
-                        throw v.error("a size from 64KiB to 1TiB, such as 256MB, 512MiB or 1GB")
+                        throw v.error(
+                            "expected a size from 64KiB to 1TiB, such as 256MB, 512MiB or 1GB, got \(v.describe())"
+                        )
                     }
                     return bytes
                 } ?? maxBytes
@@ -81,7 +83,7 @@ extension OutboxSettings {
             replayRate =
                 v.attempt {
                     guard let rate = Double(try v.string()), rate >= 1, rate <= 100_000 else {
-                        throw v.error("messages per second, 1 to 100000")
+                        throw v.error("expected messages per second, 1 to 100000, got \(v.describe())")
                     }
                     return rate
                 } ?? replayRate
@@ -90,7 +92,9 @@ extension OutboxSettings {
             synchronous =
                 v.attempt {
                     guard let value = OutboxSynchronous(rawValue: try v.string()) else {
-                        throw v.error("normal (fsync at checkpoints) or full (fsync at every commit)")
+                        throw v.error(
+                            "expected normal (fsync at checkpoints) or full (fsync at every commit), got \(v.describe())"
+                        )
                     }
                     return value
                 } ?? synchronous
