@@ -50,14 +50,7 @@ final class MessageLog: Sendable {
             }
         }
         self.client = client
-        do {
-            try await client.connect()
-            try await client.subscribe(filters, qos: .atLeastOnce)
-        } catch {
-            // A client dropped without shutdown() fails an assertion, which would end the whole test run.
-            await client.shutdown()
-            throw error
-        }
+        try await client.connectAndSubscribe(filters)
     }
 
     /// Everything received so far.

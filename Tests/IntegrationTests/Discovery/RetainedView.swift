@@ -27,14 +27,7 @@ final class RetainedView: Sendable {
                 store.topics.withLock { $0[message.topic] = message.payload.isEmpty ? nil : message.payloadString }
             }
         }
-        do {
-            try await client.connect()
-            try await client.subscribe(filters, qos: .atLeastOnce)
-        } catch {
-            // A client dropped without shutdown() fails an assertion, which would end the whole test run.
-            await client.shutdown()
-            throw error
-        }
+        try await client.connectAndSubscribe(filters)
     }
 
     var topics: [String: String] { store.topics.withLock { $0 } }

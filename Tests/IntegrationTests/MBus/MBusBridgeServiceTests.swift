@@ -58,14 +58,7 @@ import Testing
             logger: Harness.logger
         )
         let stream = client.messages()
-        do {
-            try await client.connect()
-            try await client.subscribe(["pro380/pv/#"], qos: .atLeastOnce)
-        } catch {
-            // Shut down on the way out too: a client dropped without it fails an assertion, ending the whole run.
-            await client.shutdown()
-            throw error
-        }
+        try await client.connectAndSubscribe(["pro380/pv/#"])
         let box = Mutex<[String: String]>([:])
         let consumer = Task {
             for await message in stream {
